@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from concord.cot.drops import CotStats
 from concord.cot.session import CotSession, PeerIdentity, Router, SessionLimits
 from concord.cot.tls import identity_from_certificate
+from concord.domain.errors import Invalid
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +51,18 @@ class CotListener:
         async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             ssl_object = writer.get_extra_info("ssl_object")
             der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
-            if der is None or not certificate_ok(der):
-                log.warning("CoT TLS client %s refused: certificate revoked or missing",
+            identity = None
+            if der is not None and certificate_ok(der):
+                try:
+                    identity = identity_from_certificate(der)
+                except (Invalid, ValueError) as exc:
+                    log.warning("CoT TLS client certificate without a usable subject: %s", exc)
+            if identity is None:
+                log.warning("CoT TLS client %s refused: certificate revoked, missing or unusable",
                             writer.get_extra_info("peername"))
                 writer.close()
                 return
-            await self._serve(reader, writer, identity_from_certificate(der))
+            await self._serve(reader, writer, identity)
 
         server = await asyncio.start_server(accept, host, port, ssl=context,
                                             limit=self.limits.max_event_bytes * 2)
