@@ -14,8 +14,7 @@ Delivery rules when a client falls behind:
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from concord.cot.drops import CotStats, DeliveryDrop
 from concord.cot.stream import Encoding
@@ -28,17 +27,26 @@ class ClientTooSlow(Exception):
 
 @dataclass(slots=True)
 class Outgoing:
-    """One event to deliver. Each encoding is made once per event and shared by all recipients."""
+    """One event to deliver. Each encoding is made once per event and shared by all recipients.
+
+    `xml` / `protobuf` may be primed with the frame as received: it was parsed in full by the
+    hardened parser (one well-formed `<event>`, no DTD), so relaying it unchanged is safe and
+    saves re-serialising it.
+    """
 
     event: CotEvent
     supersedable: bool
-    _encoded: dict[Encoding, bytes] = field(default_factory=dict)
+    xml: bytes | None = None
+    protobuf: bytes | None = None
 
     def encoded(self, encoding: Encoding) -> bytes:
-        data = self._encoded.get(encoding)
-        if data is None:
-            data = self._encoded[encoding] = encode(self.event, encoding)
-        return data
+        if encoding is Encoding.XML:
+            if self.xml is None:
+                self.xml = encode(self.event, encoding)
+            return self.xml
+        if self.protobuf is None:
+            self.protobuf = encode(self.event, encoding)
+        return self.protobuf
 
 
 def encode(event: CotEvent, encoding: Encoding) -> bytes:
@@ -48,14 +56,13 @@ def encode(event: CotEvent, encoding: Encoding) -> bytes:
     return event_to_xml(event) if encoding is Encoding.XML else encode_frame(event)
 
 
-@dataclass(slots=True)
-class _Slot:
-    data: bytes
-    position_of: str | None   # the uid whose position this is, if a newer one may replace it
-
-
 class Outbox:
-    """Encoded frames waiting for one client's socket."""
+    """Encoded frames waiting for one client's socket.
+
+    Frames are numbered as they are queued (`_tail`) and taken (`_head`); a uid's waiting position
+    is remembered by number, so the usual path is an append and nothing needs cleaning up when
+    frames are taken: a remembered number below `_head` has simply been delivered.
+    """
 
     def __init__(self, stats: CotStats, soft_limit: int = 256, hard_limit: int = 4096):
         if not 0 < soft_limit <= hard_limit:
@@ -63,45 +70,46 @@ class Outbox:
         self.soft_limit = soft_limit
         self.hard_limit = hard_limit
         self._stats = stats
-        self._slots: deque[_Slot] = deque()
-        self._waiting_position: dict[str, _Slot] = {}
+        self._frames: list[bytes] = []
+        self._head = 0
+        self._tail = 0
+        self._waiting_position: dict[str, int] = {}
         self._ready = asyncio.Event()
         self.superseded = 0
 
     def __len__(self) -> int:
-        return len(self._slots)
+        return len(self._frames)
 
     def put(self, data: bytes, position_of: str | None = None) -> None:
         """Queue a frame (never blocks); raise `ClientTooSlow` when the client cannot keep up.
 
         `position_of` is the uid when the frame is a position report a newer one may supersede.
         """
-        if position_of is not None and len(self._slots) >= self.soft_limit:
-            waiting = self._waiting_position.get(position_of)
-            if waiting is not None:
-                waiting.data = data
-                self.superseded += 1
-                self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += 1
-                return
-        if len(self._slots) >= self.hard_limit:
-            self._stats.delivery_dropped[DeliveryDrop.SLOW_CLIENT] += 1
-            raise ClientTooSlow(f"{len(self._slots)} items waiting")
-        slot = _Slot(data, position_of)
-        self._slots.append(slot)
+        frames = self._frames
+        if len(frames) >= self.soft_limit:
+            if position_of is not None:
+                number = self._waiting_position.get(position_of, -1)
+                if number >= self._head:
+                    frames[number - self._head] = data
+                    self.superseded += 1
+                    self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += 1
+                    return
+            if len(frames) >= self.hard_limit:
+                self._stats.delivery_dropped[DeliveryDrop.SLOW_CLIENT] += 1
+                raise ClientTooSlow(f"{len(frames)} items waiting")
         if position_of is not None:
-            self._waiting_position[position_of] = slot
-        self._ready.set()
+            self._waiting_position[position_of] = self._tail
+        self._tail += 1
+        frames.append(data)
+        if len(frames) == 1:
+            self._ready.set()
 
     async def take(self, max_items: int = 512) -> list[bytes]:
         """Wait for at least one frame; return up to `max_items` in order."""
-        while not self._slots:
+        while not self._frames:
             self._ready.clear()
             await self._ready.wait()
-        taken: list[bytes] = []
-        while self._slots and len(taken) < max_items:
-            slot = self._slots.popleft()
-            uid = slot.position_of
-            if uid is not None and self._waiting_position.get(uid) is slot:
-                del self._waiting_position[uid]
-            taken.append(slot.data)
+        taken = self._frames[:max_items]
+        del self._frames[:max_items]
+        self._head += len(taken)
         return taken

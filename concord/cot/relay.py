@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from concord.cot.outbox import Outgoing
 from concord.cot.session import CotSession
+from concord.cot.stream import Encoding, Frame, as_sent
 from concord.domain.cot import CotEvent, EventClass
 
 
@@ -19,8 +20,12 @@ class BroadcastRouter:
     async def connected(self, session: CotSession) -> None:
         self.sessions.add(session)
 
-    async def received(self, session: CotSession, event: CotEvent, kind: EventClass) -> None:
+    async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
         item = Outgoing(event, supersedable=kind is EventClass.POSITION)
+        if frame.encoding is Encoding.XML:
+            item.xml = as_sent(frame)
+        else:
+            item.protobuf = as_sent(frame)
         for other in self.sessions:
             if other is not session:
                 other.send(item)

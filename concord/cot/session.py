@@ -46,7 +46,8 @@ class Router(Protocol):
 
     async def connected(self, session: CotSession) -> None: ...
 
-    async def received(self, session: CotSession, event: CotEvent, kind: EventClass) -> None: ...
+    async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
+        """`frame` is the event as received, for relaying it unchanged where nothing was altered."""
 
     def disconnected(self, session: CotSession) -> None: ...
 
@@ -144,7 +145,7 @@ class CotSession:
             return
         if kind is EventClass.POSITION:
             self.client_uids.add(event.uid)
-        await self._router.received(self, event, kind)
+        await self._router.received(self, event, kind, frame)
 
     def _answer_control(self, event: CotEvent) -> None:
         now = self._clock()

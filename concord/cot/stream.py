@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from concord.cot.drops import Dropped, DropReason
+from concord.cot.xml import XML_DECLARATION
 
 END_TAG = b"</event>"
 MAGIC = 0xBF
@@ -35,6 +36,22 @@ class Encoding(Enum):
 class Frame:
     encoding: Encoding
     payload: bytes   # the whole XML document, or the TakMessage bytes without magic and length
+
+
+def as_sent(frame: Frame) -> bytes:
+    """The frame's bytes as they go on the wire again (XML with the declaration, see cot.xml)."""
+    if frame.encoding is Encoding.XML:
+        if frame.payload.startswith(b"<?xml"):
+            return frame.payload
+        return XML_DECLARATION + frame.payload
+    length = len(frame.payload)
+    header = bytearray([MAGIC])
+    while True:
+        byte = length & 0x7F
+        length >>= 7
+        header.append(byte | (0x80 if length else 0))
+        if not length:
+            return bytes(header) + frame.payload
 
 
 class StreamDecoder:
