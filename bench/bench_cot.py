@@ -59,9 +59,10 @@ def _chat(seq: int, now: datetime) -> bytes:
         f'<event version="2.0" uid="GeoChat.bench-sender.All Chat Rooms.{seq}" type="b-t-f" how="h-g-i-g-o" '
         f'time="{_time(now)}" start="{_time(now)}" stale="{_time(now + timedelta(days=1))}">'
         f'<point lat="36.0" lon="43.1" hae="0.0" ce="9999999.0" le="9999999.0"/>'
-        f'<detail><__chat parent="RootContactGroup" groupOwner="false" messageId="{seq}" chatroom="All Chat Rooms" '
-        f'id="All Chat Rooms" senderCallsign="BENCH-1"><chatgrp uid0="bench-sender" uid1="All Chat Rooms" '
-        f'id="All Chat Rooms"/></__chat><link uid="bench-sender" type="a-f-G-U-C" relation="p-p"/>'
+        f'<detail><__chat parent="RootContactGroup" groupOwner="false" messageId="{seq}" '
+        f'chatroom="All Chat Rooms" id="All Chat Rooms" senderCallsign="BENCH-1">'
+        f'<chatgrp uid0="bench-sender" uid1="All Chat Rooms" id="All Chat Rooms"/></__chat>'
+        f'<link uid="bench-sender" type="a-f-G-U-C" relation="p-p"/>'
         f'<remarks source="BAO.F.ATAK.bench-sender" to="All Chat Rooms" time="{_time(now)}">{time.time_ns()}'
         f'</remarks></detail></event>'
     ).encode()
