@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from concord.domain.errors import Code, ConcordError, Throttled
@@ -35,6 +36,33 @@ WS_CLOSE: dict[Code, int] = {
     Code.THROTTLED: 4429,
     Code.CONFLICT: 4409,
     Code.UNAVAILABLE: 4503,
+}
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    """Every error response: a stable machine code, a message naming the field, details."""
+
+    error: ErrorDetail
+
+
+#: Documented on every operation, so clients (and the OpenAPI fuzz run) know the error shape.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in [
+        (401, "Not signed in, or the session has ended"),
+        (403, "The signed-in person's role or appointment does not allow this"),
+        (404, "No such item, or one the caller may not see"),
+        (409, "The item's state does not allow this"),
+        (413, "The request body is too large"),
+        (422, "A field is missing, malformed or out of range (details.field names it)"),
+        (429, "Too many attempts; see Retry-After"),
+    ]
 }
 
 

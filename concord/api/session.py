@@ -34,7 +34,7 @@ class TotpStartOut(BaseModel):
 
 
 class TotpConfirmBody(Strict):
-    secret: Annotated[str, Field(pattern=r"^[A-Z2-7]{16,64}$")]
+    secret: Annotated[str, Field(pattern=r"^[A-Z2-7]{32}$", description="the secret from POST /api/me/totp")]
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
 
 

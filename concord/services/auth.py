@@ -127,7 +127,11 @@ class AuthService:
         return secret, uri
 
     def confirm_totp(self, actor: Actor, secret: str, code: str) -> None:
-        if not pyotp.TOTP(secret).verify(code, for_time=self.clock.now(), valid_window=1):
+        try:
+            matches = pyotp.TOTP(secret).verify(code, for_time=self.clock.now(), valid_window=1)
+        except ValueError:
+            raise Invalid("the secret is not a 160-bit base32 TOTP secret", field="secret") from None
+        if not matches:
             raise Invalid("the one-time code does not match this secret", field="code")
         with self.db.write() as tx:
             people_store.update_person(tx.conn, actor.person_id, totp_secret=secret)

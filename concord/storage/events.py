@@ -46,6 +46,9 @@ events = Table(
     Index("ix_events_item", "item_type", "item_id"),
 )
 
+# Built once: constructing the statement per call costs more than executing it.
+_INSERT = insert(events).returning(events.c.id)
+
 # Any constant: one advisory lock key serialising event appends on PostgreSQL.
 _EVENT_LOCK = 7_340_001
 
@@ -84,13 +87,11 @@ def append_event(
         # Ids come from a sequence and could otherwise become visible out of order across
         # concurrent transactions; serialising appends until commit keeps "resume after id N" exact.
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
-    event_id = conn.execute(
-        insert(events).values(
-            at=at, kind=kind, item_type=item_type, item_id=str(item_id), actor_id=actor_id,
-            actor_nation=actor_nation, recipient_id=recipient_id, request_id=request_id,
-            payload=payload or {}, **marking_values(marking),
-        ).returning(events.c.id)
-    ).scalar_one()
+    event_id = conn.execute(_INSERT, {
+        "at": at, "kind": kind, "item_type": item_type, "item_id": str(item_id), "actor_id": actor_id,
+        "actor_nation": actor_nation, "recipient_id": recipient_id, "request_id": request_id,
+        "payload": payload or {}, **marking_values(marking),
+    }).scalar_one()
     tx.event_ids.append(int(event_id))
     return int(event_id)
 
