@@ -9,10 +9,12 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.cot.gateway import CotGateway
 from concord.services.auth import AuthService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
+from concord.services.tracks import TrackService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -35,6 +37,11 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
+        self.tracks = TrackService(self.db, self.clock, settings.cot)
+        self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now)
+        if settings.cot.listen:
+            self.background.append(self.cot.run)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from concord.cot.config import CotSettings
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONCORD_", env_nested_delimiter="__", extra="ignore")
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
+
+    # TAK gateway (Cursor-on-Target listeners)
+    cot: CotSettings = Field(default_factory=CotSettings)
 
 
 def sqlite_path(database_url: str) -> Path | None:

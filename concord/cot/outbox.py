@@ -34,19 +34,33 @@ class Outgoing:
     saves re-serialising it.
     """
 
-    event: CotEvent
+    uid: str
     supersedable: bool
+    event: CotEvent | None = None
     xml: bytes | None = None
     protobuf: bytes | None = None
+
+    @classmethod
+    def of(cls, event: CotEvent, supersedable: bool) -> Outgoing:
+        return cls(event.uid, supersedable, event)
 
     def encoded(self, encoding: Encoding) -> bytes:
         if encoding is Encoding.XML:
             if self.xml is None:
-                self.xml = encode(self.event, encoding)
+                self.xml = encode(self._event(), encoding)
             return self.xml
         if self.protobuf is None:
-            self.protobuf = encode(self.event, encoding)
+            self.protobuf = encode(self._event(), encoding)
         return self.protobuf
+
+    def _event(self) -> CotEvent:
+        if self.event is None:
+            # Only our own XML (stored or primed) gets here; parsing it again is still the safe parser.
+            from concord.cot.xml import parse_event
+
+            assert self.xml is not None, "an Outgoing needs an event or its XML"
+            self.event = parse_event(self.xml, max_bytes=1 << 22)
+        return self.event
 
 
 def encode(event: CotEvent, encoding: Encoding) -> bytes:

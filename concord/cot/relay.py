@@ -21,7 +21,7 @@ class BroadcastRouter:
         self.sessions.add(session)
 
     async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
-        item = Outgoing(event, supersedable=kind is EventClass.POSITION)
+        item = Outgoing.of(event, supersedable=kind is EventClass.POSITION)
         if frame.encoding is Encoding.XML:
             item.xml = as_sent(frame)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +29,7 @@ class PeerIdentity:
     """Who is at the other end: from the client certificate (TLS) or the configured TCP identity."""
 
     username: str
-    nation: str
+    nation: str | None            # named by the certificate; None for the configured TCP identity
     certificate_serial: int | None = None
 
 
@@ -56,6 +57,7 @@ class CotSession:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, identity: PeerIdentity,
                  router: Router, stats: CotStats, limits: SessionLimits, clock: Callable[[], datetime]):
         self.identity = identity
+        self.key = uuid.uuid4().hex          # tells the gateway which connection sent an event
         self.peer = str(writer.get_extra_info("peername"))
         self.encoding = Encoding.XML          # what we send; becomes PROTOBUF after negotiation
         self.client_uids: set[str] = set()   # uids of the client's own position reports
@@ -81,7 +83,7 @@ class CotSession:
         """Queue an event for this client (never blocks the caller)."""
         if self._closing:
             return
-        position_of = item.event.uid if item.supersedable else None
+        position_of = item.uid if item.supersedable else None
         try:
             self._outbox.put(item.encoded(self.encoding), position_of)
         except ClientTooSlow as exc:
@@ -89,7 +91,7 @@ class CotSession:
             self.close()
 
     def send_event(self, event: CotEvent) -> None:
-        self.send(Outgoing(event, supersedable=False))
+        self.send(Outgoing.of(event, supersedable=False))
 
     def close(self) -> None:
         if not self._closing:

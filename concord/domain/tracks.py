@@ -8,7 +8,7 @@ Event types follow the CoT type tree (MITRE CoT 2.0 `CoTtypes.xml`) as TAK clien
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from xml.etree.ElementTree import Element, SubElement
@@ -96,14 +96,19 @@ def _optional_float(element: Element | None, name: str) -> float | None:
 
 @dataclass(frozen=True, slots=True)
 class MarkingRule:
-    """How items from field clients are marked: a nation's default, or a TAK group's override."""
+    """How items from field clients are marked: a nation's default, or a TAK group's override.
+
+    `releasable_to` None means every partner nation of the centre; an empty set keeps the item
+    inside the sender's nation.
+    """
 
     level: Level = Level.RESTRICTED
-    releasable_to: frozenset[str] = frozenset()
+    releasable_to: frozenset[str] | None = None
     tlp: Tlp = Tlp.AMBER
 
-    def for_originator(self, nation: str) -> Marking:
-        return Marking.build(self.level, nation, self.releasable_to, self.tlp)
+    def for_originator(self, nation: str, partners: Iterable[str]) -> Marking:
+        release = frozenset(partners) if self.releasable_to is None else self.releasable_to
+        return Marking.build(self.level, nation, release, self.tlp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +119,9 @@ class FieldMarkings:
     by_nation: Mapping[str, MarkingRule] = field(default_factory=dict)
     by_group: Mapping[str, MarkingRule] = field(default_factory=dict)
 
-    def marking_for(self, nation: str, group: str | None) -> Marking:
+    def marking_for(self, nation: str, group: str | None, partners: Iterable[str]) -> Marking:
         rule = (self.by_group.get(group) if group else None) or self.by_nation.get(nation) or self.default
-        return rule.for_originator(nation)
+        return rule.for_originator(nation, partners)
 
 
 # --- GeoChat ---------------------------------------------------------------------------------------

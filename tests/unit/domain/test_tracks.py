@@ -151,8 +151,11 @@ def test_field_markings_group_rule_wins_over_nation_and_default() -> None:
     )
     tur_reader = Reader(1, "TUR", Level.SECRET)
     irq_reader = Reader(2, "IRQ", Level.SECRET)
-    shared = markings.marking_for("TUR", "Cyan")
+    partners = ["TUR", "IRQ", "JOR"]
+    shared = markings.marking_for("TUR", "Cyan", partners)
     assert can_see(irq_reader, shared)
-    national = markings.marking_for("TUR", "Red")
+    national = markings.marking_for("TUR", "Red", partners)
     assert can_see(tur_reader, national) and not can_see(irq_reader, national)
-    assert markings.marking_for("IRQ", None).releasable_to == frozenset({"IRQ", "TUR"})
+    assert markings.marking_for("IRQ", None, partners).releasable_to == frozenset({"IRQ", "TUR"})
+    everyone = FieldMarkings().marking_for("JOR", "Cyan", partners)
+    assert everyone.releasable_to == frozenset(partners) and everyone.level is Level.RESTRICTED

@@ -1,0 +1,240 @@
+"""Field reports from TAK clients, and what TAK clients may receive.
+
+* `identify`: a TAK connection acts as a person (the client certificate's CN, or the configured
+  plain-TCP identity). The person must exist, be enabled, hold a current appointment, and belong to
+  the nation the certificate names.
+* `ingest`: one unit of work per batch of reports from one client. Positions update the track and
+  its history, markers and spot reports become map points, GeoChat becomes a chat message, other
+  events are kept as they are; each is written with its marking and an event in the same
+  transaction. A report that is not acceptable (e.g. a uid owned by another nation's track) is
+  skipped, named, and does not stop the batch.
+* `feed` / `picture`: what a person may see, read through the releasability filter in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from concord.clock import Clock
+from concord.cot.config import CotSettings
+from concord.cot.xml import event_to_xml, parse_event
+from concord.domain.cot import CotEvent, EventClass, classify, parse_time
+from concord.domain.errors import Invalid, Unauthenticated
+from concord.domain.markings import Reader
+from concord.domain.people import Actor
+from concord.domain.tracks import (
+    OPERATION_COLOUR,
+    PROTECTED_COLOUR,
+    FieldMarkings,
+    Shape,
+    channel_for_chatroom,
+    chat_from_event,
+    history_cutoff,
+    map_point_from_event,
+    shape_to_event,
+    track_from_event,
+)
+from concord.storage import nations as nation_store
+from concord.storage import people as people_store
+from concord.storage import tracks as store
+from concord.storage.db import Database, Tx
+from concord.storage.events import Event, append_event, latest_event_id
+
+_ITEM = {
+    EventClass.POSITION: ("cot.position", "track"),
+    EventClass.MARKER: ("cot.marker", "map_point"),
+    EventClass.CHAT: ("cot.chat", "chat"),
+    EventClass.SHAPE: ("cot.drawing", "drawing"),
+    EventClass.OTHER: ("cot.event", "cot_event"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIdentity:
+    person_id: int
+    username: str
+    nation: str
+    reader: Reader
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One report as received: the parsed event, its class, and its XML to store and relay."""
+
+    event: CotEvent
+    kind: EventClass
+    xml: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    event_id: int
+    origin: str | None          # the connection that sent it, which must not get it back
+    uid: str
+    xml: bytes
+    supersedable: bool
+    stale: datetime
+
+
+class TrackService:
+    def __init__(self, db: Database, clock: Clock, settings: CotSettings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+        self.markings: FieldMarkings = settings.markings.field_markings()
+
+    # --- who is connected -----------------------------------------------------------------------
+
+    def identify(self, username: str, certificate_nation: str | None = None) -> FieldIdentity:
+        """The person a TAK connection acts as, or `Unauthenticated`."""
+        with self.db.read() as conn:
+            row = people_store.find_person(conn, username)
+            if row is None or row.disabled:
+                raise Unauthenticated(f"no enabled person {username!r}", field="username")
+            appointments = people_store.appointments_of(conn, [row.id])[row.id]
+        if certificate_nation is not None and certificate_nation != row.nation:
+            raise Unauthenticated("the certificate's nation is not the person's", field="nation")
+        actor = Actor.at(person_id=row.id, username=row.username, display_name=row.display_name,
+                         nation=row.nation, clearance=row.clearance, appointments=appointments,
+                         now=self.clock.now())
+        if not actor.roles:
+            raise Unauthenticated(f"{username} holds no current appointment", field="username")
+        return FieldIdentity(row.id, row.username, row.nation, actor.reader)
+
+    # --- reports in ------------------------------------------------------------------------------
+
+    def ingest(self, who: FieldIdentity, origin: str, reports: list[Inbound]) -> list[Invalid]:
+        """Store a batch of reports from one connection in one unit of work; return those refused."""
+        refused: list[Invalid] = []
+        with self.db.write() as tx:
+            partners = [n.code for n in nation_store.list_nations(tx.conn)]
+            for report in reports:
+                try:
+                    self._ingest_one(tx, who, origin, report, partners)
+                except Invalid as exc:
+                    refused.append(exc)
+        return refused
+
+    def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, partners: list[str]) -> None:
+        event, kind = report.event, report.kind
+        if kind is EventClass.CONTROL:
+            raise Invalid("control messages are answered, not stored", field="type")
+        marking = self.markings.marking_for(who.nation, event.group_name, partners)
+        xml = report.xml.decode("utf-8")
+        payload: dict[str, Any] = {"cot": xml, "origin": origin, "uid": event.uid, "type": event.type,
+                                   "stale": event.stale.isoformat()}
+        if kind is EventClass.POSITION:
+            self._check_owner(tx, store.cot_tracks, event.uid, who.nation)
+            store.save_track(tx.conn, track_from_event(event), person_id=who.person_id, marking=marking,
+                             cot_xml=xml)
+        elif kind is EventClass.MARKER:
+            self._check_owner(tx, store.cot_map_points, event.uid, who.nation)
+            store.save_map_point(tx.conn, map_point_from_event(event), person_id=who.person_id,
+                                 marking=marking, cot_xml=xml)
+        elif kind is EventClass.CHAT:
+            message = chat_from_event(event)
+            payload.update(chatroom=message.chatroom, text=message.text, sender=message.sender_callsign,
+                           channel=channel_for_chatroom(message.chatroom, self.settings.field_channel),
+                           message_id=message.message_id)
+        event_kind, item_type = _ITEM[kind]
+        append_event(tx, at=self.clock.now(), kind=event_kind, item_type=item_type, item_id=event.uid[:160],
+                     marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation)
+
+    @staticmethod
+    def _check_owner(tx: Tx, table: Any, uid: str, nation: str) -> None:
+        # A uid belongs to the nation that first reported it: another nation's client cannot move or
+        # re-mark it (that would be spoofing, or widening its release).
+        owner = store.owner_nation(tx.conn, table, uid)
+        if owner is not None and owner != nation:
+            raise Invalid(f"uid {uid!r} is another nation's item", field="uid")
+
+    # --- what a person may receive ---------------------------------------------------------------
+
+    def latest_event_id(self) -> int:
+        with self.db.read() as conn:
+            return latest_event_id(conn)
+
+    def picture(self, reader: Reader) -> list[bytes]:
+        """The current picture for a client that just connected: live tracks and map points."""
+        with self.db.read() as conn:
+            return [xml.encode("utf-8") for xml in store.picture_xml(conn, reader, self.clock.now())]
+
+    def feed(self, reader: Reader, after_id: int, up_to: int = 0, limit: int = 1000) -> tuple[list[FeedItem], int]:
+        """New items for a reader after `after_id`, and the id to continue from.
+
+        `up_to` is the highest event id known to be committed (from the bus): when the read returns
+        less than a full batch, every event up to it has been seen, including those the reader may
+        not see, so the cursor moves past them.
+        """
+        with self.db.read() as conn:
+            rows = store.feed_after(conn, reader, after_id, limit=limit)
+        now = self.clock.now()
+        items = []
+        for row in rows:
+            item = self._feed_item(row, now)
+            if item is not None and item.stale > now:
+                items.append(item)
+        cursor = rows[-1].id if rows else after_id
+        if len(rows) < limit:
+            cursor = max(cursor, up_to)
+        return items, cursor
+
+    def _feed_item(self, row: Event, now: datetime) -> FeedItem | None:
+        payload = row.payload
+        if "cot" in payload:
+            return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
+                            str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
+                            parse_time(str(payload.get("stale")), "stale"))
+        area = payload.get("area")
+        if row.item_type in ("operation", "protected_site") and isinstance(area, dict):
+            # Operation areas and protected sites go out as drawings so that field units see them.
+            colour = PROTECTED_COLOUR if row.item_type == "protected_site" else OPERATION_COLOUR
+            shape = Shape(f"concord-{row.item_type}-{row.item_id}", str(payload.get("name", row.item_id))[:120],
+                          area, _radius(payload.get("radius_m")), str(payload.get("description", ""))[:500],
+                          colour)
+            try:
+                event = shape_to_event(shape, now)
+            except Invalid:
+                return None
+            return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale)
+        return None
+
+    # --- the map for the web picture -----------------------------------------------------------------
+
+    def tracks(self, reader: Reader) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return store.current_tracks(conn, reader, self.clock.now())
+
+    def map_points(self, reader: Reader) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return store.current_map_points(conn, reader, self.clock.now())
+
+    def history(self, reader: Reader, uid: str) -> list[store.PositionRow]:
+        since = history_cutoff(self.clock.now(), self._retention())
+        with self.db.read() as conn:
+            return store.track_history(conn, reader, uid, since)
+
+    def prune_history(self) -> int:
+        """Drop positions older than the retention period (last known positions stay in the tracks)."""
+        cutoff = history_cutoff(self.clock.now(), self._retention())
+        with self.db.write() as tx:
+            return store.prune_history(tx.conn, cutoff)
+
+    def _retention(self) -> timedelta:
+        return timedelta(hours=self.settings.track_history_hours)
+
+
+def inbound(event: CotEvent, xml: bytes | None = None) -> Inbound:
+    return Inbound(event, classify(event), xml if xml is not None else event_to_xml(event))
+
+
+def inbound_xml(data: bytes) -> Inbound:
+    """A report from trusted XML (the demo scenario, tests)."""
+    return inbound(parse_event(data), data)
+
+
+def _radius(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and value > 0 else None
+

@@ -1,0 +1,209 @@
+"""Tracks (last known position + history), map points, and the CoT feed read from the event log.
+
+Every query that returns marked rows filters with `visible_to` in SQL. Upserts are the one place
+with a dialect branch (SQLite and PostgreSQL both have INSERT … ON CONFLICT, in different modules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from concord.clock import utc
+from concord.domain.markings import Marking, Reader
+from concord.domain.tracks import MapPoint, Track
+from concord.storage.events import Event, _event, events
+from concord.storage.policy import marking_from_row, marking_values, visible_to
+from concord.storage.schema import BigId, marking_columns, metadata
+
+TS = DateTime(timezone=True)
+
+cot_tracks = Table(
+    "cot_tracks", metadata,
+    Column("uid", String(256), primary_key=True),
+    Column("callsign", String(120), nullable=False),
+    Column("cot_type", String(128), nullable=False),
+    Column("sidc", String(15), nullable=True),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("hae", Float, nullable=True),
+    Column("speed", Float, nullable=True),
+    Column("course", Float, nullable=True),
+    Column("time", TS, nullable=False),
+    Column("stale", TS, nullable=False, index=True),
+    Column("group_name", String(64), nullable=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
+    # The last report as received, so a client connecting later gets it exactly.
+    Column("cot_xml", Text, nullable=False),
+    *marking_columns(),
+)
+
+cot_track_history = Table(
+    "cot_track_history", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uid", String(256), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("hae", Float, nullable=True),
+    Column("speed", Float, nullable=True),
+    Column("course", Float, nullable=True),
+    Column("time", TS, nullable=False, index=True),
+    *marking_columns(),
+    Index("ix_cot_track_history_uid_time", "uid", "time"),
+)
+
+cot_map_points = Table(
+    "cot_map_points", metadata,
+    Column("uid", String(256), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("cot_type", String(128), nullable=False),
+    Column("sidc", String(15), nullable=True),
+    Column("title", String(120), nullable=False),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("hae", Float, nullable=True),
+    Column("remarks", Text, nullable=False),
+    Column("creator_uid", String(256), nullable=True),
+    Column("time", TS, nullable=False),
+    Column("stale", TS, nullable=False, index=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
+    Column("cot_xml", Text, nullable=False),
+    *marking_columns(),
+)
+
+#: Event item types the TAK feed carries: what field clients sent, and areas drawn for them.
+FEED_ITEM_TYPES = ("track", "map_point", "chat", "drawing", "cot_event", "operation", "protected_site")
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRow:
+    uid: str
+    lat: float
+    lon: float
+    hae: float | None
+    speed: float | None
+    course: float | None
+    time: datetime
+
+
+def _upsert(conn: Connection, table: Table, values: dict[str, Any]) -> None:
+    module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = module.insert(table).values(**values)
+    key = [c.name for c in table.primary_key.columns]
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=key, set_={k: statement.excluded[k] for k in values if k not in key}))
+
+
+def owner_nation(conn: Connection, table: Table, uid: str) -> str | None:
+    """The originator of an existing track or map point (an integrity check, never shown to anyone)."""
+    value = conn.execute(select(table.c.m_originator).where(table.c.uid == uid)).scalar_one_or_none()
+    return None if value is None else str(value)
+
+
+def save_track(conn: Connection, track: Track, *, person_id: int | None, marking: Marking, cot_xml: str) -> None:
+    _upsert(conn, cot_tracks, {
+        "uid": track.uid, "callsign": track.callsign[:120], "cot_type": track.cot_type, "sidc": track.sidc,
+        "lat": track.lat, "lon": track.lon, "hae": track.hae, "speed": track.speed, "course": track.course,
+        "time": track.time, "stale": track.stale, "group_name": (track.group or None) and track.group[:64],
+        "person_id": person_id, "cot_xml": cot_xml, **marking_values(marking),
+    })
+    conn.execute(insert(cot_track_history).values(
+        uid=track.uid, lat=track.lat, lon=track.lon, hae=track.hae, speed=track.speed, course=track.course,
+        time=track.time, **marking_values(marking)))
+
+
+def save_map_point(conn: Connection, point: MapPoint, *, person_id: int | None, marking: Marking,
+                   cot_xml: str) -> None:
+    _upsert(conn, cot_map_points, {
+        "uid": point.uid, "kind": point.kind, "cot_type": point.cot_type, "sidc": point.sidc,
+        "title": point.title[:120], "lat": point.lat, "lon": point.lon, "hae": point.hae,
+        "remarks": point.remarks, "creator_uid": point.creator_uid, "time": point.time, "stale": point.stale,
+        "person_id": person_id, "cot_xml": cot_xml, **marking_values(marking),
+    })
+
+
+def current_tracks(conn: Connection, reader: Reader, now: datetime) -> list[dict[str, Any]]:
+    """Tracks the reader may see that are not stale at `now`."""
+    rows = conn.execute(select(cot_tracks).where(visible_to(cot_tracks, reader), cot_tracks.c.stale > now)
+                        .order_by(cot_tracks.c.callsign))
+    return [_track_dict(r._mapping) for r in rows]
+
+
+def current_map_points(conn: Connection, reader: Reader, now: datetime) -> list[dict[str, Any]]:
+    rows = conn.execute(select(cot_map_points)
+                        .where(visible_to(cot_map_points, reader), cot_map_points.c.stale > now)
+                        .order_by(cot_map_points.c.time))
+    return [_point_dict(r._mapping) for r in rows]
+
+
+def picture_xml(conn: Connection, reader: Reader, now: datetime) -> list[str]:
+    """The current picture as CoT: live tracks and map points the reader may see, oldest first."""
+    out: list[tuple[datetime, str]] = []
+    for table in (cot_tracks, cot_map_points):
+        rows = conn.execute(select(table.c.time, table.c.cot_xml)
+                            .where(visible_to(table, reader), table.c.stale > now))
+        out.extend((utc(r.time), r.cot_xml) for r in rows)
+    return [xml for _, xml in sorted(out, key=lambda pair: pair[0])]
+
+
+def track_history(conn: Connection, reader: Reader, uid: str, since: datetime) -> list[PositionRow]:
+    rows = conn.execute(select(cot_track_history)
+                        .where(cot_track_history.c.uid == uid, cot_track_history.c.time >= since,
+                               visible_to(cot_track_history, reader))
+                        .order_by(cot_track_history.c.time, cot_track_history.c.id))
+    return [PositionRow(r.uid, r.lat, r.lon, r.hae, r.speed, r.course, utc(r.time)) for r in rows]
+
+
+def prune_history(conn: Connection, before: datetime) -> int:
+    return int(conn.execute(delete(cot_track_history).where(cot_track_history.c.time < before)).rowcount or 0)
+
+
+def feed_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 1000,
+               item_types: Sequence[str] = FEED_ITEM_TYPES) -> list[Event]:
+    """Events for TAK clients that the reader may see, with id > after_id, in id order."""
+    query = (
+        select(events)
+        .where(events.c.id > after_id, events.c.item_type.in_(list(item_types)), visible_to(events, reader))
+        .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    return [_event(row._mapping) for row in conn.execute(query)]
+
+
+def _track_dict(row: Any) -> dict[str, Any]:
+    return {
+        "uid": row["uid"], "callsign": row["callsign"], "cot_type": row["cot_type"], "sidc": row["sidc"],
+        "lat": row["lat"], "lon": row["lon"], "hae": row["hae"], "speed": row["speed"], "course": row["course"],
+        "time": utc(row["time"]), "stale": utc(row["stale"]), "group": row["group_name"],
+        "marking": marking_from_row(row),
+    }
+
+
+def _point_dict(row: Any) -> dict[str, Any]:
+    return {
+        "uid": row["uid"], "kind": row["kind"], "cot_type": row["cot_type"], "sidc": row["sidc"],
+        "title": row["title"], "lat": row["lat"], "lon": row["lon"], "hae": row["hae"],
+        "remarks": row["remarks"], "creator_uid": row["creator_uid"], "time": utc(row["time"]),
+        "stale": utc(row["stale"]), "marking": marking_from_row(row),
+    }
