@@ -37,6 +37,7 @@ class CotStats:
         self.inbound_dropped: Counter[DropReason] = Counter()
         self.delivery_dropped: Counter[DeliveryDrop] = Counter()
         self.received = 0
+        self.received_protobuf = 0      # of which in TAK Protocol Version 1
         self.delivered = 0
         self.garbage_disconnects = 0
         self.connections = 0
@@ -44,6 +45,7 @@ class CotStats:
     def snapshot(self) -> dict[str, object]:
         return {
             "received": self.received,
+            "received_protobuf": self.received_protobuf,
             "delivered": self.delivered,
             "connections": self.connections,
             "garbage_disconnects": self.garbage_disconnects,

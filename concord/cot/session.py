@@ -136,6 +136,7 @@ class CotSession:
                 event = parse_event(frame.payload, self._limits.max_event_bytes)
             else:
                 event = protocol.decode_payload(frame.payload, self._limits.max_event_bytes)
+                self._stats.received_protobuf += 1
         except Dropped as dropped:
             self._drop(dropped)
             return
