@@ -30,6 +30,7 @@ from bench.harness import Row, percentile
 CLIENTS = 50
 IDLE_CLIENTS = 1000
 CHAT_EVERY = 50
+QUIET_SECONDS = 5.0
 _STAMP = re.compile(rb"<remarks>(\d+)</remarks>")
 
 
@@ -114,11 +115,17 @@ async def _relay(port: int, seconds: float) -> tuple[float, float, int]:
         sent_chats += 1
         sender.write(b"".join(batch))
         await sender.drain()
-    # Let the server finish delivering what it accepted: stop when a second passes without news.
+    # Let the server finish delivering what it accepted: stop once every chat message has arrived
+    # everywhere, or when QUIET_SECONDS pass without anything arriving.
+    quiet_since = time.perf_counter()
     previous = -1
-    while (total := sum(t.positions + t.chats for t in tallies)) != previous:
-        previous = total
-        await asyncio.sleep(1.0)
+    while time.perf_counter() - quiet_since < QUIET_SECONDS:
+        total = sum(t.positions + t.chats for t in tallies)
+        if total != previous:
+            previous, quiet_since = total, time.perf_counter()
+        if all(t.chats >= sent_chats for t in tallies):
+            break
+        await asyncio.sleep(0.1)
     elapsed = max(t.last_event_at for t in tallies) - started
     for task in tasks:
         task.cancel()
@@ -184,8 +191,8 @@ def _taky_command(directory: Path, port: int) -> list[str]:
     return [sys.executable, "-m", "taky.cot", "-c", str(directory / "taky.conf"), "-l", "error"]
 
 
-def _concord_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "bench.cot_relay_server", str(port)]
+def _concord_command(mode: str, port: int, directory: Path) -> list[str]:
+    return [sys.executable, "-m", "bench.cot_server", mode, str(port), str(directory)]
 
 
 def _measure(command: list[str], port: int, cwd: Path, seconds: float) -> tuple[float, float, int, float]:
@@ -202,18 +209,26 @@ def run(quick: bool) -> list[Row]:
     seconds = 3.0 if quick else 10.0
     root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory() as tmp:
-        taky_dir = Path(tmp)
+        taky_dir = Path(tmp) / "taky"
+        taky_dir.mkdir()
         port = _free_port()
         taky = _measure(_taky_command(taky_dir, port), port, taky_dir, seconds)
-        port = _free_port()
-        concord = _measure(_concord_command(port), port, root, seconds)
+        results = {}
+        for mode in ("gateway", "relay"):
+            directory = Path(tmp) / mode
+            directory.mkdir()
+            port = _free_port()
+            results[mode] = _measure(_concord_command(mode, port, directory), port, root, seconds)
+    concord, floor = results["gateway"], results["relay"]
     return [
-        Row(f"CoT relay, {CLIENTS} clients, 1 sending: events/s delivered", concord[0], taky[0], "events/s",
-            "≥ 10× taky", peer_name="taky"),
-        Row("CoT relay p99 latency (sender → receivers)", concord[1], taky[1], "ms", "—",
+        Row(f"CoT gateway (stored, through the policy), {CLIENTS} clients, 1 sending: events/s delivered",
+            concord[0], taky[0], "events/s", "≥ 10× taky", peer_name="taky"),
+        Row("CoT gateway p99 latency (sender → receivers)", concord[1], taky[1], "ms", "—",
             higher_is_better=False, peer_name="taky"),
-        Row("CoT chat messages lost under load", concord[2], taky[2], "messages", "0",
+        Row("CoT gateway chat messages lost under load", concord[2], taky[2], "messages", "0",
             higher_is_better=False, peer_name="taky"),
-        Row(f"CoT {IDLE_CLIENTS:,} idle clients: server RSS", concord[3], taky[3], "MB", "< 200 MB",
+        Row(f"CoT gateway {IDLE_CLIENTS:,} idle clients: server RSS", concord[3], taky[3], "MB", "< 200 MB",
             higher_is_better=False, peer_name="taky"),
+        Row(f"CoT plain relay (no storage, no policy), {CLIENTS} clients: events/s delivered", floor[0], taky[0],
+            "events/s", "the gateway's ceiling", peer_name="taky"),
     ]

@@ -138,6 +138,8 @@ def demo(
     os.environ.setdefault("CONCORD_DATABASE_URL", "sqlite:///var/demo.db")
     # Plain-TCP TAK clients of the demo act as a fictional TUR field unit (see concord.demo).
     os.environ.setdefault("CONCORD_COT__TCP_IDENTITY", "tur.field1")
+    # The demo's TAK team "Red" reports for its own nation only (field markings are configurable).
+    os.environ.setdefault("CONCORD_COT__MARKINGS", '{"by_group": {"Red": {"releasable_to": []}}}')
     centre = _centre()
     accounts = load_scenario(centre)
     centre.close()

@@ -38,6 +38,9 @@ MAX_PENDING_REPORTS = 2000
 #: A feed also polls this often, for events committed by other processes without a shared bus.
 FEED_POLL_SECONDS = 5.0
 PRUNE_EVERY_SECONDS = 600.0
+#: Events read per query. Kept under the outbox's soft limit so that one burst of a busy feed does
+#: not by itself make positions superseded in a client that keeps up.
+FEED_BATCH = 200
 
 
 class ReaderFeed:
@@ -57,7 +60,7 @@ class ReaderFeed:
             while True:
                 committed = self._bus.latest
                 items, self.cursor = await asyncio.to_thread(self._service.feed, self.reader, self.cursor,
-                                                             committed)
+                                                             committed, FEED_BATCH)
                 for item in items:
                     outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
                     for member in list(self.members):

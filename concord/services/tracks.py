@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +22,7 @@ from concord.cot.config import CotSettings
 from concord.cot.xml import event_to_xml, parse_event
 from concord.domain.cot import CotEvent, EventClass, classify, parse_time
 from concord.domain.errors import Invalid, Unauthenticated
-from concord.domain.markings import Reader
+from concord.domain.markings import Marking, Reader
 from concord.domain.people import Actor
 from concord.domain.tracks import (
     OPERATION_COLOUR,
@@ -109,30 +109,39 @@ class TrackService:
         """Store a batch of reports from one connection in one unit of work; return those refused."""
         refused: list[Invalid] = []
         with self.db.write() as tx:
-            partners = [n.code for n in nation_store.list_nations(tx.conn)]
+            batch = _Batch(
+                partners=[n.code for n in nation_store.list_nations(tx.conn)],
+                track_owners=store.owner_nations(tx.conn, store.cot_tracks, {
+                    r.event.uid for r in reports if r.kind is EventClass.POSITION}),
+                point_owners=store.owner_nations(tx.conn, store.cot_map_points, {
+                    r.event.uid for r in reports if r.kind is EventClass.MARKER}),
+            )
             for report in reports:
                 try:
-                    self._ingest_one(tx, who, origin, report, partners)
+                    self._ingest_one(tx, who, origin, report, batch)
                 except Invalid as exc:
                     refused.append(exc)
+            store.save_tracks(tx.conn, batch.tracks, person_id=who.person_id)
+            store.save_map_points(tx.conn, batch.points, person_id=who.person_id)
         return refused
 
-    def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, partners: list[str]) -> None:
+    def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, batch: _Batch) -> None:
         event, kind = report.event, report.kind
         if kind is EventClass.CONTROL:
             raise Invalid("control messages are answered, not stored", field="type")
-        marking = self.markings.marking_for(who.nation, event.group_name, partners)
+        group = event.group_name
+        marking = batch.markings.get(group)
+        if marking is None:
+            marking = batch.markings[group] = self.markings.marking_for(who.nation, group, batch.partners)
         xml = report.xml.decode("utf-8")
         payload: dict[str, Any] = {"cot": xml, "origin": origin, "uid": event.uid, "type": event.type,
                                    "stale": event.stale.isoformat()}
         if kind is EventClass.POSITION:
-            self._check_owner(tx, store.cot_tracks, event.uid, who.nation)
-            store.save_track(tx.conn, track_from_event(event), person_id=who.person_id, marking=marking,
-                             cot_xml=xml)
+            _check_owner(batch.track_owners, event.uid, who.nation)
+            batch.tracks.append(store.Save(track_from_event(event), marking, xml))
         elif kind is EventClass.MARKER:
-            self._check_owner(tx, store.cot_map_points, event.uid, who.nation)
-            store.save_map_point(tx.conn, map_point_from_event(event), person_id=who.person_id,
-                                 marking=marking, cot_xml=xml)
+            _check_owner(batch.point_owners, event.uid, who.nation)
+            batch.points.append(store.Save(map_point_from_event(event), marking, xml))
         elif kind is EventClass.CHAT:
             message = chat_from_event(event)
             payload.update(chatroom=message.chatroom, text=message.text, sender=message.sender_callsign,
@@ -141,14 +150,6 @@ class TrackService:
         event_kind, item_type = _ITEM[kind]
         append_event(tx, at=self.clock.now(), kind=event_kind, item_type=item_type, item_id=event.uid[:160],
                      marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation)
-
-    @staticmethod
-    def _check_owner(tx: Tx, table: Any, uid: str, nation: str) -> None:
-        # A uid belongs to the nation that first reported it: another nation's client cannot move or
-        # re-mark it (that would be spoofing, or widening its release).
-        owner = store.owner_nation(tx.conn, table, uid)
-        if owner is not None and owner != nation:
-            raise Invalid(f"uid {uid!r} is another nation's item", field="uid")
 
     # --- what a person may receive ---------------------------------------------------------------
 
@@ -173,6 +174,8 @@ class TrackService:
         now = self.clock.now()
         items = []
         for row in rows:
+            if row.item_type not in store.FEED_ITEM_TYPES:
+                continue
             item = self._feed_item(row, now)
             if item is not None and item.stale > now:
                 items.append(item)
@@ -224,6 +227,24 @@ class TrackService:
 
     def _retention(self) -> timedelta:
         return timedelta(hours=self.settings.track_history_hours)
+
+
+@dataclass
+class _Batch:
+    partners: list[str]
+    track_owners: dict[str, str]
+    point_owners: dict[str, str]
+    markings: dict[str | None, Marking] = field(default_factory=dict)   # by TAK group, for this sender
+    tracks: list[store.Save] = field(default_factory=list)
+    points: list[store.Save] = field(default_factory=list)
+
+
+def _check_owner(owners: dict[str, str], uid: str, nation: str) -> None:
+    # A uid belongs to the nation that first reported it: another nation's client cannot move or
+    # re-mark it (that would be spoofing, or widening its release).
+    owner = owners.setdefault(uid, nation)
+    if owner != nation:
+        raise Invalid(f"uid {uid!r} is another nation's item", field="uid")
 
 
 def inbound(event: CotEvent, xml: bytes | None = None) -> Inbound:

@@ -6,7 +6,6 @@ with a dialect branch (SQLite and PostgreSQL both have INSERT … ON CONFLICT, i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -106,40 +105,85 @@ class PositionRow:
     time: datetime
 
 
-def _upsert(conn: Connection, table: Table, values: dict[str, Any]) -> None:
-    module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = module.insert(table).values(**values)
-    key = [c.name for c in table.primary_key.columns]
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=key, set_={k: statement.excluded[k] for k in values if k not in key}))
+_UPSERTS: dict[tuple[str, str], Any] = {}
+_INSERT_HISTORY = insert(cot_track_history)
 
 
-def owner_nation(conn: Connection, table: Table, uid: str) -> str | None:
-    """The originator of an existing track or map point (an integrity check, never shown to anyone)."""
-    value = conn.execute(select(table.c.m_originator).where(table.c.uid == uid)).scalar_one_or_none()
-    return None if value is None else str(value)
+def _upsert_statement(conn: Connection, table: Table) -> Any:
+    """INSERT … ON CONFLICT (uid) DO UPDATE, built once per dialect and table (it is executed a lot)."""
+    key = (conn.dialect.name, table.name)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
+        base = module.insert(table)
+        statement = _UPSERTS[key] = base.on_conflict_do_update(
+            index_elements=["uid"], set_={c.name: base.excluded[c.name] for c in table.columns if c.name != "uid"})
+    return statement
 
 
-def save_track(conn: Connection, track: Track, *, person_id: int | None, marking: Marking, cot_xml: str) -> None:
-    _upsert(conn, cot_tracks, {
+@dataclass(frozen=True, slots=True)
+class Save:
+    """One report to store: a track position or a map point, with its marking and CoT."""
+
+    item: Track | MapPoint
+    marking: Marking
+    cot_xml: str
+
+
+def owner_nations(conn: Connection, table: Table, uids: set[str]) -> dict[str, str]:
+    """The originators of existing tracks or map points (an integrity check, never shown to anyone)."""
+    if not uids:
+        return {}
+    rows = conn.execute(select(table.c.uid, table.c.m_originator).where(table.c.uid.in_(sorted(uids))))
+    return {r.uid: r.m_originator for r in rows}
+
+
+def save_tracks(conn: Connection, saves: list[Save], *, person_id: int | None) -> None:
+    """Every position goes into the history; each track keeps only its newest position."""
+    if not saves:
+        return
+    conn.execute(_INSERT_HISTORY, [_history_row(s) for s in saves])
+    newest: dict[str, Save] = {}
+    for save in saves:
+        current = newest.get(save.item.uid)
+        if current is None or save.item.time >= current.item.time:
+            newest[save.item.uid] = save
+    conn.execute(_upsert_statement(conn, cot_tracks), [_track_row(s, person_id) for s in newest.values()])
+
+
+def save_map_points(conn: Connection, saves: list[Save], *, person_id: int | None) -> None:
+    newest = {s.item.uid: s for s in saves}
+    if newest:
+        conn.execute(_upsert_statement(conn, cot_map_points), [_point_row(s, person_id) for s in newest.values()])
+
+
+def _history_row(save: Save) -> dict[str, Any]:
+    track = save.item
+    assert isinstance(track, Track)
+    return {"uid": track.uid, "lat": track.lat, "lon": track.lon, "hae": track.hae, "speed": track.speed,
+            "course": track.course, "time": track.time, **marking_values(save.marking)}
+
+
+def _track_row(save: Save, person_id: int | None) -> dict[str, Any]:
+    track = save.item
+    assert isinstance(track, Track)
+    return {
         "uid": track.uid, "callsign": track.callsign[:120], "cot_type": track.cot_type, "sidc": track.sidc,
         "lat": track.lat, "lon": track.lon, "hae": track.hae, "speed": track.speed, "course": track.course,
-        "time": track.time, "stale": track.stale, "group_name": (track.group or None) and track.group[:64],
-        "person_id": person_id, "cot_xml": cot_xml, **marking_values(marking),
-    })
-    conn.execute(insert(cot_track_history).values(
-        uid=track.uid, lat=track.lat, lon=track.lon, hae=track.hae, speed=track.speed, course=track.course,
-        time=track.time, **marking_values(marking)))
+        "time": track.time, "stale": track.stale, "group_name": track.group[:64] if track.group else None,
+        "person_id": person_id, "cot_xml": save.cot_xml, **marking_values(save.marking),
+    }
 
 
-def save_map_point(conn: Connection, point: MapPoint, *, person_id: int | None, marking: Marking,
-                   cot_xml: str) -> None:
-    _upsert(conn, cot_map_points, {
+def _point_row(save: Save, person_id: int | None) -> dict[str, Any]:
+    point = save.item
+    assert isinstance(point, MapPoint)
+    return {
         "uid": point.uid, "kind": point.kind, "cot_type": point.cot_type, "sidc": point.sidc,
         "title": point.title[:120], "lat": point.lat, "lon": point.lon, "hae": point.hae,
         "remarks": point.remarks, "creator_uid": point.creator_uid, "time": point.time, "stale": point.stale,
-        "person_id": person_id, "cot_xml": cot_xml, **marking_values(marking),
-    })
+        "person_id": person_id, "cot_xml": save.cot_xml, **marking_values(save.marking),
+    }
 
 
 def current_tracks(conn: Connection, reader: Reader, now: datetime) -> list[dict[str, Any]]:
@@ -178,12 +222,16 @@ def prune_history(conn: Connection, before: datetime) -> int:
     return int(conn.execute(delete(cot_track_history).where(cot_track_history.c.time < before)).rowcount or 0)
 
 
-def feed_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 1000,
-               item_types: Sequence[str] = FEED_ITEM_TYPES) -> list[Event]:
-    """Events for TAK clients that the reader may see, with id > after_id, in id order."""
+def feed_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 1000) -> list[Event]:
+    """Events the reader may see with id > after_id, in id order; the caller keeps FEED_ITEM_TYPES.
+
+    The item types are deliberately not filtered here: with that condition SQLite plans the query on
+    the (item_type, item_id) index and sorts every matching row for each batch; walking the
+    primary key from `after_id` stays proportional to the batch.
+    """
     query = (
         select(events)
-        .where(events.c.id > after_id, events.c.item_type.in_(list(item_types)), visible_to(events, reader))
+        .where(events.c.id > after_id, visible_to(events, reader))
         .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
         .order_by(events.c.id)
         .limit(limit)
