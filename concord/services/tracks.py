@@ -25,12 +25,16 @@ from concord.domain.errors import Invalid, Unauthenticated
 from concord.domain.markings import Marking, Reader
 from concord.domain.people import Actor
 from concord.domain.tracks import (
+    MAX_CHAT_TEXT,
     OPERATION_COLOUR,
     PROTECTED_COLOUR,
+    ChatMessage,
     FieldMarkings,
     Shape,
     channel_for_chatroom,
     chat_from_event,
+    chat_to_event,
+    chatroom_for_channel,
     history_cutoff,
     map_point_from_event,
     shape_to_event,
@@ -190,6 +194,8 @@ class TrackService:
             return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
                             str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
                             parse_time(str(payload.get("stale")), "stale"))
+        if row.kind == "message.posted":
+            return self._channel_message(row)
         area = payload.get("area")
         if row.item_type in ("operation", "protected_site") and isinstance(area, dict):
             # Operation areas and protected sites go out as drawings so that field units see them.
@@ -203,6 +209,25 @@ class TrackService:
                 return None
             return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale)
         return None
+
+    def _channel_message(self, row: Event) -> FeedItem | None:
+        """A Concord channel message → GeoChat in the room of the same name (the field channel is
+        "All Chat Rooms"), so field units read the centre's traffic they may see."""
+        payload = row.payload
+        body = payload.get("body")
+        if not isinstance(body, str) or not body or payload.get("retracted_at"):
+            return None
+        channel = str(payload.get("channel_name") or f"channel-{payload.get('channel_id', '?')}")
+        author = payload.get("author_id")
+        posted = parse_time(str(payload.get("posted_at") or row.at.isoformat()), "posted_at")
+        message = ChatMessage(
+            message_id=f"concord-{row.item_id}",
+            chatroom=chatroom_for_channel(channel, self.settings.field_channel),
+            sender_uid=f"concord-person-{author}",
+            sender_callsign=str(payload.get("author_name") or f"{payload.get('author_nation', '')} centre").strip(),
+            text=body[:MAX_CHAT_TEXT], time=posted)
+        event = chat_to_event(message)
+        return FeedItem(row.id, None, event.uid, event_to_xml(event), False, event.stale)
 
     # --- the map for the web picture -----------------------------------------------------------------
 

@@ -91,7 +91,8 @@ cot_map_points = Table(
 )
 
 #: Event item types the TAK feed carries: what field clients sent, and areas drawn for them.
-FEED_ITEM_TYPES = ("track", "map_point", "chat", "drawing", "cot_event", "operation", "protected_site")
+FEED_ITEM_TYPES = frozenset({"track", "map_point", "chat", "drawing", "cot_event", "operation", "protected_site",
+                             "message"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,111 @@
+"""Tracks storage and the TAK feed on SQLite and PostgreSQL: stale times, history retention, areas
+and channel messages going out to field units, and the tracks API through the policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from concord.app import create_app
+from concord.centre import Centre
+from concord.clock import FixedClock
+from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
+from concord.cot.xml import parse_event
+from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.people import Role
+from concord.domain.tracks import ALL_CHAT_ROOMS, chat_from_event
+from concord.services.tracks import inbound_xml
+from concord.storage.events import append_event
+from tests.conftest import fast_settings
+from tests.factories import person, sign_in
+from tests.unit.cot.cot_samples import marker_xml, position_xml
+
+
+@pytest.fixture
+def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Centre]:
+    cot = CotSettings(track_history_hours=1.0, markings=FieldMarkingSettings(
+        by_group={"Red": MarkingRuleSettings(releasable_to=[])}))
+    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
+    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    yield centre
+    centre.close()
+
+
+def test_stale_tracks_leave_the_picture_and_old_history_is_pruned(cot_centre: Centre, clock: FixedClock) -> None:
+    tur = cot_centre.tracks.identify("tur.field")
+    start = clock.now()
+    cot_centre.tracks.ingest(tur, "c1", [inbound_xml(position_xml(uid="t-1", when=start))])
+    assert [t["uid"] for t in cot_centre.tracks.tracks(tur.reader)] == ["t-1"]
+    assert len(cot_centre.tracks.picture(tur.reader)) == 1
+
+    clock.advance(timedelta(minutes=3))           # position_xml is stale after 2 minutes
+    assert cot_centre.tracks.tracks(tur.reader) == []
+    assert cot_centre.tracks.picture(tur.reader) == []
+    items, _ = cot_centre.tracks.feed(tur.reader, 0)
+    assert items == []                             # a stale report is not sent to anyone
+
+    clock.advance(timedelta(hours=2))
+    cot_centre.tracks.ingest(tur, "c1", [inbound_xml(position_xml(uid="t-1", lat=37.0, when=clock.now()))])
+    assert cot_centre.tracks.prune_history() == 1
+    assert [p.lat for p in cot_centre.tracks.history(tur.reader, "t-1")] == [37.0]
+
+
+def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_policy(cot_centre: Centre) -> None:
+    now = cot_centre.clock.now()
+    with cot_centre.db.write() as tx:
+        append_event(tx, at=now, kind="operation.approved", item_type="operation", item_id=7,
+                     marking=Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], Tlp.AMBER),
+                     payload={"name": "Operation KESTREL (demo)", "area": {"type": "Polygon", "coordinates": [
+                         [[43.0, 36.0], [43.5, 36.0], [43.5, 36.5], [43.0, 36.5], [43.0, 36.0]]]}})
+        append_event(tx, at=now, kind="protected_site.created", item_type="protected_site", item_id=3,
+                     marking=Marking.build(Level.RESTRICTED, "TUR", [], Tlp.AMBER_STRICT),
+                     payload={"name": "Field hospital (demo)", "radius_m": 250,
+                              "area": {"type": "Point", "coordinates": [43.1, 36.9]}})
+    tur = cot_centre.tracks.identify("tur.field")
+    irq = cot_centre.tracks.identify("irq.field")
+    tur_items, _ = cot_centre.tracks.feed(tur.reader, 0)
+    assert sorted(parse_event(i.xml).type for i in tur_items) == ["u-d-c-c", "u-d-r"]
+    irq_items, _ = cot_centre.tracks.feed(irq.reader, 0)
+    assert [(i.uid, parse_event(i.xml).type) for i in irq_items] == [("concord-operation-7", "u-d-r")]
+
+
+def test_channel_messages_go_out_as_geochat(cot_centre: Centre) -> None:
+    now = cot_centre.clock.now()
+    with cot_centre.db.write() as tx:
+        append_event(tx, at=now, kind="message.posted", item_type="message", item_id=41,
+                     marking=Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], Tlp.AMBER),
+                     payload={"channel_id": 2, "channel_name": "field", "body": "All units: road 4 closed",
+                              "author_id": 9, "author_nation": "IRQ", "posted_at": now.isoformat()})
+    items, _ = cot_centre.tracks.feed(cot_centre.tracks.identify("tur.field").reader, 0)
+    [chat] = [chat_from_event(parse_event(i.xml)) for i in items]
+    assert (chat.chatroom, chat.text, chat.sender_uid) == (ALL_CHAT_ROOMS, "All units: road 4 closed",
+                                                           "concord-person-9")
+
+
+def test_tracks_api_shows_only_what_the_caller_may_see(cot_centre: Centre, clock: FixedClock) -> None:
+    tur = cot_centre.tracks.identify("tur.field")
+    now = clock.now()
+    cot_centre.tracks.ingest(tur, "c1", [
+        inbound_xml(position_xml(uid="shared-1", when=now)),
+        inbound_xml(position_xml(uid="national-1", group="Red", when=now)),
+        inbound_xml(marker_xml(uid="spot-9", when=now)),
+    ])
+    person(cot_centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.watch")
+    with TestClient(create_app(centre=cot_centre)) as http:
+        api = sign_in(http, "irq.watch")
+        tracks = api.get("/api/tracks")
+        assert tracks.status_code == 200
+        assert [t["uid"] for t in tracks.json()] == ["shared-1"]
+        assert tracks.json()[0]["sidc"] == "SFGPUC---------"
+        assert tracks.json()[0]["marking"]["originator"] == "TUR"
+        assert [p["uid"] for p in api.get("/api/map-points").json()] == ["spot-9"]
+        assert len(api.get("/api/tracks/shared-1/history").json()) == 1
+        assert api.get("/api/tracks/national-1/history").json() == []
+        assert http.get("/api/tracks").status_code == 401
