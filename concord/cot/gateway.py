@@ -38,6 +38,7 @@ MAX_PENDING_REPORTS = 2000
 #: A feed also polls this often, for events committed by other processes without a shared bus.
 FEED_POLL_SECONDS = 5.0
 PRUNE_EVERY_SECONDS = 600.0
+RECHECK_EVERY_SECONDS = 30.0
 #: Events read per query. Kept under the outbox's soft limit so that one burst of a busy feed does
 #: not by itself make positions superseded in a client that keeps up.
 FEED_BATCH = 200
@@ -155,6 +156,21 @@ class PolicyRouter:
                 self.refused += 1
                 log.info("CoT report from %s refused: %s", who.username, reason.message)
 
+    async def recheck(self) -> int:
+        """Disconnect clients whose person was disabled, lost their appointment or changed nation or
+        clearance since connecting (they may reconnect as what they are now); returns how many."""
+        closed = 0
+        for session, who in list(self.identities.items()):
+            try:
+                now = await asyncio.to_thread(self.service.identify, who.username, session.identity.nation)
+            except Unauthenticated:
+                now = None
+            if now != who:
+                log.warning("CoT client %r disconnected: its person's standing changed", session)
+                session.close()
+                closed += 1
+        return closed
+
     async def stop(self) -> None:
         tasks = [f.task for f in self._feeds.values() if f.task is not None]
         if self._writer is not None:
@@ -216,12 +232,17 @@ class CotGateway:
     async def run(self) -> None:
         """Serve until cancelled (a background task of the centre)."""
         await self.start()
+        loop = asyncio.get_running_loop()
+        last_prune = loop.time()
         try:
             while True:
-                await asyncio.sleep(PRUNE_EVERY_SECONDS)
+                await asyncio.sleep(RECHECK_EVERY_SECONDS)
                 try:
-                    await asyncio.to_thread(self.service.prune_history)
+                    await self.router.recheck()
+                    if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
+                        last_prune = loop.time()
+                        await asyncio.to_thread(self.service.prune_history)
                 except Exception:
-                    log.exception("pruning the track history failed")
+                    log.exception("CoT gateway housekeeping failed")
         finally:
             await self.stop()

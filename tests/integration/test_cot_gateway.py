@@ -110,6 +110,23 @@ def test_positions_flow_between_nations_and_a_national_item_does_not(cot_centre:
     assert cot_centre.tracks.history(irq_reader, "tur-secret") == []
 
 
+def test_a_client_whose_person_is_disabled_is_disconnected(cot_centre: Centre) -> None:
+    async def body(ports: dict[str, int]) -> None:
+        tur = await connected(cot_centre, ports["TUR"])
+        irq = await connected(cot_centre, ports["IRQ"])
+        assert await cot_centre.cot.router.recheck() == 0
+        person_id = cot_centre.people.find("irq.field").id
+        await asyncio.to_thread(cot_centre.people.set_disabled, None, person_id, True)
+        assert await cot_centre.cot.router.recheck() == 1
+        with pytest.raises(ConnectionError):
+            await irq.wait_for(lambda e: e.type == "never", timeout=5)
+        assert [s.identity.username for s in cot_centre.cot.router.identities] == ["tur.field"]
+        await tur.close()
+        await irq.close()
+
+    with_gateway(cot_centre, body)
+
+
 def test_a_tcp_identity_that_is_not_a_current_person_is_refused(cot_centre: Centre) -> None:
     async def body(ports: dict[str, int]) -> None:
         port = await cot_centre.cot.start_tcp("127.0.0.1", 0, "nobody.here")
