@@ -58,17 +58,25 @@ class ReaderFeed:
     async def run(self) -> None:
         while self.members:
             await self._bus.wait_beyond(self.cursor, FEED_POLL_SECONDS)
-            while True:
-                committed = self._bus.latest
-                items, self.cursor = await asyncio.to_thread(self._service.feed, self.reader, self.cursor,
-                                                             committed, FEED_BATCH)
-                for item in items:
-                    outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
-                    for member in list(self.members):
-                        if member.key != item.origin:
-                            member.send(outgoing)
-                if not items or self._bus.latest <= self.cursor:
-                    break
+            try:
+                await self._deliver()
+            except Exception:
+                # e.g. the database restarting: keep the cursor and try again at the next wake-up
+                log.exception("CoT feed for %s failed; retrying", self.reader)
+                await asyncio.sleep(1.0)
+
+    async def _deliver(self) -> None:
+        while True:
+            committed = self._bus.latest
+            items, self.cursor = await asyncio.to_thread(self._service.feed, self.reader, self.cursor,
+                                                         committed, FEED_BATCH)
+            for item in items:
+                outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
+                for member in list(self.members):
+                    if member.key != item.origin:
+                        member.send(outgoing)
+            if not items or self._bus.latest <= self.cursor:
+                break
 
 
 class PolicyRouter:
@@ -95,7 +103,10 @@ class PolicyRouter:
             return
         self.identities[session] = who
         await self._join_feed(session, who.reader)
+        # The picture may be larger than an outbox holds: hand it over as the client takes it.
         for xml in await asyncio.to_thread(self.service.picture, who.reader):
+            if not session.has_room:
+                await session.wait_for_room()
             session.send(Outgoing("", False, xml=xml))
 
     async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:

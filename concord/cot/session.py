@@ -90,6 +90,16 @@ class CotSession:
             log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
             self.close()
 
+    @property
+    def has_room(self) -> bool:
+        """Under the outbox's soft limit: nothing queued now would be superseded for lack of room."""
+        return len(self._outbox) < self._limits.outbox_soft_limit
+
+    async def wait_for_room(self) -> None:
+        """Wait until the outbox is back under half its soft limit (or the client is gone)."""
+        while not self._closing and len(self._outbox) > self._limits.outbox_soft_limit // 2:
+            await asyncio.sleep(0.01)
+
     def send_event(self, event: CotEvent) -> None:
         self.send(Outgoing.of(event, supersedable=False))
 

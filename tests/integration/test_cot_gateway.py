@@ -136,3 +136,29 @@ def test_a_tcp_identity_that_is_not_a_current_person_is_refused(cot_centre: Cent
         await client.close()
 
     with_gateway(cot_centre, body)
+
+
+def test_a_picture_larger_than_the_outbox_reaches_a_new_client(database_url: str, tmp_path: Path,
+                                                               clock: FixedClock) -> None:
+    cot = CotSettings(outbox_soft_limit=8, outbox_hard_limit=16)
+    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
+    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    from concord.services.tracks import inbound_xml
+
+    tur = centre.tracks.identify("tur.field")
+    centre.tracks.ingest(tur, "setup", [inbound_xml(marker_xml(uid=f"spot-{n}", when=clock.now()))
+                                        for n in range(60)])
+
+    async def body(ports: dict[str, int]) -> None:
+        irq = await connected(centre, ports["IRQ"])
+        await irq.wait_for(lambda e: sum(x.type == "b-m-p-s-m" for _, x in irq.events) == 60)
+        await irq.close()
+
+    try:
+        with_gateway(centre, body)
+        assert centre.cot.listener.stats.delivery_dropped.total() == 0
+    finally:
+        centre.close()
