@@ -112,6 +112,14 @@ async def _relay(port: int, seconds: float, paced: float | None = None) -> tuple
     seq = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
+        if paced:  # each event stamped as it is sent
+            for n in range(CHAT_EVERY + 1):
+                sender.write(_chat(seq, datetime.now(UTC)) if n == CHAT_EVERY else _position(seq, datetime.now(UTC)))
+                seq += 1
+                await sender.drain()
+                await asyncio.sleep(1 / paced)
+            sent_chats += 1
+            continue
         now = datetime.now(UTC)
         batch = []
         for _ in range(CHAT_EVERY):
@@ -119,14 +127,8 @@ async def _relay(port: int, seconds: float, paced: float | None = None) -> tuple
             seq += 1
         batch.append(_chat(seq, now))
         sent_chats += 1
-        if paced:
-            for event in batch:
-                sender.write(event)
-                await sender.drain()
-                await asyncio.sleep(1 / paced)
-        else:
-            sender.write(b"".join(batch))
-            await sender.drain()
+        sender.write(b"".join(batch))
+        await sender.drain()
     # Let the server finish delivering what it accepted: stop once every chat message has arrived
     # everywhere, or when QUIET_SECONDS pass without anything arriving.
     quiet_since = time.perf_counter()

@@ -105,3 +105,27 @@ def test_garbage_is_dropped_with_reasons_and_a_client_that_keeps_sending_it_is_d
     assert dropped[DropReason.INVALID] == 5
     assert listener.stats.received == 1
     assert listener.stats.garbage_disconnects == 1
+
+
+def test_counters_are_exported_as_prometheus_metrics() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from concord.cot.metrics import CotCollector
+
+    limits = SessionLimits(max_event_bytes=4096, max_consecutive_drops=50)
+
+    async def body(listener: CotListener, port: int) -> None:
+        client = await RawClient.connect(port)
+        await client.send(b"<event>junk</event>" + position_xml())
+        await client.wait_for(lambda e: e.type == "t-x-takp-v")
+        while listener.stats.received < 1:
+            await asyncio.sleep(0.01)
+        registry = CollectorRegistry()
+        registry.register(CotCollector(listener))
+        text = generate_latest(registry).decode()
+        assert 'concord_cot_inbound_dropped_total{reason="invalid"} 1.0' in text
+        assert "concord_cot_received_total 1.0" in text
+        assert "concord_cot_clients 1.0" in text
+        await client.close()
+
+    run_with_listener(body, limits)
