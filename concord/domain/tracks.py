@@ -139,6 +139,8 @@ class ChatMessage:
     sender_callsign: str
     text: str
     time: datetime
+    #: A direct message's addressee (a contact's device uid); None for a room everyone in it reads.
+    recipient_uid: str | None = None
 
 
 def chat_from_event(event: CotEvent) -> ChatMessage:
@@ -154,13 +156,21 @@ def chat_from_event(event: CotEvent) -> ChatMessage:
         raise Invalid(f"chat text must be 1..{MAX_CHAT_TEXT} characters", field="remarks")
     link = event.find("link")
     sender_uid = (link.get("uid") if link is not None else None) or _sender_from_uid(event.uid)
+    room = chat.get("chatroom") or chat.get("id") or ALL_CHAT_ROOMS
+    # ATAK writes a direct message with the addressee's device uid as the chat id and as chatgrp
+    # uid1 (and the addressee's callsign as "chatroom"); a room has its own name there, and a group
+    # chat lists every member (uid1, uid2, ...).
+    group = chat.find("chatgrp")
+    other = group.get("uid1") if group is not None and group.get("uid2") is None else None
+    direct = other is not None and other == chat.get("id") and other != room
     return ChatMessage(
         message_id=chat.get("messageId") or event.uid,
-        chatroom=chat.get("chatroom") or chat.get("id") or ALL_CHAT_ROOMS,
+        chatroom=room,
         sender_uid=sender_uid,
         sender_callsign=chat.get("senderCallsign") or sender_uid,
         text=text,
         time=event.time,
+        recipient_uid=other if direct else None,
     )
 
 
@@ -168,11 +178,12 @@ def chat_to_event(message: ChatMessage, lifetime: timedelta = timedelta(days=1))
     """A message → GeoChat as ATAK writes it, so every TAK client files it under `chatroom`."""
     room = message.chatroom
     detail = Element("detail")
+    chat_id = message.recipient_uid or room
     chat = SubElement(detail, "__chat", {
         "parent": "RootContactGroup", "groupOwner": "false", "messageId": message.message_id,
-        "chatroom": room, "id": room, "senderCallsign": message.sender_callsign,
+        "chatroom": room, "id": chat_id, "senderCallsign": message.sender_callsign,
     })
-    SubElement(chat, "chatgrp", {"uid0": message.sender_uid, "uid1": room, "id": room})
+    SubElement(chat, "chatgrp", {"uid0": message.sender_uid, "uid1": chat_id, "id": chat_id})
     SubElement(detail, "link", {"uid": message.sender_uid, "type": "a-f-G-U-C", "relation": "p-p"})
     remarks = SubElement(detail, "remarks", {
         "source": f"BAO.F.ATAK.{message.sender_uid}", "to": room,

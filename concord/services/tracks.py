@@ -146,14 +146,21 @@ class TrackService:
         elif kind is EventClass.MARKER:
             _check_owner(batch.point_owners, event.uid, who.nation)
             batch.points.append(store.Save(map_point_from_event(event), marking, xml))
-        elif kind is EventClass.CHAT:
+        recipient_id = None
+        if kind is EventClass.CHAT:
             message = chat_from_event(event)
+            if message.recipient_uid is not None:
+                # A direct message goes to its addressee's person only (the marking still applies).
+                recipient_id = store.device_person(tx.conn, message.recipient_uid)
+                if recipient_id is None:
+                    raise Invalid("a direct message to a contact the centre does not know", field="chatgrp")
             payload.update(chatroom=message.chatroom, text=message.text, sender=message.sender_callsign,
                            channel=channel_for_chatroom(message.chatroom, self.settings.field_channel),
                            message_id=message.message_id)
         event_kind, item_type = _ITEM[kind]
         append_event(tx, at=self.clock.now(), kind=event_kind, item_type=item_type, item_id=event.uid[:160],
-                     marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation)
+                     marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation,
+                     recipient_id=recipient_id)
 
     # --- what a person may receive ---------------------------------------------------------------
 

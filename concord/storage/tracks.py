@@ -139,6 +139,12 @@ def owner_nations(conn: Connection, table: Table, uids: set[str]) -> dict[str, s
     return {r.uid: r.m_originator for r in rows}
 
 
+def device_person(conn: Connection, uid: str) -> int | None:
+    """The person whose TAK device reports as `uid` (to address a direct GeoChat message)."""
+    value = conn.execute(select(cot_tracks.c.person_id).where(cot_tracks.c.uid == uid)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
 def save_tracks(conn: Connection, saves: list[Save], *, person_id: int | None) -> None:
     """Every position goes into the history; each track keeps only its newest position."""
     if not saves:

@@ -162,3 +162,30 @@ def test_a_picture_larger_than_the_outbox_reaches_a_new_client(database_url: str
         assert centre.cot.listener.stats.delivery_dropped.total() == 0
     finally:
         centre.close()
+
+
+def test_a_direct_geochat_reaches_only_its_addressee(cot_centre: Centre, clock: FixedClock) -> None:
+    now = clock.now()
+    person(cot_centre, "TUR", (Role.FIELD_UNIT,), username="tur.other")
+
+    async def body(ports: dict[str, int]) -> None:
+        other_port = await cot_centre.cot.start_tcp("127.0.0.1", 0, "tur.other")
+        tur = await connected(cot_centre, ports["TUR"])
+        irq = await connected(cot_centre, ports["IRQ"])
+        other = await connected(cot_centre, other_port)
+        await tur.send(position_xml(uid="ANDROID-tur-1", when=now))
+        await irq.wait_for(lambda e: e.uid == "ANDROID-tur-1")
+        await irq.send(chat_xml(sender="ANDROID-irq-1", room="ALPHA-1", to_uid="ANDROID-tur-1",
+                                text="Meet at the bridge", message_id="d-1", when=now))
+        await irq.send(chat_xml(sender="ANDROID-irq-1", room="GHOST", to_uid="ANDROID-nobody",
+                                message_id="d-2", when=now))
+        await irq.send(chat_xml(sender="ANDROID-irq-1", text="to everyone", message_id="r-1", when=now))
+        await tur.wait_for(lambda e: e.uid.endswith(".r-1"))
+        await other.wait_for(lambda e: e.uid.endswith(".r-1"))
+        assert any(e.uid.endswith(".d-1") for _, e in tur.events)
+        assert not any(e.uid.endswith((".d-1", ".d-2")) for _, e in other.events)
+        for client in (tur, irq, other):
+            await client.close()
+
+    with_gateway(cot_centre, body)
+    assert cot_centre.cot.router.refused == 1      # the message to an unknown contact

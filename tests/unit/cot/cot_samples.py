@@ -11,7 +11,7 @@ def stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def position_xml(uid: str = "ANDROID-tur-1", callsign: str = "BOZKURT-1", lat: float = 36.9,
+def position_xml(uid: str = "ANDROID-tur-1", callsign: str = "ALPHA-1", lat: float = 36.9,
                  lon: float = 43.1, cot_type: str = "a-f-G-U-C", group: str = "Cyan", when: datetime = NOW,
                  declaration: bool = False) -> bytes:
     head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' if declaration else ""
@@ -27,14 +27,15 @@ def position_xml(uid: str = "ANDROID-tur-1", callsign: str = "BOZKURT-1", lat: f
 
 
 def chat_xml(sender: str = "ANDROID-tur-1", room: str = "All Chat Rooms", text: str = "Checkpoint clear",
-             message_id: str = "m-1", when: datetime = NOW) -> bytes:
+             message_id: str = "m-1", when: datetime = NOW, to_uid: str | None = None) -> bytes:
+    """GeoChat to a room, or (`to_uid`) a direct message to the contact whose callsign is `room`."""
     return (
         f'<event version="2.0" uid="GeoChat.{sender}.{room}.{message_id}" type="b-t-f" how="h-g-i-g-o" '
         f'time="{stamp(when)}" start="{stamp(when)}" stale="{stamp(when + timedelta(days=1))}">'
         f'<point lat="36.9" lon="43.1" hae="9999999.0" ce="9999999.0" le="9999999.0"/>'
         f'<detail><__chat parent="RootContactGroup" groupOwner="false" messageId="{message_id}" '
-        f'chatroom="{room}" id="{room}" senderCallsign="BOZKURT-1">'
-        f'<chatgrp uid0="{sender}" uid1="{room}" id="{room}"/></__chat>'
+        f'chatroom="{room}" id="{to_uid or room}" senderCallsign="ALPHA-1">'
+        f'<chatgrp uid0="{sender}" uid1="{to_uid or room}" id="{to_uid or room}"/></__chat>'
         f'<link uid="{sender}" type="a-f-G-U-C" relation="p-p"/>'
         f'<remarks source="BAO.F.ATAK.{sender}" to="{room}" time="{stamp(when)}">{text}</remarks>'
         f'</detail></event>'

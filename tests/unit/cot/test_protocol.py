@@ -22,7 +22,7 @@ def test_position_encodes_to_a_stream_frame_that_takproto_reads() -> None:
     assert (cot.uid, cot.type, cot.how) == ("ANDROID-tur-1", "a-f-G-U-C", "m-g")
     assert (cot.lat, cot.lon, cot.hae) == (36.9, 43.1, 512.0)
     assert cot.sendTime == int(NOW.timestamp() * 1000)
-    assert cot.detail.contact.callsign == "BOZKURT-1"
+    assert cot.detail.contact.callsign == "ALPHA-1"
     assert cot.detail.group.name == "Cyan"
     assert cot.detail.track.course == 270.0
     assert cot.detail.status.battery == 88
@@ -37,7 +37,7 @@ def test_takproto_frames_decode_to_the_same_event() -> None:
     original = parse_event(position_xml())
     assert (event.uid, event.type, event.time, event.stale, event.lat, event.lon) == (
         original.uid, original.type, original.time, original.stale, original.lat, original.lon)
-    assert event.callsign == "BOZKURT-1"
+    assert event.callsign == "ALPHA-1"
     assert event.detail_attr("track", "speed") == "3.5"
 
 

@@ -31,7 +31,7 @@ def test_position_report_parses_with_its_fields() -> None:
     assert (event.uid, event.type, event.how) == ("ANDROID-tur-1", "a-f-G-U-C", "m-g")
     assert event.time == NOW
     assert (event.lat, event.lon, event.hae) == (36.9, 43.1, 512.0)
-    assert event.callsign == "BOZKURT-1"
+    assert event.callsign == "ALPHA-1"
     assert event.group_name == "Cyan"
 
 

@@ -59,10 +59,10 @@ def test_sidc_follows_the_cot_type_tree() -> None:
 
 
 def test_position_report_becomes_a_track_that_goes_stale() -> None:
-    report = event("a-f-G-U-C", contact={"callsign": "BOZKURT-1"}, track={"speed": "3.5", "course": "270"},
+    report = event("a-f-G-U-C", contact={"callsign": "ALPHA-1"}, track={"speed": "3.5", "course": "270"},
                    group={"name": "Cyan"})
     track = track_from_event(report)
-    assert (track.uid, track.callsign, track.group) == ("unit-1", "BOZKURT-1", "Cyan")
+    assert (track.uid, track.callsign, track.group) == ("unit-1", "ALPHA-1", "Cyan")
     assert track.sidc == "SFGPUC---------"
     assert (track.lat, track.lon, track.hae, track.speed, track.course) == (36.9, 43.1, 512.0, 3.5, 270.0)
     assert not track.is_stale(NOW + timedelta(minutes=1))
@@ -159,3 +159,19 @@ def test_field_markings_group_rule_wins_over_nation_and_default() -> None:
     assert markings.marking_for("IRQ", None, partners).releasable_to == frozenset({"IRQ", "TUR"})
     everyone = FieldMarkings().marking_for("JOR", "Cyan", partners)
     assert everyone.releasable_to == frozenset(partners) and everyone.level is Level.RESTRICTED
+
+
+def test_a_direct_geochat_names_its_addressee_and_a_room_does_not() -> None:
+    direct = ChatMessage("m-7", "SAQR-1", "ANDROID-tur-1", "ALPHA-1", "Meet at the bridge", NOW,
+                         recipient_uid="ANDROID-irq-1")
+    cot = chat_to_event(direct)
+    assert cot.detail_attr("__chat/chatgrp", "uid1") == "ANDROID-irq-1"
+    assert chat_from_event(cot) == direct
+    room = chat_from_event(chat_to_event(ChatMessage("m-8", ALL_CHAT_ROOMS, "ANDROID-tur-1", "ALPHA-1", "hi", NOW)))
+    assert room.recipient_uid is None
+    group = chat_to_event(ChatMessage("m-9", "Patrol group", "ANDROID-tur-1", "ALPHA-1", "hi", NOW))
+    chatgrp = group.find("__chat/chatgrp")
+    assert chatgrp is not None
+    chatgrp.set("uid1", "ANDROID-tur-2")
+    chatgrp.set("uid2", "ANDROID-tur-3")           # a group chat lists its members
+    assert chat_from_event(group).recipient_uid is None
