@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 STEM_LENGTH = 5
 DEFAULT_THRESHOLD = 0.4
@@ -43,8 +44,13 @@ def _fold(word: str) -> str:
 _FOLDED_STOPWORDS = frozenset(_fold(w) for w in _STOPWORDS)
 
 
+@lru_cache(maxsize=16_384)
 def fingerprint(text: str) -> frozenset[str]:
-    """The set of stemmed content words of a text."""
+    """The set of stemmed content words of a text.
+
+    Cached: every submission is compared with every open RFI, whose texts rarely change, so each
+    open RFI is folded and stemmed once per process rather than once per submission.
+    """
     words = (_fold(w) for w in _WORD.findall(text))
     return frozenset(w[:STEM_LENGTH] for w in words
                      if w not in _FOLDED_STOPWORDS and (len(w) > 1 or w.isdigit()))
