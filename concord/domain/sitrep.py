@@ -135,7 +135,9 @@ class DocumentMarking:
         """`SECRET (GİZLİ) // REL TO IRQ, TUR // TLP:AMBER`; national label in brackets if given."""
         name = self.level.name
         national = (labels or {}).get(name)
-        head = f"{name} ({national})" if national and national != name else name
+        # First-strong isolate around the national label: an Arabic label must not reorder the
+        # brackets and slashes around it (Unicode bidi, UAX #9 isolates).
+        head = f"{name} (\u2068{national}\u2069)" if national and national != name else name
         if self.audience is None:
             return f"{head} // TLP:{self.tlp.value}"
         if len(self.audience) == 1:

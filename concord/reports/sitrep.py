@@ -94,10 +94,10 @@ def render_html(sitrep: Sitrep, *, labels: Mapping[str, str] | None = None) -> s
         sitrep=sitrep, css=css, banner=banner, colours={"ink": ink, "bg": bg},
         # Both are CSS declarations built from constants (the colours come from BANNER_COLOURS).
         banner_box=Markup(  # noqa: S704
-            f'font: bold 8.5pt "DejaVu Sans", sans-serif; color: {ink}; '
-            f"background: {bg}; padding: 0 5mm; text-align: center; vertical-align: middle;"),
+            f'font: bold 8pt "DejaVu Sans", sans-serif; color: {ink}; '
+            f"background: {bg}; padding: 0 3mm; text-align: center; vertical-align: middle;"),
         small_box=Markup('font: 7pt "DejaVu Sans", sans-serif; color: #444; vertical-align: middle; '
-                         "width: 32mm;"),
+                         "width: 26mm;"),
         footer=f"SITREP {generated}", dtg_generated=generated,
         figures=sitrep.key_figures(), figure_labels=FIGURE_LABELS, precedences=PRECEDENCES,
         map_svg=incident_map_svg(markers) if markers else "",
