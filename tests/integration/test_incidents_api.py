@@ -143,6 +143,21 @@ def test_partners_other_than_concerned_cannot_acknowledge(centre: Centre, client
     assert tur.post(f"/api/incidents/{iid}/acknowledge").status_code == 403  # the reporter
 
 
+def test_every_concerned_partner_must_acknowledge(centre: Centre, client: TestClient) -> None:
+    centre.nations.add("SYR", "Syria (exercise)")
+    tur, irq = two_sides(centre, client)
+    person(centre, "SYR", (Role.LIAISON_OFFICER,), username="syr.liaison2")
+    syr = sign_in(client, "syr.liaison2")
+    body = report_body(partners=["IRQ", "SYR"], marking={"level": "RESTRICTED", "releasable_to": ["IRQ", "SYR"]})
+    iid = tur.post("/api/incidents", json=body).json()["id"]
+    after_irq = irq.post(f"/api/incidents/{iid}/acknowledge").json()
+    assert after_irq["status"] == "reported" and after_irq["awaiting_acknowledgement"] == ["SYR"]
+    assert irq.post(f"/api/incidents/{iid}/investigate").status_code == 409
+    after_syr = syr.post(f"/api/incidents/{iid}/acknowledge").json()
+    assert after_syr["status"] == "acknowledged" and after_syr["acknowledged_by"] == ["IRQ", "SYR"]
+    assert syr.post(f"/api/incidents/{iid}/investigate").json()["status"] == "under_investigation"
+
+
 def test_observers_read_but_do_not_report(centre: Centre, client: TestClient) -> None:
     person(centre, "IRQ", (Role.OBSERVER,), username="irq.observer")
     observer = sign_in(client, "irq.observer")
