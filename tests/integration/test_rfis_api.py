@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from concord.app import create_app
 from concord.centre import Centre
+from concord.cli.sitrep import actor_for
 from concord.clock import FixedClock, iso
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
@@ -161,3 +164,19 @@ def test_an_rfi_the_reader_may_not_see_is_not_found(centre: Centre, client: Test
     assert syr.get(f"/api/rfis/{rid}").status_code == 404
     assert syr.post(f"/api/rfis/{rid}/accept").status_code == 404
     assert syr.get("/api/rfis").json() == []
+
+
+def test_the_server_runs_the_overdue_scan_in_the_background(centre: Centre, clock: FixedClock) -> None:
+    person(centre, "TUR", (Role.LIAISON_OFFICER,), username="tur.bg")
+    asker = actor_for(centre, "tur.bg")
+    centre.rfis.submit(asker, {**rfi_body(clock, ltiov=iso(clock.now() + timedelta(minutes=5))),
+                               "marking": {"level": "RESTRICTED", "originator": "TUR", "releasable_to": ["IRQ"]}})
+    clock.advance(timedelta(minutes=6))
+    with TestClient(create_app(centre=centre)):  # starting the app starts the centre's background tasks
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            overdue = [r for r in centre.rfis.visible(asker) if r.overdue_notified]
+            if overdue:
+                break
+            time.sleep(0.05)
+    assert len(overdue) == 1
