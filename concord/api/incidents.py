@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict
+from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
 from concord.clock import iso
 from concord.domain.incidents import Incident, IncidentStatus, TimelineEntry
 from concord.domain.people import Actor
@@ -161,10 +161,11 @@ def list_incidents(
     actor: ActorDep, centre: CentreDep,
     status: IncidentStatus | None = None,
     open_only: Annotated[bool, Query(alias="open")] = False,
+    since: Annotated[UtcDateTime | None, Query(description="changed at or after, ISO 8601")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[IncidentOut]:
     found = centre.incidents.visible(actor, status=status.value if status else None, open_only=open_only,
-                                  limit=limit)
+                                     since=since, limit=limit)
     return [IncidentOut.of(i) for i in found]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from concord.clock import Clock
@@ -47,9 +48,10 @@ class IncidentService:
         return IncidentView(incident, entries, vocab.label(incident.report.category))
 
     def visible(self, actor: Actor, *, status: str | None = None, open_only: bool = False,
-             limit: int = 500) -> list[Incident]:
+                since: datetime | None = None, limit: int = 500) -> list[Incident]:
         with self.db.read() as conn:
-            return store.list_incidents(conn, actor.reader, status=status, open_only=open_only, limit=limit)
+            return store.list_incidents(conn, actor.reader, status=status, open_only=open_only,
+                                        changed_since=since, limit=limit)
 
     def vocabulary(self) -> CategoryVocabulary:
         with self.db.read() as conn:

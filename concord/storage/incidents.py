@@ -147,8 +147,8 @@ def get_incident(conn: Connection, reader: Reader, incident_id: int) -> Incident
 
 
 def list_incidents(conn: Connection, reader: Reader, *, status: str | None = None,
-                   changed_since: datetime | None = None, changed_before: datetime | None = None,
-                   open_only: bool = False, limit: int = 500) -> list[Incident]:
+                   changed_since: datetime | None = None, open_only: bool = False,
+                   limit: int = 500) -> list[Incident]:
     query = select(incidents).where(visible_to(incidents, reader))
     if status:
         query = query.where(incidents.c.status == status)
@@ -156,8 +156,6 @@ def list_incidents(conn: Connection, reader: Reader, *, status: str | None = Non
         query = query.where(incidents.c.status != IncidentStatus.CLOSED.value)
     if changed_since is not None:
         query = query.where(incidents.c.updated_at >= changed_since)
-    if changed_before is not None:
-        query = query.where(incidents.c.reported_at < changed_before)
     query = query.order_by(incidents.c.updated_at.desc(), incidents.c.id.desc()).limit(limit)
     return [_incident(r._mapping) for r in conn.execute(query)]
 

@@ -101,6 +101,10 @@ def test_only_the_reporter_edits_and_edits_are_on_the_timeline(centre: Centre, c
     edited = patch(tur, f"/api/incidents/{iid}", {"counts": {"injured": 3}})
     assert edited.status_code == 200 and edited.json()["counts"] == {"injured": 3}
     assert edited.json()["timeline"][-1]["kind"] == "edited"
+    assert [i["id"] for i in tur.get("/api/incidents", params={"status": "reported", "open": True}).json()] == [iid]
+    assert tur.get("/api/incidents", params={"since": "2030-01-01T00:00:00Z"}).json() == []
+    assert tur.get("/api/incidents", params={"since": "2026-11-29T07:00:00Z"}).json()[0]["id"] == iid
+    assert tur.get("/api/incidents", params={"since": "yesterday"}).status_code == 422
 
 
 def test_assignee_per_nation(centre: Centre, client: TestClient) -> None:
