@@ -15,10 +15,10 @@ from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
-from concord.services.tracks import TrackService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
 from concord.services.sitrep import SitrepService
+from concord.services.tracks import TrackService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
