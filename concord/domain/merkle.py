@@ -227,9 +227,7 @@ class MemoryTree:
 # --- verification (RFC 9162 §2.1.3.2 and §2.1.4.2) ----------------------------------------------
 
 
-def verify_inclusion(
-    index: int, size: int, leaf: bytes, path: Sequence[bytes], expected_root: bytes
-) -> bool:
+def verify_inclusion(index: int, size: int, leaf: bytes, path: Sequence[bytes], expected_root: bytes) -> bool:
     """True if `leaf` (a leaf hash) is at `index` in the tree of `size` leaves with `expected_root`."""
     if not 0 <= index < size:
         return False
