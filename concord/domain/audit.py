@@ -18,7 +18,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import rfc8785
@@ -68,7 +68,8 @@ class AuditEntry:
     nonce: str  # 16 random bytes, hex
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value, which triples the cost of hashing a leaf.
+        return {name: getattr(self, name) for name in _FIELDS}
 
     def leaf(self) -> bytes:
         """The canonical bytes hashed into the tree."""
@@ -82,11 +83,11 @@ class AuditEntry:
         """Build and validate an entry from its JSON form (as exported in a bundle)."""
         if not isinstance(data, Mapping):
             raise Invalid("an audit entry is a JSON object", field="entry")
-        names = set(cls.__slots__)
+        names = set(_FIELDS)
         if set(data) != names:
             missing, extra = sorted(names - set(data)), sorted(set(data) - names)
             raise Invalid(f"audit entry fields differ: missing {missing}, unexpected {extra}", field="entry")
-        entry = cls(**{name: data[name] for name in cls.__slots__})
+        entry = cls(**{name: data[name] for name in _FIELDS})
         entry.validate()
         return entry
 
@@ -118,6 +119,9 @@ class AuditEntry:
             raise bad("request_id", "must be a string of at most 200 characters or null")
         if not isinstance(self.nonce, str) or not _HEX16.match(self.nonce):
             raise bad("nonce", "must be 32 lowercase hex digits")
+
+
+_FIELDS = tuple(f.name for f in fields(AuditEntry))
 
 
 def encode_leaf(fields: Mapping[str, str | int | None]) -> bytes:
