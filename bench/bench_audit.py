@@ -146,7 +146,7 @@ def run(quick: bool) -> list[Row]:
         witness_keys={k: w.verifier() for k, w in witnesses.items()},
         checkpoints=checkpoints,
         tree=tree,
-        leaves=[e if e.sequence % 2 else e.leaf_hash() for e in entries],
+        leaves=[(e if e.sequence % 2 else None, e.leaf_hash()) for e in entries],
     )
     blob = json.dumps(bundle).encode()
     del bundle

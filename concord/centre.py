@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
@@ -34,6 +35,9 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # Registered before any feature writes: every write unit of work appends its audit entries.
+        self.audit = AuditService(self.db, self.clock, settings)
+        self.background.append(self.audit.run_checkpoints)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

@@ -33,10 +33,11 @@ def build_bundle(
     witness_keys: Mapping[str, notes.VerifierKey],
     checkpoints: Sequence[str],
     tree: NodeSource,
-    leaves: Sequence[AuditEntry | bytes],
+    leaves: Sequence[tuple[AuditEntry | None, bytes]],
 ) -> dict[str, Any]:
-    """A bundle of `leaves` (full entries the reader may see, leaf hashes for the rest) up to the
-    latest of `checkpoints` (signed notes in ascending size), with consistency proofs between them."""
+    """A bundle up to the latest of `checkpoints` (signed notes in ascending size), with consistency
+    proofs between them. `leaves` are (entry, stored leaf hash) pairs, entry None where the reader
+    may not read it; the stored hash is exported as stored, so a changed entry shows as changed."""
     sizes = [notes.Checkpoint.parse(notes.SignedNote.parse(note).text).size for note in checkpoints]
     proofs: list[list[str]] = []
     previous = 0
@@ -52,9 +53,7 @@ def build_bundle(
         "checkpoints": list(checkpoints),
         "consistency_proofs": proofs,
         "leaves": [
-            {"entry": leaf.to_dict(), "leaf_hash": leaf.leaf_hash().hex()}
-            if isinstance(leaf, AuditEntry)
-            else leaf.hex()
-            for leaf in leaves
+            leaf_hash.hex() if entry is None else {"entry": entry.to_dict(), "leaf_hash": leaf_hash.hex()}
+            for entry, leaf_hash in leaves
         ],
     }

@@ -52,9 +52,7 @@ def make_bundle(entries: list[AuditEntry] = ENTRIES, cosign_upto: int = 3) -> di
             for witness in WITNESSES.values():
                 note = add_cosignature(note, witness, 1_790_000_000 + n)
         checkpoints.append(note)
-    leaves: list[AuditEntry | bytes] = [
-        e.leaf_hash() if e.sequence in HIDDEN else e for e in entries[: SIZES[-1]]
-    ]
+    leaves = [(None if e.sequence in HIDDEN else e, e.leaf_hash()) for e in entries[: SIZES[-1]]]
     return build_bundle(
         origin=ORIGIN,
         log_key=CENTRE.verifier(),

@@ -1,0 +1,262 @@
+"""The tamper-evident audit log: entries in the same transaction as every change, checkpoints,
+cosignatures from each nation's witness, proofs and export bundles."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from concord.clock import Clock, iso
+from concord.domain import checkpoint as notes
+from concord.domain import merkle
+from concord.domain.audit import AuditEntry, content_hash, new_nonce
+from concord.domain.audit_bundle import build_bundle
+from concord.domain.errors import Invalid, NotFound
+from concord.domain.markings import Level, Marking, Reader, check_nation_code
+from concord.domain.people import Actor, Role
+from concord.settings import Settings
+from concord.storage import audit as store
+from concord.storage.db import Database, Tx
+from concord.storage.events import events
+from concord.storage.nations import list_nations
+from concord.storage.policy import marking_from_row
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class InclusionView:
+    index: int
+    size: int
+    leaf_hash: bytes
+    proof: list[bytes]
+    entry: AuditEntry | None  # None when the reader may not read it in full
+    checkpoint: str  # the signed checkpoint of `size`, with cosignatures
+
+
+class AuditService:
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self.db = db
+        self.clock = clock
+        self.origin = settings.audit_origin
+        self.read_level = Level[settings.audit_read_level.upper()]
+        self.checkpoint_seconds = settings.audit_checkpoint_seconds
+        self.key_path = Path(settings.data_dir) / "audit" / "centre.skey"
+        self._key: notes.SignerKey | None = None
+        db.before_commit(self._record_events)
+
+    # --- the centre's key ---------------------------------------------------------------------
+    def centre_key(self) -> notes.SignerKey:
+        """The centre's Ed25519 signing key, created on first use (`concord init` does it)."""
+        if self._key is None:
+            if self.key_path.exists():
+                self._key = notes.SignerKey.parse(self.key_path.read_text())
+            else:
+                self._key = notes.SignerKey.generate(self.origin)
+                self.key_path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as out:
+                    out.write(self._key.encode() + "\n")
+        return self._key
+
+    def public_key(self) -> str:
+        return self.centre_key().verifier().encode()
+
+    # --- writing entries ------------------------------------------------------------------------
+    def _record_events(self, tx: Tx) -> None:
+        """Every event appended in this unit of work becomes an audit entry, before it commits."""
+        if not tx.event_ids:
+            return
+        rows = tx.conn.execute(select(events).where(events.c.id.in_(tx.event_ids)).order_by(events.c.id))
+        entries = []
+        for row in rows:
+            marking = marking_from_row(dict(row._mapping))
+            entries.append(
+                store.NewEntry(
+                    time=iso(row.at),
+                    actor_person=row.actor_id,
+                    actor_nation=row.actor_nation,
+                    action=row.kind,
+                    item_type=row.item_type,
+                    item_id=row.item_id,
+                    content_hash=content_hash(row.payload, marking),
+                    request_id=row.request_id,
+                    nonce=new_nonce(),
+                    marking=marking,
+                    event_id=row.id,
+                )
+            )
+        store.append_entries(tx.conn, entries)
+
+    def record_read(
+        self,
+        actor: Actor,
+        *,
+        item_type: str,
+        item_id: str,
+        marking: Marking,
+        content: Mapping[str, Any] | None,
+        request_id: str | None = None,
+    ) -> bool:
+        """Audit a read of an item at or above the configured level; True if it was recorded."""
+        if marking.level < self.read_level:
+            return False
+        with self.db.write() as tx:
+            store.append_entries(
+                tx.conn,
+                [
+                    store.NewEntry(
+                        time=iso(self.clock.now()),
+                        actor_person=actor.person_id,
+                        actor_nation=actor.nation,
+                        action="read",
+                        item_type=item_type,
+                        item_id=str(item_id),
+                        content_hash=content_hash(content, marking),
+                        request_id=request_id,
+                        nonce=new_nonce(),
+                        marking=marking,
+                    )
+                ],
+            )
+        return True
+
+    # --- checkpoints ----------------------------------------------------------------------------
+    def issue_checkpoint(self) -> int | None:
+        """Sign a checkpoint of the current tree if it grew since the last one; returns its size."""
+        key = self.centre_key()
+        with self.db.write() as tx:
+            store.lock(tx.conn)
+            size = store.tree_size(tx.conn)
+            latest = store.latest_checkpoint(tx.conn)
+            if size == 0 or (latest is not None and latest.size >= size):
+                return None
+            root = merkle.root(store.StoredTree(tx.conn), size)
+            text = notes.Checkpoint(self.origin, size, root).text()
+            note = notes.SignedNote(text, (notes.sign(text, key),)).encode()
+            store.add_checkpoint(tx.conn, size, root, self.clock.now(), note)
+        return size
+
+    async def run_checkpoints(self) -> None:
+        """Background loop of the server: a checkpoint every few seconds while entries arrive."""
+        while True:
+            try:
+                await asyncio.to_thread(self.issue_checkpoint)
+            except Exception:  # a failed round must not end the loop; the next one retries
+                log.exception("issuing an audit checkpoint failed")
+            await asyncio.sleep(self.checkpoint_seconds)
+
+    def _with_cosignatures(self, row: store.CheckpointRow) -> str:
+        return row.note + "".join(line + "\n" for _, line in sorted(row.cosignatures.items()))
+
+    def latest(self) -> tuple[str, store.CheckpointRow]:
+        with self.db.read() as conn:
+            row = store.latest_checkpoint(conn)
+        if row is None:
+            raise NotFound("no checkpoint has been issued yet", field="size")
+        return self._with_cosignatures(row), row
+
+    def checkpoint(self, size: int) -> str:
+        with self.db.read() as conn:
+            row = store.checkpoint_at(conn, size)
+        if row is None:
+            raise NotFound(f"no checkpoint of size {size}", field="size")
+        return self._with_cosignatures(row)
+
+    # --- proofs and views -----------------------------------------------------------------------
+    def inclusion(self, reader: Reader, index: int, size: int | None = None) -> InclusionView:
+        with self.db.read() as conn:
+            row = store.latest_checkpoint(conn) if size is None else store.checkpoint_at(conn, size)
+            if row is None:
+                raise NotFound("no checkpoint of that size", field="size")
+            if not 0 <= index < row.size:
+                raise NotFound(
+                    f"entry {index} is not covered by the checkpoint of size {row.size}", field="index"
+                )
+            proof = merkle.inclusion_proof(store.StoredTree(conn), index, row.size)
+            ((entry, leaf_hash),) = store.entries_in_range(conn, reader, index, index + 1)
+        return InclusionView(index, row.size, leaf_hash, proof, entry, self._with_cosignatures(row))
+
+    def consistency(self, old_size: int, new_size: int) -> list[bytes]:
+        with self.db.read() as conn:
+            if store.checkpoint_at(conn, new_size) is None:
+                raise NotFound(f"no checkpoint of size {new_size}", field="new")
+            if not 0 < old_size <= new_size:
+                raise Invalid("the old size must be between 1 and the new size", field="old")
+            return merkle.consistency_proof(store.StoredTree(conn), old_size, new_size)
+
+    def entries(self, reader: Reader, start: int, end: int) -> list[tuple[AuditEntry | None, bytes]]:
+        if start < 0 or end < start:
+            raise Invalid("a range is 0 <= start <= end", field="start")
+        if end - start > 1000:
+            raise Invalid("at most 1000 entries per request", field="end")
+        with self.db.read() as conn:
+            return store.entries_in_range(conn, reader, start, end)
+
+    def witnessed_by_all(self, index: int) -> int | None:
+        """The smallest checkpoint covering entry `index` cosigned by every partner nation, if any."""
+        with self.db.read() as conn:
+            nations = [n.code for n in list_nations(conn)]
+            return store.smallest_covering(conn, index, nations)
+
+    def export(self, reader: Reader) -> dict[str, Any]:
+        """A bundle for `concord audit verify`: everything up to the latest checkpoint."""
+        with self.db.read() as conn:
+            checkpoints = store.all_checkpoints(conn)
+            if not checkpoints:
+                raise NotFound("no checkpoint has been issued yet", field="size")
+            size = checkpoints[-1].size
+            return build_bundle(
+                origin=self.origin,
+                log_key=self.centre_key().verifier(),
+                witness_keys={n: notes.VerifierKey.parse(v) for n, v in store.witness_keys(conn).items()},
+                checkpoints=[self._with_cosignatures(row) for row in checkpoints],
+                tree=store.StoredTree(conn),
+                leaves=store.entries_in_range(conn, reader, 0, size),
+            )
+
+    # --- witnesses ------------------------------------------------------------------------------
+    def witness_keys(self) -> dict[str, str]:
+        with self.db.read() as conn:
+            return store.witness_keys(conn)
+
+    def register_witness(self, actor: Actor | None, nation: str, vkey: str) -> None:
+        """Record a nation's witness key (its administrator, or the system from the CLI)."""
+        check_nation_code(nation)
+        if actor is not None:
+            actor.require(Role.ADMINISTRATOR, action="registering a witness key")
+            actor.require_admin_of(nation)
+        key = notes.VerifierKey.parse(vkey)
+        if key.key_type != notes.COSIGNATURE_V1:
+            raise Invalid("a witness key is a cosignature/v1 (type 0x04) key", field="vkey")
+        with self.db.write() as tx:
+            if nation not in {n.code for n in list_nations(tx.conn)}:
+                raise NotFound(f"{nation} is not a partner nation", field="nation")
+            store.set_witness_key(
+                tx.conn, nation, key.encode(), self.clock.now(), actor.person_id if actor else None
+            )
+
+    def add_cosignature(self, nation: str, size: int, cosigned_note: str) -> None:
+        """Store `nation`'s cosignature on the checkpoint of `size`, after verifying it."""
+        with self.db.write() as tx:
+            vkey = store.witness_keys(tx.conn).get(nation)
+            if vkey is None:
+                raise NotFound(f"{nation} has no registered witness key", field="nation")
+            key = notes.VerifierKey.parse(vkey)
+            row = store.checkpoint_at(tx.conn, size)
+            if row is None:
+                raise NotFound(f"no checkpoint of size {size}", field="size")
+            text = notes.SignedNote.parse(row.note).text
+            signatures = notes.SignedNote.parse(cosigned_note).signatures_by(key)
+            if not signatures or notes.SignedNote.parse(cosigned_note).text != text:
+                raise Invalid(f"no cosignature by {nation}'s witness key on this checkpoint", field="note")
+            if not all(notes.verify(text, sig, key) for sig in signatures):
+                raise Invalid(f"the cosignature of {nation} does not verify", field="note")
+            store.add_cosignature(tx.conn, size, nation, signatures[-1].line().rstrip("\n"), self.clock.now())
