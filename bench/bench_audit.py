@@ -16,7 +16,7 @@ from pymerkle import InmemoryTree
 from bench.harness import Row
 from concord.domain import checkpoint as notes
 from concord.domain.audit import AuditEntry
-from concord.domain.audit_bundle import add_cosignature, build_bundle, issue_checkpoint
+from concord.domain.audit_bundle import add_cosignature, build_bundle, issue_checkpoint, with_proofs
 from concord.domain.audit_verify import verify_bundle
 from concord.domain.merkle import MemoryTree, consistency_proof, inclusion_proof
 
@@ -144,8 +144,7 @@ def run(quick: bool) -> list[Row]:
         origin=ORIGIN,
         log_key=centre.verifier(),
         witness_keys={k: w.verifier() for k, w in witnesses.items()},
-        checkpoints=checkpoints,
-        tree=tree,
+        checkpoints=with_proofs(tree, checkpoints),
         leaves=[(e if e.sequence % 2 else None, e.leaf_hash()) for e in entries],
     )
     blob = json.dumps(bundle).encode()

@@ -26,32 +26,35 @@ def add_cosignature(note: str, witness: notes.SignerKey, timestamp: int) -> str:
     return parsed.with_signature(notes.sign(parsed.text, witness, timestamp=timestamp)).encode()
 
 
+def with_proofs(tree: NodeSource, notes_in_order: Sequence[str]) -> list[tuple[str, list[bytes]]]:
+    """Pair checkpoint notes with consistency proofs from each one's predecessor (tests, benchmarks)."""
+    out: list[tuple[str, list[bytes]]] = []
+    previous = 0
+    for note in notes_in_order:
+        size = notes.Checkpoint.parse(notes.SignedNote.parse(note).text).size
+        out.append((note, consistency_proof(tree, previous, size) if previous else []))
+        previous = size
+    return out
+
+
 def build_bundle(
     *,
     origin: str,
     log_key: notes.VerifierKey,
     witness_keys: Mapping[str, notes.VerifierKey],
-    checkpoints: Sequence[str],
-    tree: NodeSource,
+    checkpoints: Sequence[tuple[str, Sequence[bytes]]],
     leaves: Sequence[tuple[AuditEntry | None, bytes]],
 ) -> dict[str, Any]:
-    """A bundle up to the latest of `checkpoints` (signed notes in ascending size), with consistency
-    proofs between them. `leaves` are (entry, stored leaf hash) pairs, entry None where the reader
+    """A bundle up to the latest of `checkpoints`: (signed note, consistency proof from the previous
+    checkpoint) in ascending size. `leaves` are (entry, stored leaf hash) pairs, entry None where the reader
     may not read it; the stored hash is exported as stored, so a changed entry shows as changed."""
-    sizes = [notes.Checkpoint.parse(notes.SignedNote.parse(note).text).size for note in checkpoints]
-    proofs: list[list[str]] = []
-    previous = 0
-    for size in sizes:
-        proof = consistency_proof(tree, previous, size) if previous else []
-        proofs.append([h.hex() for h in proof])
-        previous = size
     return {
         "format": BUNDLE_FORMAT,
         "origin": origin,
         "log_key": log_key.encode(),
         "witness_keys": {nation: key.encode() for nation, key in sorted(witness_keys.items())},
-        "checkpoints": list(checkpoints),
-        "consistency_proofs": proofs,
+        "checkpoints": [note for note, _ in checkpoints],
+        "consistency_proofs": [[h.hex() for h in proof] for _, proof in checkpoints],
         "leaves": [
             leaf_hash.hex() if entry is None else {"entry": entry.to_dict(), "leaf_hash": leaf_hash.hex()}
             for entry, leaf_hash in leaves

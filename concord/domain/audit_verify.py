@@ -211,6 +211,8 @@ def _signed_checkpoint(
     witness_keys: Mapping[str, notes.VerifierKey],
     report: Report,
 ) -> notes.Checkpoint:
+    if isinstance(note_text, str) and f"\n\n{notes.EM_DASH} " not in note_text:
+        raise _Stop(ProblemKind.MISSING_SIGNATURE, f"{name} carries no signature at all")
     try:
         note = notes.SignedNote.parse(note_text)
         checkpoint = notes.Checkpoint.parse(note.text)

@@ -138,10 +138,12 @@ class AuditService:
             latest = store.latest_checkpoint(tx.conn)
             if size == 0 or (latest is not None and latest.size >= size):
                 return None
-            root = merkle.root(store.StoredTree(tx.conn), size)
+            tree = store.StoredTree(tx.conn)
+            root = merkle.root(tree, size)
+            proof = merkle.consistency_proof(tree, latest.size, size) if latest is not None else []
             text = notes.Checkpoint(self.origin, size, root).text()
             note = notes.SignedNote(text, (notes.sign(text, key),)).encode()
-            store.add_checkpoint(tx.conn, size, root, self.clock.now(), note)
+            store.add_checkpoint(tx.conn, size, root, self.clock.now(), note, proof)
         return size
 
     async def run_checkpoints(self) -> None:
@@ -217,8 +219,7 @@ class AuditService:
                 origin=self.origin,
                 log_key=self.centre_key().verifier(),
                 witness_keys={n: notes.VerifierKey.parse(v) for n, v in store.witness_keys(conn).items()},
-                checkpoints=[self._with_cosignatures(row) for row in checkpoints],
-                tree=store.StoredTree(conn),
+                checkpoints=[(self._with_cosignatures(row), row.proof) for row in checkpoints],
                 leaves=store.entries_in_range(conn, reader, 0, size),
             )
 

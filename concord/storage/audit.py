@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from concord.domain.audit import AuditEntry
+from concord.domain.errors import StateConflict
 from concord.domain.markings import Marking, Reader
 from concord.domain.merkle import Frontier, NodeKey, range_nodes
 from concord.storage.policy import marking_values, visible_to
@@ -74,6 +75,9 @@ audit_checkpoints = Table(
     Column("root_hash", LargeBinary(32), nullable=False),
     Column("issued_at", DateTime(timezone=True), nullable=False),
     Column("note", Text, nullable=False),  # the signed note as the centre signed it
+    # Consistency proof from the previous checkpoint, made when this one was issued (hex, concatenated):
+    # exports carry the proofs as they were, not as a later rewrite of audit_nodes would make them.
+    Column("proof", Text, nullable=False),
 )
 
 audit_cosignatures = Table(
@@ -152,7 +156,8 @@ class StoredTree:
             found.update({(int(level), int(idx)): bytes(h) for level, idx, h in node_rows})
         missing = [key for key in keys if key not in found]
         if missing:
-            raise LookupError(f"audit tree nodes missing from storage: {missing[:5]}")
+            # Only a damaged or tampered store lacks a node: say so instead of failing obscurely.
+            raise StateConflict(f"the audit log's storage is damaged: tree nodes {missing[:5]} are missing")
         return [found[key] for key in keys]
 
 
@@ -248,13 +253,26 @@ class CheckpointRow:
     root_hash: bytes
     issued_at: datetime
     note: str
+    proof: list[bytes]  # consistency proof from the previous checkpoint
     cosignatures: dict[str, str]  # nation -> signature line
 
 
-def add_checkpoint(conn: Connection, size: int, root_hash: bytes, issued_at: datetime, note: str) -> None:
+def add_checkpoint(
+    conn: Connection, size: int, root_hash: bytes, issued_at: datetime, note: str, proof: Sequence[bytes]
+) -> None:
     conn.execute(
-        insert(audit_checkpoints).values(size=size, root_hash=root_hash, issued_at=issued_at, note=note)
+        insert(audit_checkpoints).values(
+            size=size,
+            root_hash=root_hash,
+            issued_at=issued_at,
+            note=note,
+            proof="".join(h.hex() for h in proof),
+        )
     )
+
+
+def _proof(stored: str) -> list[bytes]:
+    return [bytes.fromhex(stored[i : i + 64]) for i in range(0, len(stored), 64)]
 
 
 def _cosignatures(conn: Connection, sizes: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -270,7 +288,9 @@ def _checkpoints(conn: Connection, query: Any) -> list[CheckpointRow]:
     rows = list(conn.execute(query))
     cosigned = _cosignatures(conn, [int(r.size) for r in rows])
     return [
-        CheckpointRow(int(r.size), bytes(r.root_hash), r.issued_at, r.note, cosigned[int(r.size)])
+        CheckpointRow(
+            int(r.size), bytes(r.root_hash), r.issued_at, r.note, _proof(r.proof), cosigned[int(r.size)]
+        )
         for r in rows
     ]
 

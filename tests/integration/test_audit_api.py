@@ -128,8 +128,9 @@ def test_witnesses_cosign_and_coverage_is_reported(centre: Centre, client: TestC
     forged = notes.SignerKey.generate(tur_key.name, notes.COSIGNATURE_V1)
     note = tur.get("/api/audit/checkpoint").json()["checkpoint"]
     text = notes.SignedNote.parse(note).text
-    bad = notes.SignedNote(text, (notes.NoteSignature(tur_key.name, tur_key.verifier().key_id,
-                                                       notes.sign(text, forged, timestamp=1).signature),)).encode()
+    forged_sig = notes.sign(text, forged, timestamp=1).signature
+    bad_line = notes.NoteSignature(tur_key.name, tur_key.verifier().key_id, forged_sig)
+    bad = notes.SignedNote(text, (bad_line,)).encode()
     response = tur.post("/api/audit/witnesses/TUR/cosignatures", json={"size": tur_state.size, "note": bad})
     assert response.status_code == 422 and response.json()["error"]["details"]["field"] == "note"
 

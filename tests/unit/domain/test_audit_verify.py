@@ -10,7 +10,7 @@ import pytest
 
 from concord.domain import checkpoint as notes
 from concord.domain.audit import AuditEntry
-from concord.domain.audit_bundle import add_cosignature, build_bundle, issue_checkpoint
+from concord.domain.audit_bundle import add_cosignature, build_bundle, issue_checkpoint, with_proofs
 from concord.domain.audit_verify import ProblemKind, verify_bundle
 from concord.domain.merkle import MemoryTree, leaf_hash
 
@@ -57,8 +57,7 @@ def make_bundle(entries: list[AuditEntry] = ENTRIES, cosign_upto: int = 3) -> di
         origin=ORIGIN,
         log_key=CENTRE.verifier(),
         witness_keys={n: w.verifier() for n, w in WITNESSES.items()},
-        checkpoints=checkpoints,
-        tree=tree,
+        checkpoints=with_proofs(tree, checkpoints),
         leaves=leaves,
     )
 

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
         sa.Column("issued_at", TS, nullable=False),
         sa.Column("note", sa.Text, nullable=False),
+        sa.Column("proof", sa.Text, nullable=False),
     )
     op.create_table(
         "audit_cosignatures",
