@@ -85,6 +85,7 @@ def _visible(log: dict[str, Any]) -> list[int]:
 
 
 def _sql(centre: Centre, statement: str, **params: Any) -> None:
+    """Run SQL straight against the database, around the services: this is the tampering."""
     with centre.db.write() as tx:
         tx.conn.execute(text(statement), params)
 
@@ -155,12 +156,8 @@ def test_inserted_entry(centre: Centre, log: dict[str, Any]) -> None:
     k = visible[4]
     _sql(centre, "UPDATE audit_entries SET seq = seq + 1000 WHERE seq >= :k", k=k)
     _sql(centre, "UPDATE audit_entries SET seq = seq - 999 WHERE seq >= 1000")
-    _sql(
-        centre,
-        f"INSERT INTO audit_entries ({_COLUMNS}) SELECT {_FORGED_COPY} FROM audit_entries WHERE seq = :k1",
-        k=k,
-        k1=k + 1,
-    )
+    forge = f"INSERT INTO audit_entries ({_COLUMNS}) SELECT {_FORGED_COPY} FROM audit_entries WHERE seq = :k1"  # noqa: S608 - constants
+    _sql(centre, forge, k=k, k1=k + 1)
     kind, message = _verify(centre, log)
     assert kind is ProblemKind.ENTRY_CHANGED and f"entry {k} was changed" in message
 
