@@ -89,7 +89,7 @@ def checkpoint() -> None:
         size = centre.audit.issue_checkpoint()
     finally:
         centre.close()
-    console.print("The log did not grow: no new checkpoint." if size is None else f"Checkpoint of size {size}.")
+    console.print("No new checkpoint: the log did not grow." if size is None else f"Checkpoint: size {size}.")
 
 
 @audit_app.command("export")
