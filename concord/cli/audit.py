@@ -147,7 +147,7 @@ def verify(
         console.print("[yellow]note[/yellow]: pass --log-key to check the bundle against the key you trust")
 
 
-class _LocalCentre:
+class LocalCentre:
     """The witness talking to a centre through its database (same machine)."""
 
     def __init__(self, centre: Centre, nation: str) -> None:
@@ -167,7 +167,7 @@ class _LocalCentre:
         self.centre.audit.add_cosignature(self.nation, size, note)
 
 
-class _RemoteCentre:
+class RemoteCentre:
     """The witness talking to a centre over its HTTP API."""
 
     def __init__(self, api: _Api, nation: str) -> None:
@@ -207,19 +207,19 @@ def witness(
     nation = _nation(nation)
     if url:
         size = run_witness(
-            _RemoteCentre(_Api(url, token or ""), nation), nation, key, state, log_key, register
+            RemoteCentre(_Api(url, token or ""), nation), nation, key, state, log_key, register
         )
     else:
         centre = _centre()
         try:
-            size = run_witness(_LocalCentre(centre, nation), nation, key, state, log_key, register)
+            size = run_witness(LocalCentre(centre, nation), nation, key, state, log_key, register)
         finally:
             centre.close()
     console.print(f"{nation} cosigned the checkpoint of size {size}.")
 
 
 def run_witness(
-    source: _LocalCentre | _RemoteCentre,
+    source: LocalCentre | RemoteCentre,
     nation: str,
     key: Path,
     state: Path | None,

@@ -71,3 +71,13 @@ def test_verify_with_a_wrong_key_and_a_missing_file(env: Path) -> None:
     assert code == 1 and "FAILED (untrusted_key)" in out
     code, out = run("audit", "verify", str(env / "nothing.json"))
     assert code == 1 and "cannot read" in out
+
+
+def test_the_demo_starts_with_a_checkpoint_both_witnesses_cosigned(env: Path) -> None:
+    code, out = run("demo", "--no-serve")
+    assert code == 0, out
+    bundle = env / "bundle.json"
+    assert run("audit", "export", "--nation", "TUR", "--out", str(bundle))[0] == 0
+    code, out = run("audit", "verify", str(bundle), "--log-key", run("audit", "key")[1].strip())
+    assert code == 0, out
+    assert "{'IRQ': 1, 'TUR': 1}" in out
