@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from concord.clock import Clock, iso
 from concord.domain import checkpoint as notes
 from concord.domain import merkle
@@ -24,9 +22,7 @@ from concord.domain.people import Actor, Role
 from concord.settings import Settings
 from concord.storage import audit as store
 from concord.storage.db import Database, Tx
-from concord.storage.events import events
 from concord.storage.nations import list_nations
-from concord.storage.policy import marking_from_row
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +46,7 @@ class AuditService:
         self.checkpoint_seconds = settings.audit_checkpoint_seconds
         self.key_path = Path(settings.data_dir) / "audit" / "centre.skey"
         self._key: notes.SignerKey | None = None
+        self._head: store.TreeHead | None = None
         db.before_commit(self._record_events)
 
     # --- the centre's key ---------------------------------------------------------------------
@@ -72,28 +69,29 @@ class AuditService:
     # --- writing entries ------------------------------------------------------------------------
     def _record_events(self, tx: Tx) -> None:
         """Every event appended in this unit of work becomes an audit entry, before it commits."""
-        if not tx.event_ids:
+        if not tx.events:
             return
-        rows = tx.conn.execute(select(events).where(events.c.id.in_(tx.event_ids)).order_by(events.c.id))
-        entries = []
-        for row in rows:
-            marking = marking_from_row(dict(row._mapping))
-            entries.append(
-                store.NewEntry(
-                    time=iso(row.at),
-                    actor_person=row.actor_id,
-                    actor_nation=row.actor_nation,
-                    action=row.kind,
-                    item_type=row.item_type,
-                    item_id=row.item_id,
-                    content_hash=content_hash(row.payload, marking),
-                    request_id=row.request_id,
-                    nonce=new_nonce(),
-                    marking=marking,
-                    event_id=row.id,
-                )
+        entries = [
+            store.NewEntry(
+                time=iso(event["at"]),
+                actor_person=event["actor_id"],
+                actor_nation=event["actor_nation"],
+                action=event["kind"],
+                item_type=event["item_type"],
+                item_id=event["item_id"],
+                content_hash=content_hash(event["payload"], event["marking"]),
+                request_id=event["request_id"],
+                nonce=new_nonce(),
+                marking=event["marking"],
+                event_id=event["id"],
             )
-        store.append_entries(tx.conn, entries)
+            for event in tx.events
+        ]
+        self._append(tx, entries)
+
+    def _append(self, tx: Tx, entries: list[store.NewEntry]) -> None:
+        _, head = store.append_entries(tx.conn, entries, self._head)
+        tx.after_commit.append(lambda: setattr(self, "_head", head))
 
     def record_read(
         self,
@@ -109,8 +107,8 @@ class AuditService:
         if marking.level < self.read_level:
             return False
         with self.db.write() as tx:
-            store.append_entries(
-                tx.conn,
+            self._append(
+                tx,
                 [
                     store.NewEntry(
                         time=iso(self.clock.now()),

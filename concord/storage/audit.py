@@ -171,41 +171,96 @@ def tree_size(conn: Connection) -> int:
     return int(conn.execute(select(func.coalesce(func.max(audit_entries.c.seq) + 1, 0))).scalar_one())
 
 
-def append_entries(conn: Connection, entries: Sequence[NewEntry]) -> list[AuditEntry]:
-    """Append entries as leaves (and the subtrees they complete) in the caller's transaction."""
+@dataclass(frozen=True, slots=True)
+class TreeHead:
+    """The right edge of the stored tree after an append, kept in memory to spare the next append
+    its O(log n) lookups. It is trusted only while the stored last leaf still matches it."""
+
+    size: int
+    last_leaf: bytes | None
+    frontier: tuple[bytes, ...]
+
+
+_LAST_LEAF = (
+    select(audit_entries.c.seq, audit_entries.c.leaf_hash).order_by(audit_entries.c.seq.desc()).limit(1)
+)
+_ENTRY_COLUMNS = (
+    "seq",
+    *_ENTRY_FIELDS,
+    "leaf_hash",
+    "event_id",
+    "m_level",
+    "m_originator",
+    "m_releasable_to",
+    "m_tlp",
+    "m_caveats",
+)
+
+
+def _insert_many(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """executemany through the driver: SQLAlchemy's per-value bind processing would cost more than
+    the insert itself at tens of thousands of rows per second. Values are str, int, bytes or None."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608 - names are constants
+    conn.exec_driver_sql(sql, rows)
+
+
+def _frontier(conn: Connection, cached: TreeHead | None) -> Frontier:
+    last = conn.execute(_LAST_LEAF).first()
+    size = 0 if last is None else int(last.seq) + 1
+    last_leaf = None if last is None else bytes(last.leaf_hash)
+    if cached is not None and cached.size == size and cached.last_leaf == last_leaf:
+        return Frontier(size, cached.frontier)
+    return Frontier(size, StoredTree(conn).get_nodes(range_nodes(0, size)) if size else [])
+
+
+def append_entries(
+    conn: Connection, entries: Sequence[NewEntry], cached: TreeHead | None = None
+) -> tuple[list[AuditEntry], TreeHead | None]:
+    """Append entries as leaves (and the subtrees they complete) in the caller's transaction.
+
+    Returns the entries and the new tree head, to be passed to the next append once this
+    transaction has committed."""
     if not entries:
-        return []
+        return [], cached
     lock(conn)
-    size = tree_size(conn)
-    frontier = Frontier(size, StoredTree(conn).get_nodes(range_nodes(0, size)) if size else [])
+    frontier = _frontier(conn, cached)
+    size = frontier.size
     appended: list[AuditEntry] = []
-    rows: list[dict[str, Any]] = []
+    leaves: list[bytes] = []
+    rows: list[tuple[Any, ...]] = []
     for offset, new in enumerate(entries):
-        entry = AuditEntry(size + offset, *(getattr(new, name) for name in _ENTRY_FIELDS))
+        fields = tuple(getattr(new, name) for name in _ENTRY_FIELDS)
+        entry = AuditEntry(size + offset, *fields)
         entry.validate()
         leaf = entry.leaf_hash()
+        m = marking_values(new.marking)
         appended.append(entry)
+        leaves.append(leaf)
         rows.append(
-            {
-                **entry.to_dict(),
-                "seq": entry.sequence,
-                "leaf_hash": leaf,
-                "event_id": new.event_id,
-                **marking_values(new.marking),
-            }
+            (
+                entry.sequence,
+                *fields,
+                leaf,
+                new.event_id,
+                m["m_level"],
+                m["m_originator"],
+                m["m_releasable_to"],
+                m["m_tlp"],
+                m["m_caveats"],
+            )
         )
-        del rows[-1]["sequence"]
-    nodes: list[dict[str, Any]] = []
+    nodes: list[tuple[int, int, bytes]] = []
 
     def keep(level: int, index: int, h: bytes) -> None:
         if level > 0:  # level 0 lives in audit_entries.leaf_hash
-            nodes.append({"level": level, "idx": index, "hash": h})
+            nodes.append((level, index, h))
 
-    frontier.extend((row["leaf_hash"] for row in rows), keep)
-    conn.execute(insert(audit_entries), rows)
+    frontier.extend(leaves, keep)
+    _insert_many(conn, "audit_entries", _ENTRY_COLUMNS, rows)
     if nodes:
-        conn.execute(insert(audit_nodes), nodes)
-    return appended
+        _insert_many(conn, "audit_nodes", ("level", "idx", "hash"), nodes)
+    return appended, TreeHead(frontier.size, leaves[-1], tuple(frontier.hashes))
 
 
 def _entry(row: Any) -> AuditEntry:

@@ -20,6 +20,8 @@ class Tx:
 
     conn: Connection
     event_ids: list[int] = field(default_factory=list)
+    # The appended events' values, so before-commit hooks (the audit log) need not read them back.
+    events: list[dict[str, Any]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
