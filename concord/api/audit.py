@@ -32,6 +32,7 @@ class LeafOut(BaseModel):
     index: int
     leaf_hash: str
     entry: dict[str, Any] | None = Field(None, description="present when the caller may read the entry")
+    witnessed_by_all: bool = Field(False, description="covered by a checkpoint every nation cosigned")
 
 
 class InclusionOut(BaseModel):
@@ -119,9 +120,15 @@ def consistency(actor: ActorDep, centre: CentreDep, old: Size, new: Size) -> Con
 )
 def entries(actor: ActorDep, centre: CentreDep, start: Size, end: Size) -> list[LeafOut]:
     out = []
+    witnessed = centre.audit.witnessed_size()
     for offset, (entry, leaf_hash) in enumerate(centre.audit.entries(actor.reader, start, end)):
         out.append(
-            LeafOut(index=start + offset, leaf_hash=leaf_hash.hex(), entry=entry.to_dict() if entry else None)
+            LeafOut(
+                index=start + offset,
+                leaf_hash=leaf_hash.hex(),
+                entry=entry.to_dict() if entry else None,
+                witnessed_by_all=start + offset < witnessed,
+            )
         )
     return out
 

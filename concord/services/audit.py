@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from concord.clock import Clock, iso
 from concord.domain import checkpoint as notes
 from concord.domain import merkle
-from concord.domain.audit import AuditEntry, content_hash, new_nonce
+from concord.domain.audit import READ_ACTION, AuditEntry, content_hash, new_nonce
 from concord.domain.audit_bundle import build_bundle
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import Level, Marking, Reader, check_nation_code
@@ -25,6 +25,16 @@ from concord.storage.db import Database, Tx
 from concord.storage.nations import list_nations
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadItem:
+    """An item someone read: what the audit entry of that read records."""
+
+    item_type: str
+    item_id: str | int
+    marking: Marking
+    content: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,38 +103,31 @@ class AuditService:
         _, head = store.append_entries(tx.conn, entries, self._head)
         tx.after_commit.append(lambda: setattr(self, "_head", head))
 
-    def record_read(
-        self,
-        actor: Actor,
-        *,
-        item_type: str,
-        item_id: str,
-        marking: Marking,
-        content: Mapping[str, Any] | None,
-        request_id: str | None = None,
-    ) -> bool:
-        """Audit a read of an item at or above the configured level; True if it was recorded."""
-        if marking.level < self.read_level:
-            return False
-        with self.db.write() as tx:
-            self._append(
-                tx,
-                [
-                    store.NewEntry(
-                        time=iso(self.clock.now()),
-                        actor_person=actor.person_id,
-                        actor_nation=actor.nation,
-                        action="read",
-                        item_type=item_type,
-                        item_id=str(item_id),
-                        content_hash=content_hash(content, marking),
-                        request_id=request_id,
-                        nonce=new_nonce(),
-                        marking=marking,
-                    )
-                ],
+    def record_reads(self, actor: Actor, reads: Sequence[ReadItem], request_id: str | None = None) -> int:
+        """Audit the reads of items at or above the configured level (one transaction for a page of
+        results); returns how many were recorded. Read paths call this after their query."""
+        audited = [r for r in reads if r.marking.level >= self.read_level]
+        if not audited:
+            return 0
+        now = iso(self.clock.now())
+        entries = [
+            store.NewEntry(
+                time=now,
+                actor_person=actor.person_id,
+                actor_nation=actor.nation,
+                action=READ_ACTION,
+                item_type=r.item_type,
+                item_id=str(r.item_id),
+                content_hash=content_hash(r.content, r.marking),
+                request_id=request_id,
+                nonce=new_nonce(),
+                marking=r.marking,
             )
-        return True
+            for r in audited
+        ]
+        with self.db.write() as tx:
+            self._append(tx, entries)
+        return len(entries)
 
     # --- checkpoints ----------------------------------------------------------------------------
     def issue_checkpoint(self) -> int | None:
@@ -205,6 +208,11 @@ class AuditService:
         with self.db.read() as conn:
             nations = [n.code for n in list_nations(conn)]
             return store.smallest_covering(conn, index, nations)
+
+    def witnessed_size(self) -> int:
+        """Entries below this size are covered by a checkpoint every partner nation cosigned."""
+        with self.db.read() as conn:
+            return store.largest_cosigned_by_all(conn, [n.code for n in list_nations(conn)])
 
     def export(self, reader: Reader) -> dict[str, Any]:
         """A bundle for `concord audit verify`: everything up to the latest checkpoint."""

@@ -384,6 +384,24 @@ def smallest_covering(conn: Connection, seq: int, nations: Sequence[str]) -> int
     return None if found is None else int(found)
 
 
+def largest_cosigned_by_all(conn: Connection, nations: Sequence[str]) -> int:
+    """The size of the largest checkpoint every one of `nations` cosigned (0 if none): entries
+    below it are witnessed by every nation."""
+    if not nations:
+        return 0
+    c = audit_cosignatures.c
+    query = select(func.max(c.size)).where(
+        c.size.in_(
+            select(c.size)
+            .where(c.nation.in_(list(nations)))
+            .group_by(c.size)
+            .having(func.count(func.distinct(c.nation)) == len(set(nations)))
+        )
+    )
+    found = conn.execute(query).scalar_one_or_none()
+    return 0 if found is None else int(found)
+
+
 def add_cosignature(conn: Connection, size: int, nation: str, line: str, signed_at: datetime) -> None:
     c = audit_cosignatures.c
     conn.execute(audit_cosignatures.delete().where(c.size == size, c.nation == nation))

@@ -11,7 +11,8 @@ from concord.domain.audit_verify import verify_bundle
 from concord.domain.audit_witness import WitnessState, cosign
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.merkle import verify_consistency, verify_inclusion
-from concord.domain.people import Role
+from concord.domain.people import Actor, Role
+from concord.services.audit import ReadItem
 from concord.storage.events import append_event
 from tests.factories import ApiClient, person, sign_in
 
@@ -28,17 +29,24 @@ def _witness(centre: Centre, admin: ApiClient, nation: str) -> notes.SignerKey:
     return key
 
 
-def _cosign(client: ApiClient, centre: Centre, nation: str, key: notes.SignerKey,
-            state: WitnessState | None) -> WitnessState:
+def _cosign(
+    client: ApiClient, centre: Centre, nation: str, key: notes.SignerKey, state: WitnessState | None
+) -> WitnessState:
     latest = client.get("/api/audit/checkpoint").json()
     size = latest["size"]
     proof: list[bytes] = []
     if state is not None and 0 < state.size < size:
         body = client.get("/api/audit/proof/consistency", params={"old": state.size, "new": size}).json()
         proof = [bytes.fromhex(h) for h in body["proof"]]
-    note, new_state = cosign(state=state, note=latest["checkpoint"], proof=proof,
-                             log_key=notes.VerifierKey.parse(latest["log_key"]), witness=key,
-                             origin=centre.audit.origin, now=1_790_000_000)
+    note, new_state = cosign(
+        state=state,
+        note=latest["checkpoint"],
+        proof=proof,
+        log_key=notes.VerifierKey.parse(latest["log_key"]),
+        witness=key,
+        origin=centre.audit.origin,
+        now=1_790_000_000,
+    )
     response = client.post(f"/api/audit/witnesses/{nation}/cosignatures", json={"size": size, "note": note})
     assert response.status_code == 204, response.text
     return new_state
@@ -81,8 +89,17 @@ def test_a_nation_reads_only_what_it_may_but_every_leaf_hash(centre: Centre, cli
     person(centre, "IRQ", (Role.ADMINISTRATOR,), username="irq.admin")
     secret = Marking.build(Level.SECRET, "IRQ", [], Tlp.AMBER_STRICT)
     with centre.db.write() as tx:
-        append_event(tx, at=centre.clock.now(), kind="intel.created", item_type="intel", item_id="irq-1",
-                     marking=secret, payload={"title": "IRQ only"}, actor_id=None, actor_nation="IRQ")
+        append_event(
+            tx,
+            at=centre.clock.now(),
+            kind="intel.created",
+            item_type="intel",
+            item_id="irq-1",
+            marking=secret,
+            payload={"title": "IRQ only"},
+            actor_id=None,
+            actor_nation="IRQ",
+        )
     centre.audit.issue_checkpoint()
     tur, irq = sign_in(client, "tur.admin"), sign_in(client, "irq.admin")
     size = tur.get("/api/audit/checkpoint").json()["size"]
@@ -123,6 +140,12 @@ def test_witnesses_cosign_and_coverage_is_reported(centre: Centre, client: TestC
     assert tur_state.size > first
     last = tur_state.size - 1
     assert tur.get(f"/api/audit/proof/inclusion/{last}").json()["witnessed_by_all_at"] == tur_state.size
+    person(centre, "TUR", username="tur.unwitnessed")
+    centre.audit.issue_checkpoint()
+    _cosign(tur, centre, "TUR", tur_key, tur_state)  # IRQ has not cosigned this one yet
+    size = tur.get("/api/audit/checkpoint").json()["size"]
+    listed = tur.get("/api/audit/entries", params={"start": 0, "end": size}).json()
+    assert [e["witnessed_by_all"] for e in listed] == [i < tur_state.size for i in range(size)]
 
     # A cosignature that does not verify is refused and not stored.
     forged = notes.SignerKey.generate(tur_key.name, notes.COSIGNATURE_V1)
@@ -134,11 +157,39 @@ def test_witnesses_cosign_and_coverage_is_reported(centre: Centre, client: TestC
     response = tur.post("/api/audit/witnesses/TUR/cosignatures", json={"size": tur_state.size, "note": bad})
     assert response.status_code == 422 and response.json()["error"]["details"]["field"] == "note"
 
-    report = verify_bundle(tur.get("/api/audit/export").json(), trusted_log_key=centre.audit.public_key(),
-                           trusted_witness_keys={"TUR": tur_key.verifier().encode(),
-                                                 "IRQ": irq_key.verifier().encode()})
+    report = verify_bundle(
+        tur.get("/api/audit/export").json(),
+        trusted_log_key=centre.audit.public_key(),
+        trusted_witness_keys={"TUR": tur_key.verifier().encode(), "IRQ": irq_key.verifier().encode()},
+    )
     assert report.ok, report.problem
     assert report.witnessed_size == tur_state.size
+
+
+def test_reads_above_the_configured_level_are_audited(centre: Centre) -> None:
+    reader_id, _ = person(centre, "TUR", (Role.ANALYST,), username="tur.reader")
+    actor = Actor(reader_id, "tur.reader", "Reader", "TUR", Level.SECRET, frozenset({Role.ANALYST}))
+    confidential = Marking.build(Level.CONFIDENTIAL, "TUR", ["IRQ"], Tlp.AMBER)
+    restricted = Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], Tlp.AMBER)
+    before = centre.audit.entries(actor.reader, 0, 1000)
+    recorded = centre.audit.record_reads(
+        actor,
+        [
+            ReadItem("intel", "c-1", confidential, {"title": "confidential report"}),
+            ReadItem("intel", "r-1", restricted, {"title": "restricted report"}),
+        ],
+        request_id="req-42",
+    )
+    assert recorded == 1  # the default level is CONFIDENTIAL
+    after = centre.audit.entries(actor.reader, 0, 1000)
+    ((new_entry, _),) = after[len(before) :]
+    assert new_entry is not None
+    assert (new_entry.action, new_entry.item_id, new_entry.actor_person, new_entry.request_id) == (
+        "read",
+        "c-1",
+        reader_id,
+        "req-42",
+    )
 
 
 def test_bad_requests_name_the_field(centre: Centre, client: TestClient) -> None:
