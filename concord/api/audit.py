@@ -13,10 +13,16 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
+from concord.api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 Size = Annotated[int, Query(ge=0, le=2**62)]
+
+# Errors stay JSON on the routes that answer with a plain-text checkpoint note.
+_JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {**spec, "content": {"application/json": {}}} for status, spec in ERROR_RESPONSES.items()
+}
 
 
 class CheckpointOut(BaseModel):
@@ -77,12 +83,22 @@ def latest_checkpoint(actor: ActorDep, centre: CentreDep) -> CheckpointOut:
     )
 
 
-@router.get("/checkpoint.txt", response_class=PlainTextResponse, summary="The latest checkpoint as a note")
+@router.get(
+    "/checkpoint.txt",
+    response_class=PlainTextResponse,
+    responses=_JSON_ERRORS,
+    summary="The latest checkpoint as a note",
+)
 def latest_checkpoint_note(actor: ActorDep, centre: CentreDep) -> str:
     return centre.audit.latest()[0]
 
 
-@router.get("/checkpoints/{size}", response_class=PlainTextResponse, summary="A checkpoint as a signed note")
+@router.get(
+    "/checkpoints/{size}",
+    response_class=PlainTextResponse,
+    responses=_JSON_ERRORS,
+    summary="A checkpoint as a signed note",
+)
 def checkpoint_note(actor: ActorDep, centre: CentreDep, size: Annotated[int, Path(ge=1, le=2**62)]) -> str:
     return centre.audit.checkpoint(size)
 
