@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
@@ -17,7 +18,7 @@ from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
 
-BackgroundTask = Callable[[], Awaitable[None]]
+BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
 
 
 class Centre:

@@ -12,9 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONCORD_", env_nested_delimiter="__", extra="ignore")
 
     # Storage and fan-out
-    database_url: str = Field("sqlite:///var/concord.db", description="sqlite:///PATH or postgresql+psycopg://…")
-    bus_url: str = Field("memory://", description="memory://, postgresql://…, redis://… or nats://…")
-    data_dir: Path = Field(Path("var"), description="keys, certificates, exports")
+    database_url: str = Field(default="sqlite:///var/concord.db", description="sqlite:///PATH or postgresql+psycopg://…")
+    bus_url: str = Field(default="memory://", description="memory://, postgresql://…, redis://… or nats://…")
+    data_dir: Path = Field(default=Path("var"), description="keys, certificates, exports")
 
     # HTTP
     host: str = "127.0.0.1"

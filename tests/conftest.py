@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from concord.centre import Centre
@@ -118,8 +119,6 @@ def app(centre: Centre):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client(app) -> Iterator["TestClient"]:  # type: ignore[no-untyped-def]  # noqa: UP037
-    from fastapi.testclient import TestClient
-
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(app) as test_client:
         yield test_client

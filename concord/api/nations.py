@@ -18,4 +18,4 @@ class NationOut(BaseModel):
 
 @router.get("/nations", response_model=list[NationOut], summary="Partner nations of the centre")
 def list_nations(_actor: ActorDep, centre: CentreDep) -> list[NationOut]:
-    return [NationOut(code=n.code, name=n.name, labels=n.labels) for n in centre.nations.list()]
+    return [NationOut(code=n.code, name=n.name, labels=n.labels) for n in centre.nations.all()]

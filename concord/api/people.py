@@ -88,14 +88,14 @@ class DirectoryEntry(BaseModel):
 def directory(actor: ActorDep, centre: CentreDep, nation: NationCode | None = None) -> list[DirectoryEntry]:
     return [DirectoryEntry(id=p.id, username=p.username, display_name=p.display_name, nation=p.nation,
                            roles=p.current_roles)
-            for p in centre.people.list(nation) if not p.disabled]
+            for p in centre.people.directory(nation) if not p.disabled]
 
 
 @router.get("/admin/people", response_model=list[PersonOut], summary="Own nation's accounts (administrators)")
 def own_people(actor: ActorDep, centre: CentreDep) -> list[PersonOut]:
     actor.require_admin_of(actor.nation)
     now = centre.clock.now()
-    return [PersonOut.of(p, now) for p in centre.people.list(actor.nation)]
+    return [PersonOut.of(p, now) for p in centre.people.directory(actor.nation)]
 
 
 @router.post("/people", response_model=PersonCreated, status_code=201, summary="Create an account (own nation)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.settings import Settings
 
+if TYPE_CHECKING:
+    from concord.centre import Centre
+
 app = typer.Typer(help="Concord: a joint security coordination centre.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
@@ -28,7 +31,7 @@ app.add_typer(audit_app, name="audit")
 console = Console()
 
 
-def _centre():  # type: ignore[no-untyped-def]
+def _centre() -> Centre:
     from concord.centre import Centre
 
     centre = Centre(Settings())
@@ -76,7 +79,9 @@ def _password(prompt: bool, label: str) -> str | None:
 @app.command()
 @run_safely
 def init(
-    nation: Annotated[list[str], typer.Option(help="CODE:Name of a partner nation (repeatable)")] = ["TUR:Türkiye", "IRQ:Iraq"],  # noqa: B006
+    nation: Annotated[
+        list[str], typer.Option(help="CODE:Name of a partner nation (repeatable)")
+    ] = ["TUR:Türkiye", "IRQ:Iraq"],  # noqa: B006
     prompt_passwords: Annotated[bool, typer.Option("--prompt", help="prompt for administrator passwords")] = False,
 ) -> None:
     """Create the database, the centre's keys, and each nation's first administrator."""
@@ -190,7 +195,7 @@ def user_reset_password(
 @run_safely
 def appoint(
     username: str,
-    role: Annotated[str, typer.Argument(help="commander, liaison_officer, analyst, watch_officer, observer, administrator")],
+    role: Annotated[str, typer.Argument(help=", ".join(r.value for r in Role))],
     starts: Annotated[str | None, typer.Option(help="ISO 8601 UTC start (default now)")] = None,
     ends: Annotated[str | None, typer.Option(help="ISO 8601 UTC end (default open-ended)")] = None,
 ) -> None:
@@ -208,7 +213,9 @@ def nation_add(
     code: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-3 code")],
     name: Annotated[str, typer.Option(help="the nation's name")],
     label: Annotated[list[str], typer.Option(help="LEVEL=national label (repeatable)")] = [],  # noqa: B006
-    prompt_password: Annotated[bool, typer.Option("--prompt", help="prompt for the administrator's password")] = False,
+    prompt_password: Annotated[
+        bool, typer.Option("--prompt", help="prompt for the administrator's password")
+    ] = False,
 ) -> None:
     """Add a partner nation and its first administrator."""
     from concord.services.setup import initialise
@@ -233,7 +240,7 @@ def nation_list() -> None:
     table = Table(title="Partner nations")
     for column in ("code", "name", *[level.name for level in Level]):
         table.add_column(column)
-    for n in centre.nations.list():
+    for n in centre.nations.all():
         table.add_row(n.code, n.name, *[n.label(level) for level in Level])
     console.print(table)
 

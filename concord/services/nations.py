@@ -33,12 +33,12 @@ class NationService:
         with self.db.write() as tx:
             return self.add_in(tx, code, name, labels)
 
-    def list(self) -> list[Nation]:
+    def all(self) -> list[Nation]:
         with self.db.read() as conn:
             return store.list_nations(conn)
 
     def codes(self) -> list[str]:
-        return [n.code for n in self.list()]
+        return [n.code for n in self.all()]
 
     def get(self, code: str) -> Nation:
         with self.db.read() as conn:

@@ -186,7 +186,7 @@ class PeopleService:
             raise NotFound(f"no person {username!r}", field="username")
         return self.get(row.id)
 
-    def list(self, nation: str | None = None) -> list[PersonView]:
+    def directory(self, nation: str | None = None) -> list[PersonView]:
         with self.db.read() as conn:
             rows = store.list_people(conn, nation)
             appts = store.appointments_of(conn, [r.id for r in rows])

@@ -46,7 +46,7 @@ def test_unknown_fields_wrong_types_long_strings_codes_and_dates(centre: Centre,
                                                     "starts_at": "2026-12-02T00:00:00Z",
                                                     "ends_at": "2026-12-01T00:00:00Z"})
     assert backwards.status_code == 422 and backwards.json()["error"]["details"]["field"] == "ends_at"
-    assert [p.username for p in centre.people.list("TUR")] == ["tur.admin9"]  # nothing written
+    assert [p.username for p in centre.people.directory("TUR")] == ["tur.admin9"]  # nothing written
 
 
 def test_unknown_nation_and_missing_person(centre: Centre, client: TestClient) -> None:

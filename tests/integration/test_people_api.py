@@ -36,7 +36,7 @@ def test_administrator_cannot_manage_another_nation(centre: Centre, client: Test
     assert admin.post(f"/api/people/{tur_id}/reset-password").status_code == 403
     assert admin.post("/api/appointments", json={"person_id": tur_id, "role": "commander"}).status_code == 403
     # Nothing was written.
-    assert "tur.fake" not in [p.username for p in centre.people.list()]
+    assert "tur.fake" not in [p.username for p in centre.people.directory()]
     assert centre.people.get(tur_id).current_roles == [Role.ANALYST]
 
 

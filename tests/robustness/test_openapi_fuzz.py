@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -18,7 +19,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from hypothesis import HealthCheck, given, settings
 
 from concord.app import create_app
 from concord.centre import Centre
@@ -27,7 +27,6 @@ from concord.storage.db import Database
 from concord.storage.migrate import upgrade
 from tests.conftest import fast_settings
 from tests.factories import PASSWORD, person
-
 
 # Business rules legitimately refuse some schema-valid requests with 422 (a wrong TOTP code, an end
 # before a start), so "positive data acceptance" is not among the checks; everything else is.

@@ -3,6 +3,8 @@
 Revision ID: 0001_foundation
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TS = sa.DateTime(timezone=True)
 
 
-def marking() -> list[sa.Column]:
+def marking() -> list[sa.Column[Any]]:
     return [
         sa.Column("m_level", sa.SmallInteger, nullable=False),
         sa.Column("m_originator", sa.String(3), nullable=False),
