@@ -17,11 +17,12 @@ from concord.domain import merkle
 from concord.domain.audit import READ_ACTION, AuditEntry, content_hash, new_nonce
 from concord.domain.audit_bundle import build_bundle
 from concord.domain.errors import Invalid, NotFound
-from concord.domain.markings import Level, Marking, Reader, check_nation_code
+from concord.domain.markings import Level, Marking, Reader, Tlp, check_nation_code
 from concord.domain.people import Actor, Role
 from concord.settings import Settings
 from concord.storage import audit as store
 from concord.storage.db import Database, Tx
+from concord.storage.events import append_event
 from concord.storage.nations import list_nations
 
 log = logging.getLogger(__name__)
@@ -236,7 +237,10 @@ class AuditService:
 
     def register_witness(self, actor: Actor | None, nation: str, vkey: str) -> None:
         """Record a nation's witness key (its administrator, or the system from the CLI)."""
-        check_nation_code(nation)
+        try:
+            check_nation_code(nation)
+        except ValueError as exc:
+            raise Invalid(str(exc), field="nation") from None
         if actor is not None:
             actor.require(Role.ADMINISTRATOR, action="registering a witness key")
             actor.require_admin_of(nation)
@@ -244,10 +248,22 @@ class AuditService:
         if key.key_type != notes.COSIGNATURE_V1:
             raise Invalid("a witness key is a cosignature/v1 (type 0x04) key", field="vkey")
         with self.db.write() as tx:
-            if nation not in {n.code for n in list_nations(tx.conn)}:
+            partners = sorted(n.code for n in list_nations(tx.conn))
+            if nation not in partners:
                 raise NotFound(f"{nation} is not a partner nation", field="nation")
-            store.set_witness_key(
-                tx.conn, nation, key.encode(), self.clock.now(), actor.person_id if actor else None
+            now = self.clock.now()
+            store.set_witness_key(tx.conn, nation, key.encode(), now, actor.person_id if actor else None)
+            # Every partner must know which key speaks for each nation: the change is centre-wide.
+            append_event(
+                tx,
+                at=now,
+                kind="audit.witness_registered",
+                item_type="nation",
+                item_id=nation,
+                marking=Marking.build(Level.UNCLASSIFIED, nation, partners, Tlp.GREEN),
+                payload={"vkey": key.encode()},
+                actor_id=actor.person_id if actor else None,
+                actor_nation=actor.nation if actor else None,
             )
 
     def add_cosignature(self, nation: str, size: int, cosigned_note: str) -> None:

@@ -124,6 +124,14 @@ def test_witnesses_cosign_and_coverage_is_reported(centre: Centre, client: TestC
     other = notes.SignerKey.generate("x.example/w", notes.COSIGNATURE_V1).verifier().encode()
     assert tur.put("/api/audit/witnesses/IRQ", json={"vkey": other}).status_code == 403
     tur_key, irq_key = _witness(centre, tur, "TUR"), _witness(centre, irq, "IRQ")
+    # Registering a key is a change like any other: an event, hence an audit entry, seen by both.
+    for client_ in (tur, irq):
+        registered = [
+            e
+            for e in client_.get("/api/events", params={"limit": 1000}).json()
+            if e["kind"] == "audit.witness_registered"
+        ]
+        assert sorted(e["item_id"] for e in registered) == ["IRQ", "TUR"]
     centre.audit.issue_checkpoint()
     tur_state = _cosign(tur, centre, "TUR", tur_key, None)
     assert tur.get("/api/audit/proof/inclusion/0").json()["witnessed_by_all_at"] is None
