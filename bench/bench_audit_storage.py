@@ -58,14 +58,14 @@ def _appends(path: Path, batches: int, per_batch: int) -> float:
     return batches * per_batch / elapsed
 
 
-def _stored_proofs(path: Path, size: int) -> tuple[float, float]:
-    """Seconds per inclusion and per consistency proof read from the SQLite tables at `size` leaves."""
+def _stored_proofs(path: Path, size: int) -> tuple[float, float, float, float]:
+    """Seconds per inclusion and per consistency proof read from the SQLite tables at `size` leaves,
+    then the same proofs from the same tree held in memory (the hashing floor)."""
     db = Database(f"sqlite:///{path}")
     indexes = [(i * 7919) % size for i in range(200)]
     olds = [1 + (i * 104729) % (size - 1) for i in range(200)]
-    with db.read() as conn:
-        tree = store.StoredTree(conn)
-        assert store.tree_size(conn) == size
+
+    def timed(tree: merkle.NodeSource) -> tuple[float, float]:
         started = time.perf_counter()
         for i in indexes:
             merkle.inclusion_proof(tree, i, size)
@@ -73,9 +73,16 @@ def _stored_proofs(path: Path, size: int) -> tuple[float, float]:
         started = time.perf_counter()
         for m in olds:
             merkle.consistency_proof(tree, m, size)
-        consistency = (time.perf_counter() - started) / len(olds)
+        return inclusion, (time.perf_counter() - started) / len(olds)
+
+    with db.read() as conn:
+        assert store.tree_size(conn) == size
+        stored = timed(store.StoredTree(conn))
+        memory = merkle.MemoryTree()
+        memory.append(bytes(h) for (h,) in conn.exec_driver_sql("SELECT leaf_hash FROM audit_entries ORDER BY seq"))
     db.dispose()
-    return inclusion, consistency
+    in_memory = timed(memory)
+    return stored[0], stored[1], in_memory[0], in_memory[1]
 
 
 def _raw(path: Path, batches: int, per_batch: int) -> float:
@@ -199,7 +206,7 @@ def run(quick: bool) -> list[Row]:
     requests = 100 if quick else 1000
     with tempfile.TemporaryDirectory() as tmp:
         ours = _appends(Path(tmp) / "audit.db", batches, per_batch)
-        inclusion, consistency = _stored_proofs(Path(tmp) / "audit.db", size)
+        inclusion, consistency, inclusion_floor, consistency_floor = _stored_proofs(Path(tmp) / "audit.db", size)
         floor = _raw(Path(tmp) / "raw.db", batches, per_batch)
         per_request, in_audit = _http_write_requests(Path(tmp), requests)
     overhead = in_audit / per_request * 100
@@ -207,18 +214,20 @@ def run(quick: bool) -> list[Row]:
         Row(
             f"audit inclusion proof from SQLite at {label}",
             inclusion * 1e3,
-            None,
+            inclusion_floor * 1e3,
             "ms",
-            "< 1 ms",
+            "< 1 ms; floor = the same tree in memory",
             higher_is_better=False,
+            peer_name="in memory",
         ),
         Row(
             f"audit consistency proof from SQLite at {label}",
             consistency * 1e3,
-            None,
+            consistency_floor * 1e3,
             "ms",
-            "< 1 ms",
+            "< 1 ms; floor = the same tree in memory",
             higher_is_better=False,
+            peer_name="in memory",
         ),
         Row(
             f"audit appends persisted on SQLite, {per_batch} per commit",
