@@ -19,6 +19,7 @@ from concord.domain.audit_bundle import build_bundle
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import Level, Marking, Reader, Tlp, check_nation_code
 from concord.domain.people import Actor, Role
+from concord.request_context import current_request_id
 from concord.settings import Settings
 from concord.storage import audit as store
 from concord.storage.db import Database, Tx
@@ -91,7 +92,7 @@ class AuditService:
                 item_type=event["item_type"],
                 item_id=event["item_id"],
                 content_hash=content_hash(event["payload"], event["marking"]),
-                request_id=event["request_id"],
+                request_id=event["request_id"] or current_request_id.get(),
                 nonce=new_nonce(),
                 marking=event["marking"],
                 event_id=event["id"],
@@ -108,6 +109,7 @@ class AuditService:
         """Audit the reads of items at or above the configured level (one transaction for a page of
         results); returns how many were recorded. Read paths call this after their query."""
         audited = [r for r in reads if r.marking.level >= self.read_level]
+        request_id = request_id or current_request_id.get()
         if not audited:
             return 0
         now = iso(self.clock.now())

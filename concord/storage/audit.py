@@ -236,6 +236,7 @@ def append_entries(
     frontier = _frontier(conn, cached)
     size = frontier.size
     appended: list[AuditEntry] = []
+    markings: dict[Marking, dict[str, Any]] = {}  # a batch usually shares a few markings
     leaves: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
     for offset, new in enumerate(entries):
@@ -243,7 +244,7 @@ def append_entries(
         entry = AuditEntry(size + offset, *fields)
         entry.validate()
         leaf = entry.leaf_hash()
-        m = marking_values(new.marking)
+        m = markings.get(new.marking) or markings.setdefault(new.marking, marking_values(new.marking))
         appended.append(entry)
         leaves.append(leaf)
         rows.append(

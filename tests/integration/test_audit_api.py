@@ -214,3 +214,16 @@ def test_bad_requests_name_the_field(centre: Centre, client: TestClient) -> None
     plain = notes.SignerKey.generate("tur.example/w").verifier().encode()  # not a cosignature key
     assert tur.put("/api/audit/witnesses/TUR", json={"vkey": plain}).status_code == 422
     assert client.get("/api/audit/checkpoint").status_code == 401
+
+
+def test_entries_carry_the_request_id_of_the_change(centre: Centre, client: TestClient) -> None:
+    person(centre, "TUR", (Role.ADMINISTRATOR,), username="tur.admin")
+    target, _ = person(centre, "TUR", username="tur.target")
+    tur = sign_in(client, "tur.admin")
+    response = tur.post(f"/api/people/{target}/disable", headers={"X-Request-Id": "req-audit-7"})
+    assert response.status_code == 204
+    centre.audit.issue_checkpoint()
+    size = tur.get("/api/audit/checkpoint").json()["size"]
+    entries = [e["entry"] for e in tur.get("/api/audit/entries", params={"start": 0, "end": size}).json()]
+    (disabled,) = [e for e in entries if e and e["action"] == "person.disabled"]
+    assert disabled["request_id"] == "req-audit-7" and disabled["item_id"] == str(target)
