@@ -22,6 +22,7 @@ from concord.domain.people import Actor, Role
 from concord.request_context import current_request_id
 from concord.settings import Settings
 from concord.storage import audit as store
+from concord.storage import audit_checkpoints as checkpoint_store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
 from concord.storage.nations import list_nations
@@ -54,6 +55,9 @@ class AuditService:
         self.db = db
         self.clock = clock
         self.origin = settings.audit_origin
+        if settings.audit_read_level.upper() not in Level.__members__:
+            levels = ", ".join(Level.__members__)
+            raise Invalid(f"audit_read_level is one of {levels}", field="audit_read_level")
         self.read_level = Level[settings.audit_read_level.upper()]
         self.checkpoint_seconds = settings.audit_checkpoint_seconds
         self.key_path = Path(settings.data_dir) / "audit" / "centre.skey"
@@ -139,7 +143,7 @@ class AuditService:
         with self.db.write() as tx:
             store.lock(tx.conn)
             size = store.tree_size(tx.conn)
-            latest = store.latest_checkpoint(tx.conn)
+            latest = checkpoint_store.latest_checkpoint(tx.conn)
             if size == 0 or (latest is not None and latest.size >= size):
                 return None
             tree = store.StoredTree(tx.conn)
@@ -147,7 +151,7 @@ class AuditService:
             proof = merkle.consistency_proof(tree, latest.size, size) if latest is not None else []
             text = notes.Checkpoint(self.origin, size, root).text()
             note = notes.SignedNote(text, (notes.sign(text, key),)).encode()
-            store.add_checkpoint(tx.conn, size, root, self.clock.now(), note, proof)
+            checkpoint_store.add_checkpoint(tx.conn, size, root, self.clock.now(), note, proof)
         return size
 
     async def run_checkpoints(self) -> None:
@@ -159,19 +163,19 @@ class AuditService:
                 log.exception("issuing an audit checkpoint failed")
             await asyncio.sleep(self.checkpoint_seconds)
 
-    def _with_cosignatures(self, row: store.CheckpointRow) -> str:
+    def _with_cosignatures(self, row: checkpoint_store.CheckpointRow) -> str:
         return row.note + "".join(line + "\n" for _, line in sorted(row.cosignatures.items()))
 
-    def latest(self) -> tuple[str, store.CheckpointRow]:
+    def latest(self) -> tuple[str, checkpoint_store.CheckpointRow]:
         with self.db.read() as conn:
-            row = store.latest_checkpoint(conn)
+            row = checkpoint_store.latest_checkpoint(conn)
         if row is None:
             raise NotFound("no checkpoint has been issued yet", field="size")
         return self._with_cosignatures(row), row
 
     def checkpoint(self, size: int) -> str:
         with self.db.read() as conn:
-            row = store.checkpoint_at(conn, size)
+            row = checkpoint_store.checkpoint_at(conn, size)
         if row is None:
             raise NotFound(f"no checkpoint of size {size}", field="size")
         return self._with_cosignatures(row)
@@ -179,20 +183,20 @@ class AuditService:
     # --- proofs and views -----------------------------------------------------------------------
     def inclusion(self, reader: Reader, index: int, size: int | None = None) -> InclusionView:
         with self.db.read() as conn:
-            row = store.latest_checkpoint(conn) if size is None else store.checkpoint_at(conn, size)
+            row = (
+                checkpoint_store.latest_checkpoint(conn) if size is None else checkpoint_store.checkpoint_at(conn, size)
+            )
             if row is None:
                 raise NotFound("no checkpoint of that size", field="size")
             if not 0 <= index < row.size:
-                raise NotFound(
-                    f"entry {index} is not covered by the checkpoint of size {row.size}", field="index"
-                )
+                raise NotFound(f"entry {index} is not covered by the checkpoint of size {row.size}", field="index")
             proof = merkle.inclusion_proof(store.StoredTree(conn), index, row.size)
             ((entry, leaf_hash),) = store.entries_in_range(conn, reader, index, index + 1)
         return InclusionView(index, row.size, leaf_hash, proof, entry, self._with_cosignatures(row))
 
     def consistency(self, old_size: int, new_size: int) -> list[bytes]:
         with self.db.read() as conn:
-            if store.checkpoint_at(conn, new_size) is None:
+            if checkpoint_store.checkpoint_at(conn, new_size) is None:
                 raise NotFound(f"no checkpoint of size {new_size}", field="new")
             if not 0 < old_size <= new_size:
                 raise Invalid("the old size must be between 1 and the new size", field="old")
@@ -210,24 +214,24 @@ class AuditService:
         """The smallest checkpoint covering entry `index` cosigned by every partner nation, if any."""
         with self.db.read() as conn:
             nations = [n.code for n in list_nations(conn)]
-            return store.smallest_covering(conn, index, nations)
+            return checkpoint_store.smallest_covering(conn, index, nations)
 
     def witnessed_size(self) -> int:
         """Entries below this size are covered by a checkpoint every partner nation cosigned."""
         with self.db.read() as conn:
-            return store.largest_cosigned_by_all(conn, [n.code for n in list_nations(conn)])
+            return checkpoint_store.largest_cosigned_by_all(conn, [n.code for n in list_nations(conn)])
 
     def export(self, reader: Reader) -> dict[str, Any]:
         """A bundle for `concord audit verify`: everything up to the latest checkpoint."""
         with self.db.read() as conn:
-            checkpoints = store.all_checkpoints(conn)
+            checkpoints = checkpoint_store.all_checkpoints(conn)
             if not checkpoints:
                 raise NotFound("no checkpoint has been issued yet", field="size")
             size = checkpoints[-1].size
             return build_bundle(
                 origin=self.origin,
                 log_key=self.centre_key().verifier(),
-                witness_keys={n: notes.VerifierKey.parse(v) for n, v in store.witness_keys(conn).items()},
+                witness_keys={n: notes.VerifierKey.parse(v) for n, v in checkpoint_store.witness_keys(conn).items()},
                 checkpoints=[(self._with_cosignatures(row), row.proof) for row in checkpoints],
                 leaves=store.entries_in_range(conn, reader, 0, size),
             )
@@ -235,7 +239,7 @@ class AuditService:
     # --- witnesses ------------------------------------------------------------------------------
     def witness_keys(self) -> dict[str, str]:
         with self.db.read() as conn:
-            return store.witness_keys(conn)
+            return checkpoint_store.witness_keys(conn)
 
     def register_witness(self, actor: Actor | None, nation: str, vkey: str) -> None:
         """Record a nation's witness key (its administrator, or the system from the CLI)."""
@@ -254,7 +258,7 @@ class AuditService:
             if nation not in partners:
                 raise NotFound(f"{nation} is not a partner nation", field="nation")
             now = self.clock.now()
-            store.set_witness_key(tx.conn, nation, key.encode(), now, actor.person_id if actor else None)
+            checkpoint_store.set_witness_key(tx.conn, nation, key.encode(), now, actor.person_id if actor else None)
             # Every partner must know which key speaks for each nation: the change is centre-wide.
             append_event(
                 tx,
@@ -271,11 +275,11 @@ class AuditService:
     def add_cosignature(self, nation: str, size: int, cosigned_note: str) -> None:
         """Store `nation`'s cosignature on the checkpoint of `size`, after verifying it."""
         with self.db.write() as tx:
-            vkey = store.witness_keys(tx.conn).get(nation)
+            vkey = checkpoint_store.witness_keys(tx.conn).get(nation)
             if vkey is None:
                 raise NotFound(f"{nation} has no registered witness key", field="nation")
             key = notes.VerifierKey.parse(vkey)
-            row = store.checkpoint_at(tx.conn, size)
+            row = checkpoint_store.checkpoint_at(tx.conn, size)
             if row is None:
                 raise NotFound(f"no checkpoint of size {size}", field="size")
             text = notes.SignedNote.parse(row.note).text
@@ -284,4 +288,6 @@ class AuditService:
                 raise Invalid(f"no cosignature by {nation}'s witness key on this checkpoint", field="note")
             if not all(notes.verify(text, sig, key) for sig in signatures):
                 raise Invalid(f"the cosignature of {nation} does not verify", field="note")
-            store.add_cosignature(tx.conn, size, nation, signatures[-1].line().rstrip("\n"), self.clock.now())
+            checkpoint_store.add_cosignature(
+                tx.conn, size, nation, signatures[-1].line().rstrip("\n"), self.clock.now()
+            )

@@ -1,3 +1,3 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests)."""
 
-from concord.storage import audit, events, nations, people, sessions  # noqa: F401
+from concord.storage import audit, audit_checkpoints, events, nations, people, sessions  # noqa: F401
