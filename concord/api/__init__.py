@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import audit, events, health, nations, people, session
+from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,4 +14,9 @@ ROUTERS: list[APIRouter] = [
     people.router,
     events.router,
     audit.router,
+    incidents.router,
+    rfis.router,
+    releases.router,
+    sitrep.router,
+    public.router,
 ]
