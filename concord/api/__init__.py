@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import audit, events, health, nations, people, session
-from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
