@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ from concord.cli.main import app as cli
 from concord.clock import FixedClock
 from concord.domain.errors import NotFound
 from concord.domain.people import Role
+from concord.storage import audit_checkpoints as checkpoint_store
 from tests.conftest import fast_settings
 from tests.factories import PASSWORD, person
 
@@ -82,9 +84,15 @@ def test_witnesses_cosign_over_http_with_keys_kept_elsewhere(centre: Centre, ser
         cli, ["audit", "witness", "--nation", "TUR", "--key", str(key), "--url", server, "--token", token]
     )
     assert result.exit_code == 0, result.output
-    _, latest = centre.audit.latest()
-    assert sorted(latest.cosignatures) == ["TUR"]  # IRQ has not cosigned the newest one yet
-    assert centre.audit.witnessed_size() < latest.size
+    # Signing in is itself audited, so the server's loop may have issued newer checkpoints since:
+    # look at the one this witness cosigned.
+    match = re.search(r"cosigned the checkpoint of size (\d+)", result.output)
+    assert match is not None, result.output
+    size = int(match.group(1))
+    with centre.db.read() as conn:
+        cosigned = checkpoint_store.checkpoint_at(conn, size)
+    assert cosigned is not None and sorted(cosigned.cosignatures) == ["TUR"]  # IRQ has not cosigned it
+    assert centre.audit.witnessed_size() < size
     # A wrong token is a clear refusal, not a traceback.
     result = runner.invoke(
         cli, ["audit", "witness", "--nation", "TUR", "--key", str(key), "--url", server, "--token", "nonsense"]
