@@ -93,6 +93,14 @@ def test_witnesses_cosign_over_http_with_keys_kept_elsewhere(centre: Centre, ser
         cosigned = checkpoint_store.checkpoint_at(conn, size)
     assert cosigned is not None and sorted(cosigned.cosignatures) == ["TUR"]  # IRQ has not cosigned it
     assert centre.audit.witnessed_size() < size
+    # A nation exports over HTTP what it may read, and verifies it offline with the keys it trusts.
+    bundle = tmp_path / "tur-bundle.json"
+    result = runner.invoke(
+        cli, ["audit", "export", "--nation", "TUR", "--url", server, "--token", token, "--out", str(bundle)]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["audit", "verify", str(bundle), "--log-key", centre.audit.public_key()])
+    assert result.exit_code == 0 and result.output.startswith("OK"), result.output
     # A wrong token is a clear refusal, not a traceback.
     result = runner.invoke(
         cli, ["audit", "witness", "--nation", "TUR", "--key", str(key), "--url", server, "--token", "nonsense"]
