@@ -10,6 +10,7 @@ from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
 from concord.cot.gateway import CotGateway
+from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
@@ -46,6 +47,9 @@ class Centre:
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now)
         if settings.cot.listen:
             self.background.append(self.cot.run)
+        # Registered before any feature writes: every write unit of work appends its audit entries.
+        self.audit = AuditService(self.db, self.clock, settings)
+        self.background.append(self.audit.run_checkpoints)
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock)
         self.rfis = RfiService(self.db, self.clock)

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
 
     # TAK gateway (Cursor-on-Target listeners)
     cot: CotSettings = Field(default_factory=CotSettings)
+    # Audit log
+    audit_origin: str = Field("concord.local/audit", description="checkpoint origin line and centre key name")
+    audit_read_level: str = Field("CONFIDENTIAL", description="reads of items at or above this level are audited")
+    audit_checkpoint_seconds: float = Field(3.0, description="how often a checkpoint is issued while entries arrive")
 
 
 def sqlite_path(database_url: str) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep, tracks
+from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,6 +14,7 @@ ROUTERS: list[APIRouter] = [
     people.router,
     events.router,
     tracks.router,
+    audit.router,
     incidents.router,
     rfis.router,
     releases.router,
