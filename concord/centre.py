@@ -42,14 +42,15 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
-        # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
-        self.tracks = TrackService(self.db, self.clock, settings.cot)
-        self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now)
-        if settings.cot.listen:
-            self.background.append(self.cot.run)
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)
         self.background.append(self.audit.run_checkpoints)
+        # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
+        self.tracks = TrackService(self.db, self.clock, settings.cot)
+        self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
+                              self.audit.record_reads)
+        if settings.cot.listen:
+            self.background.append(self.cot.run)
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock)
         self.rfis = RfiService(self.db, self.clock)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep, tracks
-from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import (
+    audit,
+    events,
+    health,
+    incidents,
+    nations,
+    people,
+    public,
+    releases,
+    rfis,
+    session,
+    sitrep,
+    tracks,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import MarkingOut
 from concord.clock import iso
+from concord.services.audit import ReadItem
 
 router = APIRouter(prefix="/api", tags=["tracks"])
 
@@ -67,17 +68,23 @@ class PositionOut(BaseModel):
 
 @router.get("/tracks", response_model=list[TrackOut], summary="Live (not stale) field tracks")
 def list_tracks(actor: ActorDep, centre: CentreDep) -> list[TrackOut]:
-    return [TrackOut.of(row) for row in centre.tracks.tracks(actor.reader)]
+    rows = centre.tracks.tracks(actor.reader)
+    centre.audit.record_reads(actor, [ReadItem("track", r["uid"], r["marking"], None) for r in rows])
+    return [TrackOut.of(row) for row in rows]
 
 
 @router.get("/tracks/{uid}/history", response_model=list[PositionOut],
             summary="A track's positions within the history period (empty if it may not be seen)")
 def track_history(actor: ActorDep, centre: CentreDep,
                   uid: Annotated[str, Path(min_length=1, max_length=256)]) -> list[PositionOut]:
+    positions = centre.tracks.history(actor.reader, uid)
+    centre.audit.record_reads(actor, [ReadItem("track_position", uid, p.marking, None) for p in positions])
     return [PositionOut(lat=p.lat, lon=p.lon, hae=p.hae, speed=p.speed, course=p.course, time=iso(p.time))
-            for p in centre.tracks.history(actor.reader, uid)]
+            for p in positions]
 
 
 @router.get("/map-points", response_model=list[MapPointOut], summary="Live markers and spot reports")
 def list_map_points(actor: ActorDep, centre: CentreDep) -> list[MapPointOut]:
-    return [MapPointOut.of(row) for row in centre.tracks.map_points(actor.reader)]
+    rows = centre.tracks.map_points(actor.reader)
+    centre.audit.record_reads(actor, [ReadItem("map_point", r["uid"], r["marking"], None) for r in rows])
+    return [MapPointOut.of(row) for row in rows]

@@ -12,8 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from concord.cli.cot import cot_app
 from concord.cli.audit import audit_app
+from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level

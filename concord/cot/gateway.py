@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +29,8 @@ from concord.cot.xml import event_to_xml
 from concord.domain.cot import CotEvent, EventClass
 from concord.domain.errors import Unauthenticated
 from concord.domain.markings import Reader
+from concord.domain.people import Actor
+from concord.services.audit import ReadItem
 from concord.services.tracks import FieldIdentity, Inbound, TrackService
 
 log = logging.getLogger(__name__)
@@ -44,11 +46,19 @@ RECHECK_EVERY_SECONDS = 30.0
 FEED_BATCH = 200
 
 
+#: Records what a person read, for the audit log (`AuditService.record_reads`); it keeps only the
+#: items at or above the configured audit level.
+ReadRecorder = Callable[[Actor, Sequence[ReadItem]], int]
+
+
 class ReaderFeed:
     """New events for one reader, read once and handed to each of that reader's connections."""
 
-    def __init__(self, reader: Reader, service: TrackService, bus: EventBus, start_after: int):
-        self.reader = reader
+    def __init__(self, who: FieldIdentity, service: TrackService, bus: EventBus, start_after: int,
+                 record_reads: ReadRecorder | None):
+        self.reader = who.reader
+        self._actor = who.actor
+        self._record_reads = record_reads
         self.members: set[CotSession] = set()
         self.cursor = start_after
         self._service = service
@@ -70,6 +80,9 @@ class ReaderFeed:
             committed = self._bus.latest
             items, self.cursor = await asyncio.to_thread(self._service.feed, self.reader, self.cursor,
                                                          committed, FEED_BATCH)
+            if items and self._record_reads is not None:
+                # Sent to this person's clients: a read, audited like any other (one transaction).
+                await asyncio.to_thread(self._record_reads, self._actor, [i.read for i in items])
             for item in items:
                 outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
                 for member in list(self.members):
@@ -80,9 +93,10 @@ class ReaderFeed:
 
 
 class PolicyRouter:
-    def __init__(self, service: TrackService, bus: EventBus):
+    def __init__(self, service: TrackService, bus: EventBus, record_reads: ReadRecorder | None = None):
         self.service = service
         self.bus = bus
+        self.record_reads = record_reads
         self.identities: dict[CotSession, FieldIdentity] = {}
         self._feeds: dict[Reader, ReaderFeed] = {}
         self._pending: list[tuple[FieldIdentity, str, Inbound]] = []
@@ -102,9 +116,12 @@ class PolicyRouter:
             session.close()
             return
         self.identities[session] = who
-        await self._join_feed(session, who.reader)
+        await self._join_feed(session, who)
+        picture = await asyncio.to_thread(self.service.picture, who.reader)
+        if picture and self.record_reads is not None:
+            await asyncio.to_thread(self.record_reads, who.actor, [read for _, read in picture])
         # The picture may be larger than an outbox holds: hand it over as the client takes it.
-        for xml in await asyncio.to_thread(self.service.picture, who.reader):
+        for xml, _ in picture:
             if not session.has_room:
                 await session.wait_for_room()
             session.send(Outgoing("", False, xml=xml))
@@ -134,10 +151,12 @@ class PolicyRouter:
 
     # --- inside ---------------------------------------------------------------------------------------
 
-    async def _join_feed(self, session: CotSession, reader: Reader) -> None:
+    async def _join_feed(self, session: CotSession, who: FieldIdentity) -> None:
+        reader = who.reader
         feed = self._feeds.get(reader)
         if feed is None or feed.task is None or feed.task.done():
-            feed = ReaderFeed(reader, self.service, self.bus, await asyncio.to_thread(self.service.latest_event_id))
+            start = await asyncio.to_thread(self.service.latest_event_id)
+            feed = ReaderFeed(who, self.service, self.bus, start, self.record_reads)
             self._feeds[reader] = feed
             feed.members.add(session)
             feed.task = asyncio.create_task(feed.run())
@@ -196,10 +215,10 @@ class CotGateway:
     """The listeners of `concord serve`, wired from the `cot` settings."""
 
     def __init__(self, service: TrackService, bus: EventBus, settings: CotSettings, data_dir: Path,
-                 clock: Callable[[], datetime]):
+                 clock: Callable[[], datetime], record_reads: ReadRecorder | None = None):
         self.settings = settings
         self.service = service
-        self.router = PolicyRouter(service, bus)
+        self.router = PolicyRouter(service, bus, record_reads)
         limits = SessionLimits(settings.max_event_bytes, settings.outbox_soft_limit, settings.outbox_hard_limit)
         self.listener = CotListener(self.router, limits, clock=clock)
         self._ca_directory = data_dir / "cot-ca"

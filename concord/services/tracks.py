@@ -40,6 +40,7 @@ from concord.domain.tracks import (
     shape_to_event,
     track_from_event,
 )
+from concord.services.audit import ReadItem
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
 from concord.storage import tracks as store
@@ -61,6 +62,7 @@ class FieldIdentity:
     username: str
     nation: str
     reader: Reader
+    actor: Actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,7 @@ class FeedItem:
     xml: bytes
     supersedable: bool
     stale: datetime
+    read: ReadItem              # what a client receiving it has read (for the audit log)
 
 
 class TrackService:
@@ -105,7 +108,7 @@ class TrackService:
                          now=self.clock.now())
         if not actor.roles:
             raise Unauthenticated(f"{username} holds no current appointment", field="username")
-        return FieldIdentity(row.id, row.username, row.nation, actor.reader)
+        return FieldIdentity(row.id, row.username, row.nation, actor.reader, actor)
 
     # --- reports in ------------------------------------------------------------------------------
 
@@ -168,10 +171,11 @@ class TrackService:
         with self.db.read() as conn:
             return latest_event_id(conn)
 
-    def picture(self, reader: Reader) -> list[bytes]:
+    def picture(self, reader: Reader) -> list[tuple[bytes, ReadItem]]:
         """The current picture for a client that just connected: live tracks and map points."""
         with self.db.read() as conn:
-            return [xml.encode("utf-8") for xml in store.picture_xml(conn, reader, self.clock.now())]
+            return [(xml.encode("utf-8"), ReadItem(kind, uid, marking, None))
+                    for kind, uid, marking, xml in store.picture_xml(conn, reader, self.clock.now())]
 
     def feed(self, reader: Reader, after_id: int, up_to: int = 0, limit: int = 1000) -> tuple[list[FeedItem], int]:
         """New items for a reader after `after_id`, and the id to continue from.
@@ -200,7 +204,7 @@ class TrackService:
         if "cot" in payload:
             return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
                             str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
-                            parse_time(str(payload.get("stale")), "stale"))
+                            parse_time(str(payload.get("stale")), "stale"), _read(row))
         if row.kind == "message.posted":
             return self._channel_message(row)
         area = payload.get("area")
@@ -214,7 +218,7 @@ class TrackService:
                 event = shape_to_event(shape, now)
             except Invalid:
                 return None
-            return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale)
+            return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale, _read(row))
         return None
 
     def _channel_message(self, row: Event) -> FeedItem | None:
@@ -234,7 +238,7 @@ class TrackService:
             sender_callsign=str(payload.get("author_name") or f"{payload.get('author_nation', '')} centre").strip(),
             text=body[:MAX_CHAT_TEXT], time=posted)
         event = chat_to_event(message)
-        return FeedItem(row.id, None, event.uid, event_to_xml(event), False, event.stale)
+        return FeedItem(row.id, None, event.uid, event_to_xml(event), False, event.stale, _read(row))
 
     # --- the map for the web picture -----------------------------------------------------------------
 
@@ -277,6 +281,10 @@ def _check_owner(owners: dict[str, str], uid: str, nation: str) -> None:
     owner = owners.setdefault(uid, nation)
     if owner != nation:
         raise Invalid(f"uid {uid!r} is another nation's item", field="uid")
+
+
+def _read(row: Event) -> ReadItem:
+    return ReadItem(row.item_type, row.item_id, row.marking, None)
 
 
 def inbound(event: CotEvent, xml: bytes | None = None) -> Inbound:

@@ -1,6 +1,5 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests)."""
 
-from concord.storage import events, incidents, nations, people, releases, rfis, sessions, tracks  # noqa: F401
 from concord.storage import (  # noqa: F401
     audit,
     audit_checkpoints,
@@ -11,4 +10,5 @@ from concord.storage import (  # noqa: F401
     releases,
     rfis,
     sessions,
+    tracks,
 )

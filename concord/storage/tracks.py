@@ -104,6 +104,7 @@ class PositionRow:
     speed: float | None
     course: float | None
     time: datetime
+    marking: Marking
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
@@ -207,14 +208,16 @@ def current_map_points(conn: Connection, reader: Reader, now: datetime) -> list[
     return [_point_dict(r._mapping) for r in rows]
 
 
-def picture_xml(conn: Connection, reader: Reader, now: datetime) -> list[str]:
-    """The current picture as CoT: live tracks and map points the reader may see, oldest first."""
-    out: list[tuple[datetime, str]] = []
-    for table in (cot_tracks, cot_map_points):
-        rows = conn.execute(select(table.c.time, table.c.cot_xml)
-                            .where(visible_to(table, reader), table.c.stale > now))
-        out.extend((utc(r.time), r.cot_xml) for r in rows)
-    return [xml for _, xml in sorted(out, key=lambda pair: pair[0])]
+def picture_xml(conn: Connection, reader: Reader, now: datetime) -> list[tuple[str, str, Marking, str]]:
+    """The current picture as CoT, oldest first: (item type, uid, marking, CoT XML) of the live
+    tracks and map points the reader may see."""
+    out: list[tuple[datetime, tuple[str, str, Marking, str]]] = []
+    for kind, table in (("track", cot_tracks), ("map_point", cot_map_points)):
+        rows = conn.execute(select(table).where(visible_to(table, reader), table.c.stale > now))
+        for r in rows:
+            mapping: Any = r._mapping
+            out.append((utc(r.time), (kind, r.uid, marking_from_row(mapping), r.cot_xml)))
+    return [item for _, item in sorted(out, key=lambda pair: pair[0])]
 
 
 def track_history(conn: Connection, reader: Reader, uid: str, since: datetime) -> list[PositionRow]:
@@ -222,7 +225,11 @@ def track_history(conn: Connection, reader: Reader, uid: str, since: datetime) -
                         .where(cot_track_history.c.uid == uid, cot_track_history.c.time >= since,
                                visible_to(cot_track_history, reader))
                         .order_by(cot_track_history.c.time, cot_track_history.c.id))
-    return [PositionRow(r.uid, r.lat, r.lon, r.hae, r.speed, r.course, utc(r.time)) for r in rows]
+    out = []
+    for r in rows:
+        mapping: Any = r._mapping
+        out.append(PositionRow(r.uid, r.lat, r.lon, r.hae, r.speed, r.course, utc(r.time), marking_from_row(mapping)))
+    return out
 
 
 def prune_history(conn: Connection, before: datetime) -> int:

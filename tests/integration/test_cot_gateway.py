@@ -189,3 +189,35 @@ def test_a_direct_geochat_reaches_only_its_addressee(cot_centre: Centre, clock: 
 
     with_gateway(cot_centre, body)
     assert cot_centre.cot.router.refused == 1      # the message to an unknown contact
+
+
+def test_what_a_tak_client_receives_is_an_audited_read(database_url: str, tmp_path: Path,
+                                                      clock: FixedClock) -> None:
+    settings = fast_settings(database_url, tmp_path / "data", audit_read_level="RESTRICTED")
+    centre = Centre(settings, clock=clock)
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
+    irq_id, _ = person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    from concord.services.tracks import inbound_xml
+
+    centre.tracks.ingest(centre.tracks.identify("tur.field"), "setup",
+                         [inbound_xml(marker_xml(uid="spot-old", when=clock.now()))])
+
+    async def body(ports: dict[str, int]) -> None:
+        tur = await connected(centre, ports["TUR"])
+        irq = await connected(centre, ports["IRQ"])
+        await irq.wait_for(lambda e: e.uid == "spot-old")          # the picture
+        await tur.send(position_xml(uid="tur-live", when=clock.now()))
+        await irq.wait_for(lambda e: e.uid == "tur-live")          # the feed
+        await tur.close()
+        await irq.close()
+
+    try:
+        with_gateway(centre, body)
+        irq_reader = centre.tracks.identify("irq.field").reader
+        reads = [(e.item_type, e.item_id) for e, _ in centre.audit.entries(irq_reader, 0, 1000)
+                 if e is not None and e.action == "read" and e.actor_person == irq_id]
+        assert ("map_point", "spot-old") in reads and ("track", "tur-live") in reads
+    finally:
+        centre.close()
