@@ -36,6 +36,7 @@ ALL_TYPES = ("Point", "LineString", "Polygon", "MultiPolygon")
 
 _WGS84 = Geod(ellps="WGS84")
 _GRID_DEGREES = 0.5
+_SEGMENT_DEGREES = 0.01
 # Shortest length of one degree of latitude on WGS84 (at the equator) and of longitude at the
 # equator: dividing by them turns metres into degrees that are never too few.
 _METRES_PER_DEGREE_LAT_MIN = 110_574.0
@@ -174,8 +175,13 @@ class LocalProjection:
         self._inverse = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
     def to_metres(self, geom: Any) -> Any:
-        """Project one geometry or an array of them (vectorised: one pyproj call in all)."""
-        return shapely.transform(geom, _via(self._forward))
+        """Project one geometry or an array of them (vectorised: one pyproj call in all).
+
+        GeoJSON edges are straight in longitude/latitude (RFC 7946 §3.1.1); projected, they bend.
+        Edges are first cut into pieces of at most `_SEGMENT_DEGREES` so that the projected
+        straight chords stay within centimetres of them.
+        """
+        return shapely.transform(shapely.segmentize(geom, _SEGMENT_DEGREES), _via(self._forward))
 
     def to_degrees(self, geom: Any) -> Any:
         return shapely.transform(geom, _via(self._inverse))
