@@ -23,7 +23,7 @@ from bench.harness import Row
 from concord.domain.deconfliction import DeconflictionEngine, Footprint
 from concord.domain.geo import projection_near
 
-REGION = (38.0, 33.0, 48.0, 38.0)   # lon/lat box around the region the centre covers (fictional data)
+REGION = (38.0, 33.0, 48.0, 38.0)  # lon/lat box around the region the centre covers (fictional data)
 EPOCH = datetime(2027, 1, 1, tzinfo=UTC)
 STANDOFF_M = 500.0
 
@@ -31,8 +31,8 @@ STANDOFF_M = 500.0
 def _operations(rng: np.random.Generator, n: int, prefix: str) -> list[Footprint]:
     lon = rng.uniform(REGION[0], REGION[2], n)
     lat = rng.uniform(REGION[1], REGION[3], n)
-    half = rng.uniform(0.005, 0.05, (n, 2))           # about 1 to 10 km across
-    starts = rng.uniform(0, 365 * 24, n)             # hours into the year
+    half = rng.uniform(0.005, 0.05, (n, 2))  # about 1 to 10 km across
+    starts = rng.uniform(0, 365 * 24, n)  # hours into the year
     hours = rng.uniform(6, 14 * 24, n)
     banded = rng.random(n) < 0.2
     low = rng.uniform(0, 3000, n)
@@ -40,10 +40,20 @@ def _operations(rng: np.random.Generator, n: int, prefix: str) -> list[Footprint
     for i in range(n):
         # A slanted quadrilateral rather than a box, so geometry tests do real work.
         x, y, w, h = lon[i], lat[i], half[i, 0], half[i, 1]
-        poly = shapely.Polygon([(x - w, y - h), (x + w, y - h * 0.6), (x + w * 0.8, y + h), (x - w, y + h * 0.7)])
+        poly = shapely.Polygon(
+            [(x - w, y - h), (x + w, y - h * 0.6), (x + w * 0.8, y + h), (x - w, y + h * 0.7)]
+        )
         start = EPOCH + timedelta(hours=float(starts[i]))
-        out.append(Footprint(f"{prefix}:{i}", poly, STANDOFF_M, start, start + timedelta(hours=float(hours[i])),
-                             (float(low[i]), float(low[i]) + 1500) if banded[i] else None))
+        out.append(
+            Footprint(
+                f"{prefix}:{i}",
+                poly,
+                STANDOFF_M,
+                start,
+                start + timedelta(hours=float(hours[i])),
+                (float(low[i]), float(low[i]) + 1500) if banded[i] else None,
+            )
+        )
     return out
 
 
@@ -53,7 +63,7 @@ def _sites(rng: np.random.Generator, n: int) -> list[Footprint]:
     buffers = rng.choice([250.0, 500.0, 1000.0], n)
     out = []
     for i in range(n):
-        if i % 10 == 0:   # one in ten is a compound (polygon), the rest points
+        if i % 10 == 0:  # one in ten is a compound (polygon), the rest points
             geom = shapely.box(lon[i], lat[i], lon[i] + 0.004, lat[i] + 0.003)
         else:
             geom = shapely.Point(lon[i], lat[i])
@@ -72,7 +82,8 @@ def _zones(footprints: list[Footprint]) -> np.ndarray:
         members = np.flatnonzero((cells == cell).all(axis=1))
         projection = projection_near(cell[0] * 0.5, cell[1] * 0.5)
         zones[members] = projection.to_degrees(
-            shapely.buffer(projection.to_metres(geoms[members]), buffers[members], quad_segs=8))
+            shapely.buffer(projection.to_metres(geoms[members]), buffers[members], quad_segs=8)
+        )
     return zones
 
 
@@ -141,11 +152,29 @@ def run(quick: bool) -> list[Row]:
     engine_ms, naive_ms = _median_ms(engine_times), _median_ms(naive_times)
     size = f"{n_ops:,} ops + {n_sites:,} sites"
     return [
-        Row(f"deconfliction check, median ({size}; {conflicts / len(probes):.1f} conflicts/check)",
-            engine_ms, naive_ms, "ms", "< 1 ms; >= 50x the naive check", higher_is_better=False,
-            peer_name="naive shapely.intersects + time filter"),
-        Row(f"index rebuild at start-up ({len(stored):,} footprints)", rebuild_s, None, "s", "< 5 s",
-            higher_is_better=False),
-        Row("incremental index update, median", _median_ms(update_times), None, "ms", "",
-            higher_is_better=False),
+        Row(
+            f"deconfliction check, median ({size}; {conflicts / len(probes):.1f} conflicts/check)",
+            engine_ms,
+            naive_ms,
+            "ms",
+            "< 1 ms; >= 50x the naive check",
+            higher_is_better=False,
+            peer_name="naive shapely.intersects + time filter",
+        ),
+        Row(
+            f"index rebuild at start-up ({len(stored):,} footprints)",
+            rebuild_s,
+            None,
+            "s",
+            "< 5 s",
+            higher_is_better=False,
+        ),
+        Row(
+            "incremental index update, median",
+            _median_ms(update_times),
+            None,
+            "ms",
+            "",
+            higher_is_better=False,
+        ),
     ]

@@ -46,12 +46,12 @@ _QUAD_SEGS = 8
 
 @dataclass(frozen=True, slots=True)
 class Footprint:
-    key: str                              # e.g. "operation:12", "site:3", "activity:7"
-    geometry: BaseGeometry                # WGS84 longitude/latitude
-    buffer_m: float = 0.0                 # stand-off / protection zone around the geometry
-    starts_at: datetime | None = None     # None: since always
-    ends_at: datetime | None = None       # None: for ever
-    altitude: tuple[float, float] | None = None   # metres above mean sea level; None: every altitude
+    key: str  # e.g. "operation:12", "site:3", "activity:7"
+    geometry: BaseGeometry  # WGS84 longitude/latitude
+    buffer_m: float = 0.0  # stand-off / protection zone around the geometry
+    starts_at: datetime | None = None  # None: since always
+    ends_at: datetime | None = None  # None: for ever
+    altitude: tuple[float, float] | None = None  # metres above mean sea level; None: every altitude
 
     def __post_init__(self) -> None:
         if self.buffer_m < 0 or not math.isfinite(self.buffer_m):
@@ -65,9 +65,9 @@ class Overlap:
     """Where, when and at what height `key`'s zone meets the checked footprint's zone."""
 
     key: str
-    geometry: BaseGeometry                # WGS84; a point where the zones only just touch
+    geometry: BaseGeometry  # WGS84; a point where the zones only just touch
     area_m2: float
-    distance_m: float                     # ground distance between the two geometries themselves
+    distance_m: float  # ground distance between the two geometries themselves
     starts_at: datetime | None
     ends_at: datetime | None
     altitude: tuple[float, float] | None
@@ -92,10 +92,12 @@ class _Columns:
         self.buffers = np.fromiter((f.buffer_m for f in footprints), dtype=np.float64, count=n)
         self.starts = np.fromiter((_seconds(f.starts_at, -math.inf) for f in footprints), np.float64, n)
         self.ends = np.fromiter((_seconds(f.ends_at, math.inf) for f in footprints), np.float64, n)
-        self.alt_low = np.fromiter((f.altitude[0] if f.altitude else -math.inf for f in footprints),
-                                   np.float64, n)
-        self.alt_high = np.fromiter((f.altitude[1] if f.altitude else math.inf for f in footprints),
-                                    np.float64, n)
+        self.alt_low = np.fromiter(
+            (f.altitude[0] if f.altitude else -math.inf for f in footprints), np.float64, n
+        )
+        self.alt_high = np.fromiter(
+            (f.altitude[1] if f.altitude else math.inf for f in footprints), np.float64, n
+        )
         self.has_band = np.fromiter((f.altitude is not None for f in footprints), bool, n)
         bounds = shapely.bounds(self.geometries) if n else np.empty((0, 4))
         self.boxes = expand_bounds(bounds, self.buffers)
@@ -181,9 +183,14 @@ class DeconflictionEngine:
 
     def _footprint(self, key: str) -> Footprint:
         base, i = self._base, self._base_index[key]
-        return Footprint(key, base.geometries[i], float(base.buffers[i]), _moment(base.starts[i]),
-                         _moment(base.ends[i]),
-                         (float(base.alt_low[i]), float(base.alt_high[i])) if base.has_band[i] else None)
+        return Footprint(
+            key,
+            base.geometries[i],
+            float(base.buffers[i]),
+            _moment(base.starts[i]),
+            _moment(base.ends[i]),
+            (float(base.alt_low[i]), float(base.alt_high[i])) if base.has_band[i] else None,
+        )
 
     def get(self, key: str) -> Footprint | None:
         with self._lock:
@@ -211,8 +218,11 @@ class DeconflictionEngine:
         for columns, indices in groups:
             if indices.size == 0:
                 continue
-            wanted = [i for i in indices if columns.keys[i] != footprint.key
-                      and (only is None or columns.keys[i].startswith(only))]
+            wanted = [
+                i
+                for i in indices
+                if columns.keys[i] != footprint.key and (only is None or columns.keys[i].startswith(only))
+            ]
             indices = np.asarray(wanted, dtype=np.intp)
             hits.extend(_exact(probe, columns, indices))
         return sorted(hits, key=lambda o: o.key)
@@ -255,25 +265,40 @@ def _exact(probe: _Probe, columns: _Columns, indices: NDArray[np.intp]) -> list[
         return []
     chosen = indices[hit]
     my_zone = shapely.buffer(mine, fp.buffer_m, quad_segs=_QUAD_SEGS) if fp.buffer_m else mine
-    their_zones = np.where(columns.buffers[chosen] > 0,
-                           shapely.buffer(theirs[hit], columns.buffers[chosen], quad_segs=_QUAD_SEGS), theirs[hit])
+    their_zones = np.where(
+        columns.buffers[chosen] > 0,
+        shapely.buffer(theirs[hit], columns.buffers[chosen], quad_segs=_QUAD_SEGS),
+        theirs[hit],
+    )
     shared = np.array([_polygonal(g) for g in shapely.intersection(my_zone, their_zones)], dtype=object)
     areas = shapely.area(shared)
-    for j in np.flatnonzero(areas == 0):
+    for touching in np.flatnonzero(areas == 0):
         # The zones only just touch (a buffer's polygon sits inside the true circle): report the
         # point midway along the shortest line between the geometries.
-        line = shapely.shortest_line(mine, theirs[hit[j]])
-        shared[j] = shapely.line_interpolate_point(line, 0.5, normalized=True)
+        line = shapely.shortest_line(mine, theirs[hit[touching]])
+        shared[touching] = shapely.line_interpolate_point(line, 0.5, normalized=True)
     shared_wgs84 = projection.to_degrees(shared)
     out = []
-    for j, i in enumerate(chosen):
+    for j, i in enumerate(chosen.tolist()):
         start = max(probe.start, columns.starts[i])
         end = min(probe.end, columns.ends[i])
         band = None
         if fp.altitude is not None or columns.has_band[i]:
-            band = (float(max(probe.alt_low, columns.alt_low[i])), float(min(probe.alt_high, columns.alt_high[i])))
-        out.append(Overlap(columns.keys[i], shared_wgs84[j], float(areas[j]), float(distances[hit[j]]),
-                           _moment(start), _moment(end), band))
+            band = (
+                float(max(probe.alt_low, columns.alt_low[i])),
+                float(min(probe.alt_high, columns.alt_high[i])),
+            )
+        out.append(
+            Overlap(
+                columns.keys[i],
+                shared_wgs84[j],
+                float(areas[j]),
+                float(distances[hit[j]]),
+                _moment(start),
+                _moment(end),
+                band,
+            )
+        )
     return out
 
 

@@ -46,8 +46,9 @@ _METRES_PER_DEGREE_LON_EQUATOR = 111_320.0
 # --------------------------------------------------------------------------- GeoJSON parsing
 
 
-def parse_geometry(value: Any, field: str, allowed: Sequence[str] = AREA_TYPES,
-                   max_vertices: int = MAX_VERTICES) -> BaseGeometry:
+def parse_geometry(
+    value: Any, field: str, allowed: Sequence[str] = AREA_TYPES, max_vertices: int = MAX_VERTICES
+) -> BaseGeometry:
     """Check a GeoJSON geometry object and return it as a valid shapely geometry.
 
     Raises `Invalid` naming the exact field path (e.g. `area.coordinates[0][3][1]`) of the first
@@ -58,7 +59,9 @@ def parse_geometry(value: Any, field: str, allowed: Sequence[str] = AREA_TYPES,
         raise Invalid("a geometry is a GeoJSON object with 'type' and 'coordinates'", field=field)
     kind = value.get("type")
     if kind not in allowed:
-        raise Invalid(f"geometry type must be one of {', '.join(allowed)}; got {kind!r}", field=f"{field}.type")
+        raise Invalid(
+            f"geometry type must be one of {', '.join(allowed)}; got {kind!r}", field=f"{field}.type"
+        )
     if "coordinates" not in value:
         raise Invalid("a geometry needs 'coordinates'", field=f"{field}.coordinates")
     coords = value["coordinates"]
@@ -150,8 +153,8 @@ def _check_valid(geom: BaseGeometry, path: str) -> None:
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
     """The RFC 7946 geometry object of a shapely geometry."""
-    mapping: dict[str, Any] = shapely.geometry.mapping(geom)
-    return _lists(mapping)
+    out: dict[str, Any] = _lists(shapely.geometry.mapping(geom))
+    return out
 
 
 def _lists(value: Any) -> Any:

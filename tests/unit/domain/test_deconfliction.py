@@ -16,8 +16,14 @@ GEOD = Geod(ellps="WGS84")
 T0 = datetime(2027, 3, 1, 6, tzinfo=UTC)
 
 
-def op(key: str, geom: shapely.Geometry, buffer_m: float = 0.0, start_h: float = 0, hours: float = 24,
-       band: tuple[float, float] | None = None) -> Footprint:
+def op(
+    key: str,
+    geom: shapely.Geometry,
+    buffer_m: float = 0.0,
+    start_h: float = 0,
+    hours: float = 24,
+    band: tuple[float, float] | None = None,
+) -> Footprint:
     start = T0 + timedelta(hours=start_h)
     return Footprint(key, geom, buffer_m, start, start + timedelta(hours=hours), band)
 
@@ -33,7 +39,7 @@ def test_stand_off_is_measured_in_metres_on_the_ground() -> None:
     site = Footprint("site:1", shapely.Point(lon, lat), 600.0)
     engine = DeconflictionEngine()
     engine.rebuild([site])
-    assert keys(engine, op("operation:1", area, 395.0)) == []          # 995 m < 1,000 m
+    assert keys(engine, op("operation:1", area, 395.0)) == []  # 995 m < 1,000 m
     assert keys(engine, op("operation:1", area, 405.0)) == ["site:1"]  # 1,005 m > 1,000 m
     [overlap] = engine.check(op("operation:1", area, 405.0))
     assert overlap.distance_m == pytest.approx(1_000.0, abs=0.5)
@@ -54,9 +60,14 @@ def test_point_to_point_stand_off_matches_geod(lat: float) -> None:
 def test_time_windows_overlap_half_open() -> None:
     area = shapely.box(44.0, 35.0, 44.1, 35.1)
     engine = DeconflictionEngine()
-    engine.rebuild([op("operation:1", area, start_h=0, hours=10), op("operation:2", area, start_h=10, hours=5),
-                    op("operation:3", area, start_h=9.5, hours=5)])
-    found = engine.check(op("operation:9", area, start_h=-5, hours=15))   # ends exactly at hour 10
+    engine.rebuild(
+        [
+            op("operation:1", area, start_h=0, hours=10),
+            op("operation:2", area, start_h=10, hours=5),
+            op("operation:3", area, start_h=9.5, hours=5),
+        ]
+    )
+    found = engine.check(op("operation:9", area, start_h=-5, hours=15))  # ends exactly at hour 10
     assert [o.key for o in found] == ["operation:1", "operation:3"]
     span = {o.key: (o.starts_at, o.ends_at) for o in found}
     assert span["operation:1"] == (T0, T0 + timedelta(hours=10))
@@ -66,10 +77,16 @@ def test_time_windows_overlap_half_open() -> None:
 def test_altitude_bands_only_when_both_have_one() -> None:
     area = shapely.box(44.0, 35.0, 44.1, 35.1)
     engine = DeconflictionEngine()
-    engine.rebuild([op("operation:1", area, band=(0, 1_000)), op("operation:2", area, band=(3_000, 6_000)),
-                    op("operation:3", area), Footprint("site:1", shapely.Point(44.05, 35.05), 100.0)])
+    engine.rebuild(
+        [
+            op("operation:1", area, band=(0, 1_000)),
+            op("operation:2", area, band=(3_000, 6_000)),
+            op("operation:3", area),
+            Footprint("site:1", shapely.Point(44.05, 35.05), 100.0),
+        ]
+    )
     found = engine.check(op("operation:9", area, band=(1_000, 2_500)))
-    assert [o.key for o in found] == ["operation:3", "site:1"]   # 0-1000 only touches 1000-2500
+    assert [o.key for o in found] == ["operation:3", "site:1"]  # 0-1000 only touches 1000-2500
     low = engine.check(op("operation:9", area, band=(500, 2_500)))
     assert {o.key: o.altitude for o in low}["operation:1"] == (500, 1_000)
 
@@ -87,7 +104,7 @@ def test_overlap_geometry_and_area_in_square_metres() -> None:
 
 def test_zones_that_only_touch_report_a_point_and_no_area() -> None:
     a = shapely.box(44.0, 35.0, 44.1, 35.1)
-    b = shapely.box(44.1, 35.0, 44.2, 35.1)   # shares the edge at 44.1
+    b = shapely.box(44.1, 35.0, 44.2, 35.1)  # shares the edge at 44.1
     engine = DeconflictionEngine()
     engine.rebuild([op("operation:2", b)])
     [overlap] = engine.check(op("operation:1", a))
@@ -101,14 +118,14 @@ def test_incremental_updates_and_removal() -> None:
     engine.rebuild([op(f"operation:{i}", there) for i in range(3)])
     probe = op("operation:99", here)
     assert keys(engine, probe) == []
-    engine.upsert(op("operation:1", here))             # moved into the probe's area
+    engine.upsert(op("operation:1", here))  # moved into the probe's area
     assert keys(engine, probe) == ["operation:1"]
     engine.upsert(op("operation:7", here, start_h=48))  # new, but another day
     assert keys(engine, probe) == ["operation:1"]
     engine.remove("operation:1")
     assert keys(engine, probe) == []
     assert "operation:1" not in engine and len(engine) == 3
-    for i in range(10):                                  # forces compactions of the base tree
+    for i in range(10):  # forces compactions of the base tree
         engine.upsert(op(f"operation:{100 + i}", here))
     assert keys(engine, probe) == [f"operation:{100 + i}" for i in range(10)]
     assert len(engine) == 13
@@ -140,19 +157,33 @@ def test_same_result_as_brute_force_geodesic_check() -> None:
     for i in range(400):
         lon, lat = rng.uniform(43.0, 44.0), rng.uniform(35.0, 35.8)
         w, h = rng.uniform(0.002, 0.03, 2)
-        stored.append(op(f"operation:{i}", shapely.box(lon, lat, lon + w, lat + h), float(rng.choice([0, 300, 1_000])),
-                         start_h=float(rng.uniform(0, 96)), hours=float(rng.uniform(1, 48))))
+        stored.append(
+            op(
+                f"operation:{i}",
+                shapely.box(lon, lat, lon + w, lat + h),
+                float(rng.choice([0, 300, 1_000])),
+                start_h=float(rng.uniform(0, 96)),
+                hours=float(rng.uniform(1, 48)),
+            )
+        )
     engine = DeconflictionEngine(delta_limit=64)
     engine.rebuild(stored[:200])
     for fp in stored[200:]:
         engine.upsert(fp)
     for n in range(30):
         lon, lat = rng.uniform(43.0, 44.0), rng.uniform(35.0, 35.8)
-        probe = op(f"new:{n}", shapely.box(lon, lat, lon + 0.05, lat + 0.04), 500.0,
-                   start_h=float(rng.uniform(0, 96)), hours=24)
+        probe = op(
+            f"new:{n}",
+            shapely.box(lon, lat, lon + 0.05, lat + 0.04),
+            500.0,
+            start_h=float(rng.uniform(0, 96)),
+            hours=24,
+        )
         expected = sorted(
-            f.key for f in stored
-            if f.starts_at < probe.ends_at and probe.starts_at < f.ends_at      # type: ignore[operator]
+            f.key
+            for f in stored
+            if f.starts_at < probe.ends_at
+            and probe.starts_at < f.ends_at  # type: ignore[operator]
             and distance_metres(probe.geometry, f.geometry) <= probe.buffer_m + f.buffer_m
         )
         assert keys(engine, probe) == expected
@@ -160,7 +191,7 @@ def test_same_result_as_brute_force_geodesic_check() -> None:
 
 def test_buffers_are_zones_that_meet() -> None:
     # The decision agrees with intersecting the two zones drawn in metres.
-    a, b = shapely.Point(44.0, 36.0), shapely.Point(44.02, 36.0)   # ~1.79 km apart at 36°N
+    a, b = shapely.Point(44.0, 36.0), shapely.Point(44.02, 36.0)  # ~1.79 km apart at 36°N
     gap = distance_metres(a, b)
     engine = DeconflictionEngine()
     engine.rebuild([Footprint("site:1", b, gap / 2 + 5)])

@@ -50,23 +50,35 @@ def test_a_valid_polygon_round_trips() -> None:
         ({"type": "Polygon"}, "area.coordinates", "needs 'coordinates'"),
         (polygon([[44, 35], [44.1, 35], [44.1, 35.1], [44, 35.1]]), "area.coordinates[0]", "closed"),
         (polygon([[44, 35], [44.1, 35], [44, 35]]), "area.coordinates[0]", "at least four"),
-        (polygon([[44, 35], [44.1, 35.1], [44.1, 35], [44, 35.1], [44, 35]]), "area.coordinates[0]",
-         "Self-intersection"),
+        (
+            polygon([[44, 35], [44.1, 35.1], [44.1, 35], [44, 35.1], [44, 35]]),
+            "area.coordinates[0]",
+            "Self-intersection",
+        ),
         (polygon([[44, 35], [181, 35], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1][0]", "longitude"),
         (polygon([[44, 35], [44.1, -91], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1][1]", "latitude"),
         (polygon([[44, 35], [44.1, "35"], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1][1]", "number"),
         (polygon([[44, 35], [44.1, True], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1][1]", "number"),
         (polygon([[44, 35], [44.1], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1]", "position"),
         (polygon([[44, 35], [44.1, 35, 1, 2], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1]", "position"),
-        (polygon([[44, 35], [44.1, float("nan")], [44.1, 35.1], [44, 35]]), "area.coordinates[0][1][1]",
-         "finite"),
+        (
+            polygon([[44, 35], [44.1, float("nan")], [44.1, 35.1], [44, 35]]),
+            "area.coordinates[0][1][1]",
+            "finite",
+        ),
         (polygon([[44, 35], [44.1, 35], [44.2, 35], [44, 35]]), "area.coordinates[0]", "Self-intersection"),
-        (polygon(SQUARE[0], [[45, 36], [45.01, 36], [45.01, 36.01], [45, 36]]), "area.coordinates",
-         "Hole lies outside shell"),
+        (
+            polygon(SQUARE[0], [[45, 36], [45.01, 36], [45.01, 36.01], [45, 36]]),
+            "area.coordinates",
+            "Hole lies outside shell",
+        ),
         ({"type": "MultiPolygon", "coordinates": []}, "area.coordinates", "one or more"),
         ({"type": "MultiPolygon", "coordinates": [SQUARE, SQUARE]}, "area.coordinates", "invalid geometry"),
-        ({"type": "MultiPolygon", "coordinates": [SQUARE, [[[44, 35], [44.1, 35]]]]},
-         "area.coordinates[1][0]", "at least four"),
+        (
+            {"type": "MultiPolygon", "coordinates": [SQUARE, [[[44, 35], [44.1, 35]]]]},
+            "area.coordinates[1][0]",
+            "at least four",
+        ),
     ],
 )
 def test_invalid_geojson_names_the_field(value: object, field: str, words: str) -> None:
@@ -77,7 +89,9 @@ def test_invalid_geojson_names_the_field(value: object, field: str, words: str) 
 
 def test_too_many_vertices_are_refused() -> None:
     n = MAX_VERTICES + 1
-    ring = [[44 + 0.1 * math.cos(2 * math.pi * i / n), 35 + 0.1 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    ring = [
+        [44 + 0.1 * math.cos(2 * math.pi * i / n), 35 + 0.1 * math.sin(2 * math.pi * i / n)] for i in range(n)
+    ]
     ring.append(ring[0])
     error = invalid(polygon(ring))
     assert error.field == "area.coordinates"
@@ -85,9 +99,12 @@ def test_too_many_vertices_are_refused() -> None:
 
 
 def test_points_and_lines_where_allowed() -> None:
-    assert parse_geometry({"type": "Point", "coordinates": [44, 35, 120]}, "g", ("Point",)).geom_type == "Point"
-    line = parse_geometry({"type": "LineString", "coordinates": [[44, 35], [44.2, 35.1]]}, "route",
-                          ("LineString",))
+    assert (
+        parse_geometry({"type": "Point", "coordinates": [44, 35, 120]}, "g", ("Point",)).geom_type == "Point"
+    )
+    line = parse_geometry(
+        {"type": "LineString", "coordinates": [[44, 35], [44.2, 35.1]]}, "route", ("LineString",)
+    )
     assert line.geom_type == "LineString"
     with pytest.raises(Invalid) as caught:
         parse_geometry({"type": "LineString", "coordinates": [[44, 35]]}, "route", ("LineString",))
@@ -110,7 +127,7 @@ def test_point_buffer_radius_matches_the_geodesic(lat: float, metres: float, azi
     centre = shapely.Point(43.0, lat)
     zone = buffer_metres(centre, metres)
     # Walk along a geodesic from the centre: just inside the radius is in the zone, just outside is not.
-    margin = metres * 0.003 + 0.05   # the buffer's polygon sits inside the true circle by < 0.2%
+    margin = metres * 0.003 + 0.05  # the buffer's polygon sits inside the true circle by < 0.2%
     for along, inside in ((metres - margin, True), (metres + 0.05, False)):
         lon, lat2, _ = GEOD.fwd(43.0, lat, azimuth, along)
         assert zone.contains(shapely.Point(lon, lat2)) is inside, (along, inside)
@@ -154,7 +171,7 @@ def test_area_is_geodesic_square_metres() -> None:
     square = shapely.box(44.0, 35.0, 44.1, 35.1)
     expected, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(square))
     assert area_m2(square) == pytest.approx(abs(expected))
-    assert 100e6 < area_m2(square) < 102e6   # ~9.1 km × 11.1 km
+    assert 100e6 < area_m2(square) < 102e6  # ~9.1 km × 11.1 km
     clockwise = shapely.Polygon(list(reversed(square.exterior.coords)))
     assert area_m2(clockwise) == pytest.approx(area_m2(square))
     holed = shapely.Polygon(square.exterior.coords, [shapely.box(44.04, 35.04, 44.06, 35.06).exterior.coords])
