@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, nations, people, session
+from concord.api import conflicts, events, health, nations, operations, people, session, sites
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +12,7 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
+    operations.router,
+    sites.router,
+    conflicts.router,
 ]
