@@ -36,6 +36,15 @@ ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = []
 
 
+def _operations_step(centre: Centre, people: dict[str, int]) -> None:
+    from concord.demo_operations import load_operations  # issue 5
+
+    load_operations(centre, people)
+
+
+SCENARIO_STEPS.append(_operations_step)
+
+
 def _accounts_file(centre: Centre) -> Path:
     return centre.settings.data_dir / "demo-accounts.json"
 
