@@ -39,7 +39,7 @@ from concord.storage.operations import operations
 from concord.storage.policy import marking_values
 from concord.storage.sites import protected_sites
 
-PASSWORD = "bench password 0123456789"
+PASSWORD = "bench password 0123456789"  # noqa: S105 (a throwaway account in a temporary database)
 
 
 def _fill(centre: Centre, n_ops: int, n_sites: int) -> None:
