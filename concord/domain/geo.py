@@ -6,13 +6,14 @@ equidistant projection centred near it (on the WGS84 ellipsoid), buffered or mea
 metres, and projected back. Within a few hundred kilometres of the centre the projection's scale
 error is below 1e-4, so a 1 km stand-off is right to about 10 cm (tests compare with pyproj.Geod).
 
-Projections are cached on a 0.5° grid of centres: building a pyproj Transformer costs milliseconds,
-using a cached one microseconds, and a centre at most ~35 km from the geometry's own changes nothing
+Projections are cached on a 0.5° grid of centres: building a pyproj Transformer costs about half a
+millisecond, using a cached one microseconds, and a centre at most ~35 km from the geometry's own changes nothing
 that matters at the distances an operation spans.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import CRS, Geod, Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
 from concord.domain.errors import Invalid
@@ -152,30 +153,25 @@ def _check_valid(geom: BaseGeometry, path: str) -> None:
 
 
 def to_geojson(geom: BaseGeometry) -> dict[str, Any]:
-    """The RFC 7946 geometry object of a shapely geometry."""
-    out: dict[str, Any] = _lists(shapely.geometry.mapping(geom))
+    """The RFC 7946 geometry object of a shapely geometry (GEOS writes it; much faster than mapping())."""
+    out: dict[str, Any] = json.loads(shapely.to_geojson(geom))
     return out
-
-
-def _lists(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_lists(v) for v in value]
-    return value
 
 
 # --------------------------------------------------------------------------- metres
 
 
 class LocalProjection:
-    """An azimuthal equidistant projection (metres) centred at a point, both ways."""
+    """An azimuthal equidistant projection (metres) on the WGS84 ellipsoid centred at a point, both ways."""
 
     def __init__(self, lon: float, lat: float) -> None:
         self.lon, self.lat = lon, lat
-        crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
-        self._forward = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self._inverse = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        # A PROJ pipeline rather than `Transformer.from_crs`: the same projection without a search of
+        # PROJ's database, so building one costs ~0.5 ms instead of ~25 ms.
+        self._transformer = Transformer.from_pipeline(
+            f"+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+            f"+step +proj=aeqd +lat_0={lat} +lon_0={lon} +ellps=WGS84"
+        )
 
     def to_metres(self, geom: Any) -> Any:
         """Project one geometry or an array of them (vectorised: one pyproj call in all).
@@ -184,15 +180,15 @@ class LocalProjection:
         Edges are first cut into pieces of at most `_SEGMENT_DEGREES` so that the projected
         straight chords stay within centimetres of them.
         """
-        return shapely.transform(shapely.segmentize(geom, _SEGMENT_DEGREES), _via(self._forward))
+        return shapely.transform(shapely.segmentize(geom, _SEGMENT_DEGREES), _via(self._transformer, "FORWARD"))
 
     def to_degrees(self, geom: Any) -> Any:
-        return shapely.transform(geom, _via(self._inverse))
+        return shapely.transform(geom, _via(self._transformer, "INVERSE"))
 
 
-def _via(transformer: Transformer) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+def _via(transformer: Transformer, direction: str) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
     def apply(coords: NDArray[np.float64]) -> NDArray[np.float64]:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        x, y = transformer.transform(coords[:, 0], coords[:, 1], direction=direction)
         return np.column_stack((x, y))
 
     return apply

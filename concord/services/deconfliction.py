@@ -85,7 +85,8 @@ class DeconflictionService:
 
     async def follow(self, bus: EventBus) -> None:
         """Background loop of a server process: catch up whenever the bus announces new events."""
-        await asyncio.to_thread(self.rebuild)
+        if not self._loaded:   # a check may already have built it (it rebuilds on first use)
+            await asyncio.to_thread(self.rebuild)
         while True:
             latest = await bus.wait_beyond(self._followed_to, 5.0)
             if latest > self._followed_to:
