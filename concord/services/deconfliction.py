@@ -6,7 +6,8 @@ follows the event log: each event about an operation, activity or site makes the
 item's footprint (idempotent, so a replayed event does no harm). A check that will write conflicts
 runs inside the writer's transaction after catching up with the log, and on PostgreSQL under an
 advisory lock, so two processes proposing overlapping operations at the same moment cannot both miss
-each other (on SQLite the write lock already serialises them).
+each other (on SQLite the write lock already serialises them; on PostgreSQL the event log's append
+lock does too when the event is written first — this lock keeps the guarantee whatever the order).
 """
 
 from __future__ import annotations
