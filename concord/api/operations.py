@@ -229,6 +229,17 @@ def cancel(operation_id: OperationId, body: CancelIn, actor: ActorDep, centre: C
     return OperationOut.of(centre.operations.cancel(actor, operation_id, body.reason))
 
 
+class TaskStatusIn(Strict):
+    status: TaskStatus
+
+
+@router.post("/{operation_id}/tasks/{index}/status", response_model=OperationOut,
+             summary="The owner nation reports a task's status (not a new version)")
+def task_status(operation_id: OperationId, index: Annotated[int, Path(ge=0, le=10_000)], body: TaskStatusIn,
+                actor: ActorDep, centre: CentreDep) -> OperationOut:
+    return OperationOut.of(centre.operations.set_task_status(actor, operation_id, index, body.status))
+
+
 @router.get("/{operation_id}/versions", summary="Every proposed version of the plan")
 def versions(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
     return [{**v, "created_at": iso(v["created_at"])} for v in centre.operations.versions(actor, operation_id)]

@@ -6,14 +6,14 @@ operation the caller may not see is `NotFound`, exactly like one that does not e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from concord.clock import Clock
 from concord.domain.conflicts import Override, blocks, check_override
-from concord.domain.errors import Invalid, NotFound
+from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.operation_lifecycle import (
     Approval,
     Approver,
@@ -27,7 +27,14 @@ from concord.domain.operation_lifecycle import (
     revise,
     status_after_decisions,
 )
-from concord.domain.operations import DECONFLICTED, Operation, OperationPlan, OperationStatus, check_plan
+from concord.domain.operations import (
+    DECONFLICTED,
+    Operation,
+    OperationPlan,
+    OperationStatus,
+    TaskStatus,
+    check_plan,
+)
 from concord.domain.people import Actor, Role
 from concord.domain.sync_matrix import sync_matrix, sync_matrix_csv
 from concord.services.deconfliction import DeconflictionService
@@ -136,6 +143,28 @@ class OperationService:
             self._event(tx, actor, proposed, "operation.proposed", participants=list(op.plan.participants))
             self._reconcile(tx, actor, proposed, "no longer overlapping")
             return self._view(tx, proposed)
+
+    def set_task_status(self, actor: Actor, operation_id: int, index: int, status: TaskStatus) -> OperationView:
+        """The task's owner nation (or the lead nation) reports progress; not a new version."""
+        with self.db.write() as tx:
+            op = self._load(tx, actor, operation_id)
+            if not 0 <= index < len(op.plan.tasks):
+                raise NotFound(f"no task {index} in operation {operation_id}", field="index")
+            task = op.plan.tasks[index]
+            if actor.nation not in (task.owner_nation, op.plan.lead_nation):
+                raise Forbidden("only the task's owner nation or the lead nation reports on a task")
+            actor.require(*PLANNERS, Role.WATCH_OFFICER, action="reporting on a task")
+            if op.status not in (S.DRAFT, S.PROPOSED, S.APPROVED, S.ACTIVE):
+                raise StateConflict(f"a {op.status.value} operation's tasks do not change", field="status")
+            tasks = list(op.plan.tasks)
+            tasks[index] = replace(task, status=status)
+            plan = replace(op.plan, tasks=tuple(tasks))
+            now = self.clock.now()
+            store.save_plan(tx.conn, op.id, plan, status=op.status, version=op.version, at=now)
+            changed = Operation(op.id, plan, op.status, op.version, op.created_by, now)
+            self._event(tx, actor, changed, "operation.task_updated", task=index, title=task.title,
+                        task_status=status.value)
+            return self._view(tx, changed)
 
     # ---------------------------------------------------------------- decisions
 

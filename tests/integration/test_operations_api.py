@@ -153,3 +153,15 @@ def test_sync_matrix_json_and_csv(centre: Centre, client: TestClient, clock: Fix
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert rows[0][:4] == ["phase", "starts_at", "ends_at", "nation"] and len(rows) == 5
+
+
+def test_the_owner_nation_reports_on_its_task(centre: Centre, client: TestClient, clock: FixedClock) -> None:
+    s = staff(centre, client)
+    op = proposed(s.tur_planner, operation_body(clock.now()))
+    s.irq_general.post(f"/api/operations/{op['id']}/approve", json={"version": 1})
+    url = f"/api/operations/{op['id']}/tasks/0/status"
+    assert s.irq_planner.post(url, json={"status": "done"}).json()["plan"]["tasks"][0]["status"] == "done"
+    after = s.irq_general.get(f"/api/operations/{op['id']}").json()
+    assert after["version"] == 1 and after["approvals"][0]["nation"] == "IRQ"   # not a new version
+    assert s.irq_planner.post(url, json={"status": "finished"}).status_code == 422
+    assert s.irq_planner.post(f"/api/operations/{op['id']}/tasks/5/status", json={"status": "done"}).status_code == 404
