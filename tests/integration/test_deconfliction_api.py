@@ -4,6 +4,7 @@ protected sites, and warnings across markings that leak nothing."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -217,3 +218,20 @@ def test_every_process_follows_the_event_log(centre: Centre, client: TestClient,
         assert f"operation:{first['id']}" not in other.deconfliction.engine
     finally:
         other.close()
+
+
+def test_the_server_keeps_its_engine_current_in_the_background(centre: Centre, client: TestClient,
+                                                               clock: FixedClock) -> None:
+    """After a proposal commits, the process's follower applies it without any further request."""
+    s = staff(centre, client)
+    op = proposed(s.tur_planner, operation_body(clock.now()))
+    key = f"operation:{op['id']}"
+    deadline = time.monotonic() + 10
+    while key not in centre.deconfliction.engine and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert key in centre.deconfliction.engine
+    s.tur_planner.post(f"/api/operations/{op['id']}/cancel", json={"reason": "Called off"})
+    deadline = time.monotonic() + 10
+    while key in centre.deconfliction.engine and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert key not in centre.deconfliction.engine
