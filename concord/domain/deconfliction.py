@@ -81,25 +81,66 @@ def _moment(seconds: float) -> datetime | None:
     return None if math.isinf(seconds) else datetime.fromtimestamp(seconds, UTC)
 
 
+@dataclass(frozen=True)
+class FootprintTable:
+    """Many footprints as parallel arrays: how storage hands 100,000 of them over at start-up
+    without building an object per row. Times are seconds since the epoch (-inf/+inf when open);
+    altitudes are NaN where there is no band."""
+
+    keys: list[str]
+    geometries: NDArray[np.object_]
+    buffers: NDArray[np.float64]
+    starts: NDArray[np.float64]
+    ends: NDArray[np.float64]
+    alt_low: NDArray[np.float64]
+    alt_high: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, footprints: list[Footprint]) -> FootprintTable:
+        n = len(footprints)
+        geometries = np.empty(n, dtype=object)
+        geometries[:] = [f.geometry for f in footprints]
+        return cls(
+            [f.key for f in footprints],
+            geometries,
+            np.fromiter((f.buffer_m for f in footprints), np.float64, n),
+            np.fromiter((_seconds(f.starts_at, -math.inf) for f in footprints), np.float64, n),
+            np.fromiter((_seconds(f.ends_at, math.inf) for f in footprints), np.float64, n),
+            np.fromiter((f.altitude[0] if f.altitude else math.nan for f in footprints), np.float64, n),
+            np.fromiter((f.altitude[1] if f.altitude else math.nan for f in footprints), np.float64, n),
+        )
+
+    @classmethod
+    def concat(cls, tables: list[FootprintTable]) -> FootprintTable:
+        if not tables:
+            return cls.of([])
+        return cls(
+            [k for t in tables for k in t.keys],
+            np.concatenate([t.geometries for t in tables]),
+            *(np.concatenate([getattr(t, name) for t in tables])
+              for name in ("buffers", "starts", "ends", "alt_low", "alt_high")),
+        )
+
+    def take(self, indices: NDArray[np.intp]) -> FootprintTable:
+        return FootprintTable([self.keys[i] for i in indices], self.geometries[indices], self.buffers[indices],
+                              self.starts[indices], self.ends[indices], self.alt_low[indices],
+                              self.alt_high[indices])
+
+
 class _Columns:
     """Footprints as parallel numpy arrays (what the vectorised filters read)."""
 
-    def __init__(self, footprints: list[Footprint]) -> None:
-        n = len(footprints)
-        self.keys = [f.key for f in footprints]
-        self.geometries = np.empty(n, dtype=object)
-        self.geometries[:] = [f.geometry for f in footprints]
-        self.buffers = np.fromiter((f.buffer_m for f in footprints), dtype=np.float64, count=n)
-        self.starts = np.fromiter((_seconds(f.starts_at, -math.inf) for f in footprints), np.float64, n)
-        self.ends = np.fromiter((_seconds(f.ends_at, math.inf) for f in footprints), np.float64, n)
-        self.alt_low = np.fromiter(
-            (f.altitude[0] if f.altitude else -math.inf for f in footprints), np.float64, n
-        )
-        self.alt_high = np.fromiter(
-            (f.altitude[1] if f.altitude else math.inf for f in footprints), np.float64, n
-        )
-        self.has_band = np.fromiter((f.altitude is not None for f in footprints), bool, n)
-        bounds = shapely.bounds(self.geometries) if n else np.empty((0, 4))
+    def __init__(self, table: FootprintTable) -> None:
+        self.table = table
+        self.keys = table.keys
+        self.geometries = table.geometries
+        self.buffers = table.buffers
+        self.starts = table.starts
+        self.ends = table.ends
+        self.has_band = ~np.isnan(table.alt_low)
+        self.alt_low = np.where(self.has_band, table.alt_low, -math.inf)
+        self.alt_high = np.where(self.has_band, table.alt_high, math.inf)
+        bounds = shapely.bounds(self.geometries) if len(self.keys) else np.empty((0, 4))
         self.boxes = expand_bounds(bounds, self.buffers)
 
     def matching(self, indices: NDArray[np.intp], probe: _Probe) -> NDArray[np.intp]:
@@ -135,12 +176,16 @@ class DeconflictionEngine:
 
     # ---------------------------------------------------------------- maintenance
 
-    def rebuild(self, footprints: Iterable[Footprint]) -> None:
-        """Replace everything with `footprints` (start-up, or after a reload from storage)."""
-        latest: dict[str, Footprint] = {}
-        for fp in footprints:
-            latest[fp.key] = fp
-        base = _Columns(list(latest.values()))
+    def rebuild(self, footprints: Iterable[Footprint] | FootprintTable) -> None:
+        """Replace everything (start-up, or after a reload from storage). A table's keys are unique."""
+        if isinstance(footprints, FootprintTable):
+            table = footprints
+        else:
+            latest: dict[str, Footprint] = {}
+            for fp in footprints:
+                latest[fp.key] = fp
+            table = FootprintTable.of(list(latest.values()))
+        base = _Columns(table)
         tree = shapely.STRtree(shapely.box(*base.boxes.T)) if base.keys else None
         with self._lock:
             self._base, self._tree = base, tree
@@ -174,7 +219,8 @@ class DeconflictionEngine:
 
     def _maybe_compact(self) -> None:
         if len(self._delta) + self._dead > self._delta_limit:
-            self.rebuild(self.footprints())
+            live = self._base.table.take(np.flatnonzero(self._alive))
+            self.rebuild(FootprintTable.concat([live, FootprintTable.of(list(self._delta.values()))]))
 
     def footprints(self) -> list[Footprint]:
         """Every live footprint (a copy)."""
@@ -238,7 +284,7 @@ class DeconflictionEngine:
         if not self._delta:
             return self._base, np.empty(0, dtype=np.intp)
         if self._delta_columns is None:
-            self._delta_columns = _Columns(list(self._delta.values()))
+            self._delta_columns = _Columns(FootprintTable.of(list(self._delta.values())))
         columns, box = self._delta_columns, probe.box
         b = columns.boxes
         near = (b[:, 0] <= box[2]) & (box[0] <= b[:, 2]) & (b[:, 1] <= box[3]) & (box[1] <= b[:, 3])

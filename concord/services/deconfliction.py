@@ -60,7 +60,7 @@ class DeconflictionService:
             self.engine.rebuild(footprints)
             self._followed_to = position
             self._loaded = True
-        return len(footprints)
+        return len(footprints.keys)
 
     def catch_up(self, conn: Connection) -> None:
         """Apply every footprint-changing event committed since the last one applied."""
