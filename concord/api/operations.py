@@ -252,6 +252,12 @@ def operation_conflicts(operation_id: OperationId, actor: ActorDep, centre: Cent
     return centre.conflicts.list_visible(actor, status=status, involving=operation_key(operation_id))
 
 
+@router.get("/{operation_id}/deconfliction",
+            summary="What the plan would conflict with now (nothing written; restricted items as warnings)")
+def preview(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+    return centre.operations.preview(actor, operation_id)
+
+
 @router.get("/{operation_id}/sync-matrix", summary="Synchronisation matrix: phases x nations (JSON)")
 def matrix(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     return centre.operations.matrix(actor, operation_id)

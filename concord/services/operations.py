@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from concord.clock import Clock
-from concord.domain.conflicts import Override, blocks, check_override
+from concord.clock import Clock, iso
+from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Override, blocks, check_override
 from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
+from concord.domain.geo import to_geojson
 from concord.domain.operation_lifecycle import (
     Approval,
     Approver,
@@ -267,6 +268,34 @@ class OperationService:
             if store.get_visible(conn, actor.reader, operation_id) is None:
                 raise NotFound(f"no operation {operation_id}", field="operation_id")
             return store.versions_of(conn, operation_id)
+
+    def preview(self, actor: Actor, operation_id: int) -> list[dict[str, Any]]:
+        """What the plan would conflict with now, written nowhere (a draft is checked before proposal).
+
+        Items the caller may see are named; others appear only as a restricted warning.
+        """
+        with self.db.read() as conn:
+            row = store.get_visible(conn, actor.reader, operation_id)
+            if row is None:
+                raise NotFound(f"no operation {operation_id}", field="operation_id")
+            op = row.operation
+            self.deconfliction.catch_up(conn)
+            overlaps = self.deconfliction.engine.check(op.plan.footprint(op.key, self.deconfliction.standoff_m))
+            visible = conflict_store.visible_keys(conn, actor.reader, [o.key for o in overlaps])
+            out: list[dict[str, Any]] = []
+            for o in overlaps:
+                item: dict[str, Any] = {
+                    "overlap": to_geojson(o.geometry), "area_m2": round(o.area_m2, 1),
+                    "starts_at": iso(o.starts_at) if o.starts_at else None,
+                    "ends_at": iso(o.ends_at) if o.ends_at else None,
+                }
+                if o.key in visible:
+                    item |= {"item": o.key, "name": conflict_store.side_name(conn, o.key), "restricted": False}
+                else:
+                    item |= {"other_side": RESTRICTED_OTHER_SIDE, "contact": self.deconfliction.contact,
+                             "restricted": True}
+                out.append(item)
+            return out
 
     def matrix(self, actor: Actor, operation_id: int) -> dict[str, Any]:
         with self.db.read() as conn:

@@ -215,3 +215,17 @@ def side_marking(conn: Connection, key: str) -> Marking:
     table = SIDE_TABLES[kind]
     row = conn.execute(select(table).where(table.c.id == ident)).one()
     return marking_from_row(dict(row._mapping))
+
+
+def visible_keys(conn: Connection, reader: Reader, keys: list[str]) -> set[str]:
+    """Which of `keys` (e.g. "operation:12") the reader may see, decided by `visible_to` in SQL."""
+    by_kind: dict[str, list[int]] = {}
+    for key in keys:
+        kind, ident = split_key(key)
+        by_kind.setdefault(kind, []).append(ident)
+    out: set[str] = set()
+    for kind, ids in by_kind.items():
+        table = SIDE_TABLES[kind]
+        rows = conn.execute(select(table.c.id).where(table.c.id.in_(ids), visible_to(table, reader)))
+        out.update(f"{kind}:{r.id}" for r in rows)
+    return out

@@ -235,3 +235,20 @@ def test_the_server_keeps_its_engine_current_in_the_background(centre: Centre, c
     while key in centre.deconfliction.engine and time.monotonic() < deadline:
         time.sleep(0.05)
     assert key not in centre.deconfliction.engine
+
+
+def test_a_draft_is_checked_before_proposal_without_writing(centre: Centre, client: TestClient,
+                                                            clock: FixedClock) -> None:
+    s = staff(centre, client)
+    proposed(s.tur_planner, national_body(clock.now(), name="Operation NIGHT HERON"))
+    visible = proposed(s.irq_planner, operation_body(clock.now(), name="Operation OPEN RIVER", forces=[], tasks=[],
+                                                      phases=[]))
+    draft = s.irq_planner.post("/api/operations", json=operation_body(clock.now(), name="Iraqi draft", forces=[],
+                                                                     tasks=[], phases=[])).json()
+    before = s.irq_watch.get("/api/conflicts").json()
+    found = s.irq_planner.get(f"/api/operations/{draft['id']}/deconfliction").json()
+    assert sorted(f["restricted"] for f in found) == [False, True]
+    named = next(f for f in found if not f["restricted"])
+    assert named["item"] == f"operation:{visible['id']}" and named["name"] == "Operation OPEN RIVER"
+    assert "NIGHT HERON" not in json.dumps(found)
+    assert s.irq_watch.get("/api/conflicts").json() == before   # nothing written
