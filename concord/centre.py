@@ -13,11 +13,15 @@ from concord.services.activities import ActivityService
 from concord.services.auth import AuthService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
+from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
 from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.sites import SiteService
+from concord.services.releases import ReleaseService
+from concord.services.rfis import RfiService
+from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -48,6 +52,12 @@ class Centre:
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
         self.background.append(lambda: self.deconfliction.follow(self.bus))
+        # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
+        self.incidents = IncidentService(self.db, self.clock)
+        self.rfis = RfiService(self.db, self.clock)
+        self.releases = ReleaseService(self.db, self.clock)
+        self.sitrep = SitrepService(self.db, self.clock)
+        self.background.append(self.rfis.overdue_loop)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

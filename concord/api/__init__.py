@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import conflicts, events, health, nations, operations, people, session, sites
+from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -15,4 +16,9 @@ ROUTERS: list[APIRouter] = [
     operations.router,
     sites.router,
     conflicts.router,
+    incidents.router,
+    rfis.router,
+    releases.router,
+    sitrep.router,
+    public.router,
 ]
