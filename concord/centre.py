@@ -18,9 +18,9 @@ from concord.services.nations import NationService
 from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
-from concord.services.sites import SiteService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
+from concord.services.sites import SiteService
 from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import conflicts, events, health, nations, operations, people, session, sites
-from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import (
+    conflicts,
+    events,
+    health,
+    incidents,
+    nations,
+    operations,
+    people,
+    public,
+    releases,
+    rfis,
+    session,
+    sites,
+    sitrep,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
