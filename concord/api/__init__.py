@@ -5,6 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import (
+    conflicts,
+    events,
+    health,
+    incidents,
+    nations,
+    operations,
+    people,
+    public,
+    releases,
+    rfis,
+    session,
+    sites,
+    sitrep,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,6 +28,9 @@ ROUTERS: list[APIRouter] = [
     people.router,
     events.router,
     audit.router,
+    operations.router,
+    sites.router,
+    conflicts.router,
     incidents.router,
     rfis.router,
     releases.router,
