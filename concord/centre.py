@@ -9,8 +9,8 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
-from concord.services.audit import AuditService
 from concord.services.activities import ActivityService
+from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
