@@ -9,34 +9,6 @@ import importlib
 
 from fastapi import APIRouter
 
-from concord.api import (
-    audit,
-    events,
-    health,
-    incidents,
-    nations,
-    people,
-    public,
-    releases,
-    rfis,
-    session,
-    sitrep,
-    tracks,
-)
-
-ROUTERS: list[APIRouter] = [
-    health.router,
-    session.router,
-    nations.router,
-    people.router,
-    events.router,
-    tracks.router,
-    audit.router,
-    incidents.router,
-    rfis.router,
-    releases.router,
-    sitrep.router,
-    public.router,
 ROUTER_MODULES: list[str] = [
     "health",
     "session",
@@ -52,6 +24,7 @@ ROUTER_MODULES: list[str] = [
     "releases",
     "sitrep",
     "public",
+    "tracks",
 ]
 
 

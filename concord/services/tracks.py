@@ -13,9 +13,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from shapely.geometry import mapping as shapely_mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection
 
 from concord.clock import Clock
 from concord.cot.config import CotSettings
@@ -23,7 +28,9 @@ from concord.cot.xml import event_to_xml, parse_event
 from concord.domain.cot import CotEvent, EventClass, classify, parse_time
 from concord.domain.errors import Invalid, Unauthenticated
 from concord.domain.markings import Marking, Reader
+from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor
+from concord.domain.sites import SiteStatus
 from concord.domain.tracks import (
     MAX_CHAT_TEXT,
     OPERATION_COLOUR,
@@ -42,7 +49,9 @@ from concord.domain.tracks import (
 )
 from concord.services.audit import ReadItem
 from concord.storage import nations as nation_store
+from concord.storage import operations as operation_store
 from concord.storage import people as people_store
+from concord.storage import sites as site_store
 from concord.storage import tracks as store
 from concord.storage.db import Database, Tx
 from concord.storage.events import Event, append_event, latest_event_id
@@ -172,10 +181,25 @@ class TrackService:
             return latest_event_id(conn)
 
     def picture(self, reader: Reader) -> list[tuple[bytes, ReadItem]]:
-        """The current picture for a client that just connected: live tracks and map points."""
+        """The current picture for a client that just connected: the approved and active operations'
+        areas and the protected sites it may see, then live tracks and map points."""
+        now = self.clock.now()
+        out: list[tuple[bytes, ReadItem]] = []
         with self.db.read() as conn:
-            return [(xml.encode("utf-8"), ReadItem(kind, uid, marking, None))
-                    for kind, uid, marking, xml in store.picture_xml(conn, reader, self.clock.now())]
+            areas: list[tuple[str, int, Marking]] = [
+                ("operation", row.operation.id, row.operation.plan.marking)
+                for status in SHOWN_OPERATIONS
+                for row in operation_store.list_visible(conn, reader, status=status)]
+            areas += [("site", row.id, row.spec.marking) for row in site_store.list_visible(conn, reader)]
+            for item_type, item_id, marking in areas:
+                shape = area_shape(conn, reader, item_type, str(item_id))
+                if shape is not None:
+                    with contextlib.suppress(Invalid):
+                        out.append((event_to_xml(shape_to_event(shape, now)),
+                                    ReadItem(item_type, item_id, marking, None)))
+            out += [(xml.encode("utf-8"), ReadItem(kind, uid, marking, None))
+                    for kind, uid, marking, xml in store.picture_xml(conn, reader, now)]
+        return out
 
     def feed(self, reader: Reader, after_id: int, up_to: int = 0, limit: int = 1000) -> tuple[list[FeedItem], int]:
         """New items for a reader after `after_id`, and the id to continue from.
@@ -184,22 +208,22 @@ class TrackService:
         less than a full batch, every event up to it has been seen, including those the reader may
         not see, so the cursor moves past them.
         """
-        with self.db.read() as conn:
-            rows = store.feed_after(conn, reader, after_id, limit=limit)
         now = self.clock.now()
         items = []
-        for row in rows:
-            if row.item_type not in store.FEED_ITEM_TYPES:
-                continue
-            item = self._feed_item(row, now)
-            if item is not None and item.stale > now:
-                items.append(item)
+        with self.db.read() as conn:
+            rows = store.feed_after(conn, reader, after_id, limit=limit)
+            for row in rows:
+                if row.item_type not in store.FEED_ITEM_TYPES:
+                    continue
+                item = self._feed_item(conn, reader, row, now)
+                if item is not None and item.stale > now:
+                    items.append(item)
         cursor = rows[-1].id if rows else after_id
         if len(rows) < limit:
             cursor = max(cursor, up_to)
         return items, cursor
 
-    def _feed_item(self, row: Event, now: datetime) -> FeedItem | None:
+    def _feed_item(self, conn: Connection, reader: Reader, row: Event, now: datetime) -> FeedItem | None:
         payload = row.payload
         if "cot" in payload:
             return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
@@ -207,13 +231,10 @@ class TrackService:
                             parse_time(str(payload.get("stale")), "stale"), _read(row))
         if row.kind == "message.posted":
             return self._channel_message(row)
-        area = payload.get("area")
-        if row.item_type in ("operation", "protected_site") and isinstance(area, dict):
-            # Operation areas and protected sites go out as drawings so that field units see them.
-            colour = PROTECTED_COLOUR if row.item_type == "protected_site" else OPERATION_COLOUR
-            shape = Shape(f"concord-{row.item_type}-{row.item_id}", str(payload.get("name", row.item_id))[:120],
-                          area, _radius(payload.get("radius_m")), str(payload.get("description", ""))[:500],
-                          colour)
+        if row.item_type in ("operation", "site"):
+            shape = area_shape(conn, reader, row.item_type, row.item_id)
+            if shape is None:
+                return None
             try:
                 event = shape_to_event(shape, now)
             except Invalid:
@@ -296,6 +317,36 @@ def inbound_xml(data: bytes) -> Inbound:
     return inbound(parse_event(data), data)
 
 
-def _radius(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and value > 0 else None
+#: Operations whose area field units are shown: approved or under way.
+SHOWN_OPERATIONS = frozenset({OperationStatus.APPROVED, OperationStatus.ACTIVE})
+#: A protected site given as a point is drawn as a circle at least this wide.
+MIN_SITE_RADIUS_M = 50.0
+
+
+def area_shape(conn: Connection, reader: Reader, item_type: str, item_id: str) -> Shape | None:
+    """The drawing of an operation's area or a protected site as it is now, read through the policy
+    (None when the reader may not see it, or it is not to be shown: a draft or finished operation, a
+    retired site)."""
+    if not item_id.isdigit():
+        return None
+    if item_type == "operation":
+        found = operation_store.get_visible(conn, reader, int(item_id))
+        if found is None or found.operation.status not in SHOWN_OPERATIONS:
+            return None
+        plan = found.operation.plan
+        return Shape(f"concord-operation-{item_id}", plan.name[:120], shapely_mapping(_largest(plan.area)),
+                     remarks=plan.objective[:500], colour=OPERATION_COLOUR)
+    site = site_store.get_visible(conn, reader, int(item_id))
+    if site is None or site.status is SiteStatus.RETIRED:
+        return None
+    geometry = site.spec.geometry
+    radius = max(site.spec.buffer_m, MIN_SITE_RADIUS_M) if geometry.geom_type == "Point" else None
+    return Shape(f"concord-site-{item_id}", site.spec.name[:120], shapely_mapping(_largest(geometry)), radius,
+                 f"Protected site ({site.spec.kind.value})", PROTECTED_COLOUR)
+
+
+def _largest(geometry: BaseGeometry) -> BaseGeometry:
+    """TAK drawings are single shapes: a multi-part area is drawn by its largest part."""
+    parts = getattr(geometry, "geoms", None)
+    return max(parts, key=lambda g: g.area) if parts else geometry
 

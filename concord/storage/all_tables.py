@@ -1,17 +1,5 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests).
 
-from concord.storage import (  # noqa: F401
-    audit,
-    audit_checkpoints,
-    events,
-    incidents,
-    nations,
-    people,
-    releases,
-    rfis,
-    sessions,
-    tracks,
-)
 One import per line, so that features adding tables never touch the same line.
 """
 
@@ -27,4 +15,5 @@ import concord.storage.people
 import concord.storage.releases
 import concord.storage.rfis
 import concord.storage.sessions
-import concord.storage.sites  # noqa: F401
+import concord.storage.sites
+import concord.storage.tracks  # noqa: F401

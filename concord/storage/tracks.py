@@ -91,8 +91,7 @@ cot_map_points = Table(
 )
 
 #: Event item types the TAK feed carries: what field clients sent, and areas drawn for them.
-FEED_ITEM_TYPES = frozenset({"track", "map_point", "chat", "drawing", "cot_event", "operation", "protected_site",
-                             "message"})
+FEED_ITEM_TYPES = frozenset({"track", "map_point", "chat", "drawing", "cot_event", "operation", "site", "message"})
 
 
 @dataclass(frozen=True, slots=True)

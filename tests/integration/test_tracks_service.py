@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 
 from concord.app import create_app
@@ -16,7 +17,10 @@ from concord.clock import FixedClock
 from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from concord.cot.xml import parse_event
 from concord.domain.markings import Level, Marking, Tlp
-from concord.domain.people import Role
+from concord.domain.operation_lifecycle import Decision
+from concord.domain.operations import OperationPlan, Window
+from concord.domain.people import Actor, Role
+from concord.domain.sites import SiteKind, SiteSpec
 from concord.domain.tracks import ALL_CHAT_ROOMS, chat_from_event
 from concord.services.tracks import inbound_xml
 from concord.storage.events import append_event
@@ -57,23 +61,37 @@ def test_stale_tracks_leave_the_picture_and_old_history_is_pruned(cot_centre: Ce
     assert [p.lat for p in cot_centre.tracks.history(tur.reader, "t-1")] == [37.0]
 
 
-def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_policy(cot_centre: Centre) -> None:
-    now = cot_centre.clock.now()
-    with cot_centre.db.write() as tx:
-        append_event(tx, at=now, kind="operation.approved", item_type="operation", item_id=7,
-                     marking=Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], Tlp.AMBER),
-                     payload={"name": "Operation KESTREL (demo)", "area": {"type": "Polygon", "coordinates": [
-                         [[43.0, 36.0], [43.5, 36.0], [43.5, 36.5], [43.0, 36.5], [43.0, 36.0]]]}})
-        append_event(tx, at=now, kind="protected_site.created", item_type="protected_site", item_id=3,
-                     marking=Marking.build(Level.RESTRICTED, "TUR", [], Tlp.AMBER_STRICT),
-                     payload={"name": "Field hospital (demo)", "radius_m": 250,
-                              "area": {"type": "Point", "coordinates": [43.1, 36.9]}})
+def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_policy(cot_centre: Centre,
+                                                                                  clock: FixedClock) -> None:
+    commander_id, _ = person(cot_centre, "TUR", (Role.COMMANDER,), username="tur.commander")
+    commander = Actor.at(person_id=commander_id, username="tur.commander", display_name="Commander", nation="TUR",
+                         clearance=Level.SECRET, appointments=cot_centre.people.get(commander_id).appointments,
+                         now=clock.now())
+    window = Window(clock.now() + timedelta(days=1), clock.now() + timedelta(days=2))
+    shared = Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], Tlp.AMBER)
+    plan = OperationPlan("Operation KESTREL (demo)", "Escort a fictional convoy", "TUR", ("TUR",), shared,
+                         shapely.box(43.0, 36.0, 43.5, 36.5), window)
+    operation = cot_centre.operations.create(commander, plan).operation
+    draft = cot_centre.operations.create(commander, plan).operation          # never shown: a draft
+    proposed = cot_centre.operations.propose(commander, operation.id).operation
+    cot_centre.operations.decide(commander, operation.id, version=proposed.version, decision=Decision.APPROVED)
+    cot_centre.sites.add(commander, SiteSpec(SiteKind.HOSPITAL, "Field hospital (demo)", shapely.Point(43.1, 36.9),
+                                             250.0, Marking.build(Level.RESTRICTED, "TUR", [], Tlp.AMBER_STRICT)))
+
     tur = cot_centre.tracks.identify("tur.field")
     irq = cot_centre.tracks.identify("irq.field")
-    tur_items, _ = cot_centre.tracks.feed(tur.reader, 0)
-    assert sorted(parse_event(i.xml).type for i in tur_items) == ["u-d-c-c", "u-d-r"]
-    irq_items, _ = cot_centre.tracks.feed(irq.reader, 0)
-    assert [(i.uid, parse_event(i.xml).type) for i in irq_items] == [("concord-operation-7", "u-d-r")]
+    tur_shapes = {i.uid: parse_event(i.xml) for i in cot_centre.tracks.feed(tur.reader, 0)[0]}
+    assert set(tur_shapes) == {f"concord-operation-{operation.id}", "concord-site-1"}
+    assert f"concord-operation-{draft.id}" not in tur_shapes
+    drawing = tur_shapes[f"concord-operation-{operation.id}"]
+    assert drawing.type == "u-d-r" and drawing.callsign == "Operation KESTREL (demo)"
+    assert tur_shapes["concord-site-1"].type == "u-d-c-c"
+    assert tur_shapes["concord-site-1"].detail_attr("shape/ellipse", "major") == "250.0"
+    irq_shapes = {i.uid for i in cot_centre.tracks.feed(irq.reader, 0)[0]}
+    assert irq_shapes == {f"concord-operation-{operation.id}"}      # the national site stays national
+    # A client connecting later finds them in its current picture, through the policy as well.
+    assert {parse_event(xml).uid for xml, _ in cot_centre.tracks.picture(tur.reader)} == set(tur_shapes)
+    assert {parse_event(xml).uid for xml, _ in cot_centre.tracks.picture(irq.reader)} == irq_shapes
 
 
 def test_channel_messages_go_out_as_geochat(cot_centre: Centre) -> None:
