@@ -1,0 +1,257 @@
+"""Intelligence sharing: TAXII 2.1 ingest and paging, Concord side by side with medallion.
+
+Both servers are driven by the same OASIS client (`taxii2-client`) in the same run, on loopback:
+
+* ingest — envelopes of 1,000 indicators until 20,000 are stored, each add waited on until its
+  status resource says complete;
+* paging — a whole collection of 4,000 objects read page by page (limit 1,000).
+
+medallion (the OASIS reference TAXII 2.1 server) runs with its memory backend from a generated
+data file, through its own CLI (the Flask development server), with `max_page_size` raised to 1,000.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import requests
+from taxii2client.common import _HTTPConnection
+from taxii2client.v21 import Collection, as_pages
+
+from bench.harness import Row
+
+PAGE = 1000
+ENVELOPE = 1000
+REQUEST_TIMEOUT = 300  # seconds; taxii2-client has none of its own
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def indicators(count: int, seed: int = 0, marking_refs: list[str] | None = None) -> list[dict[str, Any]]:
+    """`count` distinct, valid STIX 2.1 indicators (documentation-range addresses, fictional)."""
+    out = []
+    for i in range(count):
+        n = seed * 10_000_000 + i
+        ts = f"2026-01-{1 + (i % 28):02d}T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
+        obj: dict[str, Any] = {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--{uuid.UUID(int=(seed << 96) | i, version=4)}",
+            "created": ts,
+            "modified": ts,
+            "name": f"Bench indicator {n}",
+            "indicator_types": ["malicious-activity"],
+            "pattern": f"[ipv4-addr:value = '10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}']",
+            "pattern_type": "stix",
+            "valid_from": ts,
+        }
+        if marking_refs:
+            obj["object_marking_refs"] = marking_refs
+        out.append(obj)
+    return out
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+def collection(url: str, user: str, password: str) -> Collection:
+    conn = _HTTPConnection(user, password, version="2.1")
+    conn.session.request = partial(conn.session.request, timeout=REQUEST_TIMEOUT)  # type: ignore[method-assign]
+    return Collection(url, conn=conn)
+
+
+def measure_ingest(target: Collection, objects: list[dict[str, Any]]) -> float:
+    """Objects per second until every envelope's status is complete."""
+    start = time.perf_counter()
+    for i in range(0, len(objects), ENVELOPE):
+        status = target.add_objects(
+            {"objects": objects[i : i + ENVELOPE]}, wait_for_completion=True, poll_interval=0.05
+        )
+        if status.status != "complete" or status.success_count != len(objects[i : i + ENVELOPE]):
+            raise RuntimeError(
+                f"ingest failed: {status.status} {status.failure_count} failures {status.failures[:2]}"
+            )
+    return len(objects) / (time.perf_counter() - start)
+
+
+def measure_paging(target: Collection, expected: int) -> float:
+    """Objects per second reading the whole collection page by page."""
+    start = time.perf_counter()
+    seen = 0
+    for envelope in as_pages(target.get_objects, per_request=PAGE):
+        seen += len(envelope.get("objects", []))
+    elapsed = time.perf_counter() - start
+    if seen != expected:
+        raise RuntimeError(f"paging returned {seen} objects, expected {expected}")
+    return seen / elapsed
+
+
+# --- medallion --------------------------------------------------------------------------------
+
+MEDALLION_ROOT = "api1"
+MEDALLION_COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+
+
+@dataclass
+class Server:
+    base: str
+    collection_url: str
+    user: str
+    password: str
+    process: subprocess.Popen[bytes]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def medallion_files(directory: Path, port: int) -> Path:
+    """Write medallion's config and data file (the shape its MemoryBackend reads) and return the config."""
+    media = "application/stix+json;version=2.1"
+    data = {
+        "/discovery": {
+            "title": "medallion bench",
+            "default": f"http://127.0.0.1:{port}/{MEDALLION_ROOT}/",
+            "api_roots": [f"http://127.0.0.1:{port}/{MEDALLION_ROOT}/"],
+        },
+        MEDALLION_ROOT: {
+            "information": {
+                "title": "bench root",
+                "versions": ["application/taxii+json;version=2.1"],
+                "max_content_length": 100_000_000,
+            },
+            "status": [],
+            "collections": [
+                {
+                    "id": MEDALLION_COLLECTION,
+                    "title": "bench",
+                    "can_read": True,
+                    "can_write": True,
+                    "media_types": [media],
+                    "objects": [],
+                    "manifest": [],
+                }
+            ],
+        },
+    }
+    data_file = directory / "data.json"
+    data_file.write_text(json.dumps(data))
+    config = {
+        "backend": {
+            "module": "medallion.backends.memory_backend",
+            "module_class": "MemoryBackend",
+            "filename": str(data_file),
+        },
+        "users": {"bench": "bench-password"},
+        "taxii": {"max_page_size": PAGE},
+    }
+    config_file = directory / "config.json"
+    config_file.write_text(json.dumps(config))
+    return config_file
+
+
+@contextlib.contextmanager
+def medallion() -> Iterator[Server]:
+    with tempfile.TemporaryDirectory(prefix="bench-medallion-") as tmp:
+        port = free_port()
+        config = medallion_files(Path(tmp), port)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "medallion.scripts.run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "ERROR",
+                str(config),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base}/taxii2/", ("bench", "bench-password"), process)
+            yield Server(
+                base,
+                f"{base}/{MEDALLION_ROOT}/collections/{MEDALLION_COLLECTION}/",
+                "bench",
+                "bench-password",
+                process,
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def wait_until_up(
+    url: str, auth: tuple[str, str], process: subprocess.Popen[bytes], limit: float = 60
+) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        with contextlib.suppress(requests.RequestException):
+            reply = requests.get(
+                url, auth=auth, timeout=5, headers={"Accept": "application/taxii+json;version=2.1"}
+            )
+            if reply.status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {limit} s")
+
+
+def measure(
+    server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool
+) -> dict[str, float]:
+    """Ingest and paging figures for one server (a fresh server for each figure)."""
+    ingest_count = 2_000 if quick else 20_000
+    paging_count = 1_000 if quick else 4_000
+    with server_factory() as server:
+        target = collection(server.collection_url, server.user, server.password)
+        ingest = measure_ingest(target, indicators(ingest_count, seed=1))
+    with server_factory() as server:
+        target = collection(server.collection_url, server.user, server.password)
+        measure_ingest(target, indicators(paging_count, seed=2))
+        paging = measure_paging(target, paging_count)
+    return {"ingest": ingest, "paging": paging, "ingest_count": ingest_count, "paging_count": paging_count}
+
+
+def run(quick: bool) -> list[Row]:
+    peer = measure(medallion, quick)
+    # Concord's side (the same measurements against `concord serve`) arrives with the TAXII server.
+    return [
+        Row(
+            f"TAXII add, envelopes of {ENVELOPE} until {int(peer['ingest_count'])} stored (medallion only)",
+            float("nan"),
+            peer["ingest"],
+            "objects/s",
+            ">= 20x peer",
+        ),
+        Row(
+            f"TAXII read all pages (limit {PAGE}) at {int(peer['paging_count'])} objects (medallion only)",
+            float("nan"),
+            peer["paging"],
+            "objects/s",
+            ">= 100x peer",
+        ),
+    ]
