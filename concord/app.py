@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     mount_web(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",))
     return app
 
 

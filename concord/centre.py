@@ -10,6 +10,9 @@ from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
 from concord.services.auth import AuthService
+from concord.services.basic_auth import BasicCredentials
+from concord.services.intel import IntelService
+from concord.services.intel_read import IntelReader
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
@@ -31,6 +34,10 @@ class Centre:
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings)
+        partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
+        self.intel = IntelService(self.db, self.clock, partners)
+        self.intel_read = IntelReader(self.db, partners)
+        self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, settings)
         # Long-running loops (checkpoints, escalations, listeners) that features register; each is
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []

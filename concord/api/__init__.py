@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import events, health, nations, people, session
+from concord.taxii import server as taxii_server
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +13,5 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
+    taxii_server.router,
 ]
