@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, nations, people, session
-from concord.taxii import server as taxii_server
+from concord.api import events, health, intel, nations, people, session
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,5 +12,5 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
-    taxii_server.router,
+    intel.router,
 ]

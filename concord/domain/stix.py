@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -391,3 +392,13 @@ def _marking_refs(value: Mapping[str, Any]) -> tuple[str, ...]:
         if match is None or match["type"] != "marking-definition":
             raise Invalid(f"{ref!r} is not a marking-definition id", field="object_marking_refs")
     return tuple(dict.fromkeys(refs))
+
+
+def bundle_chunks(texts: Iterable[str]) -> Iterator[str]:
+    """A STIX bundle (§8) written piece by piece around objects' exact text (for streaming exports)."""
+    yield '{"type":"bundle","id":"bundle--' + str(uuid.uuid4()) + '","objects":['
+    first = True
+    for text in texts:
+        yield text if first else "," + text
+        first = False
+    yield "]}"

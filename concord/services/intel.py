@@ -76,6 +76,13 @@ class IntelService:
             )
         return result
 
+    def import_batch(self, actor: Actor, items: Sequence[RawItem]) -> IngestResult:
+        """`concord intel import`: one batch of a bundle in one transaction. Objects already held are
+        recognised and skipped, so an interrupted import resumes by running it again."""
+        actor.require(*rules.PUBLISHERS, action="importing intelligence")
+        with self.db.write() as tx:
+            return self.ingest_in(tx, actor, items)
+
     def publish(self, actor: Actor, objects: Sequence[Mapping[str, Any]], marking: Marking | None) -> IngestResult:
         """REST publish: objects with a Concord marking, which is added to their own markings.
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from concord.api.deps import bearer_token
 from concord.centre import Centre
-from concord.domain.errors import ConcordError, Invalid, TooLarge, Unauthenticated
+from concord.domain.errors import ConcordError, Invalid, NotFound, TooLarge, Unauthenticated
 from concord.domain.intel import MEDIA_TYPE_STIX
 from concord.domain.people import Actor
 from concord.domain.stix import split_objects
@@ -218,6 +218,7 @@ def get_objects(request: Request, centre: Centre, actor: Actor) -> Response:
 
 def _objects_page(request: Request, centre: Centre, actor: Actor, query: ObjectQuery, stix_id: str | None) -> Response:
     page = centre.intel_read.page(actor, request.path_params["collection_id"], query, stix_id=stix_id)
+    _found_or_404(page.rows, query, stix_id)
     next_token = centre.intel_read.codec().encode(page.last) if page.more and page.last else None
     return envelope((r.raw or "" for r in page.rows), page.more, next_token, _page_headers(page.rows))
 
@@ -229,6 +230,12 @@ def add_objects(request: Request, centre: Centre, actor: Actor) -> Response:
     _members, items = split_objects(request.state.body)
     result = centre.intel.add(actor, request.path_params["collection_id"], items)
     return taxii_json(_status_body(result.status_id, result.request_timestamp, result.successes, result.failures), 202)
+
+
+def _found_or_404(rows: list[Any], query: ObjectQuery, stix_id: str | None) -> None:
+    """§5.6/§5.8: an object with nothing the reader may see (at all, not only on this page) is not found."""
+    if stix_id is not None and not rows and query.after is None and query.added_after is None:
+        raise NotFound(f"no object {stix_id} in this collection", field="object_id")
 
 
 async def _read_body(request: Request) -> bytes:
@@ -289,6 +296,7 @@ def object_versions(request: Request, centre: Centre, actor: Actor) -> Response:
     page = centre.intel_read.page(
         actor, request.path_params["collection_id"], query, stix_id=request.path_params["object_id"], with_raw=False
     )
+    _found_or_404(page.rows, query, request.path_params["object_id"])
     body: dict[str, Any] = {"more": page.more}
     if page.more and page.last is not None:
         body["next"] = centre.intel_read.codec().encode(page.last)
