@@ -16,6 +16,7 @@ from typing import Any
 from concord.centre import Centre
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.services.intel_demo import intel_scenario
 
 # (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
 DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
@@ -33,7 +34,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
 
 #: Features append `step(centre, people)` functions; `people` maps username → person id.
 ScenarioStep = Callable[[Centre, dict[str, int]], None]
-SCENARIO_STEPS: list[ScenarioStep] = []
+SCENARIO_STEPS: list[ScenarioStep] = [intel_scenario]
 
 
 def _accounts_file(centre: Centre) -> Path:
