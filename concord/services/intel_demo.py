@@ -68,7 +68,7 @@ def _actor(centre: Centre, username: str) -> Actor:
 
 def intel_scenario(centre: Centre, people: dict[str, int]) -> None:
     tur, irq = _actor(centre, "tur.analyst"), _actor(centre, "irq.analyst")
-    group = {
+    group: dict[str, Any] = {
         "type": "threat-actor",
         "spec_version": "2.1",
         "id": _id("threat-actor", "Grey Heron"),
@@ -88,7 +88,7 @@ def intel_scenario(centre: Centre, people: dict[str, int]) -> None:
         "[domain-name:value = 'heron-cargo.example']",
         "Fictional domain used to arrange crossings.",
     )
-    uses = {
+    uses: dict[str, Any] = {
         "type": "relationship",
         "spec_version": "2.1",
         "id": _id("relationship", "heron-uses-relay"),
