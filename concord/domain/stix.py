@@ -23,6 +23,7 @@ import stix2
 from stix2 import registry as stix2_registry
 from stix2.exceptions import STIXError
 
+from concord.domain import stix_schema
 from concord.domain.errors import Invalid
 from concord.domain.stix_patterns import PatternError, compile_pattern
 
@@ -240,7 +241,7 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
         raise Invalid("'modified' must not be earlier than 'created'", field="modified")
     if obj_type == "indicator" and value.get("pattern_type") == "stix":
         _check_stix_pattern(value)
-    if obj_type in _KNOWN_OBJECTS or obj_type in _KNOWN_OBSERVABLES:
+    if (obj_type in _KNOWN_OBJECTS or obj_type in _KNOWN_OBSERVABLES) and not stix_schema.accepts(value):
         _check_with_stix2(value)
     revoked = value.get("revoked", False)
     if not isinstance(revoked, bool):

@@ -129,11 +129,17 @@ class IntelService:
         seen = {(stix_of[oid], ver) for oid, ver in store.existing_versions(tx.conn, list(stix_of))}
         pending: dict[str, _Pending] = {}
         versions: list[store.NewVersion] = []
+        derived: dict[tuple[str, ...], Marking | Invalid] = {}  # most objects of a feed share their markings
         for obj in valid:
-            try:
-                marking = intel_markings.from_stix(obj.marking_refs, actor.nation, partners, definitions)
-            except Invalid as error:
-                result.failures.append(_failure(obj.id, obj.version, error.message))
+            if obj.marking_refs not in derived:
+                try:
+                    derived[obj.marking_refs] = intel_markings.from_stix(obj.marking_refs, actor.nation, partners,
+                                                                         definitions)
+                except Invalid as error:
+                    derived[obj.marking_refs] = error
+            marking = derived[obj.marking_refs]
+            if isinstance(marking, Invalid):
+                result.failures.append(_failure(obj.id, obj.version, marking.message))
                 continue
             version = obj.version_key or added
             state = pending.get(obj.id)
@@ -159,66 +165,41 @@ class IntelService:
         self._write(tx, actor, pending, versions, added, now, result)
         return result
 
-    def _write(
-        self,
-        tx: Tx,
-        actor: Actor,
-        pending: dict[str, _Pending],
-        versions: list[store.NewVersion],
-        added: str,
-        now: datetime,
-        result: IngestResult,
-    ) -> None:
+    def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending], versions: list[store.NewVersion],
+               added: str, now: datetime, result: IngestResult) -> None:
+        new_rows = []
+        for stix_id, state in pending.items():
+            obj, marking = state.obj, state.marking
+            if state.object_id is None and obj is not None:
+                source, target = rules.linked_refs(obj.data)
+                new_rows.append({
+                    "stix_id": stix_id, "stix_type": obj.type, "revoked": obj.revoked, "version": state.latest,
+                    "title": rules.title_of(obj.data), "search_text": rules.search_text_of(obj.data),
+                    "person_id": actor.person_id, "date_added": added, "marking": marking, "source_ref": source,
+                    "target_ref": target,
+                })
+        new_ids = store.insert_objects(tx.conn, new_rows)
         indexed: list[Indexed] = []
         latest: dict[int, str] = {}
+        superseded: list[int] = []
         for stix_id, state in pending.items():
             obj, marking = state.obj, state.marking
             if state.object_id is None:
-                assert obj is not None and marking is not None
-                source, target = rules.linked_refs(obj.data)
-                state.object_id = store.insert_object(
-                    tx.conn,
-                    stix_id=stix_id,
-                    stix_type=obj.type,
-                    revoked=obj.revoked,
-                    version=state.latest,
-                    modified=state.latest,
-                    title=rules.title_of(obj.data),
-                    search_text=rules.search_text_of(obj.data),
-                    person_id=actor.person_id,
-                    date_added=added,
-                    marking=marking,
-                    source_ref=source,
-                    target_ref=target,
-                )
+                state.object_id = new_ids[stix_id]
             elif state.changed and obj is not None and marking is not None:
-                store.update_object(
-                    tx.conn,
-                    state.object_id,
-                    latest_version=state.latest,
-                    latest_modified=state.latest,
-                    revoked=obj.revoked,
-                    title=rules.title_of(obj.data),
-                    search_text=rules.search_text_of(obj.data),
-                    marking=marking,
-                )
+                superseded.append(state.object_id)
+                store.update_object(tx.conn, state.object_id, latest_version=state.latest,
+                                    latest_modified=state.latest, revoked=obj.revoked, title=rules.title_of(obj.data),
+                                    search_text=rules.search_text_of(obj.data), marking=marking)
             latest[state.object_id] = state.latest
             if state.changed and obj is not None and marking is not None and not obj.revoked:
-                indexed.append(
-                    Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking, extract(obj.data))
-                )
+                indexed.append(Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking,
+                                       extract(obj.data)))
             result.object_ids.append(state.object_id)
         ids = {stix_id: state.object_id for stix_id, state in pending.items()}
-        store.insert_versions(
-            tx.conn,
-            [
-                store.NewVersion(
-                    ids[v.stix_id] or 0, v.stix_id, v.stix_type, v.originator, v.version, v.date_added, v.raw
-                )
-                for v in versions
-            ],
-            latest,
-        )
+        store.insert_versions(tx.conn, [
+            store.NewVersion(ids[v.stix_id] or 0, v.stix_id, v.stix_type, v.originator, v.version, v.date_added, v.raw)
+            for v in versions], latest, superseded)
         result.correlations = index_objects(tx, indexed, at=now, actor_id=actor.person_id, cap=self.correlation_cap)
         by_marking: dict[Marking, list[str]] = {}
         for stix_id, state in pending.items():

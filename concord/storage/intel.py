@@ -189,41 +189,38 @@ def existing_versions(conn: Connection, object_ids: Sequence[int]) -> set[tuple[
     return found
 
 
-def insert_object(
-    conn: Connection,
-    *,
-    stix_id: str,
-    stix_type: str,
-    revoked: bool,
-    version: str,
-    modified: str,
-    title: str,
-    search_text: str,
-    person_id: int | None,
-    date_added: str,
-    marking: Marking,
-    source_ref: str | None = None,
-    target_ref: str | None = None,
-) -> int:
-    return int(
-        conn.execute(
-            insert(intel_objects).returning(intel_objects.c.id),
-            {
-                "stix_id": stix_id,
-                "stix_type": stix_type,
-                "revoked": revoked,
-                "latest_version": version,
-                "source_ref": source_ref,
-                "target_ref": target_ref,
-                "latest_modified": modified,
-                "title": title[:300],
-                "search_text": search_text,
-                "created_by_person": person_id,
-                "first_added": date_added,
-                **marking_values(marking),
-            },
-        ).scalar_one()
-    )
+def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert new objects in one statement; returns their ids by STIX id.
+
+    Each row holds stix_id, stix_type, revoked, version, title, search_text, person_id, date_added,
+    marking, source_ref and target_ref.
+    """
+    if not rows:
+        return {}
+    values = [
+        {
+            "stix_id": r["stix_id"],
+            "stix_type": r["stix_type"],
+            "revoked": r["revoked"],
+            "latest_version": r["version"],
+            "latest_modified": r["version"],
+            "title": r["title"][:300],
+            "search_text": r["search_text"],
+            "created_by_person": r["person_id"],
+            "first_added": r["date_added"],
+            "source_ref": r["source_ref"],
+            "target_ref": r["target_ref"],
+            **marking_values(r["marking"]),
+        }
+        for r in rows
+    ]
+    # A plain executemany, then the ids read back: SQLite would run INSERT … RETURNING row by row.
+    conn.execute(insert(intel_objects), values)
+    originator = values[0]["m_originator"]
+    assert all(v["m_originator"] == originator for v in values), "one writer nation per batch"
+    return {
+        stix_id: row.id for stix_id, row in objects_by_stix_id(conn, originator, [v["stix_id"] for v in values]).items()
+    }
 
 
 def update_object(conn: Connection, object_id: int, **values: Any) -> None:
@@ -234,13 +231,15 @@ def update_object(conn: Connection, object_id: int, **values: Any) -> None:
     conn.execute(update(intel_objects).where(intel_objects.c.id == object_id).values(**values))
 
 
-def insert_versions(conn: Connection, versions: Sequence[NewVersion], latest: dict[int, str]) -> None:
-    """Add versions; `latest` maps each touched object to its newest version key after the insert."""
+def insert_versions(
+    conn: Connection, versions: Sequence[NewVersion], latest: dict[int, str], superseded: Sequence[int] = ()
+) -> None:
+    """Add versions. `latest` maps each touched object to its newest version key after the insert;
+    `superseded` lists existing objects whose newest version is among the new ones."""
     if not versions:
         return
-    touched = list(latest)
-    for start in range(0, len(touched), 500):
-        chunk = touched[start : start + 500]
+    for start in range(0, len(superseded), 500):
+        chunk = list(superseded[start : start + 500])
         conn.execute(
             update(intel_versions)
             .where(and_(intel_versions.c.object_id.in_(chunk), intel_versions.c.is_latest.is_(True)))
@@ -258,17 +257,11 @@ def insert_versions(conn: Connection, versions: Sequence[NewVersion], latest: di
                 "date_added": v.date_added,
                 "spec_version": "2.1",
                 "raw": v.raw,
-                "is_latest": False,
+                "is_latest": latest.get(v.object_id) == v.version,
             }
             for v in versions
         ],
     )
-    for object_id, version in latest.items():
-        conn.execute(
-            update(intel_versions)
-            .where(and_(intel_versions.c.object_id == object_id, intel_versions.c.version == version))
-            .values(is_latest=True)
-        )
 
 
 def marking_definitions(conn: Connection, ids: Iterable[str]) -> dict[str, str]:
