@@ -82,9 +82,7 @@ def measure_ingest(target: Collection, objects: list[dict[str, Any]]) -> float:
             {"objects": objects[i : i + ENVELOPE]}, wait_for_completion=True, poll_interval=0.05
         )
         if status.status != "complete" or status.success_count != len(objects[i : i + ENVELOPE]):
-            raise RuntimeError(
-                f"ingest failed: {status.status} {status.failure_count} failures {status.failures[:2]}"
-            )
+            raise RuntimeError(f"ingest failed: {status.status} {status.failure_count} failures {status.failures[:2]}")
     return len(objects) / (time.perf_counter() - start)
 
 
@@ -203,26 +201,20 @@ def medallion() -> Iterator[Server]:
             process.wait(timeout=30)
 
 
-def wait_until_up(
-    url: str, auth: tuple[str, str], process: subprocess.Popen[bytes], limit: float = 60
-) -> None:
+def wait_until_up(url: str, auth: tuple[str, str], process: subprocess.Popen[bytes], limit: float = 60) -> None:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
         with contextlib.suppress(requests.RequestException):
-            reply = requests.get(
-                url, auth=auth, timeout=5, headers={"Accept": "application/taxii+json;version=2.1"}
-            )
+            reply = requests.get(url, auth=auth, timeout=5, headers={"Accept": "application/taxii+json;version=2.1"})
             if reply.status_code == 200:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer within {limit} s")
 
 
-def measure(
-    server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool
-) -> dict[str, float]:
+def measure(server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool) -> dict[str, float]:
     """Ingest and paging figures for one server (a fresh server for each figure)."""
     ingest_count = 2_000 if quick else 20_000
     paging_count = 1_000 if quick else 4_000
@@ -236,22 +228,239 @@ def measure(
     return {"ingest": ingest, "paging": paging, "ingest_count": ingest_count, "paging_count": paging_count}
 
 
+# --- Concord ----------------------------------------------------------------------------------
+
+BENCH_USER = "tur.bench"
+BENCH_PASSWORD = "bench password, not a secret"  # noqa: S105 (throwaway account, temporary database)
+
+
+def prepare_centre(directory: Path) -> Any:
+    """A migrated SQLite centre with TUR and IRQ and one TUR analyst; returns it (caller closes)."""
+    from concord.centre import Centre
+    from concord.domain.markings import Level
+    from concord.domain.people import Role
+    from concord.settings import Settings
+
+    centre = Centre(Settings(database_url=f"sqlite:///{directory}/concord.db", data_dir=directory / "data"))
+    centre.migrate()
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    for username, nation in ((BENCH_USER, "TUR"), ("irq.bench", "IRQ")):
+        person_id = centre.people.create(
+            None,
+            username=username,
+            display_name=f"Bench {nation}",
+            nation=nation,
+            clearance=Level.SECRET,
+            password=BENCH_PASSWORD,
+        )
+        centre.people.appoint(None, person_id=person_id, role=Role.ANALYST)
+    return centre
+
+
+@contextlib.contextmanager
+def concord_server(directory: Path | None = None) -> Iterator[Server]:
+    """`concord serve` (uvicorn, one process) on loopback over a SQLite file."""
+    from concord.domain.intel import collection_id
+
+    with contextlib.ExitStack() as stack:
+        if directory is None:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-concord-")))
+            prepare_centre(directory).close()
+        port = free_port()
+        env = {
+            **os.environ,
+            "CONCORD_DATABASE_URL": f"sqlite:///{directory}/concord.db",
+            "CONCORD_DATA_DIR": str(directory / "data"),
+            "CONCORD_LOG_JSON": "false",
+            "PYTHONWARNINGS": "ignore",
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "concord.app:app_from_environment",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_up(f"{base}/taxii2/", (BENCH_USER, BENCH_PASSWORD), process)
+            yield Server(
+                base, f"{base}/taxii2/concord/collections/{collection_id('TUR')}/", BENCH_USER, BENCH_PASSWORD, process
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _actor(centre: Any, username: str) -> Any:
+    from concord.domain.people import Actor
+
+    view = centre.people.find(username)
+    return Actor.at(
+        person_id=view.id,
+        username=view.username,
+        display_name=view.display_name,
+        nation=view.nation,
+        clearance=view.clearance,
+        appointments=view.appointments,
+        now=centre.clock.now(),
+    )
+
+
+def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
+    """Objects per second stored through the service (no HTTP), in batches of ENVELOPE."""
+    from concord.domain.stix import split_objects
+
+    actor = _actor(centre, username)
+    start = time.perf_counter()
+    for i in range(0, len(objects), ENVELOPE):
+        _members, items = split_objects(json.dumps({"objects": objects[i : i + ENVELOPE]}))
+        result = centre.intel.import_batch(actor, items)
+        if result.failures:
+            raise RuntimeError(f"load refused objects: {result.failures[:2]}")
+    return len(objects) / (time.perf_counter() - start)
+
+
+def measure_correlation(quick: bool) -> dict[str, float]:
+    """Ingest time with and without correlation, and the index size against the values it holds."""
+    import sqlite3
+
+    from concord.domain.observables import extract
+
+    count = 2_000 if quick else 10_000
+    theirs = indicators(count // 2, seed=7)
+    ours = indicators(count, seed=8)
+    for i in range(0, count, 10):  # one in ten of ours repeats a value IRQ already holds
+        ours[i]["pattern"] = theirs[(i // 10) % len(theirs)]["pattern"]
+    rates: dict[bool, float] = {}
+    for correlate in (False, True):
+        with tempfile.TemporaryDirectory(prefix="bench-correlation-") as tmp:
+            centre = prepare_centre(Path(tmp))
+            centre.intel.correlate = correlate
+            _load(centre, "irq.bench", theirs)
+            rates[correlate] = _load(centre, BENCH_USER, ours)
+            if correlate:
+                with sqlite3.connect(f"{tmp}/concord.db") as db:
+                    index_bytes = db.execute(
+                        "SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'"
+                    ).fetchone()[0]
+                    entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
+                value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
+            centre.close()
+    return {"overhead": rates[False] / rates[True] - 1, "index_ratio": index_bytes / value_bytes, "entries": entries}
+
+
+def measure_scale(quick: bool) -> dict[str, float]:
+    """Concord alone at scale: filtered GET p95, full paging rate, server peak memory."""
+    import random
+
+    from bench.harness import percentile
+
+    count = 20_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        directory = Path(tmp)
+        centre = prepare_centre(directory)
+        for start in range(0, count, 50_000):
+            _load(centre, BENCH_USER, indicators(min(50_000, count - start), seed=100 + start // 50_000))
+        centre.close()
+        with concord_server(directory) as server:
+            target = collection(server.collection_url, server.user, server.password)
+            manifest = target.get_manifest(limit=1)
+            first_added = manifest["objects"][0]["date_added"]
+            rng = random.Random(5)
+            session = requests.Session()
+            session.auth = (server.user, server.password)
+            headers = {"Accept": "application/taxii+json;version=2.1"}
+            stamps = [first_added]
+            page = session.get(server.collection_url + "manifest/", headers=headers, params={"limit": 1000}).json()
+            stamps += [m["date_added"] for m in page.get("objects", [])]
+            samples = []
+            for _ in range(50 if quick else 200):
+                params = {"match[type]": "indicator", "added_after": rng.choice(stamps), "limit": 100}
+                started = time.perf_counter()
+                reply = session.get(server.collection_url + "objects/", headers=headers, params=params)
+                samples.append(time.perf_counter() - started)
+                reply.raise_for_status()
+            paging = measure_paging(target, count)
+            rss = _peak_rss_mb(server.process.pid)
+    return {"p95_ms": percentile(samples, 95) * 1000, "paging": paging, "rss_mb": rss, "count": count}
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def run(quick: bool) -> list[Row]:
     peer = measure(medallion, quick)
-    # Concord's side (the same measurements against `concord serve`) arrives with the TAXII server.
+    ours = measure(concord_server, quick)
+    ingest_n, paging_n = int(ours["ingest_count"]), int(ours["paging_count"])
+    correlation = measure_correlation(quick)
+    scale = measure_scale(quick)
+    n = f"{int(scale['count']):,}"
     return [
         Row(
-            f"TAXII add, envelopes of {ENVELOPE} until {int(peer['ingest_count'])} stored (medallion only)",
-            float("nan"),
+            f"TAXII add with taxii2-client, envelopes of {ENVELOPE} until {ingest_n:,} stored",
+            ours["ingest"],
             peer["ingest"],
             "objects/s",
-            ">= 20x peer",
+            ">= 20x medallion",
+            peer_name="medallion",
         ),
         Row(
-            f"TAXII read all pages (limit {PAGE}) at {int(peer['paging_count'])} objects (medallion only)",
-            float("nan"),
+            f"TAXII read all pages (limit {PAGE}) at {paging_n:,} stored",
+            ours["paging"],
             peer["paging"],
             "objects/s",
-            ">= 100x peer",
+            ">= 100x medallion",
+            peer_name="medallion",
+        ),
+        Row(
+            "Ingest time added by correlation",
+            correlation["overhead"] * 100,
+            None,
+            "%",
+            "< 20 %",
+            higher_is_better=False,
+        ),
+        Row(
+            f"Correlation index size / size of the values ({int(correlation['entries']):,} entries)",
+            correlation["index_ratio"],
+            None,
+            "x",
+            "<= 3x",
+            higher_is_better=False,
+        ),
+        Row(
+            f"Filtered GET (match[type] + added_after) p95 at {n} objects",
+            scale["p95_ms"],
+            None,
+            "ms",
+            "< 50 ms",
+            higher_is_better=False,
+        ),
+        Row(f"Full paging at {n} objects", scale["paging"], None, "objects/s", ">= 20,000/s"),
+        Row(
+            f"Server peak resident memory at {n} objects",
+            scale["rss_mb"],
+            None,
+            "MB",
+            "< 500 MB",
+            higher_is_better=False,
         ),
     ]

@@ -49,13 +49,14 @@ class IngestResult:
 
 
 class IntelService:
-    def __init__(
-        self, db: Database, clock: Clock, partners: Callable[[], Mapping[str, str]], correlation_cap: int = DEFAULT_CAP
-    ) -> None:
+    def __init__(self, db: Database, clock: Clock, partners: Callable[[], Mapping[str, str]],
+                 correlation_cap: int = DEFAULT_CAP, correlate: bool = True) -> None:
         self.db = db
         self.clock = clock
         self.partners = partners
         self.correlation_cap = correlation_cap
+        # Off only to measure what correlation costs (bench_intel); the product always correlates.
+        self.correlate = correlate
 
     # --- publishing --------------------------------------------------------------------------
     def add(self, actor: Actor, collection_id: str, items: Sequence[RawItem]) -> IngestResult:
@@ -192,7 +193,7 @@ class IntelService:
                                     latest_modified=state.latest, revoked=obj.revoked, title=rules.title_of(obj.data),
                                     search_text=rules.search_text_of(obj.data), marking=marking)
             latest[state.object_id] = state.latest
-            if state.changed and obj is not None and marking is not None and not obj.revoked:
+            if self.correlate and state.changed and obj is not None and marking is not None and not obj.revoked:
                 indexed.append(Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking,
                                        extract(obj.data)))
             result.object_ids.append(state.object_id)
@@ -200,7 +201,9 @@ class IntelService:
         store.insert_versions(tx.conn, [
             store.NewVersion(ids[v.stix_id] or 0, v.stix_id, v.stix_type, v.originator, v.version, v.date_added, v.raw)
             for v in versions], latest, superseded)
-        result.correlations = index_objects(tx, indexed, at=now, actor_id=actor.person_id, cap=self.correlation_cap)
+        if self.correlate:
+            result.correlations = index_objects(tx, indexed, at=now, actor_id=actor.person_id,
+                                                cap=self.correlation_cap)
         by_marking: dict[Marking, list[str]] = {}
         for stix_id, state in pending.items():
             if state.marking is not None:
