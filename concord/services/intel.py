@@ -20,7 +20,7 @@ from concord.clock import Clock
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Invalid, NotFound
-from concord.domain.markings import Marking
+from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.observables import extract
 from concord.domain.people import Actor
 from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, timestamp_key
@@ -139,6 +139,10 @@ class IntelService:
                 except Invalid as error:
                     derived[obj.marking_refs] = error
             marking = derived[obj.marking_refs]
+            if obj.type == "marking-definition" and not obj.marking_refs:
+                # A definition says how to handle data, not what is known: every partner may read it,
+                # so anyone who receives a marked object can resolve what its marking means.
+                marking = Marking.build(Level.UNCLASSIFIED, actor.nation, partners, Tlp.CLEAR)
             if isinstance(marking, Invalid):
                 result.failures.append(_failure(obj.id, obj.version, marking.message))
                 continue

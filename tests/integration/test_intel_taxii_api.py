@@ -130,11 +130,15 @@ def test_each_reader_sees_only_what_is_releasable(client: TestClient, people: di
     red_refs, red_defs = shared_with("IRQ", tlp=Tlp.RED)
     red = indicator("203.0.113.10", refs=red_refs)
     post(client, people["tur"], "TUR", [shared, own, red, *defs, *red_defs])
-    tur_ids = {o["id"] for o in objects(client, people["tur"], "joint")}
-    irq_ids = {o["id"] for o in objects(client, people["irq"], "joint")}
-    assert {shared["id"], own["id"], red["id"]} <= tur_ids
+    query = "?match[type]=indicator"
+    tur_ids = {o["id"] for o in objects(client, people["tur"], "joint", query)}
+    irq_ids = {o["id"] for o in objects(client, people["irq"], "joint", query)}
+    assert tur_ids == {shared["id"], own["id"], red["id"]}
     assert irq_ids == {shared["id"]}
-    assert {o["id"] for o in objects(client, people["irq"], "TUR")} == {shared["id"]}
+    assert {o["id"] for o in objects(client, people["irq"], "TUR", query)} == {shared["id"]}
+    # Marking definitions are readable by every partner, so IRQ can resolve what it received.
+    irq_definitions = {o["id"] for o in objects(client, people["irq"], "joint", "?match[type]=marking-definition")}
+    assert irq_definitions == {d["id"] for d in defs + red_defs}
     assert objects(client, people["irq"], "IRQ") == []
     hidden = client.get(collection_url("joint") + f"objects/{own['id']}/", headers=basic(people["irq"], PASSWORD))
     assert hidden.status_code == 404

@@ -51,9 +51,9 @@ def test_taxii2_client_discovers_adds_pages_and_reads_versions(live: tuple[str, 
     irq = _collection(base, people["irq"], "joint")
     pages = list(as_pages(irq.get_objects, per_request=10))
     seen = [o["id"] for page in pages for o in page.get("objects", [])]
-    assert len(pages) == 3 and seen == [o["id"] for o in batch]  # IRQ never sees TUR's own marking definition
+    assert len(pages) == 3 and seen == [o["id"] for o in [*batch, *defs]]
     manifest = irq.get_manifest()
-    assert len(manifest["objects"]) == 25
+    assert len(manifest["objects"]) == 26
 
     newer = {**batch[0], "modified": "2026-11-05T00:00:00.000Z", "name": "second version"}
     tur.add_objects({"objects": [newer]}, poll_interval=0.1)
