@@ -24,7 +24,7 @@ from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.observables import extract
 from concord.domain.people import Actor
 from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, timestamp_key
-from concord.services.intel_correlation import DEFAULT_CAP, Indexed, index_objects
+from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, index_objects
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
@@ -197,6 +197,8 @@ class IntelService:
                                     latest_modified=state.latest, revoked=obj.revoked, title=rules.title_of(obj.data),
                                     search_text=rules.search_text_of(obj.data), marking=marking)
             latest[state.object_id] = state.latest
+            if obj is not None and obj.revoked and state.changed and self.correlate:
+                forget(tx, state.object_id, [obj.raw])  # revoked: out of the correlation index
             if self.correlate and state.changed and obj is not None and marking is not None and not obj.revoked:
                 indexed.append(Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking,
                                        extract(obj.data)))
@@ -293,8 +295,6 @@ class IntelService:
                 raise NotFound(f"no object {stix_id} in this collection", field="id")
             for object_id in own:
                 summary, rows = self._own(tx, actor, object_id, "delete it")
-                from concord.services.intel_correlation import forget
-
                 forget(tx, object_id, [r.raw or "{}" for r in rows])
                 store.delete_versions(tx.conn, object_id, versions)
                 append_event(

@@ -111,8 +111,8 @@ def _other(tx: Tx, object_id: int) -> tuple[dict[str, object], frozenset[Observa
         .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
         .where(and_(intel_objects.c.id == object_id, intel_versions.c.is_latest.is_(True)))
     ).first()
-    if row is None:
-        return None
+    if row is None or row.revoked:
+        return None  # a revoked object no longer correlates
     m = row._mapping
     values = extract(json.loads(m["raw"]))
     summary: dict[str, object] = {"id": object_id, "stix_id": m["stix_id"], "type": m["stix_type"], "title": m["title"]}

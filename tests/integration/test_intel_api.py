@@ -163,3 +163,10 @@ def test_export_is_a_bundle_of_what_the_caller_may_see(team: dict[str, ApiClient
     definitions = {o["id"] for o in bundle["objects"] if o["type"] == "marking-definition"}
     refs = next(o for o in bundle["objects"] if o["id"] == shared["id"])["object_marking_refs"]
     assert set(refs) <= definitions  # every marking it carries is resolvable from the bundle
+
+
+def test_revoked_objects_no_longer_correlate(team: dict[str, ApiClient]) -> None:
+    value = "192.0.2.150"
+    row = publish(team["tur"], [indicator(value)], REL_IRQ)["items"][0]
+    assert team["tur"].post(f"/api/intel/objects/{row['id']}/revoke").status_code == 204
+    assert publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})["correlations"] == 0

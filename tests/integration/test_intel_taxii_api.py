@@ -230,3 +230,17 @@ def test_bearer_tokens_work_too(client: TestClient, people: dict[str, str]) -> N
     api = sign_in(client, people["irq"])
     reply = client.get(ROOT + "collections/", headers={"Authorization": f"Bearer {api.token}", "Accept": TAXII})
     assert reply.status_code == 200 and len(reply.json()["collections"]) == 3
+
+
+def test_basic_auth_is_throttled_and_not_for_second_factor_accounts(client: TestClient, centre: Centre,
+                                                                     people: dict[str, str]) -> None:
+    for _ in range(centre.settings.login_max_failures_per_account):
+        assert client.get("/taxii2/", headers=basic(people["irq"], "wrong password")).status_code == 401
+    throttled = client.get("/taxii2/", headers=basic(people["irq"], PASSWORD))
+    assert throttled.status_code == 429 and "Retry-After" in throttled.headers
+    from concord.storage import people as people_store
+
+    with centre.db.write() as tx:
+        person_id = centre.people.find(people["tur"]).id
+        people_store.update_person(tx.conn, person_id, totp_secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    assert client.get("/taxii2/", headers=basic(people["tur"], PASSWORD)).status_code == 401
