@@ -65,8 +65,9 @@ def index_objects(
             entries.append((d, obj.object_id))
     index.add_entries(tx.conn, entries)
     recorded = 0
+    others = _others(tx, {other_id for _obj, other_id, _value in matches})
     for obj, other_id, value in matches:
-        other = _other(tx, other_id)
+        other = others.get(other_id)
         if other is None or value not in other[1]:
             continue  # a digest collision, not a shared value
         other_summary, _values, other_marking = other
@@ -103,20 +104,34 @@ def index_objects(
     return recorded
 
 
-def _other(tx: Tx, object_id: int) -> tuple[dict[str, object], frozenset[Observable], Marking] | None:
+def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
+    """Summary, values and marking of each matched holder (revoked holders no longer correlate)."""
     from sqlalchemy import and_, select
 
-    row = tx.conn.execute(
-        select(intel_objects, intel_versions.c.raw)
-        .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
-        .where(and_(intel_objects.c.id == object_id, intel_versions.c.is_latest.is_(True)))
-    ).first()
-    if row is None or row.revoked:
-        return None  # a revoked object no longer correlates
-    m = row._mapping
-    values = extract(json.loads(m["raw"]))
-    summary: dict[str, object] = {"id": object_id, "stix_id": m["stix_id"], "type": m["stix_type"], "title": m["title"]}
-    return summary, values, marking_from_row(dict(m))
+    found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
+    wanted = sorted(object_ids)
+    for start in range(0, len(wanted), 500):
+        rows = tx.conn.execute(
+            select(intel_objects, intel_versions.c.raw)
+            .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
+            .where(
+                and_(
+                    intel_objects.c.id.in_(wanted[start : start + 500]),
+                    intel_versions.c.is_latest.is_(True),
+                    intel_objects.c.revoked.is_(False),
+                )
+            )
+        )
+        for row in rows:
+            m = row._mapping
+            summary: dict[str, object] = {
+                "id": m["id"],
+                "stix_id": m["stix_id"],
+                "type": m["stix_type"],
+                "title": m["title"],
+            }
+            found[int(m["id"])] = (summary, extract(json.loads(m["raw"])), marking_from_row(dict(m)))
+    return found
 
 
 def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:
