@@ -9,13 +9,23 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.activities import ActivityService
+from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.basic_auth import BasicCredentials
 from concord.services.intel import IntelService
 from concord.services.intel_read import IntelReader
+from concord.services.conflicts import ConflictService
+from concord.services.deconfliction import DeconflictionService
+from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
+from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
+from concord.services.releases import ReleaseService
+from concord.services.rfis import RfiService
+from concord.services.sites import SiteService
+from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -38,10 +48,27 @@ class Centre:
         self.intel = IntelService(self.db, self.clock, partners)
         self.intel_read = IntelReader(self.db, partners)
         self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, settings)
+        # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
+        self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
+                                                  contact=settings.deconfliction_contact)
+        self.operations = OperationService(self.db, self.clock, self.deconfliction)
+        self.sites = SiteService(self.db, self.clock, self.deconfliction)
+        self.activities = ActivityService(self.db, self.clock, self.deconfliction)
+        self.conflicts = ConflictService(self.db, self.clock, contact=settings.deconfliction_contact)
         # Long-running loops (checkpoints, escalations, listeners) that features register; each is
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # Registered before any feature writes: every write unit of work appends its audit entries.
+        self.audit = AuditService(self.db, self.clock, settings)
+        self.background.append(self.audit.run_checkpoints)
+        self.background.append(lambda: self.deconfliction.follow(self.bus))
+        # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
+        self.incidents = IncidentService(self.db, self.clock)
+        self.rfis = RfiService(self.db, self.clock)
+        self.releases = ReleaseService(self.db, self.clock)
+        self.sitrep = SitrepService(self.db, self.clock)
+        self.background.append(self.rfis.overdue_loop)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

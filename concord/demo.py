@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from concord.centre import Centre
+from concord.demo_coordination import coordination_scenario
 from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.services.intel_demo import intel_scenario
@@ -35,10 +36,35 @@ DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
 #: Features append `step(centre, people)` functions; `people` maps username → person id.
 ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = [intel_scenario]
+SCENARIO_STEPS: list[ScenarioStep] = []
+SCENARIO_STEPS.append(coordination_scenario)
+
+
+def _operations_step(centre: Centre, people: dict[str, int]) -> None:
+    from concord.demo_operations import load_operations  # issue 5
+
+    load_operations(centre, people)
+
+
+SCENARIO_STEPS.append(_operations_step)
 
 
 def _accounts_file(centre: Centre) -> Path:
     return centre.settings.data_dir / "demo-accounts.json"
+
+
+def witness_demo_audit_log(centre: Centre) -> None:
+    """Both nations' witnesses cosign the first checkpoint, as they would at the start of a shift.
+
+    In the demo their keys sit under the data directory's `witnesses/`; a real nation keeps its
+    witness key on its own machine and runs `concord audit witness --nation X --key FILE --url …`.
+    """
+    from concord.cli.audit import LocalCentre, run_witness
+
+    centre.audit.issue_checkpoint()
+    for nation in centre.nations.codes():
+        key = centre.settings.data_dir / "witnesses" / f"{nation}.skey"
+        run_witness(LocalCentre(centre, nation), nation, key, None, None, register=True)
 
 
 def load_scenario(centre: Centre) -> list[dict[str, Any]]:
@@ -67,6 +93,7 @@ def load_scenario(centre: Centre) -> list[dict[str, Any]]:
                              "roles": [r.value for r in roles], "password": password})
     for step in SCENARIO_STEPS:
         step(centre, people)
+    witness_demo_audit_log(centre)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
     path.chmod(0o600)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from concord.cli.audit import audit_app
 from concord.cli.errors import run_safely
 from concord.cli.intel import intel_app
 from concord.domain.errors import Invalid
@@ -28,6 +30,7 @@ nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(nation_app, name="nation")
 app.add_typer(intel_app, name="intel")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -90,6 +93,7 @@ def init(
     centre = _centre()
     created = initialise(centre, [n.split(":", 1) for n in nation], lambda label: _password(prompt_passwords, label))
     _show_accounts(created, title="First administrators (passwords are shown once)")
+    console.print(f"Audit log key: {centre.audit.public_key()}", soft_wrap=True)
 
 
 def _show_accounts(accounts: list[tuple[str, str, str, str | None]], *, title: str) -> None:
@@ -242,6 +246,40 @@ def nation_list() -> None:
     for n in centre.nations.all():
         table.add_row(n.code, n.name, *[n.label(level) for level in Level])
     console.print(table)
+
+
+# Issue 5: protected sites (its own module; registered here).
+from concord.cli.sites import sites_app  # noqa: E402
+
+app.add_typer(sites_app, name="sites")
+@app.command()
+@run_safely
+def sitrep(
+    as_user: Annotated[str, typer.Option("--as", help="the reader: the report holds only what they may see")],
+    date: Annotated[str | None, typer.Option(help="the UTC day, YYYY-MM-DD (default: yesterday)")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="write the PDF here")] = None,
+    html: Annotated[Path | None, typer.Option(help="write the HTML here")] = None,
+) -> None:
+    """The daily situation report for one reader, as PDF and/or HTML (a summary is always printed)."""
+    from concord.cli.sitrep import actor_for, day_period
+
+    centre = _centre()
+    actor = actor_for(centre, as_user)
+    period = day_period(date, centre.clock.now())
+    report, labels = centre.sitrep.build(actor, period)
+    table = Table(title=f"SITREP {period.start:%Y-%m-%d} for {actor.display_name} ({actor.nation})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in report.key_figures().items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    console.print(report.classification.banner(labels))
+    if html is not None:
+        html.write_text(centre.sitrep.html(actor, period), encoding="utf-8")
+        console.print(f"HTML written to {html}")
+    if pdf is not None:
+        pdf.write_bytes(centre.sitrep.pdf(actor, period))
+        console.print(f"PDF written to {pdf}")
 
 
 def main() -> None:
