@@ -13,11 +13,11 @@ from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.basic_auth import BasicCredentials
-from concord.services.intel import IntelService
-from concord.services.intel_read import IntelReader
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
 from concord.services.incidents import IncidentService
+from concord.services.intel import IntelService
+from concord.services.intel_read import IntelReader
 from concord.services.nations import NationService
 from concord.services.operations import OperationService
 from concord.services.passwords import Passwords

@@ -35,9 +35,9 @@ DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
 
 #: Features append `step(centre, people)` functions; `people` maps username → person id.
 ScenarioStep = Callable[[Centre, dict[str, int]], None]
-SCENARIO_STEPS: list[ScenarioStep] = [intel_scenario]
 SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
+SCENARIO_STEPS.append(intel_scenario)
 
 
 def _operations_step(centre: Centre, people: dict[str, int]) -> None:

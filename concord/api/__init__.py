@@ -9,15 +9,6 @@ import importlib
 
 from fastapi import APIRouter
 
-from concord.api import events, health, intel, nations, people, session
-
-ROUTERS: list[APIRouter] = [
-    health.router,
-    session.router,
-    nations.router,
-    people.router,
-    events.router,
-    intel.router,
 ROUTER_MODULES: list[str] = [
     "health",
     "session",
@@ -33,6 +24,7 @@ ROUTER_MODULES: list[str] = [
     "releases",
     "sitrep",
     "public",
+    "intel",
 ]
 
 

@@ -1,6 +1,5 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests).
 
-from concord.storage import events, intel, intel_correlation, nations, people, sessions  # noqa: F401  # noqa: F401
 One import per line, so that features adding tables never touch the same line.
 """
 
@@ -10,6 +9,8 @@ import concord.storage.audit_checkpoints
 import concord.storage.conflicts
 import concord.storage.events
 import concord.storage.incidents
+import concord.storage.intel
+import concord.storage.intel_correlation
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people
