@@ -83,6 +83,7 @@ def test_a_burst_from_another_thread_arrives_as_its_highest_id(kind: str) -> Non
     async def scenario() -> None:
         a, b = await started_pair(kind)
         try:
+
             def burst() -> None:
                 for event_id in range(1, 501):
                     a.publish(event_id)
