@@ -56,3 +56,7 @@ def create_bus(url: str | None) -> EventBus:
         return NatsBus(url)
     except ValueError as exc:
         raise Invalid(f"bus URL: {exc}", field="bus_url") from exc
+
+
+#: The name the centre uses.
+make_bus = create_bus
