@@ -9,10 +9,14 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.acknowledgements import AcknowledgementService
 from concord.services.auth import AuthService
+from concord.services.feed import EventFeed
+from concord.services.messages import MessagingService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
+from concord.services.presence import PresenceService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -34,6 +38,16 @@ class Centre:
         # Long-running loops (checkpoints, escalations, listeners) that features register; each is
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
+        # Real-time communication (issue 4)
+        self.messaging = MessagingService(self.db, self.clock)
+        self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
+        self.presence = PresenceService(self.db, self.clock, self.messaging)
+        self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
+                              record=self.presence.record)
+        self.background.append(self.feed.run)
+        if settings.escalation_seconds > 0:
+            every = settings.escalation_seconds
+            self.background.append(lambda: self.acknowledgements.run_escalations(every))
         self._tasks: list[asyncio.Task[None]] = []
 
     def migrate(self) -> None:

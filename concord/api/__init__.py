@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, nations, people, session
+from concord.api import events, health, messages, nations, people, session, ws
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +12,6 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
+    messages.router,
+    ws.router,
 ]
