@@ -120,8 +120,8 @@ def test_bad_input_is_named_and_nothing_is_written(centre: Centre, client: TestC
     assert too_long.status_code == 413 and too_long.json()["error"]["details"]["field"] == "body"
     assert say(tur, joint, "   ").status_code == 422
     assert say(tur, joint, "hi", precedence="URGENT").status_code == 422
-    bad_type = say(tur, joint, "see file", attachments=[{"filename": "a.exe", "content_type": "application/x-msdownload",
-                                                         "size": 10}])
+    exe = {"filename": "a.exe", "content_type": "application/x-msdownload", "size": 10}
+    bad_type = say(tur, joint, "see file", attachments=[exe])
     assert bad_type.status_code == 422
     assert bad_type.json()["error"]["details"]["field"] == "attachments[0].content_type"
     big = say(tur, joint, "see file", attachments=[{"filename": "a.pdf", "content_type": "application/pdf",
