@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -89,6 +90,8 @@ class EventFeed:
         self._classes: dict[ClassKey, ClassWindow] = {}
         self._seen = 0
         self.deliveries: dict[tuple[int, int], int] = {}
+        self._rendered: dict[int, Entry] = {}
+        self._render_lock = threading.Lock()
 
     # ----------------------------------------------------------------------------- sessions
     async def join(self, reader: Reader) -> ClassWindow:
@@ -111,8 +114,20 @@ class EventFeed:
             top = latest_event_id(conn)
             rows = events_after(conn, reader, after_id, limit=limit)
         if len(rows) == limit:
-            return [render(e) for e in rows], rows[-1].id
-        return [render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
+            return [self._render(e) for e in rows], rows[-1].id
+        return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
+
+    def _render(self, event: Event) -> Entry:
+        """Render an event once for every session that sends it (sessions catching up read the
+        same rows); a bounded cache, oldest out first."""
+        entry = self._rendered.get(event.id)
+        if entry is None:
+            entry = render(event)
+            with self._render_lock:  # backlog reads run in several threads
+                self._rendered[event.id] = entry
+                while len(self._rendered) > self.window:
+                    self._rendered.pop(next(iter(self._rendered)))
+        return entry
 
     def delivered(self, person_id: int, channel_id: int, message_id: int) -> None:
         key = (person_id, channel_id)
@@ -129,8 +144,8 @@ class EventFeed:
             top = latest_event_id(conn)
             rows = store.events_for_class(conn, reader, after_id, self.batch)
         if len(rows) == self.batch:
-            return [render(e) for e in rows], rows[-1].id
-        return [render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
+            return [self._render(e) for e in rows], rows[-1].id
+        return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
 
     async def refresh(self) -> None:
         for window in list(self._classes.values()):
