@@ -106,6 +106,9 @@ class MessagingService:
                 actor.require(Role.ADMINISTRATOR, action="creating a centre or nation channel")
                 if channel.kind is ChannelKind.NATION and nation != actor.nation:
                     raise Forbidden("administrators create only their own nation's channel", field="nation")
+            if channel.kind in (ChannelKind.OPERATION, ChannelKind.INCIDENT):
+                actor.require(Role.LIAISON_OFFICER, Role.COMMANDER, action="creating an operation or incident channel")
+                channel = replace(channel, members=channel.members | {actor.person_id})
             if max_marking.originator != actor.nation:
                 raise Invalid("a channel's maximum marking is originated by its creator's nation",
                               field="max_marking.originator")

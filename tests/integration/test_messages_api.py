@@ -146,3 +146,22 @@ def test_duty_roster_and_presence(centre: Centre, client: TestClient) -> None:
     duty = s["c"]["tur"].get("/api/duty", params={"nation": "IRQ"}).json()
     assert [(d["nation"], d["person_id"]) for d in duty] == [("IRQ", s["ids"]["irq"])]
     assert irq.get("/api/presence").json() == []
+
+
+def test_operation_channels_reach_their_members_only(centre: Centre, client: TestClient) -> None:
+    s = setup(centre, client)
+    tur, irq, tur2 = s["c"]["tur"], s["c"]["irq"], s["c"]["tur2"]
+    body = {"kind": "operation", "name": "OP QUIET HARBOUR (exercise)", "max_marking": JOINT,
+            "subject_id": "op-demo-1", "members": [s["ids"]["irq"]]}
+    assert tur2.post("/api/channels", json=body).status_code == 403  # analysts do not open operation channels
+    made = tur.post("/api/channels", json=body)
+    assert made.status_code == 201, made.text
+    op = made.json()["id"]
+    assert say(irq, op, "IRQ element in position", marking={"level": "RESTRICTED", "releasable_to": ["TUR"]}
+               ).status_code == 201
+    assert [m["body"] for m in tur.get(f"/api/channels/{op}/messages").json()["items"]] == ["IRQ element in position"]
+    assert tur2.get(f"/api/channels/{op}/messages").status_code == 404
+    assert tur.post(f"/api/channels/{op}/members", json={"person_id": s["ids"]["tur2"], "may_post": False}
+                    ).status_code == 204
+    assert len(tur2.get(f"/api/channels/{op}/messages").json()["items"]) == 1
+    assert say(tur2, op, "may I?").status_code == 403
