@@ -17,6 +17,13 @@ from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.presence import PresenceService
+from concord.services.incidents import IncidentService
+from concord.services.nations import NationService
+from concord.services.passwords import Passwords
+from concord.services.people import PeopleService
+from concord.services.releases import ReleaseService
+from concord.services.rfis import RfiService
+from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -49,6 +56,12 @@ class Centre:
             every = settings.escalation_seconds
             self.background.append(lambda: self.acknowledgements.run_escalations(every))
         self._tasks: list[asyncio.Task[None]] = []
+        # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
+        self.incidents = IncidentService(self.db, self.clock)
+        self.rfis = RfiService(self.db, self.clock)
+        self.releases = ReleaseService(self.db, self.clock)
+        self.sitrep = SitrepService(self.db, self.clock)
+        self.background.append(self.rfis.overdue_loop)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

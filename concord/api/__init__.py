@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from concord.api import events, health, messages, nations, people, session, ws
+from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -14,4 +15,9 @@ ROUTERS: list[APIRouter] = [
     events.router,
     messages.router,
     ws.router,
+    incidents.router,
+    rfis.router,
+    releases.router,
+    sitrep.router,
+    public.router,
 ]
