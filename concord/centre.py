@@ -12,15 +12,12 @@ from concord.clock import Clock, SystemClock
 from concord.services.acknowledgements import AcknowledgementService
 from concord.services.auth import AuthService
 from concord.services.feed import EventFeed
+from concord.services.incidents import IncidentService
 from concord.services.messages import MessagingService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.presence import PresenceService
-from concord.services.incidents import IncidentService
-from concord.services.nations import NationService
-from concord.services.passwords import Passwords
-from concord.services.people import PeopleService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
 from concord.services.sitrep import SitrepService

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, messages, nations, people, session, ws
-from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import (
+    events,
+    health,
+    incidents,
+    messages,
+    nations,
+    people,
+    public,
+    releases,
+    rfis,
+    session,
+    sitrep,
+    ws,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
