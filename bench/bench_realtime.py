@@ -87,8 +87,8 @@ def start_clients(args_per_process: list[list[str]]) -> list[subprocess.Popen[st
 def collect(procs: list[subprocess.Popen[str]]) -> Delivery:
     total = Delivery([], 0, 0, 0)
     for proc in procs:
-        out, _ = proc.communicate(timeout=120)
-        result = json.loads(out.strip().splitlines()[-1])
+        proc.communicate(timeout=300)
+        result = json.loads(Path(str(proc.args[-1])).read_text())  # type: ignore[index]
         total.latencies_us.extend(result["latencies_us"])
         total.received += result["received"]
         total.expected += result["expected"]
@@ -118,14 +118,13 @@ def redis_floor(load: Load, url: str = REDIS_URL) -> Delivery:
     """Raw Redis PUBLISH to `load.subscribers` SUBSCRIBE connections: the floor for fan-out."""
     channel = f"bench.floor.{uuid.uuid4().hex[:8]}"
     timeout = load.seconds + 30
-    procs = start_clients(
-        [
-            ["redis", url, channel, str(n), str(load.messages), str(timeout)]
-            for n in split(load.subscribers, CLIENT_PROCESSES)
-        ]
-    )
-    asyncio.run(_publish_paced(url, channel, load))
-    return collect(procs)
+    with tempfile.TemporaryDirectory(prefix="concord-bench-floor-") as tmp:
+        procs = start_clients([
+            ["redis", url, channel, str(n), str(load.messages), str(timeout), str(Path(tmp) / f"floor{i}.json")]
+            for i, n in enumerate(split(load.subscribers, CLIENT_PROCESSES))
+        ])
+        asyncio.run(_publish_paced(url, channel, load))
+        return collect(procs)
 
 
 # ------------------------------------------------------------------------------ Concord side
@@ -242,8 +241,9 @@ def start_ws_clients(served: Served, workdir: Path, *, expect: int, last_event_i
 def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[str | None]]:
     total, lost, first = Delivery([], 0, 0, 0), 0, []
     for proc in procs:
-        out, _ = proc.communicate(timeout=300)
-        result = json.loads(out.strip().splitlines()[-1])
+        proc.communicate(timeout=600)
+        config = Path(str(proc.args[-1]))  # type: ignore[index]
+        result = json.loads(Path(f"{config}.out").read_text())
         total.latencies_us.extend(result["latencies_us"])
         total.received += result["received"]
         total.expected += result["expected"]

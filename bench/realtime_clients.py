@@ -4,8 +4,8 @@ The clients are deliberately minimal (a RESP parser for Redis, a frame parser fo
 that what is measured is the server, not a client library; both sides of a comparison use the
 same kind of client.
 
-Run as `python -m bench.realtime_clients redis URL CHANNEL COUNT EXPECT TIMEOUT`. Prints `READY`
-once every connection is subscribed, then one JSON line with the latencies (µs) and counts.
+Run as `python -m bench.realtime_clients redis URL CHANNEL COUNT EXPECT TIMEOUT OUT.json`. Prints
+`READY` once every connection is subscribed, then writes the latencies (µs) and counts to OUT.json.
 Each payload is `seq:send_time_ns`; time.time_ns is one clock for every process on the machine.
 """
 
@@ -130,7 +130,9 @@ def main(argv: list[str]) -> None:
         result = _run(run_redis(url, channel, count, expect, timeout))
     else:
         raise SystemExit(f"unknown client kind {kind!r}")
-    print(json.dumps(result), flush=True)
+    # A file, not stdout: a pipe left non-blocking by the event loop would cut a large result.
+    with open(argv[6], "w", encoding="utf-8") as out:
+        json.dump(result, out)
 
 
 if __name__ == "__main__":

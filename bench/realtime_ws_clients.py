@@ -220,4 +220,7 @@ if __name__ == "__main__":
         result = uvloop.run(main(cfg))
     except ImportError:
         result = asyncio.run(main(cfg))
-    print(json.dumps(result), flush=True)
+    # A file, not stdout: the result can be megabytes, and a pipe left non-blocking by the event
+    # loop would cut it at 64 KiB.
+    with open(sys.argv[1] + ".out", "w", encoding="utf-8") as out:
+        json.dump(result, out)

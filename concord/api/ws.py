@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 HELLO_SECONDS = 10.0
-BACKLOG_BATCH = 500
+BACKLOG_BATCH = 2000
+BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
 
 
@@ -169,8 +170,14 @@ class Session:
                 self._put(list(window.after(scanned)), window.head)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(changed.wait(), self.heartbeat.interval)
-            else:  # behind the shared window: read our own backlog
-                entries, through = await asyncio.to_thread(feed.backlog, self.actor.reader, scanned, BACKLOG_BATCH)
+            else:
+                # Behind the shared window: read our own backlog, as much as the queue has room for
+                # (so the most urgent of it goes first), and wait for room rather than overflow.
+                room = min(BACKLOG_BATCH, self.outbox.capacity - len(self.outbox))
+                if room < min(BACKLOG_MIN, self.outbox.capacity):
+                    await asyncio.sleep(0.02)
+                    continue
+                entries, through = await asyncio.to_thread(feed.backlog, self.actor.reader, scanned, room)
                 self._put(entries, through)
                 if not entries and through <= scanned:
                     await asyncio.sleep(0.05)
