@@ -250,6 +250,9 @@ def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[
         total.duplicates += result["duplicates"]
         lost += result["lost"] or 0
         first.extend(result["first_precedence"])
+        if result["server_closes"]:
+            print(f"  server closed {result['server_closes']} connections (resumed): {result['close_frames']}",
+                  file=sys.stderr)
     return total, lost, first
 
 

@@ -107,6 +107,10 @@ class Subscriber(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
+        if not self.client.dropping and not self.client.finished:
+            # The server closed us (slow consumer, going away, …): resume like a real client.
+            self.client.server_closes += 1
+            asyncio.get_running_loop().create_task(self.client.resume())
 
 
 class Client:
@@ -124,6 +128,9 @@ class Client:
         self.done = asyncio.Event()
         self.expect = 0
         self.protocol: Subscriber | None = None
+        self.dropping = False
+        self.finished = False
+        self.server_closes = 0
 
     def held(self) -> list[int]:
         return [i for i in self.since_cursor if i > self.cursor]
@@ -153,8 +160,13 @@ class Client:
 
     async def drop_and_resume(self) -> None:
         assert self.protocol is not None and self.protocol.transport is not None
+        self.dropping = True
         self.protocol.transport.abort()  # no close handshake: a dropped link
         await self.protocol.closed
+        self.dropping = False
+        await self.resume()
+
+    async def resume(self) -> None:
         self.last_event_id = self.cursor
         await self.connect()
 
@@ -196,6 +208,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.gather(*(c.done.wait() for c in clients)), config["timeout"])
     for client in clients:
+        client.finished = True
         if client.protocol is not None and client.protocol.transport is not None:
             client.protocol.transport.close()
     results = [settle(c) for c in clients]
@@ -208,6 +221,8 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         "expected": config["expect"] * len(clients),
         "lost": lost,
         "first_precedence": [r["first"] for r in results],
+        "server_closes": sum(c.server_closes for c in clients),
+        "close_frames": sorted({f[:60].decode(errors="replace") for c in clients for f in c.close_frames})[:10],
     }
 
 
