@@ -48,6 +48,7 @@ HELLO_SECONDS = 10.0
 BACKLOG_BATCH = 2000
 BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
+SEND_TIMEOUT = 30.0
 
 
 class Closing(Exception):
@@ -93,7 +94,9 @@ class Session:
         self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
 
     async def send(self, text: str) -> None:
-        async with self.send_lock:
+        # A peer that takes no frame for this long is gone; never let one session hang (or hold up
+        # a server shutdown) on it.
+        async with self.send_lock, asyncio.timeout(SEND_TIMEOUT):
             await self.ws.send_text(text)
 
     async def hello(self) -> Hello:
@@ -169,7 +172,8 @@ class Session:
                 changed = window.changed
                 self._put(list(window.after(scanned)), window.head)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), self.heartbeat.interval)
+                    async with asyncio.timeout(self.heartbeat.interval):  # cheaper than wait_for: no task
+                        await changed.wait()
             else:
                 # Behind the shared window: read our own backlog, as much as the queue has room for
                 # (so the most urgent of it goes first), and wait for room rather than overflow.
@@ -250,8 +254,9 @@ async def close(websocket: WebSocket, code: CloseCode, reason: str, resume_from:
     if websocket.client_state != WebSocketState.CONNECTED:
         return
     with contextlib.suppress(Exception):
-        await websocket.send_text(closing_frame(code, reason, resume_from))
-        await websocket.close(int(code), close_reason(code, resume_from))
+        async with asyncio.timeout(5):
+            await websocket.send_text(closing_frame(code, reason, resume_from))
+            await websocket.close(int(code), close_reason(code, resume_from))
 
 
 @router.websocket("/api/ws")
