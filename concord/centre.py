@@ -10,13 +10,12 @@ from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
 from concord.services.acknowledgements import AcknowledgementService
-from concord.services.auth import AuthService
-from concord.services.feed import EventFeed
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
+from concord.services.feed import EventFeed
 from concord.services.incidents import IncidentService
 from concord.services.messages import MessagingService
 from concord.services.nations import NationService

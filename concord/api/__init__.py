@@ -9,40 +9,14 @@ import importlib
 
 from fastapi import APIRouter
 
-from concord.api import (
-    events,
-    health,
-    incidents,
-    messages,
-    nations,
-    people,
-    public,
-    releases,
-    rfis,
-    session,
-    sitrep,
-    ws,
-)
-
-ROUTERS: list[APIRouter] = [
-    health.router,
-    session.router,
-    nations.router,
-    people.router,
-    events.router,
-    messages.router,
-    ws.router,
-    incidents.router,
-    rfis.router,
-    releases.router,
-    sitrep.router,
-    public.router,
 ROUTER_MODULES: list[str] = [
     "health",
     "session",
     "nations",
     "people",
     "events",
+    "messages",
+    "ws",
     "audit",
     "operations",
     "sites",

@@ -1,6 +1,5 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests).
 
-from concord.storage import events, incidents, messages, nations, people, releases, rfis, sessions  # noqa: F401
 One import per line, so that features adding tables never touch the same line.
 """
 
@@ -10,6 +9,7 @@ import concord.storage.audit_checkpoints
 import concord.storage.conflicts
 import concord.storage.events
 import concord.storage.incidents
+import concord.storage.messages
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people
