@@ -15,6 +15,8 @@ ROUTER_MODULES: list[str] = [
     "nations",
     "people",
     "events",
+    "messages",
+    "ws",
     "audit",
     "operations",
     "sites",
@@ -25,6 +27,7 @@ ROUTER_MODULES: list[str] = [
     "sitrep",
     "public",
     "tracks",
+    "intel",
 ]
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from concord.cli.audit import audit_app
 from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
+from concord.cli.intel import intel_app
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
 from concord.domain.people import Role
@@ -30,6 +31,7 @@ nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(nation_app, name="nation")
 app.add_typer(cot_app, name="cot")
+app.add_typer(intel_app, name="intel")
 app.add_typer(audit_app, name="audit")
 console = Console()
 
@@ -126,7 +128,8 @@ def serve(
     centre = _centre()  # migrate before serving
     centre.close()
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, proxy_headers=True)
+                port=port or settings.port, log_config=None, proxy_headers=True,
+                timeout_graceful_shutdown=15)  # open WebSockets must not keep a stopping server alive
 
 
 @app.command()
