@@ -53,6 +53,6 @@ class CotSettings(BaseModel):
     outbox_hard_limit: int = 4096
     #: How long a track's position history is kept (the last known position is always kept).
     track_history_hours: float = 24.0
-    #: The Concord channel that GeoChat's "All Chat Rooms" maps to.
-    field_channel: str = "field"
+    #: The Concord channel that GeoChat's "All Chat Rooms" maps to (the centre's standard channel).
+    field_channel: str = "Joint watch"
     markings: FieldMarkingSettings = Field(default_factory=FieldMarkingSettings)

@@ -48,6 +48,7 @@ from concord.domain.tracks import (
     track_from_event,
 )
 from concord.services.audit import ReadItem
+from concord.storage import messages as message_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as operation_store
 from concord.storage import people as people_store
@@ -230,7 +231,7 @@ class TrackService:
                             str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
                             parse_time(str(payload.get("stale")), "stale"), _read(row))
         if row.kind == "message.posted":
-            return self._channel_message(row)
+            return self._channel_message(conn, reader, row)
         if row.item_type in ("operation", "site"):
             shape = area_shape(conn, reader, row.item_type, row.item_id)
             if shape is None:
@@ -242,14 +243,18 @@ class TrackService:
             return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale, _read(row))
         return None
 
-    def _channel_message(self, row: Event) -> FeedItem | None:
-        """A Concord channel message → GeoChat in the room of the same name (the field channel is
-        "All Chat Rooms"), so field units read the centre's traffic they may see."""
+    def _channel_message(self, conn: Connection, reader: Reader, row: Event) -> FeedItem | None:
+        """A Concord channel message → GeoChat in the room of the channel's name (the field channel is
+        "All Chat Rooms"), so field units read the centre's traffic they may see: the message's
+        marking was checked with the event, the channel must be one the reader takes part in."""
         payload = row.payload
         body = payload.get("body")
         if not isinstance(body, str) or not body or payload.get("retracted_at"):
             return None
-        channel = str(payload.get("channel_name") or f"channel-{payload.get('channel_id', '?')}")
+        names = {c.id: c.name for c in message_store.channels_for(conn, reader)}
+        channel = names.get(payload.get("channel_id"))
+        if channel is None:
+            return None
         author = payload.get("author_id")
         posted = parse_time(str(payload.get("posted_at") or row.at.isoformat()), "posted_at")
         message = ChatMessage(

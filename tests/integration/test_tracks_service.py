@@ -23,7 +23,6 @@ from concord.domain.people import Actor, Role
 from concord.domain.sites import SiteKind, SiteSpec
 from concord.domain.tracks import ALL_CHAT_ROOMS, chat_from_event
 from concord.services.tracks import inbound_xml
-from concord.storage.events import append_event
 from tests.conftest import fast_settings
 from tests.factories import person, sign_in
 from tests.unit.cot.cot_samples import marker_xml, position_xml
@@ -94,17 +93,26 @@ def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_poli
     assert {parse_event(xml).uid for xml, _ in cot_centre.tracks.picture(irq.reader)} == irq_shapes
 
 
-def test_channel_messages_go_out_as_geochat(cot_centre: Centre) -> None:
-    now = cot_centre.clock.now()
-    with cot_centre.db.write() as tx:
-        append_event(tx, at=now, kind="message.posted", item_type="message", item_id=41,
-                     marking=Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], Tlp.AMBER),
-                     payload={"channel_id": 2, "channel_name": "field", "body": "All units: road 4 closed",
-                              "author_id": 9, "author_nation": "IRQ", "posted_at": now.isoformat()})
-    items, _ = cot_centre.tracks.feed(cot_centre.tracks.identify("tur.field").reader, 0)
-    [chat] = [chat_from_event(parse_event(i.xml)) for i in items]
-    assert (chat.chatroom, chat.text, chat.sender_uid) == (ALL_CHAT_ROOMS, "All units: road 4 closed",
-                                                           "concord-person-9")
+def test_channel_messages_go_out_as_geochat_to_who_may_read_them(cot_centre: Centre, clock: FixedClock) -> None:
+    watch_id, _ = person(cot_centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.watch")
+    view = cot_centre.people.get(watch_id)
+    watch = Actor.at(person_id=watch_id, username=view.username, display_name=view.display_name, nation="IRQ",
+                     clearance=view.clearance, appointments=view.appointments, now=clock.now())
+    cot_centre.messaging.ensure_standard_channels()
+    channels = {c.name: c.id for c in cot_centre.messaging.channels(watch)}
+    shared = Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], Tlp.AMBER)
+    cot_centre.messaging.post(watch, channels["Joint watch"], body="All units: road 4 closed", precedence="PRIORITY",
+                              marking=shared)
+    cot_centre.messaging.post(watch, channels["IRQ internal"], body="IRQ only", precedence="ROUTINE",
+                              marking=Marking.build(Level.RESTRICTED, "IRQ", [], Tlp.AMBER_STRICT))
+
+    def chats(username: str) -> list[tuple[str, str]]:
+        items, _ = cot_centre.tracks.feed(cot_centre.tracks.identify(username).reader, 0)
+        events = [parse_event(i.xml) for i in items]
+        return [(m.chatroom, m.text) for m in (chat_from_event(e) for e in events if e.type == "b-t-f")]
+
+    assert chats("tur.field") == [(ALL_CHAT_ROOMS, "All units: road 4 closed")]
+    assert chats("irq.field") == [(ALL_CHAT_ROOMS, "All units: road 4 closed"), ("IRQ internal", "IRQ only")]
 
 
 def test_tracks_api_shows_only_what_the_caller_may_see(cot_centre: Centre, clock: FixedClock) -> None:
