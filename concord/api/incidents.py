@@ -166,12 +166,18 @@ def list_incidents(
 ) -> list[IncidentOut]:
     found = centre.incidents.visible(actor, status=status.value if status else None, open_only=open_only,
                                      since=since, limit=limit)
-    return [IncidentOut.of(i) for i in found]
+    out = [IncidentOut.of(i) for i in found]
+    centre.audit.record_returned(actor, "incident",
+                                 ((o.id, i.report.marking, o) for i, o in zip(found, out, strict=True)))
+    return out
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, summary="One incident with its timeline")
 def get_incident(incident_id: int, actor: ActorDep, centre: CentreDep) -> IncidentOut:
-    return IncidentOut.of_view(centre.incidents.get(actor, incident_id))
+    view = centre.incidents.get(actor, incident_id)
+    out = IncidentOut.of_view(view)
+    centre.audit.record_returned(actor, "incident", [(out.id, view.incident.report.marking, out)])
+    return out
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentOut, summary="Correct the report (reporter)")

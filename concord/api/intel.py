@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
 from concord.clock import iso
-from concord.domain.markings import Level
+from concord.domain.markings import Level, Marking
 from concord.domain.stix import bundle_chunks
 from concord.services.intel_read import ListFilter
 from concord.storage.intel_read import ObjectSummary, VersionRow
@@ -146,13 +147,15 @@ def list_objects(
             limit=limit,
         ),
     )
-    return ListOut(items=[ObjectOut.of(s) for s in found], next=str(found[-1].id) if len(found) == limit else None)
+    items = [ObjectOut.of(s) for s in found]
+    centre.audit.record_returned(actor, "intel", ((o.id, s.marking, o) for s, o in zip(found, items, strict=True)))
+    return ListOut(items=items, next=str(found[-1].id) if len(found) == limit else None)
 
 
 @router.get("/objects/{object_id}", response_model=DetailOut, summary="One object with its versions and links")
 def get_object(object_id: int, actor: ActorDep, centre: CentreDep) -> DetailOut:
     detail = centre.intel_read.detail(actor, object_id)
-    return DetailOut(
+    out = DetailOut(
         object=ObjectOut.of(detail.summary),
         stix=json.loads(detail.versions[-1].raw or "{}") if detail.versions else {},
         versions=[VersionOut.of(v) for v in detail.versions],
@@ -164,6 +167,12 @@ def get_object(object_id: int, actor: ActorDep, centre: CentreDep) -> DetailOut:
             for c in detail.correlations
         ],
     )
+    # The object in full, and the summaries of the objects linked to it that the page shows.
+    linked = [(r.id, r.marking, o) for r, o in zip(detail.relationships, out.relationships, strict=True)]
+    linked += [(c["other"].id, c["other"].marking, o.other)
+               for c, o in zip(detail.correlations, out.correlations, strict=True)]
+    centre.audit.record_returned(actor, "intel", [(object_id, detail.summary.marking, out), *linked])
+    return out
 
 
 @router.post("/objects/{object_id}/revoke", status_code=204, summary="Revoke an object (originator only)")
@@ -200,7 +209,10 @@ def correlations(
 
 @router.get("/export", summary="A STIX 2.1 bundle of everything the caller may see", response_class=StreamingResponse)
 def export(actor: ActorDep, centre: CentreDep, all_versions: bool = False) -> StreamingResponse:
+    def audit(batch: list[tuple[int, Marking, Mapping[str, Any]]]) -> None:
+        centre.audit.record_returned(actor, "intel", batch)
+
     return StreamingResponse(
-        bundle_chunks(centre.intel_read.export(actor, all_versions=all_versions)),
+        bundle_chunks(centre.intel_read.export(actor, all_versions=all_versions, on_batch=audit)),
         media_type="application/stix+json;version=2.1",
     )

@@ -88,7 +88,9 @@ def history(channel_id: int, actor: ActorDep, centre: CentreDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
     items = centre.messaging.history(actor, channel_id, before=before, limit=limit)
     next_before = items[-1].id if len(items) == limit else None
-    return Page(items=[message_view(m) for m in items], next_before=next_before)
+    views = [message_view(m) for m in items]
+    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(items, views, strict=True)))
+    return Page(items=views, next_before=next_before)
 
 
 @router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
@@ -104,7 +106,10 @@ def post_message(channel_id: int, body: MessageIn, actor: ActorDep, centre: Cent
 def search(actor: ActorDep, centre: CentreDep, q: Annotated[str, Query(max_length=200)],
            channel_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
-    return [message_view(m) for m in centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)]
+    found = centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)
+    views = [message_view(m) for m in found]
+    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(found, views, strict=True)))
+    return views
 
 
 @router.get("/messages/unread", summary="Unread counts per channel")
@@ -114,7 +119,10 @@ def unread(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
 
 @router.get("/messages/{message_id}", summary="One message")
 def get_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    return message_view(centre.messaging.get(actor, message_id))
+    message = centre.messaging.get(actor, message_id)
+    view = message_view(message)
+    centre.audit.record_returned(actor, "message", [(message_id, message.marking, view)])
+    return view
 
 
 @router.patch("/messages/{message_id}", summary="Edit (the author; history kept)")

@@ -176,15 +176,22 @@ def create_operation(body: OperationIn, actor: ActorDep, centre: CentreDep) -> O
 def list_operations(actor: ActorDep, centre: CentreDep, status: OperationStatus | None = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 200,
                     offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[OperationSummary]:
-    return [OperationSummary(id=op.id, name=op.plan.name, status=op.status, version=op.version,
-                             lead_nation=op.plan.lead_nation, participants=list(op.plan.participants),
-                             starts_at=iso(op.plan.window.starts_at), ends_at=iso(op.plan.window.ends_at))
-            for op in centre.operations.list_visible(actor, status, limit=limit, offset=offset)]
+    found = centre.operations.list_visible(actor, status, limit=limit, offset=offset)
+    out = [OperationSummary(id=op.id, name=op.plan.name, status=op.status, version=op.version,
+                            lead_nation=op.plan.lead_nation, participants=list(op.plan.participants),
+                            starts_at=iso(op.plan.window.starts_at), ends_at=iso(op.plan.window.ends_at))
+           for op in found]
+    centre.audit.record_returned(actor, "operation",
+                                 ((o.id, op.plan.marking, o) for op, o in zip(found, out, strict=True)))
+    return out
 
 
 @router.get("/{operation_id}", response_model=OperationOut, summary="One operation")
 def get_operation(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> OperationOut:
-    return OperationOut.of(centre.operations.get(actor, operation_id))
+    view = centre.operations.get(actor, operation_id)
+    out = OperationOut.of(view)
+    centre.audit.record_returned(actor, "operation", [(out.id, view.operation.plan.marking, out)])
+    return out
 
 
 @router.put("/{operation_id}", response_model=OperationOut,

@@ -90,12 +90,18 @@ def propose(body: ReleaseIn, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
 
 @router.get("/releases", response_model=list[ReleaseOut], summary="Release proposals the caller may see")
 def list_releases(actor: ActorDep, centre: CentreDep, status: ReleaseStatus | None = None) -> list[ReleaseOut]:
-    return [ReleaseOut.of(r) for r in centre.releases.visible(actor, status.value if status else None)]
+    found = centre.releases.visible(actor, status.value if status else None)
+    out = [ReleaseOut.of(r) for r in found]
+    centre.audit.record_returned(actor, "release", ((o.id, r.marking, o) for r, o in zip(found, out, strict=True)))
+    return out
 
 
 @router.get("/releases/{release_id}", response_model=ReleaseOut, summary="One release with its content hash")
 def get_release(release_id: int, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
-    return ReleaseOut.of(centre.releases.get(actor, release_id))
+    release = centre.releases.get(actor, release_id)
+    out = ReleaseOut.of(release)
+    centre.audit.record_returned(actor, "release", [(out.id, release.marking, out)])
+    return out
 
 
 @router.put("/releases/{release_id}", response_model=ReleaseOut,

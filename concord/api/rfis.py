@@ -138,7 +138,10 @@ def check_duplicates(body: DuplicateCheckIn, actor: ActorDep, centre: CentreDep)
 def list_rfis(actor: ActorDep, centre: CentreDep, box: Literal["inbox", "outbox", "all"] = "all",
               status: RfiStatus | None = None) -> list[RfiOut]:
     now = centre.clock.now()
-    return [RfiOut.of(r, now) for r in centre.rfis.visible(actor, box=box, status=status.value if status else None)]
+    found = centre.rfis.visible(actor, box=box, status=status.value if status else None)
+    out = [RfiOut.of(r, now) for r in found]
+    centre.audit.record_returned(actor, "rfi", ((o.id, r.marking, o) for r, o in zip(found, out, strict=True)))
+    return out
 
 
 @router.get("/rfis/figures", response_model=list[FiguresOut],
@@ -149,7 +152,10 @@ def figures(actor: ActorDep, centre: CentreDep) -> list[FiguresOut]:
 
 @router.get("/rfis/{rfi_id}", response_model=RfiOut, summary="One RFI with the answers the caller may see")
 def get_rfi(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
-    return RfiOut.of(centre.rfis.get(actor, rfi_id), centre.clock.now())
+    rfi = centre.rfis.get(actor, rfi_id)
+    out = RfiOut.of(rfi, centre.clock.now())
+    centre.audit.record_returned(actor, "rfi", [(out.id, rfi.marking, out)])
+    return out
 
 
 @router.post("/rfis/{rfi_id}/accept", response_model=RfiOut, summary="Accept for the caller's nation")

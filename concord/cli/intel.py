@@ -90,7 +90,8 @@ def export(
     """Write a STIX 2.1 bundle of everything the person may see."""
     centre = _centre()
     actor = _actor(centre, as_user)
-    chunks = bundle_chunks(centre.intel_read.export(actor, all_versions=all_versions))
+    chunks = bundle_chunks(centre.intel_read.export(
+        actor, all_versions=all_versions, on_batch=lambda batch: centre.audit.record_returned(actor, "intel", batch)))
     if out is None:
         for chunk in chunks:
             sys.stdout.write(chunk)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from concord.clock import Clock, iso
 from concord.domain import checkpoint as notes
@@ -38,6 +40,17 @@ class ReadItem:
     item_id: str | int
     marking: Marking
     content: Mapping[str, Any] | None
+
+
+#: One item a read returned: its id, its marking and what the person received (a response model, a
+#: mapping, or None when only the fact of the read is recorded).
+Returned = tuple[str | int, Marking, BaseModel | Mapping[str, Any] | None]
+
+
+def _content(body: BaseModel | Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    if isinstance(body, BaseModel):
+        return body.model_dump(mode="json")
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +148,16 @@ class AuditService:
         with self.db.write() as tx:
             self._append(tx, entries)
         return len(entries)
+
+    def record_returned(self, actor: Actor, item_type: str, returned: Iterable[Returned]) -> int:
+        """Audit what a read path returned to a person: `(item id, marking, what was returned)` for each
+        item, in one call per request. The content is hashed only for items at or above the level."""
+        reads = [
+            ReadItem(item_type, item_id, marking, _content(body))
+            for item_id, marking, body in returned
+            if marking.level >= self.read_level
+        ]
+        return self.record_reads(actor, reads) if reads else 0
 
     # --- checkpoints ----------------------------------------------------------------------------
     def issue_checkpoint(self) -> int | None:

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Forbidden, NotFound
+from concord.domain.markings import Marking
 from concord.domain.people import Actor
 from concord.storage import intel as store
 from concord.storage import intel_correlation as correlation_store
@@ -80,6 +81,12 @@ class IntelReader:
                 conn, actor.reader, query, originator=found.originator, stix_id=stix_id, with_raw=with_raw
             )
 
+    def markings_at_or_above(self, actor: Actor, object_ids: Sequence[int], level: int) -> dict[int, Marking]:
+        """The markings of the objects (among those the reader may see) at or above `level`: what a TAXII
+        page's rows, which carry no marking, need for the audit of the read."""
+        with self.db.read() as conn:
+            return read_store.markings_at_or_above(conn, actor.reader, object_ids, level)
+
     def status(self, actor: Actor, status_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
             found = store.get_status(conn, status_id, actor.person_id)
@@ -141,8 +148,17 @@ class IntelReader:
             return out
 
     # --- export ------------------------------------------------------------------------------
-    def export(self, actor: Actor, *, all_versions: bool = False, batch: int = 1000) -> Iterator[str]:
-        """The text of every object the reader may see, then the marking definitions they reference."""
+    def export(
+        self,
+        actor: Actor,
+        *,
+        all_versions: bool = False,
+        batch: int = 1000,
+        on_batch: Callable[[list[tuple[int, Marking, Mapping[str, Any]]]], object] | None = None,
+    ) -> Iterator[str]:
+        """The text of every object the reader may see, then the marking definitions they reference.
+        `on_batch` receives each batch's (object id, marking, STIX object) before it is yielded (the audit
+        of the read)."""
         refs: set[str] = set()
         definitions: dict[str, dict[str, Any]] = dict(intel_markings.builtin_definitions())
         after = 0
@@ -153,9 +169,11 @@ class IntelReader:
                 )
             if not rows:
                 break
-            for row_id, raw, marking in rows:
+            parsed = [(row_id, object_id, raw, marking, json.loads(raw)) for row_id, object_id, raw, marking in rows]
+            if on_batch is not None:
+                on_batch([(object_id, marking, data) for _, object_id, _, marking, data in parsed])
+            for row_id, _, raw, marking, data in parsed:
                 after = row_id
-                data = json.loads(raw)
                 refs.update(r for r in data.get("object_marking_refs", []) if isinstance(r, str))
                 # Concord's own marking definitions are derived, not stored: rebuild the one in force.
                 for definition in intel_markings.to_stix(marking)[1]:

@@ -218,10 +218,11 @@ def list_objects(
 
 def all_visible_raw(
     conn: Connection, reader: Reader, *, after_row: int = 0, limit: int = 1000, latest_only: bool = True
-) -> list[tuple[int, str, Marking]]:
-    """(row id, text, object's marking) of visible versions in storage order, for export."""
+) -> list[tuple[int, int, str, Marking]]:
+    """(row id, object id, text, object's marking) of visible versions in storage order, for export."""
     stmt = (
-        select(v.c.id, v.c.raw, o.c.m_level, o.c.m_originator, o.c.m_releasable_to, o.c.m_tlp, o.c.m_caveats)
+        select(v.c.id, v.c.object_id, v.c.raw,
+               o.c.m_level, o.c.m_originator, o.c.m_releasable_to, o.c.m_tlp, o.c.m_caveats)
         .select_from(v.join(o, o.c.id == v.c.object_id))
         .where(visible_to(o, reader), v.c.id > after_row)
         .order_by(v.c.id)
@@ -229,4 +230,12 @@ def all_visible_raw(
     )
     if latest_only:
         stmt = stmt.where(v.c.is_latest.is_(True))
-    return [(int(r.id), r.raw, marking_from_row(dict(r._mapping))) for r in conn.execute(stmt)]
+    return [(int(r.id), int(r.object_id), r.raw, marking_from_row(dict(r._mapping))) for r in conn.execute(stmt)]
+
+
+def markings_at_or_above(conn: Connection, reader: Reader, object_ids: Sequence[int], level: int) -> dict[int, Marking]:
+    """The markings of the visible objects among `object_ids` at or above `level` (for the audit of a read)."""
+    if not object_ids:
+        return {}
+    stmt = select(o).where(o.c.id.in_(sorted(set(object_ids))), o.c.m_level >= level, visible_to(o, reader))
+    return {int(row.id): marking_from_row(dict(row._mapping)) for row in conn.execute(stmt)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,6 +24,7 @@ from concord.domain.errors import ConcordError, Invalid, NotFound, TooLarge, Una
 from concord.domain.intel import MEDIA_TYPE_STIX
 from concord.domain.people import Actor
 from concord.domain.stix import split_objects
+from concord.storage.intel_read import VersionRow
 from concord.taxii import pagination
 from concord.taxii.pagination import ObjectQuery, VersionMatch, parse_query, render_timestamp
 from concord.taxii.responses import (
@@ -220,6 +222,7 @@ def _objects_page(request: Request, centre: Centre, actor: Actor, query: ObjectQ
     page = centre.intel_read.page(actor, request.path_params["collection_id"], query, stix_id=stix_id)
     _found_or_404(page.rows, query, stix_id)
     next_token = centre.intel_read.codec().encode(page.last) if page.more and page.last else None
+    _audit_page(centre, actor, page.rows)
     return envelope((r.raw or "" for r in page.rows), page.more, next_token, _page_headers(page.rows))
 
 
@@ -230,6 +233,16 @@ def add_objects(request: Request, centre: Centre, actor: Actor) -> Response:
     _members, items = split_objects(request.state.body)
     result = centre.intel.add(actor, request.path_params["collection_id"], items)
     return taxii_json(_status_body(result.status_id, result.request_timestamp, result.successes, result.failures), 202)
+
+
+def _audit_page(centre: Centre, actor: Actor, rows: list[VersionRow]) -> None:
+    """Record the read of the objects at or above the audit level among those returned (docs/audit.md)."""
+    level = centre.audit.read_level
+    markings = centre.intel_read.markings_at_or_above(actor, [r.object_id for r in rows], int(level)) if rows else {}
+    centre.audit.record_returned(
+        actor, "intel", ((r.object_id, markings[r.object_id], json.loads(r.raw or "{}"))
+                         for r in rows if r.object_id in markings)
+    )
 
 
 def _found_or_404(rows: list[Any], query: ObjectQuery, stix_id: str | None) -> None:
