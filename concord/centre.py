@@ -86,7 +86,7 @@ class Centre:
             self.background.append(self.cot.run)
         self.background.append(lambda: self.deconfliction.follow(self.bus))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
-        self.incidents = IncidentService(self.db, self.clock)
+        self.incidents = IncidentService(self.db, self.clock, self.messaging)
         self.rfis = RfiService(self.db, self.clock)
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)

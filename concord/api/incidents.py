@@ -109,6 +109,7 @@ class IncidentOut(BaseModel):
     version: int
     marking: MarkingOut
     timeline: list[TimelineOut] | None = None
+    channel_id: int | None = None  # the incident's own channel (in single-incident answers)
 
     @classmethod
     def of(cls, incident: Incident, view: IncidentView | None = None) -> IncidentOut:
@@ -126,6 +127,7 @@ class IncidentOut(BaseModel):
             reported_at=iso(incident.reported_at), updated_at=iso(incident.updated_at), version=incident.version,
             marking=MarkingOut.of(r.marking),
             timeline=[TimelineOut.of(e) for e in view.timeline] if view else None,
+            channel_id=view.channel_id if view else None,
         )
 
     @classmethod

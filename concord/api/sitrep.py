@@ -41,6 +41,10 @@ class SitrepOut(BaseModel):
     figures: dict[str, int]
     incidents: list[dict[str, Any]]
     rfis: list[dict[str, Any]]
+    operations: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    correlations: list[dict[str, Any]]
+    messages: dict[str, int]
     sections_unavailable: list[str]
 
 
@@ -57,6 +61,14 @@ def sitrep_json(actor: ActorDep, centre: CentreDep, day: Annotated[DateQuery, Qu
         rfis=[{"id": r.id, "subject": r.subject, "requester": r.requester, "recipients": sorted(r.recipients),
                "status": r.status, "overdue": r.overdue, "ltiov": iso(r.ltiov), "marking": r.marking.to_dict()}
               for r in report.rfis],
+        operations=[{"id": o.id, "name": o.name, "state": o.state, "lead": o.lead,
+                     "starts": iso(o.starts) if o.starts else None, "ends": iso(o.ends) if o.ends else None,
+                     "marking": o.marking.to_dict()} for o in report.operations],
+        conflicts=[{"id": c.id, "summary": c.summary, "status": c.status, "marking": c.marking.to_dict()}
+                   for c in report.conflicts],
+        correlations=[{"value": c.value, "nations": sorted(c.nations), "sightings": c.sightings,
+                       "marking": c.marking.to_dict()} for c in report.correlations],
+        messages=dict(report.messages.by_precedence),
         sections_unavailable=list(report.sections_unavailable),
     )
 

@@ -99,6 +99,7 @@ class ConflictRow:
     summary: str
     status: str
     marking: Marking
+    other_markings: tuple[Marking, ...] = ()  # the other visible side's: the banner covers both
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class CorrelationRow:
     nations: frozenset[str]
     sightings: int
     marking: Marking
+    other_markings: tuple[Marking, ...] = ()  # the other correlated objects': the banner covers them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,7 @@ class MessageVolume:
 
     by_precedence: Mapping[str, int]
     marking: Marking | None = None
+    other_markings: tuple[Marking, ...] = ()  # every other marking among the counted messages
 
     @property
     def total(self) -> int:
@@ -171,9 +174,10 @@ class Sitrep:
 
     def markings(self) -> list[Marking]:
         rows: list[Any] = [*self.incidents, *self.rfis, *self.operations, *self.conflicts, *self.correlations]
-        out = [r.marking for r in rows]
+        out = [m for r in rows for m in (r.marking, *getattr(r, "other_markings", ()))]
         if self.messages.marking is not None:
             out.append(self.messages.marking)
+        out.extend(self.messages.other_markings)
         return out
 
     @property

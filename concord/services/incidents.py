@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,11 +10,13 @@ from typing import Any
 
 from concord.clock import Clock
 from concord.domain import incidents as rules
+from concord.domain.channels import MAX_NAME_CHARS, ChannelKind, new_channel
 from concord.domain.errors import Invalid
 from concord.domain.incident_facts import CategoryVocabulary
 from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
 from concord.domain.people import Actor, Role
+from concord.services.messages import MessagingService
 from concord.storage import incidents as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
@@ -29,15 +32,21 @@ class IncidentView:
     incident: Incident
     timeline: list[TimelineEntry]
     category_label: str
+    channel_id: int | None = None  # the incident's own channel, where messaging is on this centre
 
 
 Change = Callable[[Incident, CategoryVocabulary], tuple[Incident, TimelineEntry]]
 
 
+def channel_subject(incident_id: int) -> str:
+    return f"incident:{incident_id}"
+
+
 class IncidentService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, messaging: MessagingService | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.messaging = messaging
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, actor: Actor, incident_id: int) -> IncidentView:
@@ -45,7 +54,9 @@ class IncidentService:
             incident = store.get_incident(conn, actor.reader, incident_id)
             entries = store.timeline(conn, actor.reader, incident_id)
             vocab = store.vocabulary(conn)
-        return IncidentView(incident, entries, vocab.label(incident.report.category))
+            channel_id = (self.messaging.subject_channel_in(conn, ChannelKind.INCIDENT, channel_subject(incident_id))
+                          if self.messaging else None)
+        return IncidentView(incident, entries, vocab.label(incident.report.category), channel_id)
 
     def visible(self, actor: Actor, *, status: str | None = None, open_only: bool = False,
                 since: datetime | None = None, limit: int = 500) -> list[Incident]:
@@ -73,7 +84,39 @@ class IncidentService:
             self._event(tx, actor, "incident.reported", incident_id, report.marking,
                         {"title": report.title, "category": report.category, "reporter": actor.nation,
                          "partners": sorted(report.partners), "status": incident.status.value})
+            self._open_channel(tx, actor, incident_id, incident)
         return self.get(actor, incident_id)
+
+    def _open_channel(self, tx: Tx, actor: Actor, incident_id: int, incident: Incident) -> None:
+        """The incident's own channel, in the report's unit of work: its ceiling is the incident's marking
+        released to the concerned nations only; its members are the reporter and the concerned nations'
+        people on incident duty (as appointed now) who are cleared for that ceiling."""
+        if self.messaging is None:
+            return
+        marking = incident.report.marking
+        concerned = incident.report.partners | {incident.reporter}
+        ceiling = Marking(marking.level, marking.originator, marking.releasable_to & concerned, marking.tlp,
+                          marking.caveats)
+        now = self.clock.now()
+        members: set[int] = set()
+        for nation in sorted(concerned):
+            for role in INCIDENT_ROLES:
+                members.update(people_store.holders_of(tx.conn, nation, role, now))
+        if people_store.get_person(tx.conn, actor.person_id) is not None:
+            members.add(actor.person_id)
+        cleared = set()
+        for person_id in members:
+            person = people_store.get_person(tx.conn, person_id)
+            if person is not None and can_see(Reader(person.id, person.nation, person.clearance), ceiling):
+                cleared.add(person_id)
+        # Channel names refuse control and format characters (a title may hold bidi marks): drop them.
+        title = "".join(ch for ch in incident.report.title if unicodedata.category(ch) not in ("Cc", "Cf"))
+        name = " ".join(f"Incident {incident_id}: {title}".split())
+        if len(name) > MAX_NAME_CHARS:
+            name = name[:MAX_NAME_CHARS - 1].rstrip() + "…"
+        channel = new_channel(ChannelKind.INCIDENT, name, ceiling, subject_id=channel_subject(incident_id),
+                              members=cleared)
+        self.messaging.create_channel_in(tx, channel, actor=actor)
 
     def edit(self, actor: Actor, incident_id: int, changes: Mapping[str, Any]) -> IncidentView:
         def change(incident: Incident, vocab: CategoryVocabulary) -> tuple[Incident, TimelineEntry]:

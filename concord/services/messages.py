@@ -112,7 +112,6 @@ class MessagingService:
             if max_marking.originator != actor.nation:
                 raise Invalid("a channel's maximum marking is originated by its creator's nation",
                               field="max_marking.originator")
-        now = self.clock.now()
         with self.db.write() as tx:
             for person_id in people:
                 if people_store.get_person(tx.conn, person_id) is None:
@@ -123,12 +122,22 @@ class MessagingService:
                     found = store.get_channel(tx.conn, existing)
                     assert found is not None
                     return found
-            channel_id = store.add_channel(tx.conn, channel, at=now, created_by=actor.person_id if actor else None)
-            created = store.get_channel(tx.conn, channel_id)
-            assert created is not None
-            self._emit(tx, created, kind="channel.created", item_type="channel", item_id=channel_id,
-                       marking=max_marking, payload=self.channel_view(created), actor=actor, now=now)
-            return created
+            return self.create_channel_in(tx, channel, actor=actor)
+
+    def create_channel_in(self, tx: Tx, channel: Channel, *, actor: Actor | None) -> Channel:
+        """Store a validated channel (`domain.channels.new_channel`) with its event, in the caller's unit of
+        work. The caller has authorised the creation and checked that the listed members exist."""
+        now = self.clock.now()
+        channel_id = store.add_channel(tx.conn, channel, at=now, created_by=actor.person_id if actor else None)
+        created = store.get_channel(tx.conn, channel_id)
+        assert created is not None
+        self._emit(tx, created, kind="channel.created", item_type="channel", item_id=channel_id,
+                   marking=channel.max_marking, payload=self.channel_view(created), actor=actor, now=now)
+        return created
+
+    def subject_channel_in(self, conn: Any, kind: ChannelKind, subject_id: str) -> int | None:
+        """The id of the operation or incident channel about `subject_id` (the caller may see the subject)."""
+        return store.find_subject_channel(conn, kind, subject_id)
 
     def add_member(self, actor: Actor | None, channel_id: int, person_id: int, *, may_post: bool = True) -> None:
         now = self.clock.now()

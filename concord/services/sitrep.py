@@ -1,8 +1,8 @@
 """The daily situation report for one reader and one period, in one read unit of work.
 
 Incidents and RFIs come from this feature's storage. Operations, conflicts, correlations and message
-volume belong to other features: each registers a `SitrepProvider` under its section name
-(`centre.sitrep.providers["operations"] = …`); a section with no provider is shown as not recorded
+volume belong to other features: `installed_sections` registers a `SitrepProvider` for each under
+its section name, reading through `storage.sitrep_sections`; a section with no provider is shown as not recorded
 on this centre. Every provider reads through the policy with the reader it is given, and the
 assembled report is checked once more (`Sitrep.ensure_visible_to`) before it is rendered.
 """
@@ -34,6 +34,7 @@ from concord.reports.sitrep import render_html, render_pdf
 from concord.storage import incidents as incident_store
 from concord.storage import nations as nation_store
 from concord.storage import rfis as rfi_store
+from concord.storage import sitrep_sections as sections
 from concord.storage.db import Database
 
 CENTRE_NAME = "Joint Security Coordination Centre"
@@ -51,12 +52,26 @@ class SitrepContribution:
 SitrepProvider = Callable[[Connection, Reader, Period], SitrepContribution]
 
 
+def installed_sections() -> dict[str, SitrepProvider]:
+    """The sections of the features on this centre (all four are on main now)."""
+    return {
+        "operations": lambda conn, reader, period: SitrepContribution(
+            operations=sections.operations_in_period(conn, reader, period)),
+        "conflicts": lambda conn, reader, period: SitrepContribution(
+            conflicts=sections.conflicts_in_period(conn, reader, period)),
+        "correlations": lambda conn, reader, period: SitrepContribution(
+            correlations=sections.correlations_in_period(conn, reader, period)),
+        "messages": lambda conn, reader, period: SitrepContribution(
+            messages=sections.message_volume(conn, reader, period)),
+    }
+
+
 @dataclass
 class SitrepService:
     db: Database
     clock: Clock
     centre_name: str = CENTRE_NAME
-    providers: dict[str, SitrepProvider] = field(default_factory=dict)
+    providers: dict[str, SitrepProvider] = field(default_factory=installed_sections)
 
     def build(self, actor: Actor, period: Period) -> tuple[Sitrep, dict[str, str]]:
         """The report and the reader nation's labels for the classification levels."""

@@ -183,6 +183,12 @@ def find_channel(conn: Connection, kind: ChannelKind, *, nation: str | None = No
     return None if row is None else _channel(row)
 
 
+def find_subject_channel(conn: Connection, kind: ChannelKind, subject_id: str) -> int | None:
+    row = conn.execute(select(channels.c.id).where(channels.c.kind == kind.value, channels.c.subject_id == subject_id)
+                       .order_by(channels.c.id)).first()
+    return None if row is None else int(row.id)
+
+
 def membership(conn: Connection, channel_id: int, person_id: int) -> Membership | None:
     row = conn.execute(select(channel_members).where(channel_members.c.channel_id == channel_id,
                                                      channel_members.c.person_id == person_id)).first()
@@ -202,6 +208,11 @@ def _readable_channels(reader: Reader) -> Any:
         and_(channels.c.kind == ChannelKind.NATION.value, channels.c.nation == reader.nation),
         channels.c.id.in_(mine),
     )
+
+
+def readable_channels(reader: Reader) -> Any:
+    """The SQL condition for channels the reader takes part in (for joins made by other modules)."""
+    return _readable_channels(reader)
 
 
 def channels_for(conn: Connection, reader: Reader) -> list[Channel]:

@@ -181,3 +181,42 @@ def test_the_vocabulary_is_extended_by_a_commander(centre: Centre, client: TestC
     assert "drone_overflight" in codes
     created = tur.post("/api/incidents", json=report_body(category="drone_overflight"))
     assert created.status_code == 201 and created.json()["category_label"] == "Drone overflight"
+
+
+def test_each_incident_gets_its_own_channel_for_the_concerned_nations(centre: Centre, client: TestClient) -> None:
+    tur, irq = two_sides(centre, client)
+    centre.nations.add("SYR", "Syria (exercise)")
+    person(centre, "SYR", (Role.LIAISON_OFFICER,), username="syr.liaison")
+    person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.junior", clearance=Level.UNCLASSIFIED)
+    syr, junior = sign_in(client, "syr.liaison"), sign_in(client, "irq.junior")
+    # Released to SYR too, but SYR is not concerned: the channel's audience is TUR and IRQ only.
+    created = tur.post("/api/incidents", json=report_body(
+        marking={"level": "RESTRICTED", "releasable_to": ["IRQ", "SYR"]}))
+    assert created.status_code == 201, created.text
+    iid, channel_id = created.json()["id"], created.json()["channel_id"]
+    assert isinstance(channel_id, int)
+    assert irq.get(f"/api/incidents/{iid}").json()["channel_id"] == channel_id
+
+    def listed(api: ApiClient) -> list[dict[str, Any]]:
+        return [c for c in api.get("/api/channels").json() if c["id"] == channel_id]
+
+    [channel] = listed(tur)
+    assert channel["kind"] == "incident" and channel["subject_id"] == f"incident:{iid}"
+    assert channel["name"].startswith(f"Incident {iid}: Armed group crossed")
+    assert channel["max_marking"]["level"] == "RESTRICTED"
+    assert channel["max_marking"]["releasable_to"] == ["IRQ", "TUR"]
+    assert listed(irq) and not listed(syr) and not listed(junior)  # not concerned / not cleared
+    posted = irq.post(f"/api/channels/{channel_id}/messages", json={
+        "body": "Patrol on the way (exercise)", "marking": {"level": "RESTRICTED", "releasable_to": ["TUR"]}})
+    assert posted.status_code == 201, posted.text
+    beyond = irq.post(f"/api/channels/{channel_id}/messages", json={
+        "body": "x", "marking": {"level": "RESTRICTED", "releasable_to": ["TUR", "SYR"]}})
+    assert beyond.status_code == 422
+    assert syr.get(f"/api/channels/{channel_id}/messages").status_code == 404
+
+
+def test_a_failed_report_opens_no_channel(centre: Centre, client: TestClient) -> None:
+    tur, _ = two_sides(centre, client)
+    before = len(tur.get("/api/channels").json())
+    assert tur.post("/api/incidents", json=report_body(category="no_such_category")).status_code == 422
+    assert len(tur.get("/api/channels").json()) == before

@@ -1,6 +1,6 @@
 """The SITREP through the HTTP API and the service, on SQLite and PostgreSQL.
 
-The property test: for generated incidents and RFIs with generated markings, the SITREP built for
+The property test: for generated incidents, RFIs and operations with generated markings, the SITREP built for
 each reader holds exactly the items of the period the policy lets that reader see, and its rendered
 HTML contains no text of any item the policy denies them.
 """
@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from concord.api.operations import OperationIn
 from concord.centre import Centre
 from concord.clock import FixedClock, iso
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
@@ -24,6 +25,7 @@ from concord.domain.people import Actor, Role
 from concord.domain.sitrep import Period
 from concord.reports.sitrep import render_html
 from tests.factories import person, sign_in
+from tests.integration.ops_helpers import operation_body
 
 NATIONS = ("TUR", "IRQ", "SYR")
 _serial = itertools.count(1)
@@ -53,7 +55,8 @@ def test_the_sitrep_holds_exactly_what_the_policy_lets_each_reader_see(centre: C
     period = Period.day(clock.now().date())
     created: list[tuple[str, str, Marking]] = []  # (kind, unique text, marking)
 
-    @given(st.lists(st.tuples(st.sampled_from(["incident", "rfi"]), item_markings), min_size=1, max_size=4))
+    @given(st.lists(st.tuples(st.sampled_from(["incident", "rfi", "operation"]), item_markings), min_size=1,
+                    max_size=4))
     @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     def check(items: list[tuple[str, tuple[Marking, frozenset[str]]]]) -> None:
         for kind, (marking, nations) in items:
@@ -66,6 +69,13 @@ def test_the_sitrep_holds_exactly_what_the_policy_lets_each_reader_see(centre: C
                     "location": {"type": "Point", "coordinates": [44.0, 37.1]},
                     "occurred_from": iso(clock.now() - timedelta(hours=1)), "marking": marking_json(marking),
                     "partners": partners})
+            elif kind == "operation":
+                plan = OperationIn.model_validate(operation_body(
+                    clock.now(), name=f"{token} operation", participants=sorted(nations | {marking.originator}),
+                    marking={k: v for k, v in marking_json(marking).items() if k != "originator"}, tasks=[],
+                    forces=[{"nation": marking.originator, "name": f"{token} unit", "sidc": "SFGPUCI----D---"}],
+                )).to_plan(author)
+                centre.operations.create(author, plan)
             else:
                 centre.rfis.submit(author, {
                     "recipients": partners, "subject": f"{token} question", "question": f"{token} text",
@@ -75,7 +85,8 @@ def test_the_sitrep_holds_exactly_what_the_policy_lets_each_reader_see(centre: C
             reader_actor = actor(nation, clearance, (Role.OBSERVER,))
             reader = Reader(reader_actor.person_id, nation, clearance)
             report, _ = centre.sitrep.build(reader_actor, period)
-            shown = {r.title.split()[0] for r in report.incidents} | {r.subject.split()[0] for r in report.rfis}
+            shown = ({r.title.split()[0] for r in report.incidents} | {r.subject.split()[0] for r in report.rfis}
+                     | {o.name.split()[0] for o in report.operations})
             expected = {token for _, token, m in created if can_see(reader, m)}
             assert shown == expected, (nation, clearance.name)
             html = render_html(report)
