@@ -79,7 +79,7 @@ class Centre:
         self.audit = AuditService(self.db, self.clock, settings)
         self.background.append(self.audit.run_checkpoints)
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
-        self.tracks = TrackService(self.db, self.clock, settings.cot)
+        self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
                               self.audit.record_reads)
         if settings.cot.listen:

@@ -116,7 +116,7 @@ class IncidentService:
             name = name[:MAX_NAME_CHARS - 1].rstrip() + "…"
         channel = new_channel(ChannelKind.INCIDENT, name, ceiling, subject_id=channel_subject(incident_id),
                               members=cleared)
-        self.messaging.create_channel_in(tx, channel, actor=actor)
+        self.messaging.store_channel_in(tx, channel, actor=actor)
 
     def edit(self, actor: Actor, incident_id: int, changes: Mapping[str, Any]) -> IncidentView:
         def change(incident: Incident, vocab: CategoryVocabulary) -> tuple[Incident, TimelineEntry]:

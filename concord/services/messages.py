@@ -95,6 +95,13 @@ class MessagingService:
     def create_channel(self, actor: Actor | None, *, kind: str, name: str, max_marking: Marking,
                        nation: str | None = None, subject_id: str | None = None,
                        members: Iterable[int] = ()) -> Channel:
+        with self.db.write() as tx:
+            return self.create_channel_in(tx, actor, kind=kind, name=name, max_marking=max_marking, nation=nation,
+                                          subject_id=subject_id, members=members)
+
+    def create_channel_in(self, tx: Tx, actor: Actor | None, *, kind: str, name: str, max_marking: Marking,
+                          nation: str | None = None, subject_id: str | None = None,
+                          members: Iterable[int] = ()) -> Channel:
         """Centre-wide and nation channels are set up by administrators (or the system); direct
         conversations by either person; operation/incident channels by their features."""
         people = frozenset(members)
@@ -112,19 +119,18 @@ class MessagingService:
             if max_marking.originator != actor.nation:
                 raise Invalid("a channel's maximum marking is originated by its creator's nation",
                               field="max_marking.originator")
-        with self.db.write() as tx:
-            for person_id in people:
-                if people_store.get_person(tx.conn, person_id) is None:
-                    raise Invalid(f"no person {person_id}", field="members")
-            if channel.kind is ChannelKind.DIRECT:
-                existing = store.find_direct(tx.conn, people)
-                if existing is not None:
-                    found = store.get_channel(tx.conn, existing)
-                    assert found is not None
-                    return found
-            return self.create_channel_in(tx, channel, actor=actor)
+        for person_id in people:
+            if people_store.get_person(tx.conn, person_id) is None:
+                raise Invalid(f"no person {person_id}", field="members")
+        if channel.kind is ChannelKind.DIRECT:
+            existing = store.find_direct(tx.conn, people)
+            if existing is not None:
+                found = store.get_channel(tx.conn, existing)
+                assert found is not None
+                return found
+        return self.store_channel_in(tx, channel, actor=actor)
 
-    def create_channel_in(self, tx: Tx, channel: Channel, *, actor: Actor | None) -> Channel:
+    def store_channel_in(self, tx: Tx, channel: Channel, *, actor: Actor | None) -> Channel:
         """Store a validated channel (`domain.channels.new_channel`) with its event, in the caller's unit of
         work. The caller has authorised the creation and checked that the listed members exist."""
         now = self.clock.now()
@@ -182,23 +188,32 @@ class MessagingService:
     # ----------------------------------------------------------------------------- messages
     def post(self, actor: Actor, channel_id: int, *, body: str, precedence: str, marking: Marking,
              attachments: Iterable[Attachment] = ()) -> Message:
-        now = self.clock.now()
         with self.db.write() as tx:
-            channel, member = self._channel_for(tx.conn, actor, channel_id)
-            draft = compose(channel, participant(actor), member, body=body, precedence=precedence,
-                            marking=marking, now=now, attachments=attachments, limits=self.limits)
-            message_id = store.add_message(tx.conn, draft)
-            message = replace(draft, id=message_id)
-            owed = acks.requirements(self.policy, message, acks.owing_nations(
-                message, channel, self._recipient_nations(tx.conn, channel, marking)))
-            if owed:
-                store.add_nation_acks(tx.conn, owed, acks.next_check(self.policy, message, owed))
-            self._emit(tx, channel, kind="message.posted", item_type="message", item_id=message_id,
-                       marking=marking, actor=actor, now=now,
-                       payload={**message_view(message), "owing": [o.nation for o in owed],
-                                "ack_deadline": iso(d) if (d := self.policy.deadline(message)) and owed else None})
-            store.advance_marker(tx.conn, actor.person_id, channel_id, read=message_id, at=now)
-            return message
+            return self.post_in(tx, actor, channel_id, body=body, precedence=precedence, marking=marking,
+                                attachments=attachments)
+
+    def post_in(self, tx: Tx, actor: Actor, channel_id: int, *, body: str, precedence: str, marking: Marking,
+                attachments: Iterable[Attachment] = (), source: str | None = None) -> Message:
+        """`post` inside the caller's unit of work. Every rule is checked before anything is written,
+        so a refused post leaves the transaction untouched. `source` names where the message came from
+        (e.g. "cot" for GeoChat from the field) in its event, so that bridge does not send it back."""
+        now = self.clock.now()
+        channel, member = self._channel_for(tx.conn, actor, channel_id)
+        draft = compose(channel, participant(actor), member, body=body, precedence=precedence,
+                        marking=marking, now=now, attachments=attachments, limits=self.limits)
+        message_id = store.add_message(tx.conn, draft)
+        message = replace(draft, id=message_id)
+        owed = acks.requirements(self.policy, message, acks.owing_nations(
+            message, channel, self._recipient_nations(tx.conn, channel, marking)))
+        if owed:
+            store.add_nation_acks(tx.conn, owed, acks.next_check(self.policy, message, owed))
+        self._emit(tx, channel, kind="message.posted", item_type="message", item_id=message_id,
+                   marking=marking, actor=actor, now=now,
+                   payload={**message_view(message), "owing": [o.nation for o in owed],
+                            "ack_deadline": iso(d) if (d := self.policy.deadline(message)) and owed else None,
+                            **({"source": source} if source else {})})
+        store.advance_marker(tx.conn, actor.person_id, channel_id, read=message_id, at=now)
+        return message
 
     def _change(self, actor: Actor, message_id: int, kind: str, new_body: str | None) -> Message:
         now = self.clock.now()

@@ -6,14 +6,19 @@
 * `ingest`: one unit of work per batch of reports from one client. Positions update the track and
   its history, markers and spot reports become map points, GeoChat becomes a chat message, other
   events are kept as they are; each is written with its marking and an event in the same
-  transaction. A report that is not acceptable (e.g. a uid owned by another nation's track) is
-  skipped, named, and does not stop the batch.
+  transaction. GeoChat is also posted, as the sender's person and through the messaging service's
+  own rules, into the Concord channel its room maps to (a direct message: the two people's direct
+  channel); a post those rules refuse is dropped and counted by reason, the GeoChat itself still
+  goes to the TAK clients that may see it. A report that is not acceptable (e.g. a uid owned by
+  another nation's track) is skipped, named, and does not stop the batch.
 * `feed` / `picture`: what a person may see, read through the releasability filter in SQL.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,9 +30,10 @@ from sqlalchemy import Connection
 from concord.clock import Clock
 from concord.cot.config import CotSettings
 from concord.cot.xml import event_to_xml, parse_event
+from concord.domain.channels import ChannelKind
 from concord.domain.cot import CotEvent, EventClass, classify, parse_time
-from concord.domain.errors import Invalid, Unauthenticated
-from concord.domain.markings import Marking, Reader
+from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, Unauthenticated
+from concord.domain.markings import Level, Marking, Reader, Tlp
 from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor
 from concord.domain.sites import SiteStatus
@@ -48,6 +54,7 @@ from concord.domain.tracks import (
     track_from_event,
 )
 from concord.services.audit import ReadItem
+from concord.services.messages import MessagingService
 from concord.storage import messages as message_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as operation_store
@@ -56,6 +63,13 @@ from concord.storage import sites as site_store
 from concord.storage import tracks as store
 from concord.storage.db import Database, Tx
 from concord.storage.events import Event, append_event, latest_event_id
+
+log = logging.getLogger(__name__)
+
+#: Marks a channel message posted from GeoChat (in its event), so it is not sent back out as GeoChat.
+FROM_COT = "cot"
+#: GeoChat carries no precedence: field chat is ROUTINE in Concord.
+FIELD_CHAT_PRECEDENCE = "ROUTINE"
 
 _ITEM = {
     EventClass.POSITION: ("cot.position", "track"),
@@ -96,11 +110,15 @@ class FeedItem:
 
 
 class TrackService:
-    def __init__(self, db: Database, clock: Clock, settings: CotSettings) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: CotSettings,
+                 messaging: MessagingService | None = None) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.markings: FieldMarkings = settings.markings.field_markings()
+        self.messaging = messaging
+        #: GeoChat not posted into a channel, by reason ("no_channel", "may_not_post", "marking", ...).
+        self.chat_posts_dropped: Counter[str] = Counter()
 
     # --- who is connected -----------------------------------------------------------------------
 
@@ -170,10 +188,41 @@ class TrackService:
             payload.update(chatroom=message.chatroom, text=message.text, sender=message.sender_callsign,
                            channel=channel_for_chatroom(message.chatroom, self.settings.field_channel),
                            message_id=message.message_id)
+            self._post_to_channel(tx, who, message, marking, recipient_id, batch.partners)
         event_kind, item_type = _ITEM[kind]
         append_event(tx, at=self.clock.now(), kind=event_kind, item_type=item_type, item_id=event.uid[:160],
                      marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation,
                      recipient_id=recipient_id)
+
+    def _post_to_channel(self, tx: Tx, who: FieldIdentity, message: ChatMessage, marking: Marking,
+                         recipient_id: int | None, partners: list[str]) -> None:
+        """Post a GeoChat into its Concord channel through the messaging service (membership, who may
+        post, the channel's ceiling all apply). A refusal is counted and logged, never raised: every
+        check runs before the service writes, so the batch's unit of work is left as it was."""
+        if self.messaging is None:
+            return
+        try:
+            if recipient_id is not None:
+                # The direct conversation of the two people (the service reuses the pair's channel).
+                ceiling = Marking.build(Level.SECRET, who.nation, partners, Tlp.AMBER)
+                channel_id = self.messaging.create_channel_in(
+                    tx, who.actor, kind=ChannelKind.DIRECT.value, name=f"GeoChat {message.chatroom}"[:80],
+                    max_marking=ceiling, members={who.person_id, recipient_id}).id
+            else:
+                name = channel_for_chatroom(message.chatroom, self.settings.field_channel)
+                channel_id = next((c.id for c in message_store.channels_for(tx.conn, who.reader)
+                                   if c.name == name), None)
+                if channel_id is None:
+                    raise NotFound(f"no channel {name!r} that {who.username} takes part in", field="chatroom")
+            assert channel_id is not None
+            self.messaging.post_in(tx, who.actor, channel_id, body=message.text, precedence=FIELD_CHAT_PRECEDENCE,
+                                   marking=marking, source=FROM_COT)
+        except ConcordError as exc:
+            reason = ("no_channel" if isinstance(exc, NotFound) else "may_not_post" if isinstance(exc, Forbidden)
+                      else "marking" if (exc.field or "").startswith("marking") else "invalid")
+            self.chat_posts_dropped[reason] += 1
+            log.info("GeoChat %s from %s not posted to a channel (%s): %s", message.message_id, who.username,
+                     reason, exc.message)
 
     # --- what a person may receive ---------------------------------------------------------------
 
@@ -251,6 +300,8 @@ class TrackService:
         body = payload.get("body")
         if not isinstance(body, str) or not body or payload.get("retracted_at"):
             return None
+        if payload.get("source") == FROM_COT:
+            return None     # GeoChat from the field: TAK clients already get it as sent (`cot.chat`)
         names = {c.id: c.name for c in message_store.channels_for(conn, reader)}
         channel = names.get(payload.get("channel_id"))
         if channel is None:

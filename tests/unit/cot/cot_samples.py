@@ -27,8 +27,11 @@ def position_xml(uid: str = "ANDROID-tur-1", callsign: str = "ALPHA-1", lat: flo
 
 
 def chat_xml(sender: str = "ANDROID-tur-1", room: str = "All Chat Rooms", text: str = "Checkpoint clear",
-             message_id: str = "m-1", when: datetime = NOW, to_uid: str | None = None) -> bytes:
-    """GeoChat to a room, or (`to_uid`) a direct message to the contact whose callsign is `room`."""
+             message_id: str = "m-1", when: datetime = NOW, to_uid: str | None = None,
+             group: str | None = None) -> bytes:
+    """GeoChat to a room, or (`to_uid`) a direct message to the contact whose callsign is `room`;
+    `group` is the sender's TAK team (which can decide the marking)."""
+    team = f'<__group name="{group}" role="Team Member"/>' if group else ""
     return (
         f'<event version="2.0" uid="GeoChat.{sender}.{room}.{message_id}" type="b-t-f" how="h-g-i-g-o" '
         f'time="{stamp(when)}" start="{stamp(when)}" stale="{stamp(when + timedelta(days=1))}">'
@@ -36,7 +39,7 @@ def chat_xml(sender: str = "ANDROID-tur-1", room: str = "All Chat Rooms", text: 
         f'<detail><__chat parent="RootContactGroup" groupOwner="false" messageId="{message_id}" '
         f'chatroom="{room}" id="{to_uid or room}" senderCallsign="ALPHA-1">'
         f'<chatgrp uid0="{sender}" uid1="{to_uid or room}" id="{to_uid or room}"/></__chat>'
-        f'<link uid="{sender}" type="a-f-G-U-C" relation="p-p"/>'
+        f'<link uid="{sender}" type="a-f-G-U-C" relation="p-p"/>{team}'
         f'<remarks source="BAO.F.ATAK.{sender}" to="{room}" time="{stamp(when)}">{text}</remarks>'
         f'</detail></event>'
     ).encode()
