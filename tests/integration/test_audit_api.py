@@ -119,7 +119,9 @@ def test_a_nation_reads_only_what_it_may_but_every_leaf_hash(centre: Centre, cli
     # TUR's bundle still verifies: the hidden entry is there as its leaf hash.
     report = verify_bundle(tur.get("/api/audit/export").json(), trusted_log_key=centre.audit.public_key())
     assert report.ok, report.problem
-    assert report.entries == size and report.visible_entries < size
+    # The server's checkpoint loop may have signed a larger tree since `size` was read (sign-ins
+    # after it are entries too), so the bundle covers at least that tree.
+    assert report.entries >= size and report.visible_entries < report.entries
 
 
 def test_witnesses_cosign_and_coverage_is_reported(centre: Centre, client: TestClient) -> None:
