@@ -1,0 +1,125 @@
+import { effect } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import { ClassificationBanner } from "./components/Banner";
+import { acknowledgeFirstFlash, FlashBanner } from "./components/FlashBanner";
+import { Header } from "./components/Header";
+import { lazyScreen } from "./components/Lazy";
+import { t } from "./i18n";
+import { realtime } from "./realtime";
+import { navigate, path, queryParam, route, SCREENS } from "./router";
+import { Pending } from "./screens/Pending";
+import { SignIn } from "./screens/SignIn";
+import { loadMe, loadNations, me } from "./session";
+
+// The live stream runs while someone is signed in; a different person starts from a fresh position.
+let streamOwner: number | null = null;
+effect(() => {
+  const person = me.value;
+  if (person) {
+    if (streamOwner !== null && streamOwner !== person.id) realtime.reset();
+    streamOwner = person.id;
+    realtime.start();
+  } else if (person === null) {
+    realtime.stop();
+  }
+});
+
+// Signed out → the sign-in screen (remembering where one was); signed in → back there.
+effect(() => {
+  const person = me.value;
+  if (person === null && route.value.id !== "signin") {
+    const here = path.value === "/" ? "" : `?next=${encodeURIComponent(path.value)}`;
+    navigate(`/signin${here}`, true);
+  } else if (person && route.value.id === "signin") {
+    const next = queryParam("next");
+    navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/map", true);
+  }
+});
+
+const OperatingPicture = lazyScreen(() => import("./screens/OperatingPicture").then((m) => m.OperatingPicture));
+
+function useShortcuts() {
+  useEffect(() => {
+    let leader = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
+      if (leader) {
+        leader = false;
+        const screen = SCREENS.find((s) => s.key === e.key.toLowerCase());
+        if (screen) navigate(screen.path);
+        return;
+      }
+      if (e.key === "g") {
+        leader = true;
+        clearTimeout(timer);
+        timer = setTimeout(() => (leader = false), 1500);
+      } else if (e.key === "a" || e.key === "A") {
+        acknowledgeFirstFlash();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+}
+
+function Screen() {
+  const r = route.value;
+  switch (r.id) {
+    case "map":
+      return <OperatingPicture />;
+    case "intel":
+      return <Pending title={t("nav.intel")} />;
+    case "operations":
+      return <Pending title={t("nav.operations")} />;
+    case "incidents":
+      return <Pending title={t("nav.incidents")} />;
+    case "releases":
+      return <Pending title={t("nav.releases")} />;
+    case "chat":
+      return <Pending title={t("nav.chat")} />;
+    case "audit":
+      return <Pending title={t("nav.audit")} />;
+    case "admin":
+      return <Pending title={t("nav.admin")} />;
+    default:
+      return (
+        <main class="page">
+          <h1>{t("notfound.title")}</h1>
+        </main>
+      );
+  }
+}
+
+export function App() {
+  useEffect(() => {
+    // Labels are needed on the sign-in screen's banner too; the list may need a session.
+    loadNations().catch(() => undefined);
+    loadMe().catch(() => (me.value = null));
+  }, []);
+  useShortcuts();
+  const person = me.value;
+  return (
+    <div class="app">
+      <ClassificationBanner position="top" />
+      {person === undefined ? (
+        <main class="page loading" aria-busy="true">
+          {t("app.loading")}
+        </main>
+      ) : person === null ? (
+        <SignIn />
+      ) : (
+        <>
+          <Header />
+          <FlashBanner />
+          <div class="screen">
+            <Screen />
+          </div>
+        </>
+      )}
+      <ClassificationBanner position="bottom" />
+    </div>
+  );
+}
