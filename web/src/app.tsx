@@ -7,9 +7,11 @@ import { lazyScreen } from "./components/Lazy";
 import { t } from "./i18n";
 import { realtime } from "./realtime";
 import { navigate, path, queryParam, route, SCREENS } from "./router";
+import { Admin } from "./screens/Admin";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
-import { loadMe, loadNations, me } from "./session";
+import { cookie } from "./api";
+import { loadMe, me } from "./session";
 
 // The live stream runs while someone is signed in; a different person starts from a fresh position.
 let streamOwner: number | null = null;
@@ -83,7 +85,7 @@ function Screen() {
     case "audit":
       return <Pending title={t("nav.audit")} />;
     case "admin":
-      return <Pending title={t("nav.admin")} />;
+      return <Admin />;
     default:
       return (
         <main class="page">
@@ -95,9 +97,10 @@ function Screen() {
 
 export function App() {
   useEffect(() => {
-    // Labels are needed on the sign-in screen's banner too; the list may need a session.
-    loadNations().catch(() => undefined);
-    loadMe().catch(() => (me.value = null));
+    // Without the (page-readable) CSRF cookie there is no session: go straight to sign-in rather
+    // than asking the server and logging a 401 in the console.
+    if (!cookie("concord_csrf")) me.value = null;
+    else loadMe().catch(() => (me.value = null));
   }, []);
   useShortcuts();
   const person = me.value;

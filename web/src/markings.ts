@@ -48,12 +48,21 @@ export function levelClass(level: string): string {
   }
 }
 
-/** "SECRET // ORCON // REL TO IRQ, TUR" in the reader's labels. */
+const TLP_ORDER = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"];
+
+/** "REL TO IRQ, TUR" or "TUR ONLY" (the same wording as concord.domain.nations.Nation.banner). */
+export function releaseText(nationsAllowed: readonly string[]): string {
+  return nationsAllowed.length === 1 ? `${nationsAllowed[0]} ONLY` : `REL TO ${nationsAllowed.join(", ")}`;
+}
+
+/** The segments of a marking: level in the reader's label, caveats, release, TLP. */
+export function markingSegments(m: Marking): string[] {
+  return [levelLabel(m.level), ...m.caveats, releaseText(audience(m)), `TLP:${m.tlp}`];
+}
+
+/** "SECRET // ORCON // REL TO IRQ, TUR // TLP:AMBER" in the reader's labels. */
 export function markingText(m: Marking): string {
-  const parts = [levelLabel(m.level)];
-  if (m.caveats.length) parts.push(...m.caveats);
-  parts.push(`REL TO ${audience(m).join(", ")}`);
-  return parts.join(" // ");
+  return markingSegments(m).join(" // ");
 }
 
 // --- what is on screen -------------------------------------------------------------------------
@@ -86,28 +95,30 @@ export function useMarkingsOnScreen(markings: readonly (Marking | null | undefin
 
 export interface Banner {
   level: LevelName;
-  text: string;
+  segments: string[];
   cls: string;
 }
 
 /**
- * The banner for everything on screen: the highest level, the caveats of any item, and only the
- * nations every item is releasable to (what may be shown to all of them together).
+ * The banner for everything on screen: the highest level, the caveats of any item, only the nations
+ * every item is releasable to (what may be shown to all of them together) and the strictest TLP.
  */
 export function bannerFor(markings: Iterable<Marking>): Banner {
   let level: LevelName = "UNCLASSIFIED";
+  let tlp = -1;
   const caveats = new Set<string>();
   let common: string[] | null = null;
   for (const m of markings) {
     if (levelRank(m.level) > levelRank(level)) level = m.level;
+    tlp = Math.max(tlp, TLP_ORDER.indexOf(m.tlp));
     m.caveats.forEach((c) => caveats.add(c));
     const aud = audience(m);
     common = common === null ? aud : common.filter((n: string) => aud.includes(n));
   }
-  const parts = [levelLabel(level)];
-  if (caveats.size) parts.push(...[...caveats].sort());
-  if (common !== null && common.length) parts.push(`REL TO ${[...common].sort().join(", ")}`);
-  return { level, text: parts.join(" // "), cls: levelClass(level) };
+  const segments = [levelLabel(level), ...[...caveats].sort()];
+  if (common !== null && common.length) segments.push(releaseText([...common].sort()));
+  if (tlp >= 0) segments.push(`TLP:${TLP_ORDER[tlp]}`);
+  return { level, segments, cls: levelClass(level) };
 }
 
 export const banner = computed(() => bannerFor(onScreen.value.values()));

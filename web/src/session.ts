@@ -1,6 +1,11 @@
 // Who is signed in (GET /api/me) and the partner nations with their national labels (GET /api/nations).
-import { computed, signal } from "@preact/signals";
+import { computed, effect, signal } from "@preact/signals";
 import { api, ApiError, onUnauthenticated } from "./api";
+import { lang, type Lang } from "./i18n";
+
+function isLang(value: string): value is Lang {
+  return value === "en" || value === "tr" || value === "ar";
+}
 
 export interface Nation {
   code: string;
@@ -10,24 +15,29 @@ export interface Nation {
 }
 
 export interface Appointment {
-  id?: number;
+  id: number;
   role: string;
-  title?: string | null;
-  nation?: string;
-  effective_from?: string | null;
-  effective_until?: string | null;
+  nation: string;
+  starts_at: string;
+  ends_at: string | null;
+  current: boolean;
 }
 
+/** The signed-in person (GET /api/me, the foundation's PersonOut). */
 export interface Me {
   id: number;
   username: string;
   display_name: string;
   nation: string;
   clearance: string;
+  disabled: boolean;
+  language: string;
+  totp_enabled: boolean;
+  /** Roles of the appointments current now. */
   roles: string[];
   appointments: Appointment[];
+  /** Duty state, once the duty roster reports it. */
   on_duty?: boolean | null;
-  may_read?: boolean;
 }
 
 /** undefined while loading, null when signed out. */
@@ -43,51 +53,16 @@ onUnauthenticated(() => {
   me.value = null;
 });
 
-/** Normalise the shapes the API may use for labels (object keyed by level, or a list). */
-export function normaliseNation(raw: Record<string, unknown>): Nation {
-  const labels: Record<string, string> = {};
-  const src = raw["labels"] ?? raw["level_labels"] ?? raw["classification_labels"];
-  if (Array.isArray(src)) {
-    for (const item of src as Record<string, unknown>[]) {
-      const level = item["level"];
-      const label = item["label"];
-      if (typeof level === "string" && typeof label === "string") labels[level] = label;
-    }
-  } else if (src && typeof src === "object") {
-    for (const [k, v] of Object.entries(src as Record<string, unknown>)) if (typeof v === "string") labels[k] = v;
-  }
-  return { code: String(raw["code"]), name: String(raw["name"] ?? raw["code"]), labels };
-}
-
 export async function loadNations(): Promise<void> {
-  const raw = await api.get<unknown>("/api/nations");
-  const list = Array.isArray(raw) ? raw : ((raw as { items?: unknown[] })?.items ?? []);
-  nations.value = (list as Record<string, unknown>[]).map(normaliseNation);
-}
-
-export function normaliseMe(raw: Record<string, unknown>): Me {
-  const person = (raw["person"] as Record<string, unknown> | undefined) ?? raw;
-  const nationRaw = raw["nation"] ?? person["nation"];
-  const nation = typeof nationRaw === "object" && nationRaw ? String((nationRaw as { code: string }).code) : String(nationRaw);
-  const apps = (raw["appointments"] ?? person["appointments"] ?? []) as Appointment[];
-  const rolesRaw = (raw["roles"] ?? apps.map((a) => a.role)) as unknown[];
-  return {
-    id: Number(person["id"]),
-    username: String(person["username"] ?? ""),
-    display_name: String(person["display_name"] ?? person["name"] ?? person["username"] ?? ""),
-    nation,
-    clearance: String(raw["clearance"] ?? person["clearance"] ?? "UNCLASSIFIED"),
-    roles: rolesRaw.map(String),
-    appointments: apps,
-    on_duty: (raw["on_duty"] ?? person["on_duty"] ?? null) as boolean | null,
-    may_read: (raw["may_read"] ?? true) as boolean,
-  };
+  nations.value = await api.get<Nation[]>("/api/nations");
 }
 
 export async function loadMe(): Promise<void> {
   try {
-    const raw = await api.get<Record<string, unknown>>("/api/me");
-    me.value = normaliseMe(raw);
+    const person = await api.get<Me>("/api/me");
+    // The person's saved language wins over this browser's: the same officer, any console.
+    if (isLang(person.language)) lang.value = person.language;
+    me.value = person;
     await loadNations();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) me.value = null;
@@ -127,3 +102,12 @@ export async function signOut(): Promise<void> {
     me.value = null;
   }
 }
+
+// A language chosen in the header is saved as the person's preference.
+effect(() => {
+  const chosen = lang.value;
+  const person = me.peek();
+  if (!person || person.language === chosen) return;
+  me.value = { ...person, language: chosen };
+  api.put("/api/me/language", { language: chosen }).catch(() => undefined);
+});

@@ -4,8 +4,19 @@ import { banner } from "../markings";
 export function ClassificationBanner({ position }: { position: "top" | "bottom" }) {
   const b = banner.value;
   return (
-    <div class={`class-banner ${b.cls} ${position}`} role={position === "top" ? "banner" : undefined} data-level={b.level}>
-      {b.text}
+    <div
+      class={`class-banner ${b.cls} ${position}`}
+      role={position === "top" ? "banner" : undefined}
+      data-level={b.level}
+      data-testid={`banner-${position}`}
+    >
+      {b.segments.map((segment, i) => (
+        <>
+          {i > 0 && " // "}
+          {/* Each segment isolated: an Arabic label beside Latin codes must not reorder them. */}
+          <bdi key={i}>{segment}</bdi>
+        </>
+      ))}
     </div>
   );
 }

@@ -11,12 +11,11 @@ import { theme, toggleTheme } from "../theme";
 const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
 const ROLE_KEYS: Record<string, string> = {
   commander: tk("role.commander"),
-  liaison: tk("role.liaison"),
+  liaison_officer: tk("role.liaison_officer"),
   analyst: tk("role.analyst"),
   watch_officer: tk("role.watch_officer"),
   observer: tk("role.observer"),
   administrator: tk("role.administrator"),
-  field_unit: tk("role.field_unit"),
 };
 
 const LIVE_KEYS: Record<ConnectionState, string> = {
@@ -46,7 +45,6 @@ function Clock() {
 function Who() {
   const person = me.value;
   if (!person) return null;
-  const appointment = person.appointments[0];
   const roles = person.roles.map(roleName).join(" · ");
   return (
     <div class="who" data-testid="who">
@@ -54,11 +52,12 @@ function Who() {
       <span class="who-text">
         <span class="who-name">{person.display_name}</span>
         <span class="who-role">
-          {appointment?.title ? `${appointment.title} · ` : ""}
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
         </span>
       </span>
-      <span class={`duty ${person.on_duty ? "on" : "off"}`}>{person.on_duty ? t("header.on_duty") : t("header.off_duty")}</span>
+      {typeof person.on_duty === "boolean" && (
+        <span class={`duty ${person.on_duty ? "on" : "off"}`}>{person.on_duty ? t("header.on_duty") : t("header.off_duty")}</span>
+      )}
     </div>
   );
 }

@@ -1,14 +1,15 @@
-import { audience, levelClass, levelLabel, markingText, type Marking, useMarkingsOnScreen } from "../markings";
+import { levelClass, markingSegments, markingText, type Marking, useMarkingsOnScreen } from "../markings";
 
 /** Every card, row and popup shows its own marking; showing it also counts it for the banner. */
 export function MarkingBadge({ marking, compact = false }: { marking: Marking; compact?: boolean }) {
   useMarkingsOnScreen([marking]);
+  const [level, ...rest] = markingSegments(marking);
+  const tlp = rest.pop() ?? "";
   return (
-    <span class={`marking ${levelClass(marking.level)}`} title={`${markingText(marking)} · TLP:${marking.tlp}`}>
-      <b>{levelLabel(marking.level)}</b>
-      {!compact && marking.caveats.map((c) => <span key={c}> // {c}</span>)}
-      {!compact && <span> // REL {audience(marking).join(", ")}</span>}
-      <span class={`tlp tlp-${marking.tlp.replace("+", "-").toLowerCase()}`}>TLP:{marking.tlp}</span>
+    <span class={`marking ${levelClass(marking.level)}`} title={markingText(marking)} data-testid="marking">
+      <bdi class="marking-level">{level}</bdi>
+      {!compact && rest.map((s) => <bdi key={s}>{s}</bdi>)}
+      <span class={`tlp tlp-${marking.tlp.replace("+", "-").toLowerCase()}`}>{tlp}</span>
     </span>
   );
 }

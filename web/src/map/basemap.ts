@@ -7,7 +7,7 @@ import countriesUrl from "world-atlas/countries-50m.json?url";
 import type { Theme } from "../theme";
 
 const PALETTE: Record<Theme, { land: string; border: string; coast: string; grid: string }> = {
-  dark: { land: "#1a2530", border: "#5d7690", coast: "#3d5266", grid: "#22313f" },
+  dark: { land: "#1f2c39", border: "#8aa3bd", coast: "#51697f", grid: "#16222e" },
   light: { land: "#f1f0ea", border: "#8a7f73", coast: "#7f98ad", grid: "#b9c9d6" },
 };
 
@@ -49,7 +49,7 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
   };
   const apply = () => {
     land.setStyle({ stroke: false, fillColor: palette.land, fillOpacity: 1 });
-    borders.setStyle({ color: palette.border, weight: 1.2, opacity: 1, dashArray: "4 3" });
+    borders.setStyle({ color: palette.border, weight: 1.4, opacity: 1, dashArray: "6 3" });
     coast.setStyle({ color: palette.coast, weight: 1, opacity: 1 });
     drawGrid();
   };

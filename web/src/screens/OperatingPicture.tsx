@@ -61,7 +61,7 @@ function popupContent(item: MapItem): HTMLElement {
   if (item.marking) {
     const m = document.createElement("div");
     m.className = `marking ${levelClass(item.marking.level)}`;
-    m.textContent = `${markingText(item.marking)} · TLP:${item.marking.tlp}`;
+    m.textContent = markingText(item.marking);
     root.append(m);
   }
   const title = document.createElement("strong");
@@ -104,6 +104,17 @@ function drawItem(item: MapItem): L.Layer {
   return L.geoJSON(item.geometry, {
     style: { color, weight: 2, fillColor: color, fillOpacity: 0.15, dashArray: item.dashed ? "6 4" : undefined },
   }).bindPopup(() => popupContent(item));
+}
+
+/** 36°45.2′N 043°07.9′E: degrees and decimal minutes, as plotted on charts. */
+function formatLatLon(p: L.LatLng): string {
+  const part = (value: number, width: number, pos: string, neg: string) => {
+    const abs = Math.abs(value);
+    const deg = Math.floor(abs);
+    const min = ((abs - deg) * 60).toFixed(1).padStart(4, "0");
+    return `${String(deg).padStart(width, "0")}°${min}′${value >= 0 ? pos : neg}`;
+  };
+  return `${part(p.lat, 2, "N", "S")} ${part(((p.lng + 540) % 360) - 180, 3, "E", "W")}`;
 }
 
 const LEGEND: readonly [Affiliation, string][] = [
@@ -176,11 +187,19 @@ export function OperatingPicture() {
     map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
     const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
     const scale = L.control.scale({ imperial: false });
+    const coords = new L.Control({ position: "bottomleft" });
+    coords.onAdd = () => {
+      const box = L.DomUtil.create("div", "coords");
+      box.dir = "ltr";
+      map.on("mousemove", (e: L.LeafletMouseEvent) => (box.textContent = formatLatLon(e.latlng)));
+      return box;
+    };
     const place = () => {
       // Arabic mirrors the whole layout, the map's controls included.
       const rtl = dir.value === "rtl";
       zoom.setPosition(rtl ? "topleft" : "topright").addTo(map);
       scale.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
+      coords.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
       map.attributionControl.setPosition(rtl ? "bottomleft" : "bottomright");
     };
     place();
