@@ -1,0 +1,99 @@
+"""The interface shell in a real browser: sign-in, who-am-I, banners in national labels, languages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_PASSWORD, Officer, Server
+
+pytestmark = pytest.mark.e2e
+OpenOfficer = Callable[[str], Officer]
+
+
+def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer) -> None:
+    tur = officer("tur.watch")
+    tur.go("/")
+    expect(tur.page).to_have_url(f"{tur.base}/signin")
+    tur.screenshot("signin")
+    tur.sign_in()
+    expect(tur.page).to_have_url(f"{tur.base}/map")
+    who = tur.page.get_by_test_id("who")
+    expect(who).to_contain_text("Üsteğmen Arda Deneme")
+    expect(who).to_contain_text("TUR")
+    # The demo account prefers Turkish: the interface and the banner speak it.
+    expect(tur.page.locator("html")).to_have_attribute("lang", "tr")
+    expect(who).to_contain_text("Nöbetçi subay")
+    expect(tur.page.get_by_test_id("banner-top")).to_contain_text("TASNİF DIŞI")
+    expect(tur.page.get_by_test_id("banner-bottom")).to_contain_text("TASNİF DIŞI")
+    expect(tur.page.locator(".clock .zulu")).to_contain_text("Z")
+    tur.page.wait_for_timeout(1500)  # the base map is drawn after its data arrives
+    tur.screenshot("map-tr")
+
+
+def test_arabic_renders_right_to_left_with_the_map_controls_mirrored(officer: OpenOfficer) -> None:
+    irq = officer("irq.watch")
+    irq.sign_in()
+    html = irq.page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", "ar")
+    expect(irq.page.get_by_test_id("banner-top")).to_contain_text("غير مصنف")
+    width = irq.page.viewport_size["width"] if irq.page.viewport_size else 1366
+    zoom = irq.page.locator(".leaflet-control-zoom").bounding_box()
+    layers = irq.page.get_by_test_id("layer-panel").bounding_box()
+    assert zoom is not None and layers is not None
+    assert zoom["x"] < width / 2, "the zoom control moves to the left in Arabic"
+    assert layers["x"] > width / 2, "the layer list moves to the right in Arabic"
+    nav = irq.page.locator(".main-nav").bounding_box()
+    brand = irq.page.locator(".brand").bounding_box()
+    assert nav is not None and brand is not None and brand["x"] > nav["x"], "the brand sits at the right"
+    irq.page.wait_for_timeout(1500)
+    irq.screenshot("map-ar")
+
+
+def test_switching_language_keeps_the_page(officer: OpenOfficer) -> None:
+    admin = officer("tur.admin")
+    admin.sign_in()
+    admin.go("/admin")
+    expect(admin.page.get_by_test_id("people")).to_be_visible()
+    admin.page.select_option("select.lang", "en")
+    expect(admin.page).to_have_url(f"{admin.base}/admin")
+    expect(admin.page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(admin.page.locator("h1")).to_contain_text("Administration")
+    admin.page.select_option("select.lang", "ar")
+    expect(admin.page).to_have_url(f"{admin.base}/admin")
+    expect(admin.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(admin.page.locator("h1")).to_contain_text("الإدارة")
+    # The choice is saved for the person: a new console opens in the same language.
+    admin.page.reload()
+    expect(admin.page.locator("html")).to_have_attribute("lang", "ar")
+    admin.page.select_option("select.lang", "tr")
+
+
+def test_sign_in_asks_for_the_code_only_when_totp_is_on(officer: OpenOfficer, server: Server) -> None:
+    analyst = officer("irq.analyst")
+    analyst.sign_in()
+    # Turn TOTP on through the API with the page's own session (cookie + CSRF header).
+    request = analyst.context.request
+    csrf = next(c["value"] for c in analyst.context.cookies() if c["name"] == "concord_csrf")
+    started = request.post(f"{server.url}/api/me/totp", headers={"X-CSRF-Token": csrf}).json()
+    totp = pyotp.TOTP(started["secret"])
+    confirmed = request.post(f"{server.url}/api/me/totp/confirm", headers={"X-CSRF-Token": csrf},
+                             data={"secret": started["secret"], "code": totp.now()})
+    assert confirmed.status == 204
+    analyst.page.get_by_role("button", name="تسجيل الخروج").click()
+    expect(analyst.page.locator("input[name=username]")).to_be_visible()
+
+    analyst.page.fill("input[name=username]", "irq.analyst")
+    analyst.page.fill("input[name=password]", DEMO_PASSWORD)
+    analyst.page.click("button[type=submit]")
+    code = analyst.page.locator("input[name=totp]")
+    expect(code).to_be_visible()
+    analyst.forgive("status of 401")  # the server's "code required" answer to the password alone
+    analyst.screenshot("signin-totp-ar")
+    code.fill(totp.now())
+    analyst.page.click("button[type=submit]")
+    expect(analyst.page.get_by_test_id("who")).to_contain_text("Omar Al-Tajribi")
