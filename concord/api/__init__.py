@@ -1,0 +1,15 @@
+"""HTTP adapters. `ROUTERS` lists every feature's router; `create_app` includes them in order."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from concord.api import events, health, nations, people, session
+
+ROUTERS: list[APIRouter] = [
+    health.router,
+    session.router,
+    nations.router,
+    people.router,
+    events.router,
+]

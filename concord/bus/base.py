@@ -8,6 +8,7 @@ allows and a reconnecting client resumes from its last id without loss.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from typing import Protocol
 
@@ -80,8 +81,6 @@ class LocalNotifier:
         if self._latest > event_id or self._changed is None:
             return self._latest
         changed = self._changed
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), timeout)
-        except TimeoutError:
-            pass
         return self._latest

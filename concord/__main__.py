@@ -1,0 +1,3 @@
+from concord.cli.main import main
+
+main()

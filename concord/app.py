@@ -1,0 +1,56 @@
+"""The app factory: the one place where settings become a running HTTP application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from concord import __version__
+from concord.api import ROUTERS, errors
+from concord.api.middleware import BodyLimit, Metrics, RequestContext
+from concord.api.web import mount_web
+from concord.centre import Centre
+from concord.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, centre: Centre | None = None) -> FastAPI:
+    """Build an app. Pass `centre` to share one (tests, the demo); otherwise one is built from settings."""
+    settings = settings or (centre.settings if centre else Settings())
+    owned = centre is None
+    the_centre = centre or Centre(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await the_centre.start()
+        try:
+            yield
+        finally:
+            await the_centre.stop()
+            if owned:
+                the_centre.close()
+
+    app = FastAPI(
+        title="Concord",
+        version=__version__,
+        description="Joint security coordination centre API.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.centre = the_centre
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router, responses=errors.ERROR_RESPONSES)
+    mount_web(app)
+    app.add_middleware(RequestContext, metrics=app.state.metrics)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Uvicorn factory for `concord serve` (settings read once, here, at start-up)."""
+    return create_app(Settings())

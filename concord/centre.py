@@ -1,0 +1,54 @@
+"""The centre: every service, wired once from Settings. Used by the app, the CLI and tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from concord.bus.base import EventBus
+from concord.bus.factory import make_bus
+from concord.clock import Clock, SystemClock
+from concord.services.auth import AuthService
+from concord.services.nations import NationService
+from concord.services.passwords import Passwords
+from concord.services.people import PeopleService
+from concord.settings import Settings
+from concord.storage import migrate
+from concord.storage.db import Database
+
+BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+
+
+class Centre:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, bus: EventBus | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.db = Database(settings.database_url)
+        self.bus: EventBus = bus or make_bus(settings.bus_url)
+        self.db.on_commit(self.bus.publish)
+        self.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
+        self.nations = NationService(self.db, self.clock)
+        self.people = PeopleService(self.db, self.clock, self.passwords)
+        self.auth = AuthService(self.db, self.clock, self.passwords, settings)
+        # Long-running loops (checkpoints, escalations, listeners) that features register; each is
+        # started by `start()` in the server process and cancelled by `stop()`.
+        self.background: list[BackgroundTask] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.db)
+
+    async def start(self) -> None:
+        await self.bus.start()
+        self._tasks = [asyncio.create_task(job()) for job in self.background]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        await self.bus.stop()
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,250 @@
+"""The `concord` command line (Typer + Rich). User mistakes print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from concord.cli.errors import run_safely
+from concord.domain.errors import Invalid
+from concord.domain.markings import Level
+from concord.domain.people import Role
+from concord.settings import Settings
+
+if TYPE_CHECKING:
+    from concord.centre import Centre
+
+app = typer.Typer(help="Concord: a joint security coordination centre.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
+nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(nation_app, name="nation")
+console = Console()
+
+
+def _centre() -> Centre:
+    from concord.centre import Centre
+
+    centre = Centre(Settings())
+    centre.migrate()
+    return centre
+
+
+def _parse_when(value: str | None, field: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{value!r} is not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)", field=field) from None
+    if parsed.tzinfo is None:
+        raise Invalid("a time must carry its UTC offset (end it with Z)", field=field)
+    return parsed
+
+
+def _level(value: str) -> Level:
+    try:
+        return Level[value.upper()]
+    except KeyError:
+        raise Invalid(f"clearance is one of {', '.join(level.name for level in Level)}", field="clearance") from None
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value.lower().replace("-", "_"))
+    except ValueError:
+        raise Invalid(f"role is one of {', '.join(r.value for r in Role)}", field="role") from None
+
+
+def _password(prompt: bool, label: str) -> str | None:
+    """A prompted password, or None to generate one."""
+    if not prompt:
+        return None
+    first = getpass.getpass(f"Password for {label}: ")
+    second = getpass.getpass("Again: ")
+    if first != second:
+        raise Invalid("the two passwords differ", field="password")
+    return first
+
+
+@app.command()
+@run_safely
+def init(
+    nation: Annotated[
+        list[str], typer.Option(help="CODE:Name of a partner nation (repeatable)")
+    ] = ["TUR:Türkiye", "IRQ:Iraq"],  # noqa: B006
+    prompt_passwords: Annotated[bool, typer.Option("--prompt", help="prompt for administrator passwords")] = False,
+) -> None:
+    """Create the database, the centre's keys, and each nation's first administrator."""
+    from concord.services.setup import initialise
+
+    centre = _centre()
+    created = initialise(centre, [n.split(":", 1) for n in nation], lambda label: _password(prompt_passwords, label))
+    _show_accounts(created, title="First administrators (passwords are shown once)")
+
+
+def _show_accounts(accounts: list[tuple[str, str, str, str | None]], *, title: str) -> None:
+    if not accounts:
+        console.print("Nothing to create: the centre is already initialised.")
+        return
+    table = Table(title=title)
+    for column in ("nation", "username", "role", "password"):
+        table.add_column(column)
+    for nation_code, username, role, password in accounts:
+        table.add_row(nation_code, username, role, password or "(as entered)")
+    console.print(table)
+
+
+@app.command()
+@run_safely
+def serve(
+    host: Annotated[str | None, typer.Option(help="listen address")] = None,
+    port: Annotated[int | None, typer.Option(help="listen port")] = None,
+) -> None:
+    """Run the centre (API, WebSocket, web UI) with settings from CONCORD_* variables."""
+    import uvicorn
+
+    from concord.logs import configure
+
+    settings = Settings()
+    configure(settings.log_json)
+    centre = _centre()  # migrate before serving
+    centre.close()
+    uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
+                port=port or settings.port, log_config=None, proxy_headers=True)
+
+
+@app.command()
+@run_safely
+def demo(
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="listen port")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="load the scenario and exit")] = False,
+) -> None:
+    """Initialise a centre with a clearly fictional scenario and serve it."""
+    from concord.demo import load_scenario
+
+    os.environ.setdefault("CONCORD_DATABASE_URL", "sqlite:///var/demo.db")
+    centre = _centre()
+    accounts = load_scenario(centre)
+    centre.close()
+    table = Table(title="Demo accounts (fictional people; passwords also in var/demo-accounts.json)")
+    for column in ("nation", "username", "name", "roles", "password"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a["nation"], a["username"], a["display_name"], ", ".join(a["roles"]), a["password"])
+    console.print(table)
+    if no_serve:
+        return
+    console.print(f"Concord demo: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")
+    serve(host=host, port=port)
+
+
+@user_app.command("add")
+@run_safely
+def user_add(
+    username: str,
+    nation: Annotated[str, typer.Option(help="ISO 3166-1 alpha-3 code")],
+    name: Annotated[str, typer.Option(help="display name")],
+    clearance: Annotated[str, typer.Option(help="UNCLASSIFIED, RESTRICTED, CONFIDENTIAL or SECRET")] = "RESTRICTED",
+    prompt_password: Annotated[bool, typer.Option("--prompt", help="prompt for the password")] = False,
+) -> None:
+    """Create an account (its password is generated and shown once unless --prompt)."""
+    from concord.services.people import generate_password
+
+    centre = _centre()
+    password = _password(prompt_password, username) or generate_password()
+    centre.people.create(None, username=username, display_name=name, nation=nation.upper(),
+                         clearance=_level(clearance), password=password)
+    console.print(f"Created {username} ({nation.upper()}). Password (shown once): {password}")
+
+
+@user_app.command("disable")
+@run_safely
+def user_disable(username: str) -> None:
+    """Disable an account and end all its sessions."""
+    centre = _centre()
+    centre.people.set_disabled(None, centre.people.find(username).id, True)
+    console.print(f"Disabled {username}; its sessions are ended.")
+
+
+@user_app.command("reset-password")
+@run_safely
+def user_reset_password(
+    username: str,
+    prompt_password: Annotated[bool, typer.Option("--prompt", help="prompt for the password")] = False,
+) -> None:
+    """Set a new password (generated unless --prompt) and end all sessions."""
+    centre = _centre()
+    password = centre.people.reset_password(None, centre.people.find(username).id,
+                                            _password(prompt_password, username))
+    console.print(f"New password for {username} (shown once): {password}")
+
+
+@app.command()
+@run_safely
+def appoint(
+    username: str,
+    role: Annotated[str, typer.Argument(help=", ".join(r.value for r in Role))],
+    starts: Annotated[str | None, typer.Option(help="ISO 8601 UTC start (default now)")] = None,
+    ends: Annotated[str | None, typer.Option(help="ISO 8601 UTC end (default open-ended)")] = None,
+) -> None:
+    """Appoint a person to a role at the centre for their nation."""
+    centre = _centre()
+    person = centre.people.find(username)
+    appointment_id = centre.people.appoint(None, person_id=person.id, role=_role(role),
+                                           starts_at=_parse_when(starts, "starts"), ends_at=_parse_when(ends, "ends"))
+    console.print(f"Appointment {appointment_id}: {username} as {_role(role).value} for {person.nation}.")
+
+
+@nation_app.command("add")
+@run_safely
+def nation_add(
+    code: Annotated[str, typer.Argument(help="ISO 3166-1 alpha-3 code")],
+    name: Annotated[str, typer.Option(help="the nation's name")],
+    label: Annotated[list[str], typer.Option(help="LEVEL=national label (repeatable)")] = [],  # noqa: B006
+    prompt_password: Annotated[
+        bool, typer.Option("--prompt", help="prompt for the administrator's password")
+    ] = False,
+) -> None:
+    """Add a partner nation and its first administrator."""
+    from concord.services.setup import initialise
+
+    labels: dict[str, str] = {}
+    for item in label:
+        level, sep, text = item.partition("=")
+        if not sep:
+            raise Invalid(f"{item!r} is not LEVEL=label", field="label")
+        labels[level.strip().upper()] = text
+    centre = _centre()
+    created = initialise(centre, [[code.upper(), name]], lambda who: _password(prompt_password, who),
+                         labels={code.upper(): labels} if labels else None, only_new=False)
+    _show_accounts(created, title=f"{code.upper()} has joined; its first administrator")
+
+
+@nation_app.command("list")
+@run_safely
+def nation_list() -> None:
+    """List partner nations and their classification labels."""
+    centre = _centre()
+    table = Table(title="Partner nations")
+    for column in ("code", "name", *[level.name for level in Level]):
+        table.add_column(column)
+    for n in centre.nations.all():
+        table.add_row(n.code, n.name, *[n.label(level) for level in Level])
+    console.print(table)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""The demo scenario. Every person, unit and place-name here is fictional.
+
+Each feature adds its part of the scenario through `SCENARIO_STEPS`, so `concord demo` shows every
+capability working. Steps run once: the scenario records that it was loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from concord.centre import Centre
+from concord.domain.markings import Level
+from concord.domain.people import Role
+
+# (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
+DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
+    ("tur.commander", "Tuğgeneral Deniz Kurgu (demo)", "TUR", Level.SECRET, [Role.COMMANDER]),
+    ("tur.liaison", "Binbaşı Ece Örnek (demo)", "TUR", Level.SECRET, [Role.LIAISON_OFFICER]),
+    ("tur.analyst", "Yüzbaşı Can Taslak (demo)", "TUR", Level.CONFIDENTIAL, [Role.ANALYST]),
+    ("tur.watch", "Üsteğmen Arda Deneme (demo)", "TUR", Level.SECRET, [Role.WATCH_OFFICER]),
+    ("tur.admin", "TUR administrator (demo)", "TUR", Level.SECRET, [Role.ADMINISTRATOR]),
+    ("irq.commander", "Brigadier General Sami Al-Khayali (demo)", "IRQ", Level.SECRET, [Role.COMMANDER]),
+    ("irq.liaison", "Colonel Layla Al-Mithali (demo)", "IRQ", Level.SECRET, [Role.LIAISON_OFFICER]),
+    ("irq.analyst", "Captain Omar Al-Tajribi (demo)", "IRQ", Level.CONFIDENTIAL, [Role.ANALYST]),
+    ("irq.watch", "Lieutenant Huda Al-Namudhaji (demo)", "IRQ", Level.SECRET, [Role.WATCH_OFFICER]),
+    ("irq.admin", "IRQ administrator (demo)", "IRQ", Level.SECRET, [Role.ADMINISTRATOR]),
+]
+
+#: Features append `step(centre, people)` functions; `people` maps username → person id.
+ScenarioStep = Callable[[Centre, dict[str, int]], None]
+SCENARIO_STEPS: list[ScenarioStep] = []
+
+
+def _accounts_file(centre: Centre) -> Path:
+    return centre.settings.data_dir / "demo-accounts.json"
+
+
+def load_scenario(centre: Centre) -> list[dict[str, Any]]:
+    """Load the scenario into an empty centre (or return the accounts of one already loaded)."""
+    path = _accounts_file(centre)
+    if centre.nations.codes():
+        if path.exists():
+            return list(json.loads(path.read_text(encoding="utf-8")))
+        return []
+    # Tests and screenshots may fix the demo password; otherwise each account gets a fresh one.
+    fixed = os.environ.get("CONCORD_DEMO_PASSWORD")
+    accounts: list[dict[str, Any]] = []
+    people: dict[str, int] = {}
+    with centre.db.write() as tx:
+        centre.nations.add_in(tx, "TUR", "Türkiye")
+        centre.nations.add_in(tx, "IRQ", "Iraq")
+        for username, name, nation, clearance, roles in DEMO_PEOPLE:
+            password = fixed or secrets.token_urlsafe(9)
+            person_id = centre.people.create_in(tx, None, username=username, display_name=name, nation=nation,
+                                                clearance=clearance, password=password,
+                                                language="tr" if nation == "TUR" else "ar")
+            for role in roles:
+                centre.people.appoint_in(tx, None, person_id=person_id, role=role, starts_at=centre.clock.now())
+            people[username] = person_id
+            accounts.append({"username": username, "display_name": name, "nation": nation,
+                             "roles": [r.value for r in roles], "password": password})
+    for step in SCENARIO_STEPS:
+        step(centre, people)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
+    path.chmod(0o600)
+    return accounts

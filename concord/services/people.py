@@ -1,0 +1,204 @@
+"""People and appointments: administrators manage only their own nation's."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from concord.clock import Clock
+from concord.domain.errors import Invalid, NotFound, StateConflict
+from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.people import (
+    Actor,
+    Appointment,
+    Role,
+    check_appointment_window,
+    check_display_name,
+    check_password,
+    check_username,
+)
+from concord.services.passwords import Passwords
+from concord.storage import nations as nation_store
+from concord.storage import people as store
+from concord.storage.db import Database, Tx
+from concord.storage.events import append_event
+from concord.storage.sessions import revoke_all_sessions
+
+LANGUAGES = ("en", "tr", "ar")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: int
+    username: str
+    display_name: str
+    nation: str
+    clearance: Level
+    disabled: bool
+    language: str
+    totp_enabled: bool
+    appointments: list[Appointment]
+    current_roles: list[Role]
+
+
+def generate_password() -> str:
+    """A password shown once: 20 characters from a 57-symbol alphabet (~116 bits)."""
+    alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+class PeopleService:
+    def __init__(self, db: Database, clock: Clock, passwords: Passwords) -> None:
+        self.db = db
+        self.clock = clock
+        self.passwords = passwords
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _centre_wide(self, tx: Tx, nation: str) -> Marking:
+        """People and appointments are known centre-wide: partners must know whom to contact."""
+        codes = [n.code for n in nation_store.list_nations(tx.conn)]
+        return Marking.build(Level.UNCLASSIFIED, nation, codes, Tlp.GREEN)
+
+    @staticmethod
+    def _national(nation: str) -> Marking:
+        """Account administration stays inside the nation."""
+        return Marking.build(Level.UNCLASSIFIED, nation, [nation], Tlp.AMBER_STRICT)
+
+    def _view(self, row: store.PersonRow, appointments: list[Appointment], now: datetime) -> PersonView:
+        current = sorted({a.role for a in appointments if a.is_current(now) and a.nation == row.nation})
+        return PersonView(row.id, row.username, row.display_name, row.nation, row.clearance, row.disabled,
+                          row.language, row.totp_secret is not None, appointments, current)
+
+    # --- use cases ------------------------------------------------------------------------------
+    def create_in(self, tx: Tx, actor: Actor | None, *, username: str, display_name: str, nation: str,
+                  clearance: Level, password: str, language: str = "en") -> int:
+        """Create a person. `actor` None is the system itself (`concord init`, `concord user add`)."""
+        if actor is not None:
+            actor.require_admin_of(nation)
+        check_username(username)
+        display_name = check_display_name(display_name)
+        check_password(password)
+        if language not in LANGUAGES:
+            raise Invalid(f"language is one of {', '.join(LANGUAGES)}", field="language")
+        if nation_store.get_nation(tx.conn, nation) is None:
+            raise Invalid(f"{nation!r} is not a partner nation of this centre", field="nation")
+        if store.find_person(tx.conn, username) is not None:
+            raise StateConflict(f"username {username!r} is taken", field="username")
+        now = self.clock.now()
+        person_id = store.add_person(tx.conn, username=username, display_name=display_name, nation=nation,
+                                     clearance=clearance, password_hash=self.passwords.hash(password),
+                                     language=language, at=now)
+        append_event(tx, at=now, kind="person.created", item_type="person", item_id=person_id,
+                     marking=self._centre_wide(tx, nation), actor_id=actor.person_id if actor else None,
+                     actor_nation=actor.nation if actor else None,
+                     payload={"username": username, "display_name": display_name, "nation": nation})
+        return person_id
+
+    def create(self, actor: Actor | None, **fields: object) -> int:
+        with self.db.write() as tx:
+            return self.create_in(tx, actor, **fields)  # type: ignore[arg-type]
+
+    def _target(self, tx: Tx, actor: Actor | None, person_id: int) -> store.PersonRow:
+        row = store.get_person(tx.conn, person_id)
+        if row is None:
+            raise NotFound(f"no person {person_id}", field="person_id")
+        if actor is not None:
+            actor.require_admin_of(row.nation)
+        return row
+
+    def set_disabled(self, actor: Actor | None, person_id: int, disabled: bool) -> None:
+        with self.db.write() as tx:
+            row = self._target(tx, actor, person_id)
+            now = self.clock.now()
+            store.update_person(tx.conn, person_id, disabled=disabled)
+            if disabled:
+                revoke_all_sessions(tx.conn, person_id, now)
+            append_event(tx, at=now, kind="person.disabled" if disabled else "person.enabled",
+                         item_type="person", item_id=person_id, marking=self._national(row.nation),
+                         actor_id=actor.person_id if actor else None,
+                         actor_nation=actor.nation if actor else None, payload={"username": row.username})
+
+    def reset_password(self, actor: Actor | None, person_id: int, password: str | None = None) -> str:
+        """Set a new password (generated when not given), end every session; returns the password."""
+        password = password or generate_password()
+        check_password(password)
+        with self.db.write() as tx:
+            row = self._target(tx, actor, person_id)
+            now = self.clock.now()
+            store.update_person(tx.conn, person_id, password_hash=self.passwords.hash(password))
+            revoke_all_sessions(tx.conn, person_id, now)
+            append_event(tx, at=now, kind="person.password_reset", item_type="person", item_id=person_id,
+                         marking=self._national(row.nation), actor_id=actor.person_id if actor else None,
+                         actor_nation=actor.nation if actor else None, payload={"username": row.username})
+        return password
+
+    def appoint_in(self, tx: Tx, actor: Actor | None, *, person_id: int, role: Role, starts_at: datetime,
+                   ends_at: datetime | None = None) -> int:
+        row = self._target(tx, actor, person_id)
+        check_appointment_window(starts_at, ends_at)
+        now = self.clock.now()
+        appointment_id = store.add_appointment(tx.conn, person_id=person_id, nation=row.nation, role=role,
+                                               starts_at=starts_at, ends_at=ends_at,
+                                               created_by=actor.person_id if actor else None, at=now)
+        append_event(tx, at=now, kind="appointment.created", item_type="appointment", item_id=appointment_id,
+                     marking=self._centre_wide(tx, row.nation), actor_id=actor.person_id if actor else None,
+                     actor_nation=actor.nation if actor else None,
+                     payload={"person_id": person_id, "username": row.username, "role": role.value,
+                              "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat() if ends_at else None})
+        return appointment_id
+
+    def appoint(self, actor: Actor | None, *, person_id: int, role: Role, starts_at: datetime | None = None,
+                ends_at: datetime | None = None) -> int:
+        with self.db.write() as tx:
+            return self.appoint_in(tx, actor, person_id=person_id, role=role,
+                                   starts_at=starts_at or self.clock.now(), ends_at=ends_at)
+
+    def end_appointment(self, actor: Actor | None, appointment_id: int) -> None:
+        """End an appointment now: it stops working at once."""
+        with self.db.write() as tx:
+            appointment = store.get_appointment(tx.conn, appointment_id)
+            if appointment is None:
+                raise NotFound(f"no appointment {appointment_id}", field="appointment_id")
+            self._target(tx, actor, appointment.person_id)
+            now = self.clock.now()
+            if appointment.ends_at is not None and appointment.ends_at <= now:
+                raise StateConflict("this appointment has already ended", field="appointment_id")
+            # An appointment that has not started yet ends before it starts: cancel it outright.
+            store.end_appointment(tx.conn, appointment_id, max(now, appointment.starts_at))
+            append_event(tx, at=now, kind="appointment.ended", item_type="appointment",
+                         item_id=appointment_id, marking=self._centre_wide(tx, appointment.nation),
+                         actor_id=actor.person_id if actor else None,
+                         actor_nation=actor.nation if actor else None,
+                         payload={"person_id": appointment.person_id, "role": appointment.role.value})
+
+    def get(self, person_id: int) -> PersonView:
+        with self.db.read() as conn:
+            row = store.get_person(conn, person_id)
+            if row is None:
+                raise NotFound(f"no person {person_id}", field="person_id")
+            return self._view(row, store.appointments_of(conn, [row.id])[row.id], self.clock.now())
+
+    def find(self, username: str) -> PersonView:
+        with self.db.read() as conn:
+            row = store.find_person(conn, username)
+        if row is None:
+            raise NotFound(f"no person {username!r}", field="username")
+        return self.get(row.id)
+
+    def directory(self, nation: str | None = None) -> list[PersonView]:
+        with self.db.read() as conn:
+            rows = store.list_people(conn, nation)
+            appts = store.appointments_of(conn, [r.id for r in rows])
+        now = self.clock.now()
+        return [self._view(r, appts[r.id], now) for r in rows]
+
+    def set_language(self, actor: Actor, language: str) -> None:
+        if language not in LANGUAGES:
+            raise Invalid(f"language is one of {', '.join(LANGUAGES)}", field="language")
+        with self.db.write() as tx:
+            store.update_person(tx.conn, actor.person_id, language=language)
+
+    def holders_of(self, nation: str, role: Role) -> list[int]:
+        with self.db.read() as conn:
+            return store.holders_of(conn, nation, role, self.clock.now())

@@ -1,0 +1,40 @@
+"""Typed settings, read once at start-up from CONCORD_* environment variables (never at import)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONCORD_", env_nested_delimiter="__", extra="ignore")
+
+    # Storage and fan-out
+    database_url: str = Field(default="sqlite:///var/concord.db", description="sqlite:///PATH or postgresql+psycopg://…")
+    bus_url: str = Field(default="memory://", description="memory://, postgresql://…, redis://… or nats://…")
+    data_dir: Path = Field(default=Path("var"), description="keys, certificates, exports")
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 2 * 1024 * 1024
+    secure_cookies: bool = False  # set true behind TLS
+    log_json: bool = True
+
+    # Sign-in
+    session_ttl_minutes: int = 12 * 60  # one shift
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 15 * 60
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind a sqlite:/// URL, or None for other databases."""
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix):
+        return Path(database_url[len(prefix):])
+    return None

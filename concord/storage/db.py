@@ -1,0 +1,94 @@
+"""Engines and units of work. Dialect differences (SQLite pragmas, write locks) stay here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from concord.settings import sqlite_path
+
+
+@dataclass
+class Tx:
+    """An open write transaction and the event ids appended in it."""
+
+    conn: Connection
+    event_ids: list[int] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = _make_engine(url, echo=echo)
+        self.dialect = self.engine.dialect.name
+        self._published: list[Callable[[int], None]] = []
+
+    def on_commit(self, publish: Callable[[int], None]) -> None:
+        """Call `publish(highest_event_id)` after each write that appended events (the bus)."""
+        self._published.append(publish)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """One write unit of work: commit on success, roll back on any exception, then publish."""
+        with self.engine.connect().execution_options(concord_write=True) as conn:
+            tx = Tx(conn)
+            with conn.begin():
+                yield tx
+            for callback in tx.after_commit:
+                callback()
+            if tx.event_ids:
+                top = max(tx.event_ids)
+                for publish in self._published:
+                    publish(top)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is None:
+        sa_url = make_url(url)
+        if sa_url.drivername in ("postgresql", "postgres"):
+            sa_url = sa_url.set(drivername="postgresql+psycopg")
+        return create_engine(sa_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # We issue BEGIN ourselves (below), so pysqlite must not.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit that returned is on disk even after a power cut, not only a process crash.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the write lock up front so two writers never deadlock upgrading a read lock.
+        write = conn.get_execution_options().get("concord_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine

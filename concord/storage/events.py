@@ -1,0 +1,123 @@
+"""The one append-only event log. Written in the same transaction as each change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
+
+from concord.clock import utc
+from concord.domain.markings import Marking, Reader
+from concord.storage.db import Tx
+from concord.storage.policy import marking_from_row, marking_values, visible_to
+from concord.storage.schema import BigId, marking_columns, metadata
+
+events = Table(
+    "events", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("item_type", String(40), nullable=False),
+    Column("item_id", String(160), nullable=False),
+    Column("actor_id", Integer, nullable=True),
+    Column("actor_nation", String(3), nullable=True),
+    # When set, only this person receives the event (still subject to the marking).
+    Column("recipient_id", Integer, nullable=True),
+    Column("request_id", String(64), nullable=True),
+    Column("payload", JSON, nullable=False),
+    *marking_columns(),
+    Index("ix_events_item", "item_type", "item_id"),
+)
+
+# Built once: constructing the statement per call costs more than executing it.
+_INSERT = insert(events).returning(events.c.id)
+
+# Any constant: one advisory lock key serialising event appends on PostgreSQL.
+_EVENT_LOCK = 7_340_001
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    at: datetime
+    kind: str
+    item_type: str
+    item_id: str
+    actor_id: int | None
+    actor_nation: str | None
+    recipient_id: int | None
+    payload: dict[str, Any]
+    marking: Marking
+
+
+def append_event(
+    tx: Tx,
+    *,
+    at: datetime,
+    kind: str,
+    item_type: str,
+    item_id: str | int,
+    marking: Marking,
+    payload: dict[str, Any] | None = None,
+    actor_id: int | None = None,
+    actor_nation: str | None = None,
+    recipient_id: int | None = None,
+    request_id: str | None = None,
+) -> int:
+    """Append one event in the caller's transaction; returns its id."""
+    conn = tx.conn
+    if conn.dialect.name == "postgresql":
+        # Ids come from a sequence and could otherwise become visible out of order across
+        # concurrent transactions; serialising appends until commit keeps "resume after id N" exact.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
+    event_id = conn.execute(_INSERT, {
+        "at": at, "kind": kind, "item_type": item_type, "item_id": str(item_id), "actor_id": actor_id,
+        "actor_nation": actor_nation, "recipient_id": recipient_id, "request_id": request_id,
+        "payload": payload or {}, **marking_values(marking),
+    }).scalar_one()
+    tx.event_ids.append(int(event_id))
+    return int(event_id)
+
+
+def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 500,
+                 kinds: Sequence[str] | None = None) -> list[Event]:
+    """Events the reader may see with id > after_id, in id order."""
+    query = (
+        select(events)
+        .where(events.c.id > after_id, visible_to(events, reader))
+        .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
+        .order_by(events.c.id)
+        .limit(limit)
+    )
+    if kinds:
+        query = query.where(events.c.kind.in_(list(kinds)))
+    return [_event(row._mapping) for row in conn.execute(query)]
+
+
+def latest_event_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        id=row["id"], at=utc(row["at"]), kind=row["kind"], item_type=row["item_type"],
+        item_id=row["item_id"], actor_id=row["actor_id"], actor_nation=row["actor_nation"],
+        recipient_id=row["recipient_id"], payload=row["payload"], marking=marking_from_row(row),
+    )

@@ -1,0 +1,147 @@
+"""People and appointments tables and queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+
+from concord.clock import utc
+from concord.domain.markings import Level
+from concord.domain.people import Appointment, Role
+from concord.storage.schema import metadata
+
+people = Table(
+    "people", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(63), nullable=False, unique=True),
+    Column("display_name", String(120), nullable=False),
+    Column("nation", String(3), ForeignKey("nations.code"), nullable=False, index=True),
+    Column("clearance", SmallInteger, nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("language", String(5), nullable=False, default="en"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+appointments = Table(
+    "appointments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("nation", String(3), ForeignKey("nations.code"), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("created_by", Integer, ForeignKey("people.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    id: int
+    username: str
+    display_name: str
+    nation: str
+    clearance: Level
+    password_hash: str
+    totp_secret: str | None
+    disabled: bool
+    language: str
+    created_at: datetime
+
+
+def _person(row: Any) -> PersonRow:
+    return PersonRow(row.id, row.username, row.display_name, row.nation, Level(row.clearance),
+                     row.password_hash, row.totp_secret, row.disabled, row.language, utc(row.created_at))
+
+
+def _appointment(row: Any) -> Appointment:
+    return Appointment(row.id, row.person_id, row.nation, Role(row.role), utc(row.starts_at),
+                       utc(row.ends_at) if row.ends_at is not None else None)
+
+
+def add_person(conn: Connection, *, username: str, display_name: str, nation: str, clearance: Level,
+               password_hash: str, language: str, at: datetime) -> int:
+    return int(conn.execute(insert(people).values(
+        username=username, display_name=display_name, nation=nation, clearance=int(clearance),
+        password_hash=password_hash, disabled=False, language=language, created_at=at,
+    ).returning(people.c.id)).scalar_one())
+
+
+def get_person(conn: Connection, person_id: int) -> PersonRow | None:
+    row = conn.execute(select(people).where(people.c.id == person_id)).first()
+    return _person(row) if row else None
+
+
+def find_person(conn: Connection, username: str) -> PersonRow | None:
+    row = conn.execute(select(people).where(people.c.username == username)).first()
+    return _person(row) if row else None
+
+
+def list_people(conn: Connection, nation: str | None = None) -> list[PersonRow]:
+    query = select(people).order_by(people.c.nation, people.c.username)
+    if nation:
+        query = query.where(people.c.nation == nation)
+    return [_person(r) for r in conn.execute(query)]
+
+
+def update_person(conn: Connection, person_id: int, **values: Any) -> None:
+    conn.execute(update(people).where(people.c.id == person_id).values(**values))
+
+
+def add_appointment(conn: Connection, *, person_id: int, nation: str, role: Role, starts_at: datetime,
+                    ends_at: datetime | None, created_by: int | None, at: datetime) -> int:
+    return int(conn.execute(insert(appointments).values(
+        person_id=person_id, nation=nation, role=role.value, starts_at=starts_at, ends_at=ends_at,
+        created_by=created_by, created_at=at,
+    ).returning(appointments.c.id)).scalar_one())
+
+
+def get_appointment(conn: Connection, appointment_id: int) -> Appointment | None:
+    row = conn.execute(select(appointments).where(appointments.c.id == appointment_id)).first()
+    return _appointment(row) if row else None
+
+
+def appointments_of(conn: Connection, person_ids: list[int]) -> dict[int, list[Appointment]]:
+    out: dict[int, list[Appointment]] = {pid: [] for pid in person_ids}
+    if not person_ids:
+        return out
+    rows = conn.execute(select(appointments).where(appointments.c.person_id.in_(person_ids))
+                        .order_by(appointments.c.starts_at, appointments.c.id))
+    for row in rows:
+        out[row.person_id].append(_appointment(row))
+    return out
+
+
+def holders_of(conn: Connection, nation: str, role: Role, now: datetime) -> list[int]:
+    """Ids of enabled people holding `role` for `nation` at `now`."""
+    rows = conn.execute(
+        select(appointments.c.person_id).join(people, people.c.id == appointments.c.person_id)
+        .where(appointments.c.nation == nation, appointments.c.role == role.value,
+               appointments.c.starts_at <= now,
+               (appointments.c.ends_at.is_(None)) | (appointments.c.ends_at > now),
+               people.c.disabled.is_(False))
+        .distinct()
+    )
+    return [r.person_id for r in rows]
+
+
+def end_appointment(conn: Connection, appointment_id: int, at: datetime) -> None:
+    conn.execute(update(appointments).where(appointments.c.id == appointment_id).values(ends_at=at))

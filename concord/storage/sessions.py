@@ -1,0 +1,116 @@
+"""Sign-in sessions (tokens stored hashed) and sign-in attempts (for throttling)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from concord.clock import utc
+from concord.storage.schema import BigId, metadata
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("csrf_hash", String(64), nullable=False),
+    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("client_address", String(64), nullable=True),
+)
+
+sign_in_attempts = Table(
+    "sign_in_attempts", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("username", String(63), nullable=False),
+    Column("client_address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index("ix_sign_in_attempts_username_at", "username", "at"),
+    Index("ix_sign_in_attempts_client_address_at", "client_address", "at"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    id: int
+    person_id: int
+    csrf_hash: str
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+def add_session(conn: Connection, *, token_hash: str, csrf_hash: str, person_id: int, at: datetime,
+                expires_at: datetime, client_address: str | None) -> int:
+    return int(conn.execute(insert(sessions).values(
+        token_hash=token_hash, csrf_hash=csrf_hash, person_id=person_id, created_at=at,
+        expires_at=expires_at, client_address=client_address,
+    ).returning(sessions.c.id)).scalar_one())
+
+
+def find_session(conn: Connection, token_hash: str) -> SessionRow | None:
+    row = conn.execute(select(sessions).where(sessions.c.token_hash == token_hash)).first()
+    if row is None:
+        return None
+    return SessionRow(row.id, row.person_id, row.csrf_hash, utc(row.expires_at),
+                      utc(row.revoked_at) if row.revoked_at else None)
+
+
+def revoke_session(conn: Connection, session_id: int, at: datetime) -> None:
+    conn.execute(update(sessions).where(sessions.c.id == session_id, sessions.c.revoked_at.is_(None))
+                 .values(revoked_at=at))
+
+
+def revoke_all_sessions(conn: Connection, person_id: int, at: datetime) -> int:
+    result = conn.execute(update(sessions)
+                          .where(sessions.c.person_id == person_id, sessions.c.revoked_at.is_(None))
+                          .values(revoked_at=at))
+    return int(result.rowcount)
+
+
+def record_attempt(conn: Connection, *, username: str, client_address: str, at: datetime,
+                   succeeded: bool) -> None:
+    conn.execute(insert(sign_in_attempts).values(
+        username=username, client_address=client_address, at=at, succeeded=succeeded))
+
+
+def recent_failures(conn: Connection, *, username: str, client_address: str,
+                    since: datetime) -> tuple[int, int, datetime | None]:
+    """Failed attempts since `since` for the account and for the address, and the newest of them.
+
+    A success for the account resets its count (only failures after the last success count).
+    """
+    last_ok = conn.execute(
+        select(func.max(sign_in_attempts.c.at))
+        .where(sign_in_attempts.c.username == username, sign_in_attempts.c.succeeded.is_(True))
+    ).scalar_one()
+    account_since = max(since, utc(last_ok)) if last_ok is not None else since
+    account = conn.execute(
+        select(func.count(), func.max(sign_in_attempts.c.at))
+        .where(sign_in_attempts.c.username == username, sign_in_attempts.c.succeeded.is_(False),
+               sign_in_attempts.c.at > account_since)
+    ).one()
+    by_address = conn.execute(
+        select(func.count(), func.max(sign_in_attempts.c.at))
+        .where(sign_in_attempts.c.client_address == client_address,
+               sign_in_attempts.c.succeeded.is_(False), sign_in_attempts.c.at > since)
+    ).one()
+    newest = max((utc(t) for t in (account[1], by_address[1]) if t is not None), default=None)
+    return int(account[0]), int(by_address[0]), newest
