@@ -8,6 +8,7 @@ import { t } from "./i18n";
 import { realtime } from "./realtime";
 import { navigate, path, queryParam, route, SCREENS } from "./router";
 import { Admin } from "./screens/Admin";
+import { Audit } from "./screens/Audit";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
 import { cookie } from "./api";
@@ -15,6 +16,9 @@ import { loadMe, me } from "./session";
 
 // The live stream runs while someone is signed in; a different person starts from a fresh position.
 let streamOwner: number | null = null;
+realtime.onSignedOut = () => {
+  me.value = null;
+};
 effect(() => {
   const person = me.value;
   if (person) {
@@ -83,7 +87,7 @@ function Screen() {
     case "chat":
       return <Pending title={t("nav.chat")} />;
     case "audit":
-      return <Pending title={t("nav.audit")} />;
+      return <Audit />;
     case "admin":
       return <Admin />;
     default:
