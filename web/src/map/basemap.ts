@@ -30,9 +30,9 @@ export interface BaseMap {
 export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> {
   const topo = await loadTopology();
   const countries = topo.objects["countries"] as GeometryCollection;
-  const renderer = L.canvas({ padding: 0.5 });
+  const renderer = L.canvas({ padding: 0.5, pane: "base" });
   // Path options (the canvas renderer) pass through GeoJSON to every vector it creates.
-  const options = { renderer, interactive: false } as L.GeoJSONOptions;
+  const options = { renderer, pane: "base", interactive: false } as L.GeoJSONOptions;
   const land = L.geoJSON(feature(topo, countries), options);
   const borders = L.geoJSON(mesh(topo, countries, (a, b) => a !== b), options);
   const coast = L.geoJSON(mesh(topo, countries, (a, b) => a === b), options);
@@ -43,7 +43,7 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
   const drawGrid = () => {
     grid.clearLayers();
     const step = map.getZoom() >= 7 ? 1 : map.getZoom() >= 4 ? 5 : 10;
-    const style = { renderer, interactive: false, color: palette.grid, weight: 1, opacity: 0.9 };
+    const style = { renderer, pane: "base", interactive: false, color: palette.grid, weight: 1, opacity: 0.9 };
     for (let lat = -80; lat <= 80; lat += step) grid.addLayer(L.polyline([[lat, -180], [lat, 180]], style));
     for (let lon = -180; lon <= 180; lon += step) grid.addLayer(L.polyline([[-85, lon], [85, lon]], style));
   };

@@ -1,17 +1,15 @@
 import { effect, signal } from "@preact/signals";
 import L from "leaflet";
-import "leaflet/dist/leaflet.css";
 import { useEffect, useRef } from "preact/hooks";
 import { AlertRail } from "../components/AlertRail";
 import { zulu } from "../format";
-import { dir, formatNumber, lang, t, tk } from "../i18n";
-import { createBaseMap } from "../map/basemap";
+import { dir, formatNumber, t, tk } from "../i18n";
+import { createMapView } from "../map/view";
 import { isUnavailable, LAYERS, type LayerStatus, type MapItem } from "../map/layers";
 import { genericSidc, symbolIcon, symbolSvg, type Affiliation } from "../map/symbols";
 import { markingText, levelClass, useMarkingsOnScreen } from "../markings";
 import { realtime } from "../realtime";
 import { navigate } from "../router";
-import { theme } from "../theme";
 import { TimeSlider } from "../components/TimeSlider";
 
 const enabled = signal<ReadonlySet<string>>(
@@ -106,17 +104,6 @@ function drawItem(item: MapItem): L.Layer {
   }).bindPopup(() => popupContent(item));
 }
 
-/** 36°45.2′N 043°07.9′E: degrees and decimal minutes, as plotted on charts. */
-function formatLatLon(p: L.LatLng): string {
-  const part = (value: number, width: number, pos: string, neg: string) => {
-    const abs = Math.abs(value);
-    const deg = Math.floor(abs);
-    const min = ((abs - deg) * 60).toFixed(1).padStart(4, "0");
-    return `${String(deg).padStart(width, "0")}°${min}′${value >= 0 ? pos : neg}`;
-  };
-  return `${part(p.lat, 2, "N", "S")} ${part(((p.lng + 540) % 360) - 180, 3, "E", "W")}`;
-}
-
 const LEGEND: readonly [Affiliation, string][] = [
   ["friend", tk("legend.friend")],
   ["hostile", tk("legend.hostile")],
@@ -173,47 +160,9 @@ export function OperatingPicture() {
 
   useEffect(() => {
     if (!host.current) return;
-    const map = L.map(host.current, {
-      center: [36.5, 43.5],
-      zoom: 6,
-      minZoom: 3,
-      maxZoom: 14,
-      zoomControl: false,
-      attributionControl: true,
-      worldCopyJump: true,
-      keyboard: true,
-    });
+    const view = createMapView(host.current);
+    const map = view.map;
     mapRef.current = map;
-    map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
-    const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
-    const scale = L.control.scale({ imperial: false });
-    const coords = new L.Control({ position: "bottomleft" });
-    coords.onAdd = () => {
-      const box = L.DomUtil.create("div", "coords");
-      box.dir = "ltr";
-      map.on("mousemove", (e: L.LeafletMouseEvent) => (box.textContent = formatLatLon(e.latlng)));
-      return box;
-    };
-    const place = () => {
-      // Arabic mirrors the whole layout, the map's controls included.
-      const rtl = dir.value === "rtl";
-      zoom.setPosition(rtl ? "topleft" : "topright").addTo(map);
-      scale.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
-      coords.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
-      map.attributionControl.setPosition(rtl ? "bottomleft" : "bottomright");
-    };
-    place();
-    const stopDir = effect(() => {
-      void lang.value;
-      place();
-    });
-
-    let stopTheme = () => {};
-    void createBaseMap(map, theme.value).then((base) => {
-      base.layer.addTo(map);
-      base.layer.eachLayer((l) => (l as L.Path).bringToBack?.());
-      stopTheme = effect(() => base.setTheme(theme.value));
-    });
 
     for (const l of LAYERS) groups.current.set(l.id, L.layerGroup().addTo(map));
     const stopDraw = effect(() => {
@@ -257,10 +206,8 @@ export function OperatingPicture() {
       stopEvents();
       stopTime();
       stopDraw();
-      stopDir();
-      stopTheme();
       if (timer) clearTimeout(timer);
-      map.remove();
+      view.dispose();
       groups.current.clear();
     };
   }, []);
