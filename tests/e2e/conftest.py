@@ -154,7 +154,7 @@ class Officer:
         raise AssertionError(f"expected a console error containing {fragment!r}; got {self.errors}")
 
     def assert_no_console_errors(self) -> None:
-        assert self.errors == [], f"console errors in {self.username}'s browser"
+        assert not self.errors, f"console errors in {self.username}'s browser:\n" + "\n".join(self.errors)
 
 
 @pytest.fixture

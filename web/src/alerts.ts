@@ -22,7 +22,7 @@ const bySource = signal<ReadonlyMap<string, readonly Alert[]>>(new Map());
 
 /** Replace all alerts from one source (e.g. "chat", "conflicts", "rfis"). */
 export function setAlerts(source: string, alerts: readonly Alert[]): void {
-  const next = new Map(bySource.value);
+  const next = new Map(bySource.peek());
   next.set(source, alerts);
   bySource.value = next;
 }

@@ -9,6 +9,7 @@ import { realtime } from "./realtime";
 import { navigate, path, queryParam, route, SCREENS } from "./router";
 import { Admin } from "./screens/Admin";
 import { Audit } from "./screens/Audit";
+import "./features/operations";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
 import { cookie } from "./api";
@@ -42,6 +43,7 @@ effect(() => {
   }
 });
 
+const Operations = lazyScreen(() => import("./screens/Operations").then((m) => m.Operations));
 const OperatingPicture = lazyScreen(() => import("./screens/OperatingPicture").then((m) => m.OperatingPicture));
 
 function useShortcuts() {
@@ -79,7 +81,7 @@ function Screen() {
     case "intel":
       return <Pending title={t("nav.intel")} />;
     case "operations":
-      return <Pending title={t("nav.operations")} />;
+      return <Operations />;
     case "incidents":
       return <Pending title={t("nav.incidents")} />;
     case "releases":

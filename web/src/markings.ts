@@ -75,7 +75,7 @@ export function useMarkingsOnScreen(markings: readonly (Marking | null | undefin
   const key = JSON.stringify(markings);
   useEffect(() => {
     const tokens: number[] = [];
-    const next = new Map(onScreen.value);
+    const next = new Map(onScreen.peek());
     for (const m of markings) {
       if (!m) continue;
       const token = nextToken++;
@@ -84,7 +84,7 @@ export function useMarkingsOnScreen(markings: readonly (Marking | null | undefin
     }
     onScreen.value = next;
     return () => {
-      const after = new Map(onScreen.value);
+      const after = new Map(onScreen.peek());
       tokens.forEach((tok) => after.delete(tok));
       onScreen.value = after;
     };

@@ -8,7 +8,7 @@ export function MarkingBadge({ marking, compact = false }: { marking: Marking; c
   return (
     <span class={`marking ${levelClass(marking.level)}`} title={markingText(marking)} data-testid="marking">
       <bdi class="marking-level">{level}</bdi>
-      {!compact && rest.map((s) => <bdi key={s}>{s}</bdi>)}
+      {!compact && rest.map((s) => <bdi key={s}>// {s}</bdi>)}
       <span class={`tlp tlp-${marking.tlp.replace("+", "-").toLowerCase()}`}>{tlp}</span>
     </span>
   );

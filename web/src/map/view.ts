@@ -68,6 +68,9 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
       disposed = true;
       stopDir();
       stopTheme();
+      // Stop a zoom or pan in flight: its next animation frame would touch removed panes.
+      map.stop();
+      map.off();
       map.remove();
     },
   };

@@ -24,7 +24,8 @@ const status = signal<ReadonlyMap<string, LayerStatus>>(new Map());
 const layerPanelOpen = signal(true);
 
 function setStatus(id: string, s: LayerStatus) {
-  status.value = new Map(status.value).set(id, s);
+  // peek: this runs inside effects that must not come to depend on what they write.
+  status.value = new Map(status.peek()).set(id, s);
 }
 
 async function loadLayer(id: string): Promise<void> {
@@ -32,11 +33,11 @@ async function loadLayer(id: string): Promise<void> {
   if (!spec) return;
   setStatus(id, "loading");
   try {
-    const loaded = await spec.load(pictureTime.value);
-    items.value = new Map(items.value).set(id, loaded);
+    const loaded = await spec.load(pictureTime.peek());
+    items.value = new Map(items.peek()).set(id, loaded);
     setStatus(id, "ok");
   } catch (err) {
-    items.value = new Map(items.value).set(id, []);
+    items.value = new Map(items.peek()).set(id, []);
     setStatus(id, isUnavailable(err) ? "unavailable" : "error");
   }
 }
@@ -185,7 +186,7 @@ export function OperatingPicture() {
     let pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
     const stopEvents = realtime.on("*", (event) => {
-      if (pictureTime.value) return;
+      if (pictureTime.peek()) return;
       for (const l of LAYERS) if (l.events.some((k) => event.kind === k || event.kind.startsWith(`${k}.`))) pending.add(l.id);
       if (pending.size && !timer)
         timer = setTimeout(() => {
