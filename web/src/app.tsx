@@ -6,10 +6,15 @@ import { Header } from "./components/Header";
 import { lazyScreen } from "./components/Lazy";
 import { t } from "./i18n";
 import { realtime } from "./realtime";
+import { capabilitiesKnown, loadCapabilities, offers } from "./capabilities";
+import type { ComponentChildren } from "preact";
 import { navigate, path, queryParam, route, SCREENS } from "./router";
 import { Admin } from "./screens/Admin";
 import { Audit } from "./screens/Audit";
+import { Chat } from "./screens/Chat";
+import { startChatAlerts } from "./features/chat";
 import "./features/operations";
+import "./features/intel";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
 import { cookie } from "./api";
@@ -25,7 +30,13 @@ effect(() => {
   if (person) {
     if (streamOwner !== null && streamOwner !== person.id) realtime.reset();
     streamOwner = person.id;
-    realtime.start();
+    void loadCapabilities().then(() => {
+      // /api/ws arrives with the messaging feature (its REST paths are in the OpenAPI document).
+      if (offers("/api/channels")) {
+        realtime.start();
+        startChatAlerts();
+      }
+    });
   } else if (person === null) {
     realtime.stop();
   }
@@ -43,6 +54,7 @@ effect(() => {
   }
 });
 
+const Intel = lazyScreen(() => import("./screens/Intel").then((m) => m.Intel));
 const Operations = lazyScreen(() => import("./screens/Operations").then((m) => m.Operations));
 const OperatingPicture = lazyScreen(() => import("./screens/OperatingPicture").then((m) => m.OperatingPicture));
 
@@ -73,23 +85,45 @@ function useShortcuts() {
   }, []);
 }
 
+/** A screen whose capability the server may not offer yet: say so rather than call a missing API. */
+function Requires({ path: apiPath, title, children }: { path: string; title: string; children: ComponentChildren }) {
+  if (!capabilitiesKnown()) return <main class="page loading">{t("app.loading")}</main>;
+  return offers(apiPath) ? <>{children}</> : <Pending title={title} />;
+}
+
 function Screen() {
   const r = route.value;
   switch (r.id) {
     case "map":
       return <OperatingPicture />;
     case "intel":
-      return <Pending title={t("nav.intel")} />;
+      return (
+        <Requires path="/api/intel/objects" title={t("nav.intel")}>
+          <Intel />
+        </Requires>
+      );
     case "operations":
-      return <Operations />;
+      return (
+        <Requires path="/api/operations" title={t("nav.operations")}>
+          <Operations />
+        </Requires>
+      );
     case "incidents":
       return <Pending title={t("nav.incidents")} />;
     case "releases":
       return <Pending title={t("nav.releases")} />;
     case "chat":
-      return <Pending title={t("nav.chat")} />;
+      return (
+        <Requires path="/api/channels" title={t("nav.chat")}>
+          <Chat />
+        </Requires>
+      );
     case "audit":
-      return <Audit />;
+      return (
+        <Requires path="/api/audit/checkpoint" title={t("nav.audit")}>
+          <Audit />
+        </Requires>
+      );
     case "admin":
       return <Admin />;
     default:

@@ -169,6 +169,7 @@ function activeAt(window: { starts_at: string | null; ends_at: string | null }, 
 
 registerLayer({
   id: "operations",
+  path: "/api/operations",
   label: LAYER_LABELS.operations,
   color: STATUS_COLOURS.active,
   events: ["operation"],
@@ -195,6 +196,7 @@ registerLayer({
 
 registerLayer({
   id: "conflicts",
+  path: "/api/conflicts",
   label: LAYER_LABELS.conflicts,
   color: "#c678dd",
   events: ["conflict", "operation"],
@@ -217,6 +219,7 @@ registerLayer({
 
 registerLayer({
   id: "sites",
+  path: "/api/sites",
   label: LAYER_LABELS.sites,
   color: "#00bcd4",
   events: ["site"],

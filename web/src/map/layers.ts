@@ -28,6 +28,8 @@ export type LayerStatus = "ok" | "loading" | "unavailable" | "error";
 
 export interface LayerSpec {
   id: string;
+  /** The API path the layer reads (checked against the server's OpenAPI document). */
+  path: string;
   label: string;
   /** Legend colour. */
   color: string;

@@ -5,10 +5,12 @@ import { AlertRail } from "../components/AlertRail";
 import { zulu } from "../format";
 import { dir, formatNumber, t, tk } from "../i18n";
 import { createMapView } from "../map/view";
+import "../features/operations";
 import { isUnavailable, LAYERS, type LayerStatus, type MapItem } from "../map/layers";
 import { genericSidc, symbolIcon, symbolSvg, type Affiliation } from "../map/symbols";
 import { markingText, levelClass, useMarkingsOnScreen } from "../markings";
 import { realtime } from "../realtime";
+import { apiPaths, offers } from "../capabilities";
 import { navigate } from "../router";
 import { TimeSlider } from "../components/TimeSlider";
 
@@ -31,6 +33,10 @@ function setStatus(id: string, s: LayerStatus) {
 async function loadLayer(id: string): Promise<void> {
   const spec = LAYERS.find((l) => l.id === id);
   if (!spec) return;
+  if (!offers(spec.path)) {
+    setStatus(id, "unavailable");
+    return;
+  }
   setStatus(id, "loading");
   try {
     const loaded = await spec.load(pictureTime.peek());
@@ -176,9 +182,10 @@ export function OperatingPicture() {
       }
     });
 
-    loadAll();
     const stopTime = effect(() => {
       void pictureTime.value;
+      void apiPaths.value;
+      void realtime.resyncs.value;
       loadAll();
     });
 
