@@ -127,6 +127,8 @@ class Officer:
     page: Page
     base: str
     errors: list[str] = field(default_factory=list)
+    #: Every 4xx/5xx answer the page received, to explain "Failed to load resource" errors.
+    refusals: list[str] = field(default_factory=list)
 
     def go(self, path: str) -> None:
         self.page.goto(self.base + path)
@@ -154,7 +156,8 @@ class Officer:
         raise AssertionError(f"expected a console error containing {fragment!r}; got {self.errors}")
 
     def assert_no_console_errors(self) -> None:
-        assert not self.errors, f"console errors in {self.username}'s browser:\n" + "\n".join(self.errors)
+        assert not self.errors, (f"console errors in {self.username}'s browser:\n" + "\n".join(self.errors)
+                                 + "\nHTTP refusals:\n" + "\n".join(self.refusals))
 
 
 @pytest.fixture
@@ -178,6 +181,8 @@ def officer(browser: Browser, server: Server) -> Iterator[object]:
             o.errors.append(f"{message.type}: {message.text}")
 
         page.on("console", on_console)
+        page.on("response", lambda r: o.refusals.append(f"{r.status} {r.request.method} {r.url}")
+                if r.status >= 400 else None)
         page.on("pageerror", lambda e: o.errors.append(f"uncaught: {e}"))
         opened.append(o)
         return o

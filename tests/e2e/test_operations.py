@@ -55,6 +55,7 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
 
     irq_cdr = officer("irq.commander")
     irq_cdr.sign_in()
+    irq_cdr.page.select_option("select.lang", "ar")
     irq_cdr.page.goto(url)
     expect(irq_cdr.page.locator("html")).to_have_attribute("dir", "rtl")
     expect(irq_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")

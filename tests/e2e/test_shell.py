@@ -15,18 +15,18 @@ OpenOfficer = Callable[[str], Officer]
 
 
 def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer) -> None:
-    tur = officer("tur.watch")
+    tur = officer("tur.commander")
     tur.go("/")
     expect(tur.page).to_have_url(f"{tur.base}/signin")
     tur.screenshot("signin")
     tur.sign_in()
     expect(tur.page).to_have_url(f"{tur.base}/map")
     who = tur.page.get_by_test_id("who")
-    expect(who).to_contain_text("Üsteğmen Arda Deneme")
+    expect(who).to_contain_text("Tuğgeneral Deniz Kurgu")
     expect(who).to_contain_text("TUR")
     # The demo account prefers Turkish: the interface and the banner speak it.
     expect(tur.page.locator("html")).to_have_attribute("lang", "tr")
-    expect(who).to_contain_text("Nöbetçi subay")
+    expect(who).to_contain_text("Komutan")
     expect(tur.page.get_by_test_id("banner-top")).to_contain_text("TASNİF DIŞI")
     expect(tur.page.get_by_test_id("banner-bottom")).to_contain_text("TASNİF DIŞI")
     expect(tur.page.locator(".clock .zulu")).to_contain_text("Z")

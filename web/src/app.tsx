@@ -13,6 +13,7 @@ import { Admin } from "./screens/Admin";
 import { Audit } from "./screens/Audit";
 import { Chat } from "./screens/Chat";
 import { startChatAlerts } from "./features/chat";
+import { startDuty } from "./features/duty";
 import "./features/operations";
 import "./features/intel";
 import { Pending } from "./screens/Pending";
@@ -36,6 +37,7 @@ effect(() => {
         realtime.start();
         startChatAlerts();
       }
+      if (offers("/api/duty")) startDuty();
     });
   } else if (person === null) {
     realtime.stop();

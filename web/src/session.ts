@@ -57,13 +57,16 @@ export async function loadNations(): Promise<void> {
   nations.value = await api.get<Nation[]>("/api/nations");
 }
 
-export async function loadMe(): Promise<void> {
+/**
+ * Load the signed-in person (and the partner nations, before anything renders with them). At a
+ * fresh sign-in the person's saved language is adopted; on a reload this browser's choice stays.
+ */
+export async function loadMe(adoptLanguage = false): Promise<void> {
   try {
     const person = await api.get<Me>("/api/me");
-    // The person's saved language wins over this browser's: the same officer, any console.
-    if (isLang(person.language)) lang.value = person.language;
-    me.value = person;
     await loadNations();
+    if (isLang(person.language) && (adoptLanguage || !localStorage.getItem("concord.lang"))) lang.value = person.language;
+    me.value = person;
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) me.value = null;
     else throw err;
@@ -82,7 +85,7 @@ export async function signIn(username: string, password: string, totp?: string):
     if (err instanceof ApiError && totpRequired(err)) return { needsTotp: true };
     throw err;
   }
-  await loadMe();
+  await loadMe(true);
   return { needsTotp: false };
 }
 

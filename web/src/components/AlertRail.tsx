@@ -47,7 +47,7 @@ export function AlertRail() {
                 </a>
                 {a.detail && <div class="muted">{a.detail}</div>}
                 {!a.acknowledged && a.acknowledge && (
-                  <button class="ack" onClick={() => void a.acknowledge?.()}>
+                  <button class="ack" onClick={() => a.acknowledge?.().catch(() => undefined)}>
                     {t("alert.acknowledge")}
                   </button>
                 )}

@@ -2,6 +2,8 @@ import { effect } from "@preact/signals";
 import { flashUnacked } from "../alerts";
 import { t } from "../i18n";
 import { navigate } from "../router";
+import { useState } from "preact/hooks";
+import { errorMessage } from "./ErrorText";
 import { Time } from "./Time";
 
 let audio: AudioContext | null = null;
@@ -39,6 +41,7 @@ effect(() => {
 /** FLASH: a red full-width banner that stays until acknowledged. */
 export function FlashBanner() {
   const list = flashUnacked.value;
+  const [error, setError] = useState<string | null>(null);
   if (!list.length) return null;
   const first = list[0]!;
   return (
@@ -54,9 +57,17 @@ export function FlashBanner() {
         {first.title}
       </a>
       <Time value={first.at} />
+      {error && <span class="flash-error" role="alert">{error}</span>}
       {list.length > 1 && <span class="more">{t("flash.more", { count: list.length - 1 })}</span>}
       {first.acknowledge && (
-        <button class="ack" onClick={() => void first.acknowledge?.()} data-testid="flash-ack">
+        <button
+          class="ack"
+          onClick={() => {
+            setError(null);
+            first.acknowledge?.().catch((err: unknown) => setError(errorMessage(err)));
+          }}
+          data-testid="flash-ack"
+        >
           {t("alert.acknowledge")} <kbd>A</kbd>
         </button>
       )}
@@ -66,5 +77,5 @@ export function FlashBanner() {
 
 /** The watch officer's shortcut: "a" acknowledges the oldest FLASH on screen. */
 export function acknowledgeFirstFlash(): void {
-  void flashUnacked.value[0]?.acknowledge?.();
+  flashUnacked.value[0]?.acknowledge?.().catch(() => undefined);
 }

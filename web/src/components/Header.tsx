@@ -5,7 +5,8 @@ import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
 import { levelLabel } from "../markings";
 import { realtime, type ConnectionState } from "../realtime";
 import { navigate, route, SCREENS } from "../router";
-import { me, signOut } from "../session";
+import { addShift, isOnDuty } from "../features/duty";
+import { hasRole, me, signOut } from "../session";
 import { theme, toggleTheme } from "../theme";
 
 const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
@@ -42,6 +43,29 @@ function Clock() {
   );
 }
 
+/** On duty / off duty; a watch officer off duty takes the watch (twelve hours from now) in one click. */
+function DutyState({ personId }: { personId: number }) {
+  const onDuty = isOnDuty(personId);
+  if (onDuty === null) return null;
+  if (onDuty) return <span class="duty on" data-testid="duty">{t("header.on_duty")}</span>;
+  const mayTake = hasRole("watch_officer") || hasRole("commander") || hasRole("administrator");
+  return mayTake ? (
+    <button
+      class="duty off"
+      data-testid="duty"
+      title={t("header.take_watch")}
+      onClick={() => {
+        const start = new Date();
+        void addShift(personId, start, new Date(start.getTime() + 12 * 3600_000)).catch(() => undefined);
+      }}
+    >
+      {t("header.off_duty")} · {t("header.take_watch")}
+    </button>
+  ) : (
+    <span class="duty off" data-testid="duty">{t("header.off_duty")}</span>
+  );
+}
+
 function Who() {
   const person = me.value;
   if (!person) return null;
@@ -55,9 +79,7 @@ function Who() {
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
         </span>
       </span>
-      {typeof person.on_duty === "boolean" && (
-        <span class={`duty ${person.on_duty ? "on" : "off"}`}>{person.on_duty ? t("header.on_duty") : t("header.off_duty")}</span>
-      )}
+      <DutyState personId={person.id} />
     </div>
   );
 }

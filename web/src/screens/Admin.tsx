@@ -6,7 +6,7 @@ import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
 import { t } from "../i18n";
 import { LEVELS, levelLabel } from "../markings";
-import { type Appointment, me, type Me } from "../session";
+import { type Appointment, hasRole, me, type Me } from "../session";
 
 const ROLES = ["commander", "liaison_officer", "analyst", "watch_officer", "observer", "administrator"] as const;
 
@@ -157,7 +157,9 @@ export function Admin() {
       setError(err);
     }
   }
-  useEffect(() => void load(), []);
+  useEffect(() => {
+    if (hasRole("administrator")) void load();
+  }, []);
 
   async function act(path: string) {
     setError(null);
@@ -170,7 +172,7 @@ export function Admin() {
     }
   }
 
-  if (error instanceof ApiError && error.code === "forbidden" && people === null) {
+  if (!hasRole("administrator") || (error instanceof ApiError && error.code === "forbidden" && people === null)) {
     return (
       <main class="page">
         <h1>{t("nav.admin")}</h1>
