@@ -59,7 +59,7 @@ function DutyState({ personId }: { personId: number }) {
         void addShift(personId, start, new Date(start.getTime() + 12 * 3600_000)).catch(() => undefined);
       }}
     >
-      {t("header.off_duty")} · {t("header.take_watch")}
+      {t("header.take_watch")}
     </button>
   ) : (
     <span class="duty off" data-testid="duty">{t("header.off_duty")}</span>
@@ -74,12 +74,13 @@ function Who() {
     <div class="who" data-testid="who">
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
-        <span class="who-name">{person.display_name}</span>
+        <span class="who-name">
+          <DutyState personId={person.id} /> {person.display_name}
+        </span>
         <span class="who-role">
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
         </span>
       </span>
-      <DutyState personId={person.id} />
     </div>
   );
 }

@@ -1,8 +1,9 @@
 import { levelClass, markingSegments, markingText, type Marking, useMarkingsOnScreen } from "../markings";
 
 /** Every card, row and popup shows its own marking; showing it also counts it for the banner. */
-export function MarkingBadge({ marking, compact = false }: { marking: Marking; compact?: boolean }) {
-  useMarkingsOnScreen([marking]);
+export function MarkingBadge({ marking, compact = false, counts = true }: { marking: Marking; compact?: boolean; counts?: boolean }) {
+  // A ceiling or a default is shown but is not content: it does not raise the banner.
+  useMarkingsOnScreen(counts ? [marking] : []);
   const [level, ...rest] = markingSegments(marking);
   const tlp = rest.pop() ?? "";
   return (

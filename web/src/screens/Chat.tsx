@@ -206,7 +206,7 @@ export function Chat() {
         {channel && (
           <header class="thread-head">
             <h1>{channel.name}</h1>
-            <span class="muted">{t("chat.ceiling")}</span> <MarkingBadge marking={channel.max_marking} />
+            <span class="muted">{t("chat.ceiling")}</span> <MarkingBadge marking={channel.max_marking} counts={false} />
           </header>
         )}
         <ErrorText error={error} />
