@@ -16,6 +16,7 @@ import { startChatAlerts } from "./features/chat";
 import { startDuty } from "./features/duty";
 import "./features/operations";
 import "./features/intel";
+import { startRfiAlerts } from "./features/coord";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
 import { cookie } from "./api";
@@ -38,6 +39,7 @@ effect(() => {
         startChatAlerts();
       }
       if (offers("/api/duty")) startDuty();
+      startRfiAlerts();
     });
   } else if (person === null) {
     realtime.stop();
@@ -57,6 +59,8 @@ effect(() => {
 });
 
 const Intel = lazyScreen(() => import("./screens/Intel").then((m) => m.Intel));
+const Coordination = lazyScreen(() => import("./screens/Coordination").then((m) => m.Coordination));
+const Releases = lazyScreen(() => import("./screens/Releases").then((m) => m.Releases));
 const Operations = lazyScreen(() => import("./screens/Operations").then((m) => m.Operations));
 const OperatingPicture = lazyScreen(() => import("./screens/OperatingPicture").then((m) => m.OperatingPicture));
 
@@ -111,9 +115,17 @@ function Screen() {
         </Requires>
       );
     case "incidents":
-      return <Pending title={t("nav.incidents")} />;
+      return (
+        <Requires path="/api/incidents" title={t("nav.incidents")}>
+          <Coordination />
+        </Requires>
+      );
     case "releases":
-      return <Pending title={t("nav.releases")} />;
+      return (
+        <Requires path="/api/releases" title={t("nav.releases")}>
+          <Releases />
+        </Requires>
+      );
     case "chat":
       return (
         <Requires path="/api/channels" title={t("nav.chat")}>
