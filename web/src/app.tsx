@@ -16,6 +16,7 @@ import { startChatAlerts } from "./features/chat";
 import { startDuty } from "./features/duty";
 import "./features/operations";
 import "./features/intel";
+import "./features/tracks";
 import { startRfiAlerts } from "./features/coord";
 import { Pending } from "./screens/Pending";
 import { SignIn } from "./screens/SignIn";
