@@ -18,6 +18,15 @@ export class ApiError extends Error {
 }
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+// Every request of a session shares one abort signal: signing out cancels what is still in flight
+// instead of letting it come back refused.
+let inFlight = new AbortController();
+
+export function abortAll(): void {
+  inFlight.abort();
+  inFlight = new AbortController();
+}
 type Listener = (error: ApiError) => void;
 const unauthenticatedListeners = new Set<Listener>();
 
@@ -48,6 +57,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       method,
       headers,
       credentials: "same-origin",
+      signal: inFlight.signal,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {

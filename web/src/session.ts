@@ -1,6 +1,6 @@
 // Who is signed in (GET /api/me) and the partner nations with their national labels (GET /api/nations).
 import { computed, effect, signal } from "@preact/signals";
-import { api, ApiError, onUnauthenticated } from "./api";
+import { abortAll, api, ApiError, onUnauthenticated } from "./api";
 import { lang, type Lang } from "./i18n";
 
 function isLang(value: string): value is Lang {
@@ -99,6 +99,7 @@ export function totpRequired(err: ApiError): boolean {
 }
 
 export async function signOut(): Promise<void> {
+  abortAll();
   try {
     await api.del("/api/session");
   } finally {
