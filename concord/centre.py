@@ -10,9 +10,13 @@ from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
 from concord.services.auth import AuthService
+from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
+from concord.services.releases import ReleaseService
+from concord.services.rfis import RfiService
+from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -35,6 +39,12 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
+        self.incidents = IncidentService(self.db, self.clock)
+        self.rfis = RfiService(self.db, self.clock)
+        self.releases = ReleaseService(self.db, self.clock)
+        self.sitrep = SitrepService(self.db, self.clock)
+        self.background.append(self.rfis.overdue_loop)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

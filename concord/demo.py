@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from concord.centre import Centre
+from concord.demo_coordination import coordination_scenario
 from concord.domain.markings import Level
 from concord.domain.people import Role
 
@@ -34,6 +35,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
 #: Features append `step(centre, people)` functions; `people` maps username → person id.
 ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = []
+SCENARIO_STEPS.append(coordination_scenario)
 
 
 def _accounts_file(centre: Centre) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, nations, people, session
+from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,4 +12,9 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
+    incidents.router,
+    rfis.router,
+    releases.router,
+    sitrep.router,
+    public.router,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -240,6 +241,36 @@ def nation_list() -> None:
     for n in centre.nations.all():
         table.add_row(n.code, n.name, *[n.label(level) for level in Level])
     console.print(table)
+
+
+@app.command()
+@run_safely
+def sitrep(
+    as_user: Annotated[str, typer.Option("--as", help="the reader: the report holds only what they may see")],
+    date: Annotated[str | None, typer.Option(help="the UTC day, YYYY-MM-DD (default: yesterday)")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="write the PDF here")] = None,
+    html: Annotated[Path | None, typer.Option(help="write the HTML here")] = None,
+) -> None:
+    """The daily situation report for one reader, as PDF and/or HTML (a summary is always printed)."""
+    from concord.cli.sitrep import actor_for, day_period
+
+    centre = _centre()
+    actor = actor_for(centre, as_user)
+    period = day_period(date, centre.clock.now())
+    report, labels = centre.sitrep.build(actor, period)
+    table = Table(title=f"SITREP {period.start:%Y-%m-%d} for {actor.display_name} ({actor.nation})")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in report.key_figures().items():
+        table.add_row(key.replace("_", " "), str(value))
+    console.print(table)
+    console.print(report.classification.banner(labels))
+    if html is not None:
+        html.write_text(centre.sitrep.html(actor, period), encoding="utf-8")
+        console.print(f"HTML written to {html}")
+    if pdf is not None:
+        pdf.write_bytes(centre.sitrep.pdf(actor, period))
+        console.print(f"PDF written to {pdf}")
 
 
 def main() -> None:

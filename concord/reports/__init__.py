@@ -1,0 +1,1 @@
+"""Printable documents rendered from the centre's records (the daily SITREP)."""
