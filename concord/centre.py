@@ -9,6 +9,7 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
@@ -39,6 +40,9 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         self._tasks: list[asyncio.Task[None]] = []
+        # Registered before any feature writes: every write unit of work appends its audit entries.
+        self.audit = AuditService(self.db, self.clock, settings)
+        self.background.append(self.audit.run_checkpoints)
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock)
         self.rfis = RfiService(self.db, self.clock)

@@ -42,6 +42,20 @@ def _accounts_file(centre: Centre) -> Path:
     return centre.settings.data_dir / "demo-accounts.json"
 
 
+def witness_demo_audit_log(centre: Centre) -> None:
+    """Both nations' witnesses cosign the first checkpoint, as they would at the start of a shift.
+
+    In the demo their keys sit under the data directory's `witnesses/`; a real nation keeps its
+    witness key on its own machine and runs `concord audit witness --nation X --key FILE --url …`.
+    """
+    from concord.cli.audit import LocalCentre, run_witness
+
+    centre.audit.issue_checkpoint()
+    for nation in centre.nations.codes():
+        key = centre.settings.data_dir / "witnesses" / f"{nation}.skey"
+        run_witness(LocalCentre(centre, nation), nation, key, None, None, register=True)
+
+
 def load_scenario(centre: Centre) -> list[dict[str, Any]]:
     """Load the scenario into an empty centre (or return the accounts of one already loaded)."""
     path = _accounts_file(centre)
@@ -68,6 +82,7 @@ def load_scenario(centre: Centre) -> list[dict[str, Any]]:
                              "roles": [r.value for r in roles], "password": password})
     for step in SCENARIO_STEPS:
         step(centre, people)
+    witness_demo_audit_log(centre)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
     path.chmod(0o600)

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
 
+    # Audit log
+    audit_origin: str = Field("concord.local/audit", description="checkpoint origin line and centre key name")
+    audit_read_level: str = Field("CONFIDENTIAL", description="reads of items at or above this level are audited")
+    audit_checkpoint_seconds: float = Field(3.0, description="how often a checkpoint is issued while entries arrive")
+
 
 def sqlite_path(database_url: str) -> Path | None:
     """The file behind a sqlite:/// URL, or None for other databases."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from concord.api import events, health, incidents, nations, people, public, releases, rfis, session, sitrep
+from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -12,6 +12,7 @@ ROUTERS: list[APIRouter] = [
     nations.router,
     people.router,
     events.router,
+    audit.router,
     incidents.router,
     rfis.router,
     releases.router,

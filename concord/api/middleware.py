@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concord.api.errors import error_body
+from concord.request_context import current_request_id
 
 access_log = logging.getLogger("concord.access")
 
@@ -102,6 +103,7 @@ class RequestContext:
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        current_request_id.set(request_id)  # for audit entries written by the services below
         status = 500
         started = time.perf_counter()
 

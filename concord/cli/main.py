@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from concord.cli.audit import audit_app
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
@@ -27,6 +28,7 @@ user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(nation_app, name="nation")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 
@@ -89,6 +91,7 @@ def init(
     centre = _centre()
     created = initialise(centre, [n.split(":", 1) for n in nation], lambda label: _password(prompt_passwords, label))
     _show_accounts(created, title="First administrators (passwords are shown once)")
+    console.print(f"Audit log key: {centre.audit.public_key()}", soft_wrap=True)
 
 
 def _show_accounts(accounts: list[tuple[str, str, str, str | None]], *, title: str) -> None:

@@ -1,3 +1,13 @@
 """Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests)."""
 
-from concord.storage import events, incidents, nations, people, releases, rfis, sessions  # noqa: F401
+from concord.storage import (  # noqa: F401
+    audit,
+    audit_checkpoints,
+    events,
+    incidents,
+    nations,
+    people,
+    releases,
+    rfis,
+    sessions,
+)

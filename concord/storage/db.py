@@ -20,6 +20,8 @@ class Tx:
 
     conn: Connection
     event_ids: list[int] = field(default_factory=list)
+    # The appended events' values, so before-commit hooks (the audit log) need not read them back.
+    events: list[dict[str, Any]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -29,10 +31,15 @@ class Database:
         self.engine: Engine = _make_engine(url, echo=echo)
         self.dialect = self.engine.dialect.name
         self._published: list[Callable[[int], None]] = []
+        self._before_commit: list[Callable[[Tx], None]] = []
 
     def on_commit(self, publish: Callable[[int], None]) -> None:
         """Call `publish(highest_event_id)` after each write that appended events (the bus)."""
         self._published.append(publish)
+
+    def before_commit(self, hook: Callable[[Tx], None]) -> None:
+        """Call `hook(tx)` at the end of every write unit of work, inside its transaction (the audit log)."""
+        self._before_commit.append(hook)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
@@ -41,6 +48,8 @@ class Database:
             tx = Tx(conn)
             with conn.begin():
                 yield tx
+                for hook in self._before_commit:
+                    hook(tx)
             for callback in tx.after_commit:
                 callback()
             if tx.event_ids:

@@ -87,12 +87,14 @@ def append_event(
         # Ids come from a sequence and could otherwise become visible out of order across
         # concurrent transactions; serialising appends until commit keeps "resume after id N" exact.
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
-    event_id = conn.execute(_INSERT, {
+    values = {
         "at": at, "kind": kind, "item_type": item_type, "item_id": str(item_id), "actor_id": actor_id,
         "actor_nation": actor_nation, "recipient_id": recipient_id, "request_id": request_id,
         "payload": payload or {}, **marking_values(marking),
-    }).scalar_one()
+    }
+    event_id = conn.execute(_INSERT, values).scalar_one()
     tx.event_ids.append(int(event_id))
+    tx.events.append({**values, "id": int(event_id), "marking": marking})
     return int(event_id)
 
 
