@@ -1,8 +1,11 @@
 // Times: Zulu (UTC) everywhere with a `Z`, local time offered on hover; localised digits and month names.
 import { locale, t } from "./i18n";
 
+/** Every time in Concord is UTC; a timestamp without an offset is read as UTC, not local time. */
 function parse(value: string | Date): Date {
-  return value instanceof Date ? value : new Date(value);
+  if (value instanceof Date) return value;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/i.test(value);
+  return new Date(hasZone || !value.includes("T") ? value : `${value}Z`);
 }
 
 /** "29 Nov 2026, 12:34Z" in the reader's language. */
