@@ -25,23 +25,38 @@ def assert_banner_in_labels(o: Officer, nation: str) -> None:
         assert text.startswith(DEFAULT_LABELS[nation][level]), text
 
 
-def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer) -> None:
-    tur = officer("tur.commander")
+def create_officer(admin: Officer, server: Server, username: str, name: str, language: str) -> None:
+    """A fresh account (with its own saved language) made by its nation's administrator, through the API."""
+    admin.sign_in()
+    csrf = next(c["value"] for c in admin.context.cookies() if c["name"] == "concord_csrf")
+    headers = {"X-CSRF-Token": csrf}
+    made = admin.context.request.post(f"{server.url}/api/people", headers=headers, data={
+        "username": username, "display_name": name, "nation": "TUR", "clearance": "SECRET",
+        "password": DEMO_PASSWORD, "language": language})
+    assert made.status == 201, made.text()
+    person_id = made.json()["person"]["id"]
+    appointed = admin.context.request.post(f"{server.url}/api/appointments", headers=headers,
+                                           data={"person_id": person_id, "role": "watch_officer"})
+    assert appointed.status == 201, appointed.text()
+
+
+def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer, server: Server) -> None:
+    create_officer(officer("tur.admin"), server, "tur.watch2", "Teğmen Deniz Nöbetçi (demo)", "tr")
+    tur = officer("tur.watch2")
     tur.go("/")
     expect(tur.page).to_have_url(f"{tur.base}/signin")
     tur.screenshot("signin")
     tur.sign_in()
     expect(tur.page).to_have_url(f"{tur.base}/map")
     who = tur.page.get_by_test_id("who")
-    expect(who).to_contain_text("Tuğgeneral Deniz Kurgu")
+    expect(who).to_contain_text("Teğmen Deniz Nöbetçi")
     expect(who).to_contain_text("TUR")
-    # The demo account prefers Turkish: the interface and the banner speak it.
+    # The account prefers Turkish: the interface and the banner speak it.
     expect(tur.page.locator("html")).to_have_attribute("lang", "tr")
-    expect(who).to_contain_text("Komutan")
+    expect(who).to_contain_text("Nöbetçi subay")
     tur.page.wait_for_timeout(1500)  # the layers load and register their markings
     assert_banner_in_labels(tur, "TUR")
     expect(tur.page.locator(".clock .zulu")).to_contain_text("Z")
-    tur.page.wait_for_timeout(1500)  # the base map is drawn after its data arrives
     tur.screenshot("map-tr")
 
 

@@ -21,7 +21,7 @@ export function AlertRail() {
     <aside class={`panel alert-rail ${open.value ? "" : "closed"}`} aria-label={t("alert.rail")} data-testid="alert-rail">
       <h2>
         <button class="link" onClick={() => (open.value = !open.value)} aria-expanded={open.value}>
-          {t("alert.rail")} <span class="badge">{formatNumber(unacknowledged.value.length)}</span>
+          {t("alert.rail")} <span class={`badge ${unacknowledged.value.length ? "" : "zero"}`}>{formatNumber(unacknowledged.value.length)}</span>
         </button>
       </h2>
       {open.value &&

@@ -99,7 +99,8 @@ export function ConflictsPanel({ list, operationId, onChange }: { list: readonly
   return (
     <section class="card conflicts-panel" data-testid="conflicts-panel">
       <h2>
-        {t("conflict.title")} <span class="badge">{formatNumber(list.filter((c) => c.status === "open").length)}</span>
+        {t("conflict.title")}{" "}
+        <span class={`badge ${list.some((c) => c.status === "open") ? "" : "zero"}`}>{formatNumber(list.filter((c) => c.status === "open").length)}</span>
       </h2>
       {list.length === 0 ? (
         <p class="muted empty">{t("conflict.none")}</p>

@@ -172,13 +172,25 @@ export function OperatingPicture() {
     mapRef.current = map;
 
     for (const l of LAYERS) groups.current.set(l.id, L.layerGroup().addTo(map));
+    // The first time there is something to show, frame it; afterwards the officer's view is theirs.
+    let framed = false;
     const stopDraw = effect(() => {
+      const bounds = L.latLngBounds([]);
       for (const l of LAYERS) {
         const group = groups.current.get(l.id);
         if (!group) continue;
         group.clearLayers();
         if (!enabled.value.has(l.id)) continue;
-        for (const item of items.value.get(l.id) ?? []) group.addLayer(drawItem(item));
+        for (const item of items.value.get(l.id) ?? []) {
+          const drawn = drawItem(item);
+          group.addLayer(drawn);
+          if (drawn instanceof L.Marker || drawn instanceof L.CircleMarker) bounds.extend(drawn.getLatLng());
+          else if (drawn instanceof L.GeoJSON) bounds.extend(drawn.getBounds());
+        }
+      }
+      if (!framed && bounds.isValid()) {
+        framed = true;
+        map.fitBounds(bounds.pad(0.3), { maxZoom: 9, animate: false });
       }
     });
 
