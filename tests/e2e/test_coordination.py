@@ -61,7 +61,7 @@ def test_an_incident_reported_by_tur_is_acknowledged_by_irq(officer: OpenOfficer
     irq.sign_in()
     irq.page.select_option("select.lang", "ar")
     irq.page.goto(url)
-    irq.page.get_by_role("button", name="تأكيد الاستلام").click()
+    irq.page.get_by_test_id("incident").get_by_role("button", name="تأكيد الاستلام").click()
     expect(irq.page.get_by_test_id("incident").locator("h1")).to_contain_text("مؤكَّد")
     tur.page.reload()
     expect(tur.page.get_by_test_id("incident").locator("h1")).to_contain_text("acknowledged")

@@ -35,6 +35,8 @@ def plan_operation(o: Officer, name: str, cx: float, cy: float) -> str:
     o.page.get_by_test_id("save-operation").click()
     expect(o.page.get_by_test_id("operation-status")).to_be_visible()
     o.page.get_by_test_id("propose").click()
+    expect(o.page.get_by_test_id("propose")).to_have_count(0)
+    expect(o.page.get_by_test_id("operation-status")).not_to_have_text("draft")
     expect(o.page.get_by_test_id("approval-IRQ")).to_have_attribute("data-state", "pending")
     return o.page.url
 

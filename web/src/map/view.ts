@@ -44,6 +44,7 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
   coords.onAdd = () => {
     const box = L.DomUtil.create("div", "coords");
     box.dir = "ltr";
+    box.textContent = formatLatLon(map.getCenter());
     map.on("mousemove", (e: L.LeafletMouseEvent) => (box.textContent = formatLatLon(e.latlng)));
     return box;
   };

@@ -150,7 +150,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
       </div>
       <MarkingPicker value={marking} onChange={setMarking} />
       <ErrorText error={error} />
-      <button class="primary" type="submit">
+      <button class="primary" type="submit" disabled={!category}>
         {t("incident.report")}
       </button>
     </form>
