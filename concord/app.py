@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from concord import __version__
-from concord.api import ROUTERS, errors
+from concord.api import errors, routers
 from concord.api.middleware import BodyLimit, Metrics, RequestContext
 from concord.api.web import mount_web
 from concord.centre import Centre
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.state.centre = the_centre
     app.state.metrics = Metrics()
     errors.install(app)
-    for router in ROUTERS:
+    for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     mount_web(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)

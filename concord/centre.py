@@ -9,14 +9,19 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
+from concord.services.conflicts import ConflictService
+from concord.services.deconfliction import DeconflictionService
 from concord.services.incidents import IncidentService
 from concord.services.nations import NationService
+from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
+from concord.services.sites import SiteService
 from concord.services.sitrep import SitrepService
 from concord.settings import Settings
 from concord.storage import migrate
@@ -36,6 +41,13 @@ class Centre:
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings)
+        # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
+        self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
+                                                  contact=settings.deconfliction_contact)
+        self.operations = OperationService(self.db, self.clock, self.deconfliction)
+        self.sites = SiteService(self.db, self.clock, self.deconfliction)
+        self.activities = ActivityService(self.db, self.clock, self.deconfliction)
+        self.conflicts = ConflictService(self.db, self.clock, contact=settings.deconfliction_contact)
         # Long-running loops (checkpoints, escalations, listeners) that features register; each is
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
@@ -43,6 +55,7 @@ class Centre:
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)
         self.background.append(self.audit.run_checkpoints)
+        self.background.append(lambda: self.deconfliction.follow(self.bus))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock)
         self.rfis = RfiService(self.db, self.clock)

@@ -38,6 +38,15 @@ SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
 
 
+def _operations_step(centre: Centre, people: dict[str, int]) -> None:
+    from concord.demo_operations import load_operations  # issue 5
+
+    load_operations(centre, people)
+
+
+SCENARIO_STEPS.append(_operations_step)
+
+
 def _accounts_file(centre: Centre) -> Path:
     return centre.settings.data_dir / "demo-accounts.json"
 

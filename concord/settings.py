@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     audit_origin: str = Field("concord.local/audit", description="checkpoint origin line and centre key name")
     audit_read_level: str = Field("CONFIDENTIAL", description="reads of items at or above this level are audited")
     audit_checkpoint_seconds: float = Field(3.0, description="how often a checkpoint is issued while entries arrive")
+    # Deconfliction (issue 5)
+    deconfliction_standoff_m: float = Field(default=500.0, ge=0, le=50_000,
+                                            description="stand-off zone around every operation and activity")
+    deconfliction_contact: str = Field(default="Joint Deconfliction Cell, centre watch desk",
+                                       description="whom a nation warned of a restricted conflict contacts")
 
 
 def sqlite_path(database_url: str) -> Path | None:

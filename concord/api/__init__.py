@@ -1,21 +1,31 @@
-"""HTTP adapters. `ROUTERS` lists every feature's router; `create_app` includes them in order."""
+"""HTTP adapters. `ROUTER_MODULES` names every feature's module; `create_app` includes their routers in order.
+
+One name per line, so that features adding routers never touch the same line.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from fastapi import APIRouter
 
-from concord.api import audit, events, health, incidents, nations, people, public, releases, rfis, session, sitrep
-
-ROUTERS: list[APIRouter] = [
-    health.router,
-    session.router,
-    nations.router,
-    people.router,
-    events.router,
-    audit.router,
-    incidents.router,
-    rfis.router,
-    releases.router,
-    sitrep.router,
-    public.router,
+ROUTER_MODULES: list[str] = [
+    "health",
+    "session",
+    "nations",
+    "people",
+    "events",
+    "audit",
+    "operations",
+    "sites",
+    "conflicts",
+    "incidents",
+    "rfis",
+    "releases",
+    "sitrep",
+    "public",
 ]
+
+
+def routers() -> list[APIRouter]:
+    return [importlib.import_module(f"concord.api.{name}").router for name in ROUTER_MODULES]

@@ -246,6 +246,10 @@ def nation_list() -> None:
     console.print(table)
 
 
+# Issue 5: protected sites (its own module; registered here).
+from concord.cli.sites import sites_app  # noqa: E402
+
+app.add_typer(sites_app, name="sites")
 @app.command()
 @run_safely
 def sitrep(

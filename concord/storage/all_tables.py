@@ -1,13 +1,18 @@
-"""Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests)."""
+"""Importing this module registers every table on `storage.schema.metadata` (for Alembic and tests).
 
-from concord.storage import (  # noqa: F401
-    audit,
-    audit_checkpoints,
-    events,
-    incidents,
-    nations,
-    people,
-    releases,
-    rfis,
-    sessions,
-)
+One import per line, so that features adding tables never touch the same line.
+"""
+
+import concord.storage.activities
+import concord.storage.audit
+import concord.storage.audit_checkpoints
+import concord.storage.conflicts
+import concord.storage.events
+import concord.storage.incidents
+import concord.storage.nations
+import concord.storage.operations
+import concord.storage.people
+import concord.storage.releases
+import concord.storage.rfis
+import concord.storage.sessions
+import concord.storage.sites  # noqa: F401

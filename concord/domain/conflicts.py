@@ -1,0 +1,150 @@
+"""Conflicts: two footprints whose zones meet in space and time, and what each nation is told.
+
+Lifecycle open → acknowledged → resolved (or open → resolved), each step by a named person with a
+note. A conflict blocks approval of an operation on either side until resolved, unless a commander
+of a nation taking part in that operation records an override, with a justification, for the
+operation's current version (a new version needs a new override, as it needs new approvals).
+
+Across markings: a reader who may see one side but not the other is told only what
+`ConflictWarning` holds — where and how large the overlap is, when, that it is another nation's
+restricted activity and whom at the centre to contact. Not the other side's key, name, kind,
+nation, marking, altitude or distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+from concord.domain.errors import Forbidden, Invalid, StateConflict
+from concord.domain.geo import to_geojson
+from concord.domain.operation_lifecycle import Approver, check_justification
+from concord.domain.operations import Operation
+
+RESTRICTED_OTHER_SIDE = "another nation's restricted activity"
+
+
+class ConflictStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+STEPS: dict[ConflictStatus, frozenset[ConflictStatus]] = {
+    ConflictStatus.OPEN: frozenset({ConflictStatus.ACKNOWLEDGED, ConflictStatus.RESOLVED}),
+    ConflictStatus.ACKNOWLEDGED: frozenset({ConflictStatus.RESOLVED}),
+    ConflictStatus.RESOLVED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    operation_key: str
+    version: int
+    person_id: int
+    nation: str
+    justification: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    id: int
+    a_key: str  # the item whose check found the conflict
+    b_key: str  # the other item (operation, activity or site)
+    status: ConflictStatus
+    overlap: BaseGeometry  # WGS84
+    area_m2: float
+    starts_at: datetime | None
+    ends_at: datetime | None
+    overrides: tuple[Override, ...] = ()
+
+    def involves(self, key: str) -> bool:
+        return key in (self.a_key, self.b_key)
+
+    def other(self, key: str) -> str:
+        return self.b_key if key == self.a_key else self.a_key
+
+
+def check_step(conflict: Conflict, target: ConflictStatus, note: str | None) -> str:
+    """Check a lifecycle step by a person; return the normalised note."""
+    if target not in STEPS[conflict.status]:
+        raise StateConflict(
+            f"a {conflict.status.value} conflict cannot become {target.value}", field="status"
+        )
+    text = (note or "").strip()
+    if not text:
+        raise Invalid("each step of a conflict carries a note", field="note")
+    if len(text) > 4000:
+        raise Invalid("a note has at most 4000 characters", field="note")
+    return text
+
+
+def blocks(conflict: Conflict, op: Operation) -> bool:
+    """Does this conflict stand in the way of approving `op` at its current version?"""
+    if conflict.status == ConflictStatus.RESOLVED or not conflict.involves(op.key):
+        return False
+    return not any(o.operation_key == op.key and o.version == op.version for o in conflict.overrides)
+
+
+def check_override(conflict: Conflict, op: Operation, approver: Approver, justification: str | None) -> str:
+    """A commander of a nation taking part in `op` may override `conflict` for `op`'s current version."""
+    if not conflict.involves(op.key):
+        raise Invalid("this conflict does not concern that operation", field="operation_id")
+    if conflict.status == ConflictStatus.RESOLVED:
+        raise StateConflict("a resolved conflict needs no override", field="status")
+    if approver.nation not in op.plan.participants:
+        raise Forbidden(f"{approver.nation} does not take part in this operation", field="nation")
+    if not approver.is_commander:
+        raise Forbidden("an override needs a current commander appointment")
+    return check_justification(justification)
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictWarning:
+    """What a nation learns of a conflict whose other side it may not see. Nothing else."""
+
+    conflict_id: int
+    status: ConflictStatus
+    your_item: str
+    overlap: dict[str, Any]  # GeoJSON geometry of the overlap
+    area_m2: float
+    starts_at: datetime | None
+    ends_at: datetime | None
+    other_side: str
+    contact: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conflict_id": self.conflict_id,
+            "status": self.status.value,
+            "your_item": self.your_item,
+            "overlap": self.overlap,
+            "area_m2": round(self.area_m2, 1),
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "other_side": self.other_side,
+            "contact": self.contact,
+            "restricted": True,
+        }
+
+
+def warning_for(conflict: Conflict, visible_key: str, contact: str) -> ConflictWarning:
+    """The restricted view of `conflict` for a reader who may see `visible_key` only."""
+    if not conflict.involves(visible_key):
+        raise ValueError("the visible side must be one of the conflict's sides")
+    return ConflictWarning(
+        conflict.id,
+        conflict.status,
+        visible_key,
+        to_geojson(conflict.overlap),
+        conflict.area_m2,
+        conflict.starts_at,
+        conflict.ends_at,
+        RESTRICTED_OTHER_SIDE,
+        contact,
+    )

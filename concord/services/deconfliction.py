@@ -1,0 +1,205 @@
+"""The deconfliction engine in a server process, kept current from the event log, and the conflict
+records it produces.
+
+Every process holds one `DeconflictionEngine`. It is rebuilt from storage at start-up and then
+follows the event log: each event about an operation, activity or site makes the process reload that
+item's footprint (idempotent, so a replayed event does no harm). A check that will write conflicts
+runs inside the writer's transaction after catching up with the log, and on PostgreSQL under an
+advisory lock, so two processes proposing overlapping operations at the same moment cannot both miss
+each other (on SQLite the write lock already serialises them; on PostgreSQL the event log's append
+lock does too when the event is written first — this lock keeps the guarantee whatever the order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime
+
+from sqlalchemy import Connection, select, text
+
+from concord.bus.base import EventBus
+from concord.clock import Clock, iso
+from concord.domain.conflicts import ConflictStatus
+from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap
+from concord.domain.geo import to_geojson
+from concord.domain.people import Actor
+from concord.storage import conflicts as conflict_store
+from concord.storage.db import Database, Tx
+from concord.storage.events import append_event, events, latest_event_id
+from concord.storage.footprints import all_footprints, footprint_of
+
+log = logging.getLogger("concord.deconfliction")
+
+FOLLOWED_ITEM_TYPES = ("operation", "activity", "site")
+# Any constant: one advisory lock key serialising conflict-writing checks on PostgreSQL.
+_DECONFLICTION_LOCK = 7_340_005
+
+
+class DeconflictionService:
+    def __init__(self, db: Database, clock: Clock, *, standoff_m: float, contact: str) -> None:
+        self.db = db
+        self.clock = clock
+        self.standoff_m = standoff_m
+        self.contact = contact
+        self.engine = DeconflictionEngine()
+        self._followed_to = 0
+        self._lock = threading.Lock()
+        self._loaded = False
+
+    # ---------------------------------------------------------------- keeping the engine current
+
+    def rebuild(self) -> int:
+        """Load every footprint from storage; returns how many."""
+        with self.db.read() as conn:
+            # The log position first: anything committed after it is replayed by `catch_up`.
+            position = latest_event_id(conn)
+            footprints = all_footprints(conn, self.standoff_m)
+        with self._lock:
+            self.engine.rebuild(footprints)
+            self._followed_to = position
+            self._loaded = True
+        return len(footprints.keys)
+
+    def catch_up(self, conn: Connection) -> None:
+        """Apply every footprint-changing event committed since the last one applied."""
+        if not self._loaded:
+            self.rebuild()
+        with self._lock:
+            # The top first, and only events up to it: one committed between the two statements is
+            # left for the next catch-up instead of being skipped.
+            top = latest_event_id(conn)
+            rows = conn.execute(
+                select(events.c.id, events.c.item_type, events.c.item_id)
+                .where(events.c.id > self._followed_to, events.c.id <= top, events.c.item_type.in_(FOLLOWED_ITEM_TYPES))
+                .order_by(events.c.id)
+            ).all()
+            keys = dict.fromkeys(f"{r.item_type}:{r.item_id}" for r in rows)
+            for key in keys:
+                footprint = footprint_of(conn, key, self.standoff_m)
+                if footprint is None:
+                    self.engine.remove(key)
+                else:
+                    self.engine.upsert(footprint)
+            self._followed_to = max(self._followed_to, top)
+
+    async def follow(self, bus: EventBus) -> None:
+        """Background loop of a server process: catch up whenever the bus announces new events."""
+        if not self._loaded:   # a check may already have built it (it rebuilds on first use)
+            await asyncio.to_thread(self.rebuild)
+        while True:
+            latest = await bus.wait_beyond(self._followed_to, 5.0)
+            if latest > self._followed_to:
+                try:
+                    await asyncio.to_thread(self._catch_up_now)
+                except Exception:  # a database hiccup must not end the loop; the next event retries
+                    log.exception("deconfliction engine could not catch up with the event log")
+
+    def _catch_up_now(self) -> None:
+        with self.db.read() as conn:
+            self.catch_up(conn)
+
+    # ---------------------------------------------------------------- checks and records
+
+    def check_in(self, tx: Tx, footprint: Footprint) -> list[Overlap]:
+        if tx.conn.dialect.name == "postgresql":
+            tx.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DECONFLICTION_LOCK})
+        self.catch_up(tx.conn)
+        found = self.engine.check(footprint)
+        if footprint.key.startswith("site:"):
+            found = [o for o in found if not o.key.startswith("site:")]  # sites do not conflict with sites
+        return found
+
+    def reconcile_in(
+        self, tx: Tx, key: str, footprint: Footprint | None, actor: Actor | None, reason: str
+    ) -> list[int]:
+        """Bring the conflict records of `key` in line with its footprint (None: no longer deconflicted).
+
+        New overlaps become open conflicts; an unresolved conflict that still overlaps gets the new
+        overlap; one that no longer does is resolved by the centre with `reason`. Returns the ids of
+        new conflicts. Every change is an event for each side, carrying only what a nation that may
+        see that side is allowed to learn (the warning's fields).
+        """
+        now = self.clock.now()
+        existing = {c.other(key): c for c in conflict_store.unresolved_involving(tx.conn, key)}
+        overlaps = self.check_in(tx, footprint) if footprint is not None else []
+        created: list[int] = []
+        for overlap in overlaps:
+            values = {
+                "overlap": overlap.geometry,
+                "area_m2": overlap.area_m2,
+                "starts_at": overlap.starts_at,
+                "ends_at": overlap.ends_at,
+                "at": now,
+            }
+            known = existing.pop(overlap.key, None)
+            if known is not None:
+                conflict_store.update_overlap(tx.conn, known.id, **values)
+                self._announce(
+                    tx,
+                    known.id,
+                    "conflict.updated",
+                    key,
+                    overlap.key,
+                    ConflictStatus(known.status),
+                    overlap,
+                    now,
+                    actor,
+                )
+                continue
+            conflict_id = conflict_store.add_conflict(tx.conn, key, overlap.key, **values)
+            created.append(conflict_id)
+            self._announce(
+                tx, conflict_id, "conflict.detected", key, overlap.key, ConflictStatus.OPEN, overlap, now, actor
+            )
+        for other, conflict in existing.items():
+            conflict_store.add_step(
+                tx.conn, conflict.id, ConflictStatus.RESOLVED, person_id=None, nation=None, note=reason, at=now
+            )
+            for side in (key, other):
+                append_event(
+                    tx,
+                    at=now,
+                    kind="conflict.resolved",
+                    item_type="conflict",
+                    item_id=conflict.id,
+                    marking=conflict_store.side_marking(tx.conn, side),
+                    actor_id=actor.person_id if actor else None,
+                    actor_nation=actor.nation if actor else None,
+                    payload={"conflict_id": conflict.id, "your_item": side, "status": "resolved"},
+                )
+        return created
+
+    def _announce(
+        self,
+        tx: Tx,
+        conflict_id: int,
+        kind: str,
+        a_key: str,
+        b_key: str,
+        status: ConflictStatus,
+        overlap: Overlap,
+        now: datetime,
+        actor: Actor | None,
+    ) -> None:
+        for side in (a_key, b_key):
+            append_event(
+                tx,
+                at=now,
+                kind=kind,
+                item_type="conflict",
+                item_id=conflict_id,
+                marking=conflict_store.side_marking(tx.conn, side),
+                actor_id=actor.person_id if actor else None,
+                actor_nation=actor.nation if actor else None,
+                payload={
+                    "conflict_id": conflict_id,
+                    "status": status.value,
+                    "your_item": side,
+                    "overlap": to_geojson(overlap.geometry),
+                    "area_m2": round(overlap.area_m2, 1),
+                    "starts_at": iso(overlap.starts_at) if overlap.starts_at else None,
+                    "ends_at": iso(overlap.ends_at) if overlap.ends_at else None,
+                },
+            )
