@@ -3,8 +3,10 @@ import { useEffect } from "preact/hooks";
 import { ClassificationBanner } from "./components/Banner";
 import { acknowledgeFirstFlash, FlashBanner } from "./components/FlashBanner";
 import { Header } from "./components/Header";
+import { Shortcuts, shortcutsOpen } from "./components/Shortcuts";
 import { lazyScreen } from "./components/Lazy";
 import { t } from "./i18n";
+import { unacknowledged } from "./alerts";
 import { realtime } from "./realtime";
 import { capabilitiesKnown, loadCapabilities, offers } from "./capabilities";
 import type { ComponentChildren } from "preact";
@@ -65,6 +67,14 @@ const Releases = lazyScreen(() => import("./screens/Releases").then((m) => m.Rel
 const Operations = lazyScreen(() => import("./screens/Operations").then((m) => m.Operations));
 const OperatingPicture = lazyScreen(() => import("./screens/OperatingPicture").then((m) => m.OperatingPicture));
 
+let alertCursor = -1;
+
+// The window title names the screen (useful with several consoles side by side).
+effect(() => {
+  const screen = SCREENS.find((x) => x.id === route.value.id);
+  document.title = screen ? `${t(screen.label)} · Concord` : "Concord";
+});
+
 function useShortcuts() {
   useEffect(() => {
     let leader = false;
@@ -85,6 +95,17 @@ function useShortcuts() {
         timer = setTimeout(() => (leader = false), 1500);
       } else if (e.key === "a" || e.key === "A") {
         acknowledgeFirstFlash();
+      } else if (e.key === "?") {
+        shortcutsOpen.value = !shortcutsOpen.value;
+      } else if (e.key === "Escape") {
+        shortcutsOpen.value = false;
+      } else if (e.key === "n" || e.key === "N") {
+        // Next alert: open each unacknowledged alert in turn.
+        const list = unacknowledged.value.filter((a) => a.href);
+        if (list.length) {
+          alertCursor = (alertCursor + 1) % list.length;
+          navigate(list[alertCursor]!.href!);
+        }
       }
     };
     window.addEventListener("keydown", onKey);
@@ -172,6 +193,7 @@ export function App() {
         <>
           <Header />
           <FlashBanner />
+          <Shortcuts />
           <div class="screen">
             <Screen />
           </div>

@@ -1,3 +1,4 @@
+import { Fragment } from "preact";
 import { banner } from "../markings";
 
 /** The classification banner: top and bottom of every screen, the highest marking on screen. */
@@ -10,12 +11,12 @@ export function ClassificationBanner({ position }: { position: "top" | "bottom" 
       data-level={b.level}
       data-testid={`banner-${position}`}
     >
+      {/* Each segment isolated: an Arabic label beside Latin codes must not reorder them. */}
       {b.segments.map((segment, i) => (
-        <>
+        <Fragment key={i}>
           {i > 0 && " // "}
-          {/* Each segment isolated: an Arabic label beside Latin codes must not reorder them. */}
-          <bdi key={i}>{segment}</bdi>
-        </>
+          <bdi>{segment}</bdi>
+        </Fragment>
       ))}
     </div>
   );
