@@ -1,4 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
+import { offers } from "../capabilities";
 import { now } from "../clock";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
@@ -455,7 +456,14 @@ export function Coordination() {
   }
   return (
     <main class="page coordination">
-      <h1>{t("nav.incidents")}</h1>
+      <div class="page-head">
+        <h1>{t("nav.incidents")}</h1>
+        {offers("/api/sitrep.pdf") && (
+          <a href="/api/sitrep.pdf" target="_blank" rel="noopener" data-testid="sitrep">
+            {t("coord.sitrep")} (PDF) ↗
+          </a>
+        )}
+      </div>
       <Tabs current={tab} />
       {body}
     </main>
