@@ -106,6 +106,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
 
 
+def require_feature(server: Server, path: str) -> None:
+    """Skip a test whose feature this build does not contain yet (features land one by one); once the
+    feature's API is in the OpenAPI document the test runs and must pass."""
+    import json
+
+    with urllib.request.urlopen(f"{server.url}/api/openapi.json", timeout=10) as response:  # noqa: S310 (local)
+        paths = json.load(response).get("paths", {})
+    if path not in paths:
+        pytest.skip(f"this build has no {path} (its feature has not landed)")
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Officer
+from tests.e2e.conftest import Officer, Server, require_feature
 
 pytestmark = pytest.mark.e2e
 OpenOfficer = Callable[[str], Officer]
@@ -20,7 +20,10 @@ def open_joint_channel(o: Officer) -> None:
     expect(o.page.locator(".thread-head h1")).to_have_text("Joint watch")
 
 
-def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_by_tur(officer: OpenOfficer) -> None:
+def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_by_tur(
+    officer: OpenOfficer, server: Server
+) -> None:
+    require_feature(server, "/api/channels")
     irq = officer("irq.watch")
     irq.sign_in()
     irq.page.select_option("select.lang", "ar")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Officer
+from tests.e2e.conftest import Officer, Server, require_feature
 
 pytestmark = pytest.mark.e2e
 OpenOfficer = Callable[[str], Officer]
@@ -29,7 +29,8 @@ def publish(o: Officer, title: str, release_to_irq: bool) -> None:
     expect(o.page.get_by_test_id("intel-detail")).to_contain_text(title)
 
 
-def test_a_tur_only_report_never_reaches_irq(officer: OpenOfficer) -> None:
+def test_a_tur_only_report_never_reaches_irq(officer: OpenOfficer, server: Server) -> None:
+    require_feature(server, "/api/intel/objects")
     tur = officer("tur.analyst")
     tur.sign_in()
     tur.page.select_option("select.lang", "en")
