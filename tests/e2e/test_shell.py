@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pyotp
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Browser, expect
 
 from concord.domain.nations import DEFAULT_LABELS
 from tests.e2e.conftest import DEMO_PASSWORD, Officer, Server
@@ -124,3 +124,39 @@ def test_sign_in_asks_for_the_code_only_when_totp_is_on(officer: OpenOfficer, se
     code.fill(totp.now())
     analyst.page.click("button[type=submit]")
     expect(analyst.page.get_by_test_id("who")).to_contain_text("Omar Al-Tajribi")
+
+
+SCREENS = ["/map", "/intel", "/operations", "/incidents", "/releases", "/chat", "/audit", "/admin"]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_screen_fits_a_1366_wide_console_without_sideways_scrolling(officer: OpenOfficer, language: str) -> None:
+    o = officer("irq.liaison")
+    o.sign_in()
+    o.page.select_option("select.lang", language)
+    for path in SCREENS:
+        o.go(path)
+        o.page.wait_for_load_state("networkidle")
+        overflow = o.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} in {language} is {overflow}px wider than the window"
+        # Both banners are always there, whatever the screen.
+        expect(o.page.get_by_test_id("banner-top")).to_be_visible()
+        expect(o.page.get_by_test_id("banner-bottom")).to_be_in_viewport()
+
+
+def test_the_operating_picture_on_a_wall_screen(browser: Browser, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 2560, "height": 1440}, locale="en-GB")
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.url}/signin")
+        page.fill("input[name=username]", "tur.watch")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        map_box = page.get_by_test_id("map").bounding_box()
+        assert map_box is not None and map_box["width"] >= 2500 and map_box["height"] >= 1250
+        expect(page.get_by_test_id("banner-bottom")).to_be_in_viewport()
+        assert errors == []
+    finally:
+        context.close()
