@@ -13,6 +13,7 @@ from concord.api.middleware import BodyLimit, Metrics, RequestContext
 from concord.api.web import mount_web
 from concord.centre import Centre
 from concord.settings import Settings
+from concord.taxii import server as taxii_server
 
 
 def create_app(settings: Settings | None = None, *, centre: Centre | None = None) -> FastAPI:
@@ -45,9 +46,10 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     errors.install(app)
     for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)
+    app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
     mount_web(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",))
     return app
 
 

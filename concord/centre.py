@@ -12,9 +12,12 @@ from concord.clock import Clock, SystemClock
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
+from concord.services.basic_auth import BasicCredentials
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
 from concord.services.incidents import IncidentService
+from concord.services.intel import IntelService
+from concord.services.intel_read import IntelReader
 from concord.services.nations import NationService
 from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
@@ -41,6 +44,10 @@ class Centre:
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings)
+        partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
+        self.intel = IntelService(self.db, self.clock, partners)
+        self.intel_read = IntelReader(self.db, partners)
+        self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, settings)
         # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
         self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
                                                   contact=settings.deconfliction_contact)

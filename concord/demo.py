@@ -17,6 +17,7 @@ from concord.centre import Centre
 from concord.demo_coordination import coordination_scenario
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.services.intel_demo import intel_scenario
 
 # (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
 DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
@@ -36,6 +37,7 @@ DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
 ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
+SCENARIO_STEPS.append(intel_scenario)
 
 
 def _operations_step(centre: Centre, people: dict[str, int]) -> None:

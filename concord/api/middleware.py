@@ -38,12 +38,14 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 class BodyLimit:
     """Refuse request bodies over `limit` bytes with 413, before any handler sees them."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = ()) -> None:
         self.app = app
         self.limit = limit
+        # Paths that enforce their own limit and error format (TAXII: max_content_length, §4.2).
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from concord.cli.audit import audit_app
 from concord.cli.errors import run_safely
+from concord.cli.intel import intel_app
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
 from concord.domain.people import Role
@@ -28,6 +29,7 @@ user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(nation_app, name="nation")
+app.add_typer(intel_app, name="intel")
 app.add_typer(audit_app, name="audit")
 console = Console()
 

@@ -9,6 +9,8 @@ import concord.storage.audit_checkpoints
 import concord.storage.conflicts
 import concord.storage.events
 import concord.storage.incidents
+import concord.storage.intel
+import concord.storage.intel_correlation
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people

@@ -7,6 +7,7 @@ from alembic.runtime.migration import MigrationContext
 
 from concord.storage import all_tables  # noqa: F401
 from concord.storage.db import Database
+from concord.storage.intel_search import SEARCH_TABLE_PREFIX
 from concord.storage.schema import metadata
 
 
@@ -23,4 +24,6 @@ def _only_naming(diff: object) -> bool:
     # Index names differ harmlessly between op.create_index and Column(index=True); tables and
     # columns must match exactly.
     op = diff[0] if isinstance(diff, tuple) else diff[0][0]  # type: ignore[index]
+    if op == "remove_table" and diff[1].name.startswith(SEARCH_TABLE_PREFIX):  # type: ignore[index]
+        return True  # SQLite FTS5 tables are created by the migration outside the metadata
     return op in ("add_index", "remove_index")

@@ -1,0 +1,269 @@
+"""Intelligence sharing: TAXII 2.1 ingest and paging, Concord side by side with medallion.
+
+Both servers are driven by the same OASIS client (`taxii2-client`) in the same run, on loopback:
+
+* ingest — envelopes of 1,000 indicators until 20,000 are stored, each add waited on until its
+  status resource says complete;
+* paging — a whole collection of 4,000 objects read page by page (limit 1,000).
+
+medallion (the OASIS reference TAXII 2.1 server) runs with its memory backend from a generated
+data file, through its own CLI (the Flask development server), with `max_page_size` raised to 1,000.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import requests
+from taxii2client.common import _HTTPConnection
+from taxii2client.v21 import Collection, as_pages
+
+from bench.harness import Row
+from bench.intel_servers import BENCH_USER, Server, concord_server, medallion, prepare_centre
+
+PAGE = 1000
+ENVELOPE = 1000
+REQUEST_TIMEOUT = 300  # seconds; taxii2-client has none of its own
+
+
+# --- data -------------------------------------------------------------------------------------
+
+
+def indicators(count: int, seed: int = 0, marking_refs: list[str] | None = None) -> list[dict[str, Any]]:
+    """`count` distinct, valid STIX 2.1 indicators (documentation-range addresses, fictional)."""
+    out = []
+    for i in range(count):
+        n = seed * 10_000_000 + i
+        ts = f"2026-01-{1 + (i % 28):02d}T{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:{i % 60:02d}.000Z"
+        obj: dict[str, Any] = {
+            "type": "indicator",
+            "spec_version": "2.1",
+            "id": f"indicator--{uuid.UUID(int=(seed << 96) | i, version=4)}",
+            "created": ts,
+            "modified": ts,
+            "name": f"Bench indicator {n}",
+            "indicator_types": ["malicious-activity"],
+            "pattern": f"[ipv4-addr:value = '10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}']",
+            "pattern_type": "stix",
+            "valid_from": ts,
+        }
+        if marking_refs:
+            obj["object_marking_refs"] = marking_refs
+        out.append(obj)
+    return out
+
+
+# --- clients ----------------------------------------------------------------------------------
+
+
+def collection(url: str, user: str, password: str) -> Collection:
+    conn = _HTTPConnection(user, password, version="2.1")
+    conn.session.request = partial(conn.session.request, timeout=REQUEST_TIMEOUT)  # type: ignore[method-assign]
+    return Collection(url, conn=conn)
+
+
+def measure_ingest(target: Collection, objects: list[dict[str, Any]]) -> float:
+    """Objects per second until every envelope's status is complete."""
+    start = time.perf_counter()
+    for i in range(0, len(objects), ENVELOPE):
+        status = target.add_objects(
+            {"objects": objects[i : i + ENVELOPE]}, wait_for_completion=True, poll_interval=0.05
+        )
+        if status.status != "complete" or status.success_count != len(objects[i : i + ENVELOPE]):
+            raise RuntimeError(f"ingest failed: {status.status} {status.failure_count} failures {status.failures[:2]}")
+    return len(objects) / (time.perf_counter() - start)
+
+
+def measure_paging(target: Collection, expected: int) -> float:
+    """Objects per second reading the whole collection page by page."""
+    start = time.perf_counter()
+    seen = 0
+    for envelope in as_pages(target.get_objects, per_request=PAGE):
+        seen += len(envelope.get("objects", []))
+    elapsed = time.perf_counter() - start
+    if seen != expected:
+        raise RuntimeError(f"paging returned {seen} objects, expected {expected}")
+    return seen / elapsed
+
+
+def measure(server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool) -> dict[str, float]:
+    """Ingest and paging figures for one server (a fresh server for each figure)."""
+    ingest_count = 2_000 if quick else 20_000
+    paging_count = 1_000 if quick else 4_000
+    with server_factory() as server:
+        target = collection(server.collection_url, server.user, server.password)
+        ingest = measure_ingest(target, indicators(ingest_count, seed=1))
+    with server_factory() as server:
+        target = collection(server.collection_url, server.user, server.password)
+        measure_ingest(target, indicators(paging_count, seed=2))
+        paging = measure_paging(target, paging_count)
+    return {"ingest": ingest, "paging": paging, "ingest_count": ingest_count, "paging_count": paging_count}
+
+
+def _actor(centre: Any, username: str) -> Any:
+    from concord.domain.people import Actor
+
+    view = centre.people.find(username)
+    return Actor.at(
+        person_id=view.id,
+        username=view.username,
+        display_name=view.display_name,
+        nation=view.nation,
+        clearance=view.clearance,
+        appointments=view.appointments,
+        now=centre.clock.now(),
+    )
+
+
+def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
+    """Objects per second stored through the service (no HTTP), in batches of ENVELOPE."""
+    from concord.domain.stix import split_objects
+
+    actor = _actor(centre, username)
+    start = time.perf_counter()
+    for i in range(0, len(objects), ENVELOPE):
+        _members, items = split_objects(json.dumps({"objects": objects[i : i + ENVELOPE]}))
+        result = centre.intel.import_batch(actor, items)
+        if result.failures:
+            raise RuntimeError(f"load refused objects: {result.failures[:2]}")
+    return len(objects) / (time.perf_counter() - start)
+
+
+def measure_correlation(quick: bool) -> dict[str, float]:
+    """Ingest time with and without correlation, and the index size against the values it holds."""
+    import sqlite3
+
+    from concord.domain.observables import extract
+
+    count = 2_000 if quick else 10_000
+    theirs = indicators(count // 2, seed=7)
+    ours = indicators(count, seed=8)
+    for i in range(0, count, 10):  # one in ten of ours repeats a value IRQ already holds
+        ours[i]["pattern"] = theirs[(i // 10) % len(theirs)]["pattern"]
+    rates: dict[bool, float] = {}
+    for correlate in (False, True):
+        with tempfile.TemporaryDirectory(prefix="bench-correlation-") as tmp:
+            centre = prepare_centre(Path(tmp))
+            centre.intel.correlate = correlate
+            _load(centre, "irq.bench", theirs)
+            rates[correlate] = _load(centre, BENCH_USER, ours)
+            if correlate:
+                with sqlite3.connect(f"{tmp}/concord.db") as db:
+                    index_bytes = db.execute(
+                        "SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'"
+                    ).fetchone()[0]
+                    entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
+                value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
+            centre.close()
+    return {"overhead": rates[False] / rates[True] - 1, "index_ratio": index_bytes / value_bytes, "entries": entries}
+
+
+def measure_scale(quick: bool) -> dict[str, float]:
+    """Concord alone at scale: filtered GET p95, full paging rate, server peak memory."""
+    import random
+
+    from bench.harness import percentile
+
+    count = 20_000 if quick else 1_000_000
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        directory = Path(tmp)
+        centre = prepare_centre(directory)
+        for start in range(0, count, 50_000):
+            _load(centre, BENCH_USER, indicators(min(50_000, count - start), seed=100 + start // 50_000))
+        centre.close()
+        with concord_server(directory) as server:
+            target = collection(server.collection_url, server.user, server.password)
+            manifest = target.get_manifest(limit=1)
+            first_added = manifest["objects"][0]["date_added"]
+            rng = random.Random(5)
+            session = requests.Session()
+            session.auth = (server.user, server.password)
+            headers = {"Accept": "application/taxii+json;version=2.1"}
+            stamps = [first_added]
+            page = session.get(server.collection_url + "manifest/", headers=headers, params={"limit": 1000}).json()
+            stamps += [m["date_added"] for m in page.get("objects", [])]
+            samples = []
+            for _ in range(50 if quick else 200):
+                params = {"match[type]": "indicator", "added_after": rng.choice(stamps), "limit": 100}
+                started = time.perf_counter()
+                reply = session.get(server.collection_url + "objects/", headers=headers, params=params)
+                samples.append(time.perf_counter() - started)
+                reply.raise_for_status()
+            paging = measure_paging(target, count)
+            rss = _peak_rss_mb(server.process.pid)
+    return {"p95_ms": percentile(samples, 95) * 1000, "paging": paging, "rss_mb": rss, "count": count}
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run(quick: bool) -> list[Row]:
+    peer = measure(medallion, quick)
+    ours = measure(concord_server, quick)
+    ingest_n, paging_n = int(ours["ingest_count"]), int(ours["paging_count"])
+    correlation = measure_correlation(quick)
+    scale = measure_scale(quick)
+    n = f"{int(scale['count']):,}"
+    return [
+        Row(
+            f"TAXII add with taxii2-client, envelopes of {ENVELOPE} until {ingest_n:,} stored",
+            ours["ingest"],
+            peer["ingest"],
+            "objects/s",
+            ">= 20x medallion",
+            peer_name="medallion",
+        ),
+        Row(
+            f"TAXII read all pages (limit {PAGE}) at {paging_n:,} stored",
+            ours["paging"],
+            peer["paging"],
+            "objects/s",
+            ">= 100x medallion",
+            peer_name="medallion",
+        ),
+        Row(
+            "Ingest time added by correlation",
+            correlation["overhead"] * 100,
+            None,
+            "%",
+            "< 20 %",
+            higher_is_better=False,
+        ),
+        Row(
+            f"Correlation index size / size of the values ({int(correlation['entries']):,} entries)",
+            correlation["index_ratio"],
+            None,
+            "x",
+            "<= 3x",
+            higher_is_better=False,
+        ),
+        Row(
+            f"Filtered GET (match[type] + added_after) p95 at {n} objects",
+            scale["p95_ms"],
+            None,
+            "ms",
+            "< 50 ms",
+            higher_is_better=False,
+        ),
+        Row(f"Full paging at {n} objects", scale["paging"], None, "objects/s", ">= 20,000/s"),
+        Row(
+            f"Server peak resident memory at {n} objects",
+            scale["rss_mb"],
+            None,
+            "MB",
+            "< 500 MB",
+            higher_is_better=False,
+        ),
+    ]

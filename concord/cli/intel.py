@@ -1,0 +1,102 @@
+"""`concord intel import FILE…` and `concord intel export`: STIX 2.1 bundles in and out.
+
+The command acts as a named person (`--as`): their nation is the originator of what is imported,
+and an export holds exactly what they may see.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from concord.cli.errors import run_safely
+from concord.domain.errors import Invalid
+from concord.domain.people import Actor
+from concord.domain.stix import bundle_chunks, split_objects
+
+if TYPE_CHECKING:
+    from concord.centre import Centre
+
+intel_app = typer.Typer(help="Import and export STIX 2.1 intelligence.", no_args_is_help=True)
+console = Console(stderr=True)
+BATCH = 1000
+
+
+def _actor(centre: Centre, username: str) -> Actor:
+    view = centre.people.find(username)
+    return Actor.at(
+        person_id=view.id,
+        username=view.username,
+        display_name=view.display_name,
+        nation=view.nation,
+        clearance=view.clearance,
+        appointments=view.appointments,
+        now=centre.clock.now(),
+    )
+
+
+def _centre() -> Centre:
+    from concord.cli.main import _centre as make
+
+    return make()
+
+
+@intel_app.command("import")
+@run_safely
+def import_files(
+    files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundle files (JSON)")],
+    as_user: Annotated[str, typer.Option("--as", help="the publishing person's username")],
+) -> None:
+    """Import bundles, reporting each refused object; run again to resume (held objects are skipped)."""
+    centre = _centre()
+    actor = _actor(centre, as_user)
+    stored = refused = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console) as progress:
+        for path in files:
+            try:
+                text = path.read_bytes()
+            except OSError as exc:
+                raise Invalid(f"cannot read {path}: {exc.strerror}", field="file") from None
+            _members, items = split_objects(text)
+            task = progress.add_task(path.name, total=len(items))
+            for start in range(0, len(items), BATCH):
+                result = centre.intel.import_batch(actor, items[start : start + BATCH])
+                stored += len(result.successes)
+                refused += len(result.failures)
+                for failure in result.failures:
+                    progress.console.print(
+                        f"[yellow]refused[/yellow] {failure.get('id') or '(no id)'}: {failure['message']}"
+                    )
+                progress.advance(task, len(items[start : start + BATCH]))
+    console.print(f"{stored} objects stored or already held, {refused} refused.")
+    centre.close()
+    if refused:
+        raise typer.Exit(1)
+
+
+@intel_app.command("export")
+@run_safely
+def export(
+    as_user: Annotated[str, typer.Option("--as", help="export what this person may see")],
+    out: Annotated[Path | None, typer.Option(help="file to write (default: standard output)")] = None,
+    all_versions: Annotated[bool, typer.Option("--all-versions", help="every version, not only the latest")] = False,
+) -> None:
+    """Write a STIX 2.1 bundle of everything the person may see."""
+    centre = _centre()
+    actor = _actor(centre, as_user)
+    chunks = bundle_chunks(centre.intel_read.export(actor, all_versions=all_versions))
+    if out is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.write("\n")
+    else:
+        with out.open("w", encoding="utf-8") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    centre.close()

@@ -1,0 +1,344 @@
+"""Publishing intelligence: TAXII envelopes, REST reports, imports; revoking, deleting, changing release.
+
+Each use case is one unit of work: objects, versions, the correlation index, the status resource
+and the events are written in one transaction or not at all. Invalid objects are refused one by one
+(with the reason) and never stop the valid ones of the same envelope.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from concord.clock import Clock
+from concord.domain import intel as rules
+from concord.domain import intel_markings
+from concord.domain.errors import Invalid, NotFound
+from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.observables import extract
+from concord.domain.people import Actor
+from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, timestamp_key
+from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, index_objects
+from concord.storage import intel as store
+from concord.storage import intel_read as read_store
+from concord.storage.db import Database, Tx
+from concord.storage.events import append_event
+from concord.taxii.pagination import date_added_key, render_timestamp
+
+
+@dataclass
+class IngestResult:
+    """What happened to each object of one request (the TAXII status resource, §4.3.1)."""
+
+    status_id: str
+    request_timestamp: str
+    successes: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+    object_ids: list[int] = field(default_factory=list)
+    correlations: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.successes) + len(self.failures)
+
+
+class IntelService:
+    def __init__(self, db: Database, clock: Clock, partners: Callable[[], Mapping[str, str]],
+                 correlation_cap: int = DEFAULT_CAP, correlate: bool = True) -> None:
+        self.db = db
+        self.clock = clock
+        self.partners = partners
+        self.correlation_cap = correlation_cap
+        # Off only to measure what correlation costs (bench_intel); the product always correlates.
+        self.correlate = correlate
+
+    # --- publishing --------------------------------------------------------------------------
+    def add(self, actor: Actor, collection_id: str, items: Sequence[RawItem]) -> IngestResult:
+        """TAXII Add Objects (§5.4): validate, store, index, and keep the status resource."""
+        collection = rules.find_collection(self.partners(), collection_id)
+        rules.require_write(actor, collection)
+        with self.db.write() as tx:
+            result = self.ingest_in(tx, actor, items)
+            store.save_status(
+                tx.conn,
+                status_id=result.status_id,
+                person_id=actor.person_id,
+                collection=collection.id,
+                request_timestamp=result.request_timestamp,
+                total=result.total,
+                successes=result.successes,
+                failures=result.failures,
+            )
+        return result
+
+    def import_batch(self, actor: Actor, items: Sequence[RawItem]) -> IngestResult:
+        """`concord intel import`: one batch of a bundle in one transaction. Objects already held are
+        recognised and skipped, so an interrupted import resumes by running it again."""
+        actor.require(*rules.PUBLISHERS, action="importing intelligence")
+        with self.db.write() as tx:
+            return self.ingest_in(tx, actor, items)
+
+    def publish(self, actor: Actor, objects: Sequence[Mapping[str, Any]], marking: Marking | None) -> IngestResult:
+        """REST publish: objects with a Concord marking, which is added to their own markings.
+
+        All or nothing: a report whose objects do not all validate is refused with the first reason.
+        """
+        actor.require(*rules.PUBLISHERS, action="publishing intelligence")
+        items: list[RawItem] = []
+        extra: list[dict[str, Any]] = []
+        refs: list[str] = []
+        if marking is not None:
+            if marking.originator != actor.nation:
+                raise Invalid("the originator is the publisher's nation", field="marking.originator")
+            refs, extra = intel_markings.to_stix(marking)
+        for obj in objects:
+            data = dict(obj)
+            if refs and data.get("type") not in ("marking-definition",):
+                data["object_marking_refs"] = sorted(set(data.get("object_marking_refs", [])) | set(refs))
+            items.append(RawItem(json.dumps(data, ensure_ascii=False), data))
+        with self.db.write() as tx:
+            result = self.ingest_in(tx, actor, items, known=extra)
+            if result.failures:
+                first = result.failures[0]
+                raise Invalid(f"object {first.get('id')}: {first['message']}", field="objects")
+        return result
+
+    def ingest_in(
+        self, tx: Tx, actor: Actor, items: Sequence[RawItem], known: Sequence[Mapping[str, Any]] = ()
+    ) -> IngestResult:
+        """Store the valid objects of `items` as `actor`'s nation in the open transaction."""
+        store.lock_for_writing(tx.conn)
+        now = self.clock.now()
+        added = self._date_added(tx, now)
+        result = IngestResult(str(uuid.uuid4()), render_timestamp(date_added_key(now)))
+        valid: list[StixObject] = []
+        for outcome in parse_many(list(items)):
+            if isinstance(outcome, Rejection):
+                result.failures.append(_failure(outcome.id, outcome.version, outcome.message))
+            else:
+                valid.append(outcome)
+        definitions = self._definitions(tx, valid, known)
+        partners = frozenset(self.partners())
+        existing = store.objects_by_stix_id(tx.conn, actor.nation, [o.id for o in valid])
+        stix_of = {e.id: e.stix_id for e in existing.values()}
+        seen = {(stix_of[oid], ver) for oid, ver in store.existing_versions(tx.conn, list(stix_of))}
+        pending: dict[str, _Pending] = {}
+        versions: list[store.NewVersion] = []
+        derived: dict[tuple[str, ...], Marking | Invalid] = {}  # most objects of a feed share their markings
+        for obj in valid:
+            if obj.marking_refs not in derived:
+                try:
+                    derived[obj.marking_refs] = intel_markings.from_stix(obj.marking_refs, actor.nation, partners,
+                                                                         definitions)
+                except Invalid as error:
+                    derived[obj.marking_refs] = error
+            marking = derived[obj.marking_refs]
+            if obj.type == "marking-definition" and not obj.marking_refs:
+                # A definition says how to handle data, not what is known: every partner may read it,
+                # so anyone who receives a marked object can resolve what its marking means.
+                marking = Marking.build(Level.UNCLASSIFIED, actor.nation, partners, Tlp.CLEAR)
+            if isinstance(marking, Invalid):
+                result.failures.append(_failure(obj.id, obj.version, marking.message))
+                continue
+            version = obj.version_key or added
+            state = pending.get(obj.id)
+            current = existing.get(obj.id)
+            if state is None and current is not None:
+                state = _Pending(current.id, current.latest_version, current.revoked, changed=False)
+            if state is not None and (obj.version_key is None or (obj.id, version) in seen):
+                # Already held (an object without versions, like most SCOs, is immutable): idempotent.
+                result.successes.append(_success(obj.id, version))
+                continue
+            if state is not None and state.revoked and version > state.latest:
+                result.failures.append(_failure(obj.id, obj.version, "the object is revoked: no new versions"))
+                continue
+            if state is None:
+                state = _Pending(None, version, obj.revoked, changed=True, obj=obj, marking=marking)
+            elif version > state.latest:
+                state.latest, state.revoked, state.obj, state.marking = version, obj.revoked, obj, marking
+                state.changed = True
+            pending[obj.id] = state
+            seen.add((obj.id, version))
+            versions.append(store.NewVersion(0, obj.id, obj.type, actor.nation, version, added, obj.raw))
+            result.successes.append(_success(obj.id, version))
+        self._write(tx, actor, pending, versions, added, now, result)
+        return result
+
+    def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending], versions: list[store.NewVersion],
+               added: str, now: datetime, result: IngestResult) -> None:
+        new_rows = []
+        for stix_id, state in pending.items():
+            obj, marking = state.obj, state.marking
+            if state.object_id is None and obj is not None:
+                source, target = rules.linked_refs(obj.data)
+                new_rows.append({
+                    "stix_id": stix_id, "stix_type": obj.type, "revoked": obj.revoked, "version": state.latest,
+                    "title": rules.title_of(obj.data), "search_text": rules.search_text_of(obj.data),
+                    "person_id": actor.person_id, "date_added": added, "marking": marking, "source_ref": source,
+                    "target_ref": target,
+                })
+        new_ids = store.insert_objects(tx.conn, new_rows)
+        indexed: list[Indexed] = []
+        latest: dict[int, str] = {}
+        superseded: list[int] = []
+        for stix_id, state in pending.items():
+            obj, marking = state.obj, state.marking
+            if state.object_id is None:
+                state.object_id = new_ids[stix_id]
+            elif state.changed and obj is not None and marking is not None:
+                superseded.append(state.object_id)
+                store.update_object(tx.conn, state.object_id, latest_version=state.latest,
+                                    latest_modified=state.latest, revoked=obj.revoked, title=rules.title_of(obj.data),
+                                    search_text=rules.search_text_of(obj.data), marking=marking)
+            latest[state.object_id] = state.latest
+            if obj is not None and obj.revoked and state.changed and self.correlate:
+                forget(tx, state.object_id, [obj.raw])  # revoked: out of the correlation index
+            if self.correlate and state.changed and obj is not None and marking is not None and not obj.revoked:
+                indexed.append(Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking,
+                                       extract(obj.data)))
+            result.object_ids.append(state.object_id)
+        ids = {stix_id: state.object_id for stix_id, state in pending.items()}
+        store.insert_versions(tx.conn, [
+            store.NewVersion(ids[v.stix_id] or 0, v.stix_id, v.stix_type, v.originator, v.version, v.date_added, v.raw)
+            for v in versions], latest, superseded)
+        if self.correlate:
+            result.correlations = index_objects(tx, indexed, at=now, actor_id=actor.person_id,
+                                                cap=self.correlation_cap)
+        by_marking: dict[Marking, list[str]] = {}
+        for stix_id, state in pending.items():
+            if state.marking is not None:
+                by_marking.setdefault(state.marking, []).append(stix_id)
+        for marking, stix_ids in by_marking.items():
+            append_event(
+                tx,
+                at=now,
+                kind="intel.published",
+                item_type="intel_objects",
+                item_id=result.status_id,
+                marking=marking,
+                actor_id=actor.person_id,
+                actor_nation=actor.nation,
+                payload={"count": len(stix_ids), "stix_ids": stix_ids[:20]},
+            )
+
+    def _date_added(self, tx: Tx, now: datetime) -> str:
+        """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
+        newest = tx.conn.execute(select(func.max(store.intel_versions.c.date_added))).scalar()
+        candidate = date_added_key(now)
+        if newest is not None and candidate <= newest:
+            moment = datetime.strptime(newest[:26], "%Y-%m-%dT%H:%M:%S.%f") + timedelta(microseconds=1)
+            candidate = date_added_key(moment)
+        return candidate
+
+    def _definitions(
+        self, tx: Tx, objects: Sequence[StixObject], known: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Mapping[str, Any]]:
+        definitions: dict[str, Mapping[str, Any]] = dict(intel_markings.builtin_definitions())
+        definitions.update({d["id"]: d for d in known})
+        definitions.update({o.id: o.data for o in objects if o.type == "marking-definition"})
+        wanted = {ref for o in objects for ref in o.marking_refs if ref not in definitions}
+        for stix_id, raw in store.marking_definitions(tx.conn, wanted).items():
+            definitions[stix_id] = json.loads(raw)
+        return definitions
+
+    # --- changes by the originator ---------------------------------------------------------------
+    def revoke(self, actor: Actor, object_id: int) -> None:
+        """A new version with `revoked: true` (STIX 2.1 §3.6); only SDOs and SROs can be revoked."""
+        with self.db.write() as tx:
+            summary, versions = self._own(tx, actor, object_id, "revoke it")
+            latest = json.loads(versions[-1].raw or "{}")
+            if "modified" not in latest:
+                raise Invalid(f"a {summary.stix_type} cannot be revoked (it has no versions)", field="type")
+            if summary.revoked:
+                return
+            stamp = max(timestamp_key(latest["modified"]), date_added_key(self.clock.now()))
+            latest["modified"] = render_timestamp(stamp)
+            latest["revoked"] = True
+            result = self.ingest_in(tx, actor, [RawItem(json.dumps(latest, ensure_ascii=False), latest)])
+            if result.failures:
+                raise Invalid(result.failures[0]["message"], field="object")
+
+    def set_release(self, actor: Actor, object_id: int, marking: Marking) -> None:
+        """Widen or narrow who may see an object (all its versions), effective at once."""
+        with self.db.write() as tx:
+            summary, _versions = self._own(tx, actor, object_id, "change its release")
+            if marking.originator != summary.marking.originator:
+                raise Invalid("the originator cannot change", field="marking.originator")
+            store.update_object(tx.conn, object_id, marking=marking)
+            append_event(
+                tx,
+                at=self.clock.now(),
+                kind="intel.release_changed",
+                item_type="intel_object",
+                item_id=object_id,
+                marking=marking,
+                actor_id=actor.person_id,
+                actor_nation=actor.nation,
+                payload={"stix_id": summary.stix_id, "marking": marking.to_dict()},
+            )
+
+    def delete(self, actor: Actor, collection_id: str, stix_id: str, versions: Sequence[str] | None) -> None:
+        """TAXII Delete An Object (§5.7): the originator's copy, all versions or those matched."""
+        collection = rules.find_collection(self.partners(), collection_id)
+        with self.db.write() as tx:
+            targets = read_store.visible_object_ids(tx.conn, actor.reader, stix_id, collection.originator)
+            own = [t for t in targets if self._summary(tx, actor, t).marking.originator == actor.nation]
+            if not own:
+                if targets:
+                    rules.require_originator(actor, self._summary(tx, actor, targets[0]).marking, "delete it")
+                raise NotFound(f"no object {stix_id} in this collection", field="id")
+            for object_id in own:
+                summary, rows = self._own(tx, actor, object_id, "delete it")
+                forget(tx, object_id, [r.raw or "{}" for r in rows])
+                store.delete_versions(tx.conn, object_id, versions)
+                append_event(
+                    tx,
+                    at=self.clock.now(),
+                    kind="intel.deleted",
+                    item_type="intel_object",
+                    item_id=object_id,
+                    marking=summary.marking,
+                    actor_id=actor.person_id,
+                    actor_nation=actor.nation,
+                    payload={"stix_id": stix_id, "versions": list(versions or [])},
+                )
+
+    def _summary(self, tx: Tx, actor: Actor, object_id: int) -> read_store.ObjectSummary:
+        summary = read_store.get_object(tx.conn, actor.reader, object_id)
+        if summary is None:
+            raise NotFound(f"no intelligence object {object_id}", field="id")
+        return summary
+
+    def _own(
+        self, tx: Tx, actor: Actor, object_id: int, action: str
+    ) -> tuple[read_store.ObjectSummary, list[read_store.VersionRow]]:
+        summary = self._summary(tx, actor, object_id)
+        rules.require_originator(actor, summary.marking, action)
+        return summary, read_store.versions_of(tx.conn, actor.reader, object_id)
+
+
+@dataclass
+class _Pending:
+    object_id: int | None
+    latest: str
+    revoked: bool
+    changed: bool
+    obj: StixObject | None = None
+    marking: Marking | None = None
+
+
+def _success(stix_id: str, version: str) -> dict[str, str]:
+    return {"id": stix_id, "version": render_timestamp(version)}
+
+
+def _failure(stix_id: str | None, version: str | None, message: str) -> dict[str, str]:
+    out = {"id": stix_id or "", "message": message}
+    if version:
+        out["version"] = version
+    return out

@@ -1,0 +1,142 @@
+"""Correlation on ingest: index each object's observable values and raise cross-nation matches.
+
+Runs inside the publishing transaction. For each value an object holds: if fewer than `cap`
+objects hold it, the object joins the index; every holder from another nation becomes a
+correlation, confirmed against the holder's own values (the index keeps only digests), recorded,
+and announced by an event marked so that exactly the people who may see both objects receive it.
+Nobody else learns anything: not the publisher, not the holder's nation, not that a hidden holder
+exists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from concord.domain.intel import shared_marking
+from concord.domain.markings import Marking
+from concord.domain.observables import Observable, extract
+from concord.storage import intel_correlation as index
+from concord.storage.db import Tx
+from concord.storage.events import append_event
+from concord.storage.intel import intel_objects, intel_versions
+from concord.storage.policy import marking_from_row
+
+DEFAULT_CAP = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """An object whose values are to be indexed: its id, nation, marking and values."""
+
+    object_id: int
+    stix_id: str
+    stix_type: str
+    title: str
+    marking: Marking
+    values: frozenset[Observable]
+
+
+def index_objects(
+    tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, cap: int = DEFAULT_CAP
+) -> int:
+    """Index values and record correlations; returns the number of correlations recorded."""
+    digests: dict[int, Observable] = {}
+    for obj in objects:
+        for value in obj.values:
+            digests[index.digest(value)] = value
+    if not digests:
+        return 0
+    holders = index.holders(tx.conn, digests)
+    entries: list[tuple[int, int]] = []
+    matches: list[tuple[Indexed, int, Observable]] = []
+    for obj in objects:
+        for value in obj.values:
+            d = index.digest(value)
+            existing = holders[d]
+            if any(h.object_id == obj.object_id for h in existing):
+                continue
+            if len(existing) >= cap:
+                continue  # too common: no longer correlates, and the index stops growing for it
+            matches.extend((obj, h.object_id, value) for h in existing if h.originator != obj.marking.originator)
+            existing.append(index.Holder(obj.object_id, obj.marking.originator))
+            entries.append((d, obj.object_id))
+    index.add_entries(tx.conn, entries)
+    recorded = 0
+    others = _others(tx, {other_id for _obj, other_id, _value in matches})
+    for obj, other_id, value in matches:
+        other = others.get(other_id)
+        if other is None or value not in other[1]:
+            continue  # a digest collision, not a shared value
+        other_summary, _values, other_marking = other
+        recorded += 1
+        correlation_id = index.record(
+            tx.conn, kind=value.kind.value, value=value.value, object_a=obj.object_id, object_b=other_id, at=at
+        )
+        audience = shared_marking(obj.marking, other_marking)
+        if audience is None:
+            continue  # nobody may see both objects: kept for the record, announced to no one
+        append_event(
+            tx,
+            at=at,
+            kind="intel.correlated",
+            item_type="intel_correlation",
+            item_id=correlation_id,
+            marking=audience,
+            actor_id=actor_id,
+            payload={
+                "kind": value.kind.value,
+                "value": value.value,
+                "objects": [
+                    {
+                        "id": obj.object_id,
+                        "stix_id": obj.stix_id,
+                        "type": obj.stix_type,
+                        "title": obj.title,
+                        "originator": obj.marking.originator,
+                    },
+                    {**other_summary, "originator": other_marking.originator},
+                ],
+            },
+        )
+    return recorded
+
+
+def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
+    """Summary, values and marking of each matched holder (revoked holders no longer correlate)."""
+    from sqlalchemy import and_, select
+
+    found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
+    wanted = sorted(object_ids)
+    for start in range(0, len(wanted), 500):
+        rows = tx.conn.execute(
+            select(intel_objects, intel_versions.c.raw)
+            .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
+            .where(
+                and_(
+                    intel_objects.c.id.in_(wanted[start : start + 500]),
+                    intel_versions.c.is_latest.is_(True),
+                    intel_objects.c.revoked.is_(False),
+                )
+            )
+        )
+        for row in rows:
+            m = row._mapping
+            summary: dict[str, object] = {
+                "id": m["id"],
+                "stix_id": m["stix_id"],
+                "type": m["stix_type"],
+                "title": m["title"],
+            }
+            found[int(m["id"])] = (summary, extract(json.loads(m["raw"])), marking_from_row(dict(m)))
+    return found
+
+
+def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:
+    """Drop an object's index entries (its values are read back from its text)."""
+    values: set[Observable] = set()
+    for raw in raw_texts:
+        values |= extract(json.loads(raw))
+    index.remove_object(tx.conn, object_id, [index.digest(v) for v in values])

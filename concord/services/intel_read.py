@@ -1,0 +1,168 @@
+"""Reading intelligence: TAXII pages, status resources, object detail, lists, search, export.
+
+Every read goes through storage queries that apply the releasability policy in SQL; an object the
+reader may not see is reported as not found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from concord.domain import intel as rules
+from concord.domain import intel_markings
+from concord.domain.errors import Forbidden, NotFound
+from concord.domain.people import Actor
+from concord.storage import intel as store
+from concord.storage import intel_correlation as correlation_store
+from concord.storage import intel_read as read_store
+from concord.storage.db import Database
+from concord.storage.intel_search import matching
+from concord.storage.policy import visible_to
+from concord.taxii.pagination import CursorCodec, ObjectQuery
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectDetail:
+    summary: read_store.ObjectSummary
+    versions: list[read_store.VersionRow]
+    relationships: list[read_store.ObjectSummary]
+    correlations: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    types: Sequence[str] = ()
+    originator: str | None = None
+    modified_after: str | None = None
+    modified_before: str | None = None
+    tlp: str | None = None
+    max_level: int | None = None
+    text: str | None = None
+    include_revoked: bool = False
+    before_id: int | None = None
+    limit: int = 100
+
+
+class IntelReader:
+    def __init__(self, db: Database, partners: Callable[[], Mapping[str, str]]) -> None:
+        self.db = db
+        self.partners = partners
+        self._codec: CursorCodec | None = None
+
+    def codec(self) -> CursorCodec:
+        if self._codec is None:
+            with self.db.write() as tx:
+                self._codec = CursorCodec(store.paging_key(tx.conn))
+        return self._codec
+
+    # --- TAXII -------------------------------------------------------------------------------
+    def collections(self, actor: Actor) -> list[tuple[rules.Collection, bool, bool]]:
+        """(collection, can_read, can_write) for each collection (TAXII 2.1 §5.1)."""
+        return [(c, rules.may_read(actor, c), rules.may_write(actor, c)) for c in rules.collections(self.partners())]
+
+    def collection(self, actor: Actor, collection_id: str) -> tuple[rules.Collection, bool, bool]:
+        found = rules.find_collection(self.partners(), collection_id)
+        return found, rules.may_read(actor, found), rules.may_write(actor, found)
+
+    def page(
+        self, actor: Actor, collection_id: str, query: ObjectQuery, *, stix_id: str | None = None, with_raw: bool = True
+    ) -> read_store.Page:
+        found = rules.find_collection(self.partners(), collection_id)
+        if not rules.may_read(actor, found):
+            raise Forbidden("reading intelligence needs a current appointment at the centre", field="collection")
+        with self.db.read() as conn:
+            return read_store.taxii_page(
+                conn, actor.reader, query, originator=found.originator, stix_id=stix_id, with_raw=with_raw
+            )
+
+    def status(self, actor: Actor, status_id: str) -> dict[str, Any]:
+        with self.db.read() as conn:
+            found = store.get_status(conn, status_id, actor.person_id)
+        if found is None:
+            raise NotFound(f"no status {status_id!r}", field="status_id")
+        return found
+
+    # --- REST --------------------------------------------------------------------------------
+    def detail(self, actor: Actor, object_id: int) -> ObjectDetail:
+        reader = actor.reader
+        with self.db.read() as conn:
+            summary = read_store.get_object(conn, reader, object_id)
+            if summary is None:
+                raise NotFound(f"no intelligence object {object_id}", field="id")
+            versions = read_store.versions_of(conn, reader, object_id)
+            o = store.intel_objects
+            linked = conn.execute(
+                select(o.c.id)
+                .where(or_(o.c.source_ref == summary.stix_id, o.c.target_ref == summary.stix_id), visible_to(o, reader))
+                .order_by(o.c.id)
+                .limit(200)
+            ).scalars()
+            relationships = [s for s in (read_store.get_object(conn, reader, int(i)) for i in linked) if s]
+            correlations = []
+            for row in correlation_store.correlations_of(conn, reader, object_id):
+                other_id = row.object_b if row.object_a == object_id else row.object_a
+                other = read_store.get_object(conn, reader, other_id)
+                if other is None:
+                    continue
+                correlations.append({"id": row.id, "kind": row.kind, "value": row.value, "at": row.at, "other": other})
+        return ObjectDetail(summary, versions, relationships, correlations)
+
+    def list_objects(self, actor: Actor, wanted: ListFilter) -> list[read_store.ObjectSummary]:
+        with self.db.read() as conn:
+            clause = matching(conn, wanted.text) if wanted.text else None
+            return read_store.list_objects(
+                conn,
+                actor.reader,
+                types=wanted.types,
+                originator=wanted.originator,
+                modified_after=wanted.modified_after,
+                modified_before=wanted.modified_before,
+                tlp=wanted.tlp,
+                max_level=wanted.max_level,
+                include_revoked=wanted.include_revoked,
+                matching=clause,
+                after_id=wanted.before_id,
+                limit=wanted.limit,
+            )
+
+    def correlations(self, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            out = []
+            for row in correlation_store.correlations_of(conn, actor.reader, limit=limit):
+                a = read_store.get_object(conn, actor.reader, row.object_a)
+                b = read_store.get_object(conn, actor.reader, row.object_b)
+                if a is not None and b is not None:
+                    out.append({"id": row.id, "kind": row.kind, "value": row.value, "at": row.at, "objects": [a, b]})
+            return out
+
+    # --- export ------------------------------------------------------------------------------
+    def export(self, actor: Actor, *, all_versions: bool = False, batch: int = 1000) -> Iterator[str]:
+        """The text of every object the reader may see, then the marking definitions they reference."""
+        refs: set[str] = set()
+        definitions: dict[str, dict[str, Any]] = dict(intel_markings.builtin_definitions())
+        after = 0
+        while True:
+            with self.db.read() as conn:
+                rows = read_store.all_visible_raw(
+                    conn, actor.reader, after_row=after, limit=batch, latest_only=not all_versions
+                )
+            if not rows:
+                break
+            for row_id, raw, marking in rows:
+                after = row_id
+                data = json.loads(raw)
+                refs.update(r for r in data.get("object_marking_refs", []) if isinstance(r, str))
+                # Concord's own marking definitions are derived, not stored: rebuild the one in force.
+                for definition in intel_markings.to_stix(marking)[1]:
+                    definitions.setdefault(definition["id"], definition)
+                yield raw
+        needed = [definitions[r] for r in sorted(refs) if r in definitions]
+        if any(intel_markings.CONCORD_EXTENSION_ID in d.get("extensions", {}) for d in needed):
+            needed += [intel_markings.concord_identity(), intel_markings.concord_extension_definition()]
+        for obj in needed:
+            yield json.dumps(obj, ensure_ascii=False)

@@ -1,0 +1,163 @@
+"""The correlation index: which objects hold which observable value, and the correlations found.
+
+The index stores a 64-bit digest of each value, never the value itself (the value is in the object's
+text), in one clustered B-tree keyed (digest, object): about 20 bytes an entry on SQLite, so the
+index stays within a small multiple of the values it indexes. A value already held by `cap`
+objects gets no more entries — it no longer correlates (too common to mean anything) and cannot
+grow the index further. A digest collision can only propose a correlation; the service confirms it
+against the values of both objects before recording anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql import alias
+
+from concord.domain.markings import Reader
+from concord.domain.observables import Observable
+from concord.storage.intel import intel_objects
+from concord.storage.policy import visible_to
+from concord.storage.schema import BigId, metadata
+
+intel_observables = Table(
+    "intel_observables",
+    metadata,
+    Column("digest", BigInteger, nullable=False),
+    Column("object_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("digest", "object_id", name="pk_intel_observables"),
+    sqlite_with_rowid=False,
+)
+
+intel_correlations = Table(
+    "intel_correlations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),
+    Column("value", String(2048), nullable=False),
+    # object_a is the one that arrived later and made the match
+    Column("object_a", BigInteger, ForeignKey("intel_objects.id", ondelete="CASCADE"), nullable=False),
+    Column("object_b", BigInteger, ForeignKey("intel_objects.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_intel_correlations_a", "object_a"),
+    Index("ix_intel_correlations_b", "object_b"),
+)
+
+
+def digest(observable: Observable) -> int:
+    """A signed 64-bit digest of a normalised value (fits BIGINT on both databases)."""
+    raw = hashlib.blake2b(str(observable).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(raw, "big", signed=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    object_id: int
+    originator: str
+
+
+def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]:
+    """Objects (with their originator) holding each digest."""
+    wanted = sorted(set(digests))
+    found: dict[int, list[Holder]] = {d: [] for d in wanted}
+    obs = intel_observables
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        query = (
+            select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
+            .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
+            .where(obs.c.digest.in_(chunk))
+        )
+        for row in conn.execute(query):
+            found[int(row.digest)].append(Holder(int(row.object_id), row.m_originator))
+    return found
+
+
+def add_entries(conn: Connection, entries: Sequence[tuple[int, int]]) -> None:
+    """Insert (digest, object id) pairs, ignoring ones already present."""
+    if not entries:
+        return
+    rows = [{"digest": d, "object_id": o} for d, o in entries]
+    if conn.dialect.name == "postgresql":
+        conn.execute(pg_insert(intel_observables).on_conflict_do_nothing(), rows)
+    else:
+        conn.execute(sqlite_insert(intel_observables).on_conflict_do_nothing(), rows)
+
+
+def remove_object(conn: Connection, object_id: int, digests: Iterable[int]) -> None:
+    wanted = list(set(digests))
+    if wanted:
+        conn.execute(
+            intel_observables.delete().where(
+                and_(intel_observables.c.object_id == object_id, intel_observables.c.digest.in_(wanted))
+            )
+        )
+
+
+def record(conn: Connection, *, kind: str, value: str, object_a: int, object_b: int, at: datetime) -> int:
+    return int(
+        conn.execute(
+            insert(intel_correlations).returning(intel_correlations.c.id),
+            {
+                "kind": kind,
+                "value": value,
+                "object_a": object_a,
+                "object_b": object_b,
+                "at": at,
+            },
+        ).scalar_one()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CorrelationRow:
+    id: int
+    kind: str
+    value: str
+    object_a: int
+    object_b: int
+    at: datetime
+
+
+def correlations_of(
+    conn: Connection, reader: Reader, object_id: int | None = None, limit: int = 200
+) -> list[CorrelationRow]:
+    """Correlations whose two objects the reader may both see (optionally those of one object)."""
+    a = alias(intel_objects, "a")
+    b = alias(intel_objects, "b")
+    c = intel_correlations
+    query = (
+        select(c)
+        .select_from(c.join(a, a.c.id == c.c.object_a).join(b, b.c.id == c.c.object_b))
+        .where(visible_to(a, reader), visible_to(b, reader))
+        .order_by(c.c.id.desc())
+        .limit(limit)
+    )
+    if object_id is not None:
+        query = query.where(or_(c.c.object_a == object_id, c.c.object_b == object_id))
+    return [CorrelationRow(r.id, r.kind, r.value, r.object_a, r.object_b, r.at) for r in conn.execute(query)]
+
+
+def entry_count(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(intel_observables)).scalar_one())
