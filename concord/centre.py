@@ -9,19 +9,23 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.services.acknowledgements import AcknowledgementService
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.basic_auth import BasicCredentials
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
+from concord.services.feed import EventFeed
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
 from concord.services.intel_read import IntelReader
+from concord.services.messages import MessagingService
 from concord.services.nations import NationService
 from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
+from concord.services.presence import PresenceService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
 from concord.services.sites import SiteService
@@ -58,6 +62,16 @@ class Centre:
         # Long-running loops (checkpoints, escalations, listeners) that features register; each is
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
+        # Real-time communication (issue 4)
+        self.messaging = MessagingService(self.db, self.clock)
+        self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
+        self.presence = PresenceService(self.db, self.clock, self.messaging)
+        self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
+                              record=self.presence.record)
+        self.background.append(self.feed.run)
+        if settings.escalation_seconds > 0:
+            every = settings.escalation_seconds
+            self.background.append(lambda: self.acknowledgements.run_escalations(every))
         self._tasks: list[asyncio.Task[None]] = []
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)

@@ -98,3 +98,50 @@ def load_scenario(centre: Centre) -> list[dict[str, Any]]:
     path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
     path.chmod(0o600)
     return accounts
+
+
+def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
+    """Channels, a day's chat in both languages, watch shifts, and a FLASH still awaiting IRQ's
+    acknowledgement (issue 4). All fictional."""
+    from datetime import timedelta
+
+    from concord.domain.markings import Marking
+    from concord.domain.people import Actor
+
+    def actor(username: str) -> Actor:
+        view = centre.people.get(people[username])
+        return Actor.at(person_id=view.id, username=view.username, display_name=view.display_name,
+                        nation=view.nation, clearance=view.clearance, appointments=view.appointments,
+                        now=centre.clock.now())
+
+    centre.messaging.ensure_standard_channels()
+    channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.messaging.channels(actor("tur.watch"))}
+    irq_channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.messaging.channels(actor("irq.watch"))}
+    joint, tur_only, irq_only = channels[("centre", None)], channels[("nation", "TUR")], irq_channels[("nation", "IRQ")]
+    now = centre.clock.now()
+    for watch in ("tur.watch", "irq.watch"):
+        centre.acknowledgements.add_shift(None, person_id=people[watch], starts_at=now - timedelta(hours=2),
+                                          ends_at=now + timedelta(hours=6))
+    both = Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], "AMBER")
+    both_irq = Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], "AMBER")
+    say = centre.messaging.post
+    say(actor("tur.liaison"), joint, body="Günaydın. Daily coordination call at 0900Z on the usual line.",
+        precedence="ROUTINE", marking=both)
+    say(actor("irq.liaison"), joint, body="صباح الخير — confirmed, IRQ liaison cell will join at 0900Z.",
+        precedence="ROUTINE", marking=both_irq)
+    say(actor("irq.watch"), joint, body="Patrol ECHO-3 delayed at checkpoint LIMA by road works (exercise data).",
+        precedence="PRIORITY", marking=both_irq)
+    say(actor("tur.analyst"), tur_only, body="İç not: vardiya değişimi 1800Z.", precedence="ROUTINE",
+        marking=Marking.build(Level.RESTRICTED, "TUR", [], "AMBER+STRICT"))
+    say(actor("irq.analyst"), irq_only, body="ملاحظة داخلية: تقرير الطقس جاهز.", precedence="ROUTINE",
+        marking=Marking.build(Level.RESTRICTED, "IRQ", [], "AMBER+STRICT"))
+    dm = centre.messaging.create_channel(actor("tur.liaison"), kind="direct", name="Liaison desk TUR–IRQ",
+                                         max_marking=both, members=[people["tur.liaison"], people["irq.liaison"]])
+    assert dm.id is not None
+    say(actor("tur.liaison"), dm.id, body="Can we move tomorrow's site visit to 1100Z?", precedence="ROUTINE",
+        marking=both)
+    say(actor("tur.watch"), joint, precedence="FLASH", marking=both,
+        body="FLASH — unidentified drone sighted over border post KESTREL-7 (fictional). Acknowledge.")
+
+
+SCENARIO_STEPS.append(_realtime_scenario)

@@ -23,6 +23,13 @@ class Settings(BaseSettings):
     secure_cookies: bool = False  # set true behind TLS
     log_json: bool = True
 
+    # Real-time (WebSocket push, acknowledgement escalation)
+    ws_queue_capacity: int = 4096  # events a client may fall behind before it is closed with a resume hint
+    ws_heartbeat_seconds: float = 20.0  # ping after this much quiet; close after three times it
+    ws_max_frame_bytes: int = 64 * 1024
+    feed_poll_seconds: float = 2.0  # re-read the event log this often even without a bus wake-up
+    escalation_seconds: float = 5.0  # how often overdue acknowledgements are checked; 0 turns it off
+
     # Sign-in
     session_ttl_minutes: int = 12 * 60  # one shift
     login_max_failures_per_account: int = 5

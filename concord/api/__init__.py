@@ -15,6 +15,8 @@ ROUTER_MODULES: list[str] = [
     "nations",
     "people",
     "events",
+    "messages",
+    "ws",
     "audit",
     "operations",
     "sites",

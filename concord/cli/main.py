@@ -124,7 +124,8 @@ def serve(
     centre = _centre()  # migrate before serving
     centre.close()
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, proxy_headers=True)
+                port=port or settings.port, log_config=None, proxy_headers=True,
+                timeout_graceful_shutdown=15)  # open WebSockets must not keep a stopping server alive
 
 
 @app.command()

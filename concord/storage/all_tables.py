@@ -11,6 +11,7 @@ import concord.storage.events
 import concord.storage.incidents
 import concord.storage.intel
 import concord.storage.intel_correlation
+import concord.storage.messages
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people

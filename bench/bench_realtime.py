@@ -1,0 +1,358 @@
+"""Real-time delivery: WebSocket fan-out against the raw Redis PUBLISH/SUBSCRIBE floor.
+
+Figures (issue 4):
+* post-to-delivery p50 / p99 for N subscribers at R messages/s, side by side with a raw Redis
+  PUBLISH → SUBSCRIBE round trip to the same number of subscriber connections (the floor);
+* a FLASH posted while ROUTINE messages are queued reaches every subscriber first;
+* reconnect storm: all clients dropped and resumed during traffic; lost and duplicated counts.
+
+Subscribers run in separate processes (bench/realtime_clients.py) so the server's process is
+measured, not the clients'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+CLIENT_PROCESSES = 2
+
+
+@dataclass(frozen=True)
+class Load:
+    subscribers: int
+    rate: float  # messages per second
+    seconds: float
+
+    @property
+    def messages(self) -> int:
+        return max(1, int(self.rate * self.seconds))
+
+
+def load_for(quick: bool) -> Load:
+    return Load(subscribers=100, rate=20, seconds=2) if quick else Load(subscribers=1000, rate=100, seconds=5)
+
+
+def percentile(values: list[int], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return float(ordered[index])
+
+
+@dataclass
+class Delivery:
+    latencies_us: list[int]
+    received: int
+    expected: int
+    duplicates: int
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies_us, q) / 1000.0  # ms
+
+
+def start_clients(args_per_process: list[list[str]]) -> list[subprocess.Popen[str]]:
+    procs = []
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for args in args_per_process:
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "bench.realtime_clients", *args],
+                cwd=here,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for proc in procs:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if line != "READY":
+            raise RuntimeError(f"subscriber process failed to start: {line!r}")
+    return procs
+
+
+def collect(procs: list[subprocess.Popen[str]]) -> Delivery:
+    total = Delivery([], 0, 0, 0)
+    for proc in procs:
+        proc.communicate(timeout=300)
+        result = json.loads(Path(str(proc.args[-1])).read_text())  # type: ignore[index]
+        total.latencies_us.extend(result["latencies_us"])
+        total.received += result["received"]
+        total.expected += result["expected"]
+        total.duplicates += result["duplicates"]
+    return total
+
+
+def split(count: int, parts: int) -> list[int]:
+    return [count // parts + (1 if i < count % parts else 0) for i in range(parts)]
+
+
+async def _publish_paced(url: str, channel: str, load: Load) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        interval = 1.0 / load.rate
+        began = time.perf_counter()
+        for seq in range(1, load.messages + 1):
+            await asyncio.sleep(max(0.0, began + seq * interval - time.perf_counter()))
+            await client.publish(channel, f"{seq}:{time.time_ns()}")
+    finally:
+        await client.aclose()
+
+
+def redis_floor(load: Load, url: str = REDIS_URL) -> Delivery:
+    """Raw Redis PUBLISH to `load.subscribers` SUBSCRIBE connections: the floor for fan-out."""
+    channel = f"bench.floor.{uuid.uuid4().hex[:8]}"
+    timeout = load.seconds + 30
+    with tempfile.TemporaryDirectory(prefix="concord-bench-floor-") as tmp:
+        procs = start_clients([
+            ["redis", url, channel, str(n), str(load.messages), str(timeout), str(Path(tmp) / f"floor{i}.json")]
+            for i, n in enumerate(split(load.subscribers, CLIENT_PROCESSES))
+        ])
+        asyncio.run(_publish_paced(url, channel, load))
+        return collect(procs)
+
+
+# ------------------------------------------------------------------------------ Concord side
+
+@dataclass
+class Served:
+    proc: subprocess.Popen[bytes]
+    address: str
+    database: Path
+    sender_token: str
+    subscriber_tokens: list[str]
+    channel_id: int
+
+
+def serve_concord(workdir: Path, subscribers: int, people: int = 20) -> Served:
+    """A fresh centre (SQLite, in-process bus) served by one `concord serve` process."""
+    from concord.centre import Centre
+    from concord.domain.markings import Level
+    from concord.domain.people import Role
+    from concord.settings import Settings
+
+    database = workdir / "bench.db"
+    env = {**os.environ, "CONCORD_DATABASE_URL": f"sqlite:///{database}", "CONCORD_DATA_DIR": str(workdir),
+           "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_ESCALATION_SECONDS": "0",
+           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
+    settings = Settings(database_url=env["CONCORD_DATABASE_URL"], data_dir=workdir, argon2_time_cost=1,
+                        argon2_memory_kib=8192)
+    centre = Centre(settings)
+    centre.migrate()
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    password = "bench password 0123456789"  # noqa: S105  # a throwaway centre in a temporary directory
+    names = ["tur.sender"] + [f"irq.watch{i}" for i in range(people)]
+    for name in names:
+        nation = name[:3].upper()
+        person_id = centre.people.create(None, username=name, display_name=name, nation=nation,
+                                         clearance=Level.SECRET, password=password)
+        centre.people.appoint(None, person_id=person_id, role=Role.WATCH_OFFICER)
+    [joint] = [c for c in centre.messaging.ensure_standard_channels() if c.kind.value == "centre"]
+    centre.close()
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    address = f"127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://{address}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("concord serve did not start") from None
+        time.sleep(0.1)
+    tokens = {}
+    for name in names:
+        response = httpx.post(f"http://{address}/api/session", json={"username": name, "password": password})
+        response.raise_for_status()
+        tokens[name] = response.json()["token"]
+    watchers = [tokens[n] for n in names[1:]]
+    subscriber_tokens = [watchers[i % len(watchers)] for i in range(subscribers)]
+    assert joint.id is not None
+    return Served(proc, address, database, tokens["tur.sender"], subscriber_tokens, joint.id)
+
+
+def stop(served: Served) -> None:
+    served.proc.terminate()
+    try:
+        served.proc.wait(30)
+    except subprocess.TimeoutExpired:
+        print("concord serve did not stop within 30 s of SIGTERM; killed", file=sys.stderr)
+        served.proc.kill()
+        served.proc.wait(10)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def latest_event_id(database: Path) -> int:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+
+def start_ws_clients(served: Served, workdir: Path, *, expect: int, last_event_id: int | None,
+                     timeout: float, storm_at_ns: int | None = None) -> list[subprocess.Popen[str]]:
+    procs = []
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = split(len(served.subscriber_tokens), CLIENT_PROCESSES)
+    offset = 0
+    for index, count in enumerate(parts):
+        config = {"address": served.address, "tokens": served.subscriber_tokens[offset:offset + count],
+                  "last_event_id": last_event_id, "expect": expect, "timeout": timeout,
+                  "storm_at_ns": storm_at_ns, "seq_from_one": True}
+        offset += count
+        path = workdir / f"clients{index}.json"
+        path.write_text(json.dumps(config))
+        procs.append(subprocess.Popen([sys.executable, "-m", "bench.realtime_ws_clients", str(path)], cwd=here,
+                                      stdout=subprocess.PIPE, text=True))
+    for proc in procs:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()
+        if line != "READY":
+            raise RuntimeError(f"WebSocket client process failed to start: {line!r}")
+    return procs
+
+
+def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[str | None]]:
+    total, lost, first = Delivery([], 0, 0, 0), 0, []
+    for proc in procs:
+        proc.communicate(timeout=600)
+        config = Path(str(proc.args[-1]))  # type: ignore[index]
+        result = json.loads(Path(f"{config}.out").read_text())
+        total.latencies_us.extend(result["latencies_us"])
+        total.received += result["received"]
+        total.expected += result["expected"]
+        total.duplicates += result["duplicates"]
+        lost += result["lost"] or 0
+        first.extend(result["first_precedence"])
+        if result["server_closes"]:
+            print(f"  server closed {result['server_closes']} connections (resumed): {result['close_frames']}",
+                  file=sys.stderr)
+    return total, lost, first
+
+
+async def _post_paced(served: Served, load: Load, *, first_seq: int = 1, precedence: str = "ROUTINE",
+                      paced: bool = True) -> None:
+    marking = {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}
+    url = f"/api/channels/{served.channel_id}/messages"
+    async with httpx.AsyncClient(base_url=f"http://{served.address}", timeout=30,
+                                 headers={"Authorization": f"Bearer {served.sender_token}"}) as client:
+        interval = 1.0 / load.rate
+        began = time.perf_counter()
+        for i in range(load.messages):
+            if paced:
+                await asyncio.sleep(max(0.0, began + i * interval - time.perf_counter()))
+            body = {"body": f"{first_seq + i}:{time.time_ns()}", "precedence": precedence, "marking": marking}
+            response = await client.post(url, json=body)
+            response.raise_for_status()
+
+
+def concord_fanout(load: Load, workdir: Path) -> tuple[Delivery, int]:
+    served = serve_concord(workdir / "fanout", load.subscribers)
+    try:
+        procs = start_ws_clients(served, workdir, expect=load.messages, last_event_id=None, timeout=load.seconds + 60)
+        asyncio.run(_post_paced(served, load))
+        delivery, lost, _ = collect_ws(procs)
+        return delivery, lost
+    finally:
+        stop(served)
+
+
+def concord_flash_first(subscribers: int, queued: int, workdir: Path) -> tuple[int, int, int]:
+    """`queued` ROUTINE then one FLASH posted while every client is away; each then resumes.
+    Returns (clients whose first message was the FLASH, clients, lost + duplicated)."""
+    served = serve_concord(workdir / "flash", subscribers)
+    try:
+        before = latest_event_id(served.database)
+        asyncio.run(_post_paced(served, Load(1, queued, 1), paced=False))
+        asyncio.run(_post_paced(served, Load(1, 1, 1), first_seq=queued + 1, precedence="FLASH", paced=False))
+        procs = start_ws_clients(served, workdir, expect=queued + 1, last_event_id=before, timeout=300)
+        delivery, lost, first = collect_ws(procs)
+        return sum(1 for p in first if p == "FLASH"), len(first), lost + delivery.duplicates
+    finally:
+        stop(served)
+
+
+def concord_reconnect_storm(load: Load, workdir: Path) -> tuple[int, int, int]:
+    """Every client dropped (no close handshake) half-way through the traffic and resumed.
+    Returns (lost, duplicated, delivered)."""
+    served = serve_concord(workdir / "storm", load.subscribers)
+    try:
+        storm_at = time.time_ns() + int((load.seconds / 2 + 5) * 1e9)
+        procs = start_ws_clients(served, workdir, expect=load.messages, last_event_id=None,
+                                 timeout=load.seconds + 120, storm_at_ns=storm_at)
+        wait = (storm_at - time.time_ns()) / 1e9 - load.seconds / 2
+        time.sleep(max(0.0, wait))
+        asyncio.run(_post_paced(served, load))
+        delivery, lost, _ = collect_ws(procs)
+        return lost, delivery.duplicates, delivery.received
+    finally:
+        stop(served)
+
+
+def run(quick: bool) -> list[object]:
+    from bench.harness import Row
+
+    load = load_for(quick)
+    tag = f"{load.subscribers} subscribers, {load.rate:g} msg/s"
+    floor = redis_floor(load)
+    with tempfile.TemporaryDirectory(prefix="concord-bench-") as tmp:
+        work = Path(tmp)
+        (work / "fanout").mkdir()
+        (work / "flash").mkdir()
+        (work / "storm").mkdir()
+        fanout, _fanout_lost = concord_fanout(load, work)
+        queued = 100 if quick else 1000
+        flash_first, clients, flash_errors = concord_flash_first(load.subscribers, queued, work)
+        storm_lost, storm_dup, storm_delivered = concord_reconnect_storm(load, work)
+    peer = "raw Redis PUBLISH/SUBSCRIBE"
+    return [
+        Row(f"WebSocket post-to-delivery p50 ({tag})", fanout.p(50), floor.p(50), "ms", "floor ratio",
+            higher_is_better=False, peer_name=peer),
+        Row(f"WebSocket post-to-delivery p99 ({tag})", fanout.p(99), floor.p(99), "ms", "< 50 ms",
+            higher_is_better=False, peer_name=peer),
+        Row(f"WebSocket delivered within the run + 60 s ({tag})", float(fanout.received), float(fanout.expected),
+            "messages", "all", peer_name="expected"),
+        Row(f"FLASH first after {queued} queued ROUTINE (clients)", float(flash_first), float(clients), "clients",
+            "every client", peer_name="clients"),
+        Row(f"FLASH run: lost + duplicated of {queued + 1} per client", float(flash_errors), None, "messages", "0",
+            higher_is_better=False),
+        Row(f"reconnect storm ({tag}): lost", float(storm_lost), None, "messages", "0", higher_is_better=False),
+        Row(f"reconnect storm ({tag}): duplicated", float(storm_dup), None, "messages", "0", higher_is_better=False),
+        Row(f"reconnect storm ({tag}): delivered", float(storm_delivered), float(load.messages * load.subscribers),
+            "messages", "all", peer_name="expected"),
+    ]
+
+
+def _main() -> None:
+    for row in run("--quick" in sys.argv):
+        print(row)
+
+
+if __name__ == "__main__":
+    _main()

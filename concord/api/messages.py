@@ -1,0 +1,169 @@
+"""Channels and messages over REST: history (paged), search, unread counts, acknowledgement state,
+the duty roster and presence. Live traffic is pushed on `/api/ws`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from concord.api.deps import ActorDep, CentreDep
+from concord.api.models import MarkingIn, NationCode, Strict, UtcDateTime
+from concord.clock import iso
+from concord.domain.messages import Attachment
+from concord.services.messages import MessagingService, message_view
+
+router = APIRouter(prefix="/api", tags=["messages"])
+
+Id = Annotated[int, Field(ge=1, le=2**62)]
+
+
+class ChannelIn(Strict):
+    kind: Annotated[str, Field(pattern="^(centre|nation|operation|incident|direct)$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    max_marking: MarkingIn
+    nation: NationCode | None = None
+    subject_id: Annotated[str | None, Field(max_length=160)] = None
+    members: Annotated[list[Id], Field(max_length=500, default_factory=list)]
+
+
+class MemberIn(Strict):
+    person_id: Id
+    may_post: bool = True
+
+
+class AttachmentIn(Strict):
+    filename: Annotated[str, Field(min_length=1, max_length=1000)]
+    content_type: Annotated[str, Field(min_length=1, max_length=200)]
+    size: Annotated[int, Field(ge=0, le=2**40)]
+
+
+class MessageIn(Strict):
+    # The domain's limit (4,000 characters by default) answers 413; this bound only stops abuse.
+    body: Annotated[str, Field(max_length=100_000)]
+    precedence: Annotated[str, Field(pattern="^(FLASH|IMMEDIATE|PRIORITY|ROUTINE|Z|O|P|R)$")] = "ROUTINE"
+    marking: MarkingIn
+    attachments: Annotated[list[AttachmentIn], Field(max_length=50, default_factory=list)]
+
+
+class EditIn(Strict):
+    body: Annotated[str, Field(max_length=100_000)]
+
+
+class ShiftIn(Strict):
+    person_id: Id
+    starts_at: UtcDateTime
+    ends_at: UtcDateTime
+
+
+class Page(BaseModel):
+    items: list[dict[str, Any]]
+    next_before: int | None
+
+
+@router.get("/channels", summary="Channels the signed-in person takes part in, with unread counts")
+def list_channels(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+    unread = centre.messaging.unread(actor)
+    return [{**MessagingService.channel_view(c), "unread": unread.get(c.id or 0, 0)}
+            for c in centre.messaging.channels(actor)]
+
+
+@router.post("/channels", status_code=201, summary="Create a channel (direct conversations reuse the pair's)")
+def create_channel(body: ChannelIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    channel = centre.messaging.create_channel(actor, kind=body.kind, name=body.name,
+                                              max_marking=body.max_marking.to_marking(actor.nation),
+                                              nation=body.nation, subject_id=body.subject_id, members=body.members)
+    return MessagingService.channel_view(channel)
+
+
+@router.post("/channels/{channel_id}/members", status_code=204, summary="Add a member (operation/incident)")
+def add_member(channel_id: int, body: MemberIn, actor: ActorDep, centre: CentreDep) -> None:
+    centre.messaging.add_member(actor, channel_id, body.person_id, may_post=body.may_post)
+
+
+@router.get("/channels/{channel_id}/messages", response_model=Page, summary="History, newest first, paged")
+def history(channel_id: int, actor: ActorDep, centre: CentreDep,
+            before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
+    items = centre.messaging.history(actor, channel_id, before=before, limit=limit)
+    next_before = items[-1].id if len(items) == limit else None
+    return Page(items=[message_view(m) for m in items], next_before=next_before)
+
+
+@router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
+def post_message(channel_id: int, body: MessageIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    message = centre.messaging.post(
+        actor, channel_id, body=body.body, precedence=body.precedence,
+        marking=body.marking.to_marking(actor.nation),
+        attachments=[Attachment(a.filename, a.content_type, a.size) for a in body.attachments])
+    return message_view(message)
+
+
+@router.get("/messages/search", summary="Search the text of messages one may see")
+def search(actor: ActorDep, centre: CentreDep, q: Annotated[str, Query(max_length=200)],
+           channel_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
+    return [message_view(m) for m in centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)]
+
+
+@router.get("/messages/unread", summary="Unread counts per channel")
+def unread(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
+    return {str(k): v for k, v in centre.messaging.unread(actor).items()}
+
+
+@router.get("/messages/{message_id}", summary="One message")
+def get_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    return message_view(centre.messaging.get(actor, message_id))
+
+
+@router.patch("/messages/{message_id}", summary="Edit (the author; history kept)")
+def edit_message(message_id: int, body: EditIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    return message_view(centre.messaging.edit(actor, message_id, body.body))
+
+
+@router.delete("/messages/{message_id}", summary="Retract (the author; history kept)")
+def retract_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    return message_view(centre.messaging.retract(actor, message_id))
+
+
+@router.get("/messages/{message_id}/revisions", summary="Earlier versions of a message")
+def revisions(message_id: int, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+    return [{"version": r["version"], "body": r["body"], "attachments": r["attachments"],
+             "replaced_at": iso(r["replaced_at"]), "replaced_by": r["replaced_by"]}
+            for r in centre.messaging.revisions(actor, message_id)]
+
+
+@router.post("/messages/{message_id}/ack", summary="Acknowledge a FLASH/IMMEDIATE message for one's nation")
+def acknowledge(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    entry = centre.acknowledgements.acknowledge(actor, message_id)
+    return {"message_id": message_id, "nation": entry.nation, "acknowledged_by": entry.acknowledged_by,
+            "acknowledged_at": iso(entry.acknowledged_at) if entry.acknowledged_at else None}
+
+
+@router.get("/messages/{message_id}/ack", summary="Acknowledgement state per nation and per recipient")
+def ack_state(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+    return centre.acknowledgements.state(actor, message_id)
+
+
+@router.post("/messages/{message_id}/read", status_code=204, summary="Mark read up to this message")
+def mark_read(message_id: int, actor: ActorDep, centre: CentreDep) -> None:
+    centre.messaging.mark_read(actor, message_id)
+
+
+@router.get("/duty", summary="Who is on shift as watch officer now")
+def on_duty(actor: ActorDep, centre: CentreDep, nation: NationCode | None = None) -> list[dict[str, Any]]:
+    return [{"id": shift_id, "nation": s.nation, "person_id": s.person_id, "starts_at": iso(s.starts_at),
+             "ends_at": iso(s.ends_at)} for shift_id, s in centre.acknowledgements.on_duty(nation=nation)]
+
+
+@router.post("/duty", status_code=201, summary="Plan a watch shift for a person of one's nation")
+def add_shift(body: ShiftIn, actor: ActorDep, centre: CentreDep) -> dict[str, int]:
+    return {"id": centre.acknowledgements.add_shift(actor, person_id=body.person_id, starts_at=body.starts_at,
+                                                    ends_at=body.ends_at)}
+
+
+@router.get("/presence", summary="Who is online now")
+def presence(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+    return [{"person_id": o.person_id, "connections": o.connections, "since": iso(o.since)}
+            for o in centre.presence.online(actor)]

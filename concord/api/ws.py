@@ -1,0 +1,289 @@
+"""`/api/ws`: push every event the signed-in person may see; resume from the last id.
+
+Authentication: `Authorization: Bearer <token>` or the `concord_session` cookie (then the
+`Origin`, when sent, must be this server, so another site cannot ride the cookie). The protocol
+(frames, close codes, the resume cursor) is in `concord.api.ws_protocol` and docs/websocket.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+from starlette.types import Message
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from concord.api.deps import SESSION_COOKIE
+from concord.api.ws_outbox import Heartbeat, Outbox, SlowConsumer
+from concord.api.ws_protocol import (
+    CloseCode,
+    Hello,
+    MessageAction,
+    Ping,
+    Pong,
+    close_reason,
+    closing_frame,
+    error_frame,
+    event_frame,
+    ok_frame,
+    parse_client_frame,
+    ping_frame,
+    pong_frame,
+    welcome_frame,
+)
+from concord.centre import Centre
+from concord.domain.errors import ConcordError, Invalid
+from concord.domain.people import Actor
+from concord.services.feed import ClassWindow, Entry
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+HELLO_SECONDS = 10.0
+BACKLOG_BATCH = 2000
+BACKLOG_MIN = 100
+REAUTH_SECONDS = 60.0
+SEND_TIMEOUT = 30.0
+
+
+class Closing(Exception):
+    def __init__(self, code: CloseCode, reason: str, resume_from: int | None) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.resume_from = resume_from
+
+
+def _token(websocket: WebSocket) -> tuple[str | None, bool]:
+    header = websocket.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), False
+    return websocket.cookies.get(SESSION_COOKIE), True
+
+
+def _payload(message: Message) -> str | bytes:
+    text = message.get("text")
+    return text if isinstance(text, str) else bytes(message.get("bytes") or b"")
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
+
+
+class Session:
+    def __init__(self, websocket: WebSocket, centre: Centre, actor: Actor, token: str) -> None:
+        self.ws = websocket
+        self.centre = centre
+        self.actor = actor
+        self.token = token
+        settings = centre.settings
+        self.outbox = Outbox(settings.ws_queue_capacity, 0)
+        self.heartbeat = Heartbeat(settings.ws_heartbeat_seconds, settings.ws_heartbeat_seconds * 3, time.monotonic())
+        self.send_lock = asyncio.Lock()
+        self.connection_id = uuid.uuid4().hex
+        self.received_after: frozenset[int] = frozenset()
+        self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
+
+    async def send(self, text: str) -> None:
+        # A peer that takes no frame for this long is gone; never let one session hang (or hold up
+        # a server shutdown) on it.
+        async with self.send_lock, asyncio.timeout(SEND_TIMEOUT):
+            await self.ws.send_text(text)
+
+    async def hello(self) -> Hello:
+        try:
+            message = await asyncio.wait_for(self.ws.receive(), HELLO_SECONDS)
+        except TimeoutError:
+            raise Closing(CloseCode.BAD_HELLO, "no hello frame in time", None) from None
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        try:
+            frame = parse_client_frame(_payload(message), max_bytes=self.centre.settings.ws_max_frame_bytes)
+        except ConcordError as exc:
+            raise Closing(CloseCode.BAD_HELLO, f"{exc.field}: {exc.message}"[:100], None) from None
+        if not isinstance(frame, Hello):
+            raise Closing(CloseCode.BAD_HELLO, "the first frame must be hello", None)
+        return frame
+
+    async def run(self) -> None:
+        hello = await self.hello()
+        feed = self.centre.feed
+        window = await feed.join(self.actor.reader)
+        try:
+            latest = max(window.head, await asyncio.to_thread(feed._latest))
+            start = latest if hello.last_event_id is None else hello.last_event_id
+            if start > latest:
+                raise Closing(CloseCode.RESUME_UNKNOWN, "last_event_id is beyond this centre's log", latest)
+            self.outbox = Outbox(self.outbox.capacity, start)
+            self.received_after = hello.received_after
+            await self.send(welcome_frame(resume_from=start, latest=latest,
+                                          heartbeat_seconds=self.heartbeat.interval,
+                                          queue_capacity=self.outbox.capacity))
+            await asyncio.to_thread(self.centre.presence.connected, self.connection_id, self.actor.person_id)
+            feed.connections.add(self.connection_id)
+            tasks = [asyncio.create_task(job) for job in
+                     (self.read_events(window), self.send_events(), self.receive(), self.keep_alive())]
+            try:
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                for task in done:
+                    task.result()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            feed.leave(window)
+            feed.connections.discard(self.connection_id)
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.centre.presence.disconnected, self.connection_id)
+
+    def _put(self, entries: list[Entry], through: int) -> None:
+        me = self.actor.person_id
+        try:
+            for entry in entries:
+                if entry.id <= self.outbox.scanned:
+                    continue
+                if entry.recipient_id is not None and entry.recipient_id != me:
+                    continue
+                if entry.id in self.received_after:
+                    continue
+                self.outbox.put(entry.id, entry.priority, entry.body)
+                if entry.delivery is not None:
+                    self.deliveries[entry.id] = entry.delivery
+            self.outbox.skip_to(through)
+        except SlowConsumer as exc:
+            raise Closing(CloseCode.SLOW_CONSUMER, "the client fell too far behind", exc.resume_from) from None
+
+    async def read_events(self, window: ClassWindow) -> None:
+        feed = self.centre.feed
+        last_auth = time.monotonic()
+        while True:
+            scanned = self.outbox.scanned
+            if scanned >= window.floor:
+                changed = window.changed
+                self._put(list(window.after(scanned)), window.head)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.heartbeat.interval):  # cheaper than wait_for: no task
+                        await changed.wait()
+            else:
+                # Behind the shared window: read our own backlog, as much as the queue has room for
+                # (so the most urgent of it goes first), and wait for room rather than overflow.
+                room = min(BACKLOG_BATCH, self.outbox.capacity - len(self.outbox))
+                if room < min(BACKLOG_MIN, self.outbox.capacity):
+                    await asyncio.sleep(0.02)
+                    continue
+                entries, through = await asyncio.to_thread(feed.backlog, self.actor.reader, scanned, room)
+                self._put(entries, through)
+                if not entries and through <= scanned:
+                    await asyncio.sleep(0.05)
+            if time.monotonic() - last_auth > REAUTH_SECONDS:
+                last_auth = time.monotonic()
+                await self.reauthenticate()
+
+    async def reauthenticate(self) -> None:
+        try:
+            auth = await asyncio.to_thread(self.centre.auth.authenticate, self.token)
+        except ConcordError:
+            raise Closing(CloseCode.SIGNED_OUT, "the session has ended", self.outbox.cursor) from None
+        if auth.actor.reader != self.actor.reader:
+            raise Closing(CloseCode.GOING_AWAY, "your nation, clearance or roles changed; reconnect",
+                          self.outbox.cursor)
+        self.actor = auth.actor
+
+    async def send_events(self) -> None:
+        feed = self.centre.feed
+        while True:
+            item = await self.outbox.take()
+            await self.send(event_frame(item.body, item.cursor))
+            delivery = self.deliveries.pop(item.event_id, None)
+            if delivery is not None:
+                feed.delivered(self.actor.person_id, delivery[0], delivery[1])
+
+    async def receive(self) -> None:
+        limit = self.centre.settings.ws_max_frame_bytes
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            self.heartbeat.heard(time.monotonic())
+            try:
+                frame = parse_client_frame(_payload(message), max_bytes=limit)
+            except ConcordError as exc:
+                await self.send(error_frame(exc))
+                continue
+            if isinstance(frame, Ping):
+                await self.send(pong_frame(frame.nonce))
+            elif isinstance(frame, Pong):
+                pass
+            elif isinstance(frame, Hello):
+                await self.send(error_frame(Invalid("hello is sent once, first", field="type")))
+            elif isinstance(frame, MessageAction):
+                await self.act(frame)
+
+    async def act(self, frame: MessageAction) -> None:
+        try:
+            if frame.action == "ack":
+                entry = await asyncio.to_thread(self.centre.acknowledgements.acknowledge, self.actor, frame.message_id)
+                await self.send(ok_frame("ack", frame.ref, message_id=frame.message_id, nation=entry.nation))
+            else:
+                await asyncio.to_thread(self.centre.messaging.mark_read, self.actor, frame.message_id)
+                await self.send(ok_frame("read", frame.ref, message_id=frame.message_id))
+        except ConcordError as exc:
+            await self.send(error_frame(exc, frame.ref))
+
+    async def keep_alive(self) -> None:
+        while True:
+            now = time.monotonic()
+            if self.heartbeat.expired(now):
+                raise Closing(CloseCode.HEARTBEAT_TIMEOUT, "no frame from the client in time", self.outbox.cursor)
+            if self.heartbeat.ping_due(now):
+                await self.send(ping_frame())
+            await asyncio.sleep(max(0.05, self.heartbeat.next_wake(time.monotonic())))
+
+
+async def close(websocket: WebSocket, code: CloseCode, reason: str, resume_from: int | None) -> None:
+    if websocket.client_state != WebSocketState.CONNECTED:
+        return
+    with contextlib.suppress(Exception):
+        async with asyncio.timeout(5):
+            await websocket.send_text(closing_frame(code, reason, resume_from))
+            await websocket.close(int(code), close_reason(code, resume_from))
+
+
+@router.websocket("/api/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    centre: Centre = websocket.app.state.centre
+    token, by_cookie = _token(websocket)
+    await websocket.accept()
+    if token is None or (by_cookie and not _same_origin(websocket)):
+        await close(websocket, CloseCode.UNAUTHENTICATED, "sign in first", None)
+        return
+    try:
+        auth = await asyncio.to_thread(centre.auth.authenticate, token)
+    except ConcordError:
+        await close(websocket, CloseCode.UNAUTHENTICATED, "sign in first", None)
+        return
+    if not auth.actor.reader.may_read:
+        await close(websocket, CloseCode.SIGNED_OUT, "no current appointment", None)
+        return
+    session = Session(websocket, centre, auth.actor, token)
+    try:
+        await session.run()
+    except Closing as closing:
+        await close(websocket, closing.code, closing.reason, closing.resume_from)
+    except WebSocketDisconnect:
+        pass
+    except Exception:
+        log.exception("websocket session failed")
+        await close(websocket, CloseCode.GOING_AWAY, "server error; resume", session.outbox.cursor)
+    else:
+        await close(websocket, CloseCode.NORMAL, "bye", None)

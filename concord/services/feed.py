@@ -1,0 +1,192 @@
+"""The live event feed of one server process: after each bus wake-up (or a poll timeout, the
+safety net for a missed notification) it reads new events once per reader class (nation and
+clearance) through `visible_to`, renders each once, and keeps a window of recent ones that every
+WebSocket session of that class takes from. A session further behind than the window (a resume
+after a long absence) reads its own backlog with `events_after` until it reaches the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from concord.bus.base import EventBus
+from concord.clock import iso
+from concord.domain.markings import Level, Reader
+from concord.domain.messages import Precedence
+from concord.storage import messages as store
+from concord.storage.db import Database
+from concord.storage.events import Event, events_after, latest_event_id
+
+log = logging.getLogger(__name__)
+
+ClassKey = tuple[str, Level]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    recipient_id: int | None
+    priority: int
+    body: str
+    delivery: tuple[int, int] | None  # (channel_id, message_id) of a posted message
+
+
+def render(event: Event) -> Entry:
+    payload = event.payload
+    precedence = payload.get("precedence")
+    priority = 0
+    if isinstance(precedence, str) and precedence in Precedence.__members__:
+        priority = int(Precedence[precedence])
+    body = json.dumps({
+        "id": event.id, "at": iso(event.at), "kind": event.kind, "item_type": event.item_type,
+        "item_id": event.item_id, "actor_id": event.actor_id, "actor_nation": event.actor_nation,
+        "payload": payload, "marking": event.marking.to_dict(),
+    }, separators=(",", ":"), ensure_ascii=False)  # rendered once, shared by every session
+    delivery = None
+    if event.kind == "message.posted" and isinstance(payload.get("channel_id"), int):
+        delivery = (int(payload["channel_id"]), int(payload["id"]))
+    return Entry(event.id, event.recipient_id, priority, body, delivery)
+
+
+@dataclass
+class ClassWindow:
+    reader: Reader
+    floor: int  # every event of this class with id > floor is in `entries`
+    head: int  # the feed has read every id up to here
+    entries: deque[Entry] = field(default_factory=deque)
+    sessions: int = 0
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def after(self, event_id: int) -> Iterator[Entry]:
+        start = len(self.entries)
+        while start > 0 and self.entries[start - 1].id > event_id:  # sessions are usually near the head
+            start -= 1
+        for i in range(start, len(self.entries)):
+            yield self.entries[i]
+
+
+class EventFeed:
+    def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
+                 batch: int = 2000, record: Callable[[dict[tuple[int, int], int], set[str]], None] | None = None,
+                 record_seconds: float = 2.0) -> None:
+        """`record(deliveries, live_connections)` persists delivered markers and presence (in a thread)."""
+        self.record = record
+        self.record_seconds = record_seconds
+        self.connections: set[str] = set()
+        self._recorded_at = 0.0
+        self.db = db
+        self.bus = bus
+        self.poll_seconds = poll_seconds
+        self.window = window
+        self.batch = batch
+        self._classes: dict[ClassKey, ClassWindow] = {}
+        self._seen = 0
+        self.deliveries: dict[tuple[int, int], int] = {}
+        self._rendered: dict[int, Entry] = {}
+        self._render_lock = threading.Lock()
+
+    # ----------------------------------------------------------------------------- sessions
+    async def join(self, reader: Reader) -> ClassWindow:
+        key = (reader.nation, reader.clearance)
+        window = self._classes.get(key)
+        if window is None:
+            top = await asyncio.to_thread(self._latest)
+            window = self._classes.setdefault(key, ClassWindow(Reader(None, reader.nation, reader.clearance), top, top))
+        window.sessions += 1
+        return window
+
+    def leave(self, window: ClassWindow) -> None:
+        window.sessions -= 1
+        if window.sessions <= 0:
+            self._classes.pop((window.reader.nation, window.reader.clearance), None)
+
+    def backlog(self, reader: Reader, after_id: int, limit: int) -> tuple[list[Entry], int]:
+        """A session's own catch-up read (thread): its events after `after_id`, and the id read up to."""
+        with self.db.read() as conn:
+            top = latest_event_id(conn)
+            rows = events_after(conn, reader, after_id, limit=limit)
+        if len(rows) == limit:
+            return [self._render(e) for e in rows], rows[-1].id
+        return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
+
+    def _render(self, event: Event) -> Entry:
+        """Render an event once for every session that sends it (sessions catching up read the
+        same rows); a bounded cache, oldest out first."""
+        entry = self._rendered.get(event.id)
+        if entry is None:
+            entry = render(event)
+            with self._render_lock:  # backlog reads run in several threads
+                self._rendered[event.id] = entry
+                while len(self._rendered) > self.window:
+                    self._rendered.pop(next(iter(self._rendered)))
+        return entry
+
+    def delivered(self, person_id: int, channel_id: int, message_id: int) -> None:
+        key = (person_id, channel_id)
+        if message_id > self.deliveries.get(key, 0):
+            self.deliveries[key] = message_id
+
+    # ----------------------------------------------------------------------------- the loop
+    def _latest(self) -> int:
+        with self.db.read() as conn:
+            return latest_event_id(conn)
+
+    def _read(self, reader: Reader, after_id: int) -> tuple[list[Entry], int]:
+        with self.db.read() as conn:
+            top = latest_event_id(conn)
+            rows = store.events_for_class(conn, reader, after_id, self.batch)
+        if len(rows) == self.batch:
+            return [self._render(e) for e in rows], rows[-1].id
+        return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
+
+    async def refresh(self) -> None:
+        for window in list(self._classes.values()):
+            while True:
+                entries, head = await asyncio.to_thread(self._read, window.reader, window.head)
+                window.entries.extend(entries)
+                while len(window.entries) > self.window:
+                    window.floor = window.entries.popleft().id
+                if head > window.head:
+                    window.head = head
+                    changed, window.changed = window.changed, asyncio.Event()
+                    changed.set()
+                if len(entries) < self.batch:
+                    break
+
+    async def run(self) -> None:
+        """Background task: wake on the bus (or the poll timeout) and read what is new."""
+        while True:
+            try:
+                latest = await self.bus.wait_beyond(self._seen, self.poll_seconds)
+                self._seen = max(self._seen, latest)
+                await self.refresh()
+                await self._record_now_and_then()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("live feed refresh failed; retrying")
+                await asyncio.sleep(self.poll_seconds)
+
+    async def _record_now_and_then(self) -> None:
+        now = time.monotonic()
+        if self.record is None or now - self._recorded_at < self.record_seconds:
+            return
+        self._recorded_at = now
+        deliveries, self.deliveries = self.deliveries, {}
+        await asyncio.to_thread(self.record, deliveries, set(self.connections))
+
+    def take_deliveries(self) -> dict[tuple[int, int], int]:
+        taken, self.deliveries = self.deliveries, {}
+        return taken
+
+
+def class_of(reader: Reader) -> dict[str, Any]:
+    return {"nation": reader.nation, "clearance": reader.clearance.name}
