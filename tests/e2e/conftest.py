@@ -61,8 +61,10 @@ def _has_websocket(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # Package scope: the server and the browser stop when the end-to-end tests are done, so their
+    # background work does not slow the timing-sensitive tests that run after them.
     if not (ROOT / "concord" / "web" / "dist" / "index.html").is_file():
         pytest.fail("the web UI is not built: run scripts/setup (npm ci && npm run build in web/)", pytrace=False)
     home = tmp_path_factory.mktemp("e2e-server")
@@ -117,7 +119,7 @@ def require_feature(server: Server, path: str) -> None:
         pytest.skip(f"this build has no {path} (its feature has not landed)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is required: apt-get install -y chromium (scripts/setup dev)", pytrace=False)
