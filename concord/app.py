@@ -12,6 +12,7 @@ from concord.api import errors, routers
 from concord.api.middleware import BodyLimit, Metrics, RequestContext
 from concord.api.web import mount_web
 from concord.centre import Centre
+from concord.cot.metrics import CotCollector
 from concord.settings import Settings
 from concord.taxii import server as taxii_server
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     )
     app.state.centre = the_centre
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(CotCollector(the_centre.cot.listener))
     errors.install(app)
     for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)

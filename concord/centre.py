@@ -9,6 +9,7 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.cot.gateway import CotGateway
 from concord.services.acknowledgements import AcknowledgementService
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
@@ -30,6 +31,7 @@ from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
 from concord.services.sites import SiteService
 from concord.services.sitrep import SitrepService
+from concord.services.tracks import TrackService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
@@ -76,6 +78,12 @@ class Centre:
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)
         self.background.append(self.audit.run_checkpoints)
+        # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
+        self.tracks = TrackService(self.db, self.clock, settings.cot)
+        self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
+                              self.audit.record_reads)
+        if settings.cot.listen:
+            self.background.append(self.cot.run)
         self.background.append(lambda: self.deconfliction.follow(self.bus))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock)

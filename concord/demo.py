@@ -100,6 +100,53 @@ def load_scenario(centre: Centre) -> list[dict[str, Any]]:
     return accounts
 
 
+# --- TAK gateway: fictional field units and their tracks ---------------------------------------------
+
+#: (username, display name, nation, callsign, CoT type, lat, lon, TAK group) — fictional field units.
+DEMO_FIELD_UNITS: list[tuple[str, str, str, str, str, float, float, str]] = [
+    ("tur.field1", "TUR field unit Alpha (demo)", "TUR", "DEMO-TUR-ALPHA", "a-f-G-U-C-I", 37.18, 42.61, "Cyan"),
+    ("tur.field2", "TUR field unit Bravo (demo)", "TUR", "DEMO-TUR-BRAVO", "a-f-G-U-C-R", 37.22, 42.75, "Red"),
+    ("irq.field1", "IRQ field unit Charlie (demo)", "IRQ", "DEMO-IRQ-CHARLIE", "a-f-G-U-C-I", 37.05, 42.70, "Cyan"),
+]
+
+
+def _field_units(centre: Centre, people: dict[str, int]) -> None:
+    from datetime import timedelta
+    from xml.etree.ElementTree import Element, SubElement
+
+    from concord.domain.cot import CotEvent
+    from concord.services.tracks import inbound
+
+    now = centre.clock.now()
+    with centre.db.write() as tx:
+        for username, name, nation, *_ in DEMO_FIELD_UNITS:
+            person_id = centre.people.create_in(tx, None, username=username, display_name=name, nation=nation,
+                                                clearance=Level.RESTRICTED, password=secrets.token_urlsafe(12))
+            centre.people.appoint_in(tx, None, person_id=person_id, role=Role.FIELD_UNIT, starts_at=now)
+            people[username] = person_id
+    for username, _, _, callsign, cot_type, lat, lon, group in DEMO_FIELD_UNITS:
+        who = centre.tracks.identify(username)
+        reports = []
+        for step in range(3):  # a short trail so the history shows movement
+            detail = Element("detail")
+            SubElement(detail, "contact", {"callsign": callsign})
+            SubElement(detail, "__group", {"name": group, "role": "Team Member"})
+            SubElement(detail, "track", {"speed": "4.0", "course": "45.0"})
+            at = now - timedelta(minutes=10 * (2 - step))
+            reports.append(inbound(CotEvent(
+                uid=f"demo-{username}", type=cot_type, how="m-g", time=at, start=at, stale=now + timedelta(hours=12),
+                lat=lat + 0.004 * step, lon=lon + 0.004 * step, hae=600.0, detail=detail)))
+        centre.tracks.ingest(who, "demo", reports)
+    spot = Element("detail")
+    SubElement(spot, "contact", {"callsign": "DEMO spot: unidentified vehicle"})
+    SubElement(spot, "remarks").text = "Fictional demo spot report: a vehicle moving north on the valley road."
+    SubElement(spot, "archive")
+    centre.tracks.ingest(centre.tracks.identify("irq.field1"), "demo", [inbound(CotEvent(
+        uid="demo-spot-1", type="b-m-p-s-m", how="h-g-i-g-o", time=now, start=now,
+        stale=now + timedelta(hours=12), lat=37.10, lon=42.68, detail=spot))])
+
+
+SCENARIO_STEPS.append(_field_units)
 def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
     """Channels, a day's chat in both languages, watch shifts, and a FLASH still awaiting IRQ's
     acknowledgement (issue 4). All fictional."""

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from concord.cot.config import CotSettings
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONCORD_", env_nested_delimiter="__", extra="ignore")
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
 
+    # TAK gateway (Cursor-on-Target listeners)
+    cot: CotSettings = Field(default_factory=CotSettings)
     # Audit log
     audit_origin: str = Field("concord.local/audit", description="checkpoint origin line and centre key name")
     audit_read_level: str = Field("CONFIDENTIAL", description="reads of items at or above this level are audited")

@@ -26,6 +26,7 @@ ROUTER_MODULES: list[str] = [
     "releases",
     "sitrep",
     "public",
+    "tracks",
     "intel",
 ]
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from concord.cli.audit import audit_app
+from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
 from concord.cli.intel import intel_app
 from concord.domain.errors import Invalid
@@ -29,6 +30,7 @@ user_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 nation_app = typer.Typer(help="Manage partner nations.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 app.add_typer(nation_app, name="nation")
+app.add_typer(cot_app, name="cot")
 app.add_typer(intel_app, name="intel")
 app.add_typer(audit_app, name="audit")
 console = Console()
@@ -119,6 +121,8 @@ def serve(
 
     from concord.logs import configure
 
+    # The TAK listeners run with the server (CONCORD_COT__LISTEN=false turns them off).
+    os.environ.setdefault("CONCORD_COT__LISTEN", "true")
     settings = Settings()
     configure(settings.log_json)
     centre = _centre()  # migrate before serving
@@ -139,6 +143,10 @@ def demo(
     from concord.demo import load_scenario
 
     os.environ.setdefault("CONCORD_DATABASE_URL", "sqlite:///var/demo.db")
+    # Plain-TCP TAK clients of the demo act as a fictional TUR field unit (see concord.demo).
+    os.environ.setdefault("CONCORD_COT__TCP_IDENTITY", "tur.field1")
+    # The demo's TAK team "Red" reports for its own nation only (field markings are configurable).
+    os.environ.setdefault("CONCORD_COT__MARKINGS", '{"by_group": {"Red": {"releasable_to": []}}}')
     centre = _centre()
     accounts = load_scenario(centre)
     centre.close()

@@ -27,6 +27,7 @@ class Role(StrEnum):
     WATCH_OFFICER = "watch_officer"
     OBSERVER = "observer"
     ADMINISTRATOR = "administrator"
+    FIELD_UNIT = "field_unit"  # a TAK client in the field: reports positions, chat and markers
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,4 +18,5 @@ import concord.storage.people
 import concord.storage.releases
 import concord.storage.rfis
 import concord.storage.sessions
-import concord.storage.sites  # noqa: F401
+import concord.storage.sites
+import concord.storage.tracks  # noqa: F401

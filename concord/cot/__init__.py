@@ -1,0 +1,1 @@
+"""Cursor-on-Target adapter: TAK clients (ATAK, WinTAK, iTAK) over TCP and TLS (issue 8)."""

@@ -1,0 +1,195 @@
+"""One connected TAK client: read frames, answer control messages, hand events to the router,
+and write what the router sends back through a bounded outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from concord.cot import protocol
+from concord.cot.drops import CotStats, Dropped
+from concord.cot.outbox import ClientTooSlow, Outbox, Outgoing, encode
+from concord.cot.stream import Encoding, Frame, StreamDecoder
+from concord.cot.xml import parse_event
+from concord.domain.cot import CotEvent, EventClass, classify
+
+log = logging.getLogger(__name__)
+
+READ_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class PeerIdentity:
+    """Who is at the other end: from the client certificate (TLS) or the configured TCP identity."""
+
+    username: str
+    nation: str | None            # named by the certificate; None for the configured TCP identity
+    certificate_serial: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionLimits:
+    max_event_bytes: int = 64 * 1024
+    outbox_soft_limit: int = 256
+    outbox_hard_limit: int = 4096
+    #: consecutive dropped frames after which a client is taken to be sending garbage
+    max_consecutive_drops: int = 10
+
+
+class Router(Protocol):
+    """Where a session's events go. Phase 1 relays to everyone; the gateway applies the policy."""
+
+    async def connected(self, session: CotSession) -> None: ...
+
+    async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
+        """`frame` is the event as received, for relaying it unchanged where nothing was altered."""
+
+    def disconnected(self, session: CotSession) -> None: ...
+
+
+class CotSession:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, identity: PeerIdentity,
+                 router: Router, stats: CotStats, limits: SessionLimits, clock: Callable[[], datetime]):
+        self.identity = identity
+        self.key = uuid.uuid4().hex          # tells the gateway which connection sent an event
+        self.peer = str(writer.get_extra_info("peername"))
+        self.encoding = Encoding.XML          # what we send; becomes PROTOBUF after negotiation
+        self.client_uids: set[str] = set()   # uids of the client's own position reports
+        self._reader = reader
+        self._writer = writer
+        self._router = router
+        self._stats = stats
+        self._limits = limits
+        self._clock = clock
+        self._outbox = Outbox(stats, limits.outbox_soft_limit, limits.outbox_hard_limit)
+        self._decoder = StreamDecoder(limits.max_event_bytes)
+        self._consecutive_drops = 0
+        self._closing = False
+
+    def __repr__(self) -> str:
+        return f"<CotSession {self.identity.username}@{self.identity.nation} {self.peer}>"
+
+    @property
+    def queued(self) -> int:
+        return len(self._outbox)
+
+    def send(self, item: Outgoing) -> None:
+        """Queue an event for this client (never blocks the caller)."""
+        if self._closing:
+            return
+        position_of = item.uid if item.supersedable else None
+        try:
+            self._outbox.put(item.encoded(self.encoding), position_of)
+        except ClientTooSlow as exc:
+            log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
+            self.close()
+
+    @property
+    def has_room(self) -> bool:
+        """Under the outbox's soft limit: nothing queued now would be superseded for lack of room."""
+        return len(self._outbox) < self._limits.outbox_soft_limit
+
+    async def wait_for_room(self) -> None:
+        """Wait until the outbox is back under half its soft limit (or the client is gone)."""
+        while not self._closing and len(self._outbox) > self._limits.outbox_soft_limit // 2:
+            await asyncio.sleep(0.01)
+
+    def send_event(self, event: CotEvent) -> None:
+        self.send(Outgoing.of(event, supersedable=False))
+
+    def close(self) -> None:
+        if not self._closing:
+            self._closing = True
+            self._writer.close()
+
+    async def run(self) -> None:
+        self._stats.connections += 1
+        writing = asyncio.create_task(self._write_loop())
+        try:
+            # Announce protocol version 1 (sent at most once per connection).
+            self.send_event(protocol.negotiation_offer(self._clock()))
+            await self._router.connected(self)
+            await self._read_loop()
+        except (ConnectionError, asyncio.IncompleteReadError, TimeoutError) as exc:
+            log.info("CoT client %r gone: %s", self, exc)
+        finally:
+            self._router.disconnected(self)
+            writing.cancel()
+            self.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await self._writer.wait_closed()
+
+    async def _read_loop(self) -> None:
+        while not self._closing:
+            data = await self._reader.read(READ_CHUNK)
+            if not data:
+                for dropped in self._decoder.finish():
+                    self._drop(dropped)
+                return
+            for item in self._decoder.feed(data):
+                if isinstance(item, Dropped):
+                    self._drop(item)
+                else:
+                    await self._handle_frame(item)
+                if self._closing:
+                    return
+
+    async def _handle_frame(self, frame: Frame) -> None:
+        try:
+            if frame.encoding is Encoding.XML:
+                event = parse_event(frame.payload, self._limits.max_event_bytes)
+            else:
+                event = protocol.decode_payload(frame.payload, self._limits.max_event_bytes)
+                self._stats.received_protobuf += 1
+        except Dropped as dropped:
+            self._drop(dropped)
+            return
+        self._consecutive_drops = 0
+        self._stats.received += 1
+        kind = classify(event)
+        if kind is EventClass.CONTROL:
+            self._answer_control(event)
+            return
+        if kind is EventClass.POSITION:
+            self.client_uids.add(event.uid)
+        await self._router.received(self, event, kind, frame)
+
+    def _answer_control(self, event: CotEvent) -> None:
+        now = self._clock()
+        if event.type == protocol.PING:
+            self.send_event(protocol.ping_reply(event, now))
+        elif event.type == protocol.NEGOTIATION_REQUEST:
+            accepted = protocol.requested_version(event) == protocol.SUPPORTED_VERSION
+            # The response goes out in XML; everything after a true response in version 1.
+            self.send_event(protocol.negotiation_response(accepted, now))
+            if accepted:
+                self.encoding = Encoding.PROTOBUF
+
+    def _drop(self, dropped: Dropped) -> None:
+        self._stats.inbound_dropped[dropped.reason] += 1
+        self._consecutive_drops += 1
+        log.info("CoT frame from %r dropped: %s", self, dropped)
+        if self._consecutive_drops >= self._limits.max_consecutive_drops:
+            log.warning("CoT client %r keeps sending garbage, disconnecting", self)
+            self._stats.garbage_disconnects += 1
+            self.close()
+
+    async def _write_loop(self) -> None:
+        try:
+            while True:
+                frames = await self._outbox.take()
+                self._writer.write(b"".join(frames))
+                self._stats.delivered += len(frames)
+                await self._writer.drain()
+        except (ConnectionError, OSError) as exc:
+            log.info("CoT client %r write failed: %s", self, exc)
+            self.close()
+
+
+__all__ = ["CotSession", "Outgoing", "PeerIdentity", "Router", "SessionLimits", "encode"]
