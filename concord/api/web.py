@@ -1,35 +1,91 @@
-"""Serve the built web UI (concord/web/dist) with a single-page-app fallback."""
+"""Serves the built web interface: `concord/web/dist` at `/`, with `index.html` for every client
+route (`/operations/12`, `/chat`, ...) so a reload or a shared link lands on the same screen.
+
+The fallback never shadows the server's own namespaces: paths under `/api`, `/taxii2`, `/public`,
+`/metrics`, `/healthz` and `/readyz` do not match it at all, so they reach their routers (whenever
+those are registered) or the normal 404. The assets are built from npm packages by the setup
+command (`npm ci && npm run build` in `web/`); nothing is fetched from elsewhere at run time.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 DIST = Path(__file__).resolve().parent.parent / "web" / "dist"
-RESERVED = ("/api", "/taxii2", "/public", "/metrics", "/healthz", "/readyz")
+RESERVED_PREFIXES = ("/api", "/taxii2", "/public", "/metrics", "/healthz", "/readyz")
 
-NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Concord</title></head>
-<body><h1>Concord</h1><p>The web interface has not been built. Run the setup command from the README
-(it runs <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code>).</p>
-<p>The API is at <a href="/api/docs">/api/docs</a>.</p></body></html>"""
+# Hashed file names under assets/ never change content: cache them for a year. Everything else
+# (index.html above all) is revalidated so a new build is picked up at once.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+_HOST = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
+
+NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>Concord</title>
+<p>The web interface has not been built.
+Run <code>npm ci &amp;&amp; npm run build</code> in <code>web/</code>.</p>"""
 
 
-def mount_web(app: FastAPI) -> None:
-    if (DIST / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=DIST / "assets"), name="assets")
+def is_reserved(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in RESERVED_PREFIXES)
 
-    @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str, request: Request) -> Response:
-        if request.url.path.startswith(RESERVED):
-            return Response('{"error":{"code":"not_found","message":"no such resource","details":{}}}',
-                            status_code=404, media_type="application/json")
-        index = DIST / "index.html"
-        candidate = (DIST / path).resolve()
-        if path and candidate.is_file() and DIST.resolve() in candidate.parents:
-            return FileResponse(candidate)
-        if index.is_file():
-            return FileResponse(index, headers={"Cache-Control": "no-cache"})
-        return HTMLResponse(NOT_BUILT)
+
+class _InterfaceRoute(Route):
+    """A catch-all GET route that steps aside for the reserved namespaces."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and is_reserved(scope["path"]):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _security_headers(request: Request) -> dict[str, str]:
+    host = request.headers.get("host", "")
+    # Same-origin WebSocket (/api/ws) spelled out: older engines do not count ws: as 'self'.
+    ws = f" ws://{host} wss://{host}" if _HOST.match(host) else ""
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; img-src 'self' data: blob:; "
+            # Leaflet and milsymbol position and colour elements with inline styles.
+            "style-src 'self' 'unsafe-inline'; font-src 'self'; "
+            f"connect-src 'self'{ws}; object-src 'none'; base-uri 'none'; "
+            "frame-ancestors 'none'; form-action 'self'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+    }
+
+
+def mount_web(app: FastAPI, dist: Path | None = None) -> None:
+    """Serve the interface built in `dist` (default `concord/web/dist`) at `/`."""
+    root = (dist or DIST).resolve()
+    index = root / "index.html"
+
+    async def interface(request: Request) -> Response:
+        relative = request.path_params["path"]
+        if not index.is_file():
+            return HTMLResponse(NOT_BUILT, status_code=503)
+        headers = _security_headers(request)
+        if relative:
+            candidate = (root / relative).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                cache = IMMUTABLE if relative.startswith("assets/") else REVALIDATE
+                return FileResponse(candidate, headers={**headers, "Cache-Control": cache})
+            if relative.startswith("assets/") or "." in relative.rsplit("/", 1)[-1]:
+                # A missing file must not come back as the HTML page (a script would fail obscurely).
+                return JSONResponse(
+                    {"error": {"code": "not_found", "message": f"no such file: /{relative}", "details": {}}},
+                    status_code=404,
+                )
+        return FileResponse(index, headers={**headers, "Cache-Control": REVALIDATE})
+
+    app.router.routes.append(
+        _InterfaceRoute("/{path:path}", interface, methods=["GET", "HEAD"], include_in_schema=False)
+    )

@@ -1,0 +1,53 @@
+"""Administration in the browser: each nation's administrator manages only its own people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Officer
+
+pytestmark = pytest.mark.e2e
+OpenOfficer = Callable[[str], Officer]
+
+
+def test_an_administrator_creates_and_appoints_own_people_only(officer: OpenOfficer) -> None:
+    tur = officer("tur.admin")
+    tur.sign_in()
+    tur.page.select_option("select.lang", "en")
+    tur.go("/admin")
+    people = tur.page.get_by_test_id("people")
+    expect(people).to_contain_text("tur.commander")
+    expect(people).not_to_contain_text("irq.")
+
+    form = tur.page.get_by_role("form", name="New account")
+    form.get_by_label("User name", exact=True).fill("tur.duty2")
+    form.get_by_label("Name", exact=True).fill("Teğmen Ayşe Nöbet (demo)")
+    form.get_by_role("button", name="Create account").click()
+    expect(tur.page.get_by_test_id("new-password")).to_have_text(re.compile(r"^\S{12,}$"))
+    row = people.locator("tr", has_text="tur.duty2")
+    expect(row).to_contain_text("No appointments")
+
+    row.get_by_role("button", name="+ Appoint").click()
+    row.get_by_label("Role").select_option("watch_officer")
+    row.get_by_role("button", name="Appoint", exact=True).click()
+    expect(row.locator(".appointment.current")).to_contain_text("Watch officer")
+    tur.screenshot("admin-en")
+
+    irq = officer("irq.admin")
+    irq.sign_in()
+    irq.go("/admin")
+    irq_people = irq.page.get_by_test_id("people")
+    expect(irq_people).to_contain_text("irq.commander")
+    expect(irq_people).not_to_contain_text("tur.")
+
+
+def test_other_roles_are_told_administration_is_for_administrators(officer: OpenOfficer) -> None:
+    watch = officer("irq.watch")
+    watch.sign_in()
+    watch.page.select_option("select.lang", "en")
+    watch.go("/admin")
+    expect(watch.page.locator("main")).to_contain_text("Only your nation's administrators")

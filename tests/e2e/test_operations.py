@@ -1,0 +1,77 @@
+"""Joint operations in the browser: TUR draws and proposes an operation, both commanders approve, a
+conflicting operation raises a conflict that both nations see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Officer
+
+pytestmark = pytest.mark.e2e
+OpenOfficer = Callable[[str], Officer]
+
+
+def draw_square(page: Page, cx: float, cy: float, half: float) -> None:
+    """Click four corners on the editor's map around a point (pixels within the map) and finish."""
+    page.get_by_test_id("draw-area").click()
+    box = page.get_by_test_id("editor-map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + cx, box["y"] + cy
+    for dx, dy in ((-half, -half), (half, -half), (half, half), (-half, half)):
+        page.mouse.click(x + dx, y + dy)
+    page.keyboard.press("Enter")
+
+
+def plan_operation(o: Officer, name: str, cx: float, cy: float) -> str:
+    """Create and propose an operation; returns its page URL."""
+    o.go("/operations")
+    o.page.get_by_test_id("new-operation").click()
+    o.page.fill("input[name=name]", name)
+    o.page.fill("textarea[name=objective]", f"{name}: joint patrol of the border crossing (exercise).")
+    draw_square(o.page, cx, cy, 40)
+    o.page.get_by_test_id("save-operation").click()
+    expect(o.page.get_by_test_id("operation-status")).to_be_visible()
+    o.page.get_by_test_id("propose").click()
+    expect(o.page.get_by_test_id("propose")).to_have_count(0)
+    expect(o.page.get_by_test_id("operation-status")).not_to_have_text("draft")
+    expect(o.page.get_by_test_id("approval-IRQ")).to_have_attribute("data-state", "pending")
+    return o.page.url
+
+
+def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by_both(officer: OpenOfficer) -> None:
+    planner = officer("tur.liaison")
+    planner.sign_in()
+    planner.page.select_option("select.lang", "en")
+    url = plan_operation(planner, "KARTAL-1 (demo)", 260, 200)
+    expect(planner.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "pending")
+    planner.screenshot("operation-proposed-en")
+
+    tur_cdr = officer("tur.commander")
+    tur_cdr.sign_in()
+    tur_cdr.page.goto(url)
+    tur_cdr.page.get_by_test_id("approve").click()
+    expect(tur_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
+
+    irq_cdr = officer("irq.commander")
+    irq_cdr.sign_in()
+    irq_cdr.page.select_option("select.lang", "ar")
+    irq_cdr.page.goto(url)
+    expect(irq_cdr.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(irq_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
+    irq_cdr.page.get_by_test_id("approve").click()
+    expect(irq_cdr.page.get_by_test_id("approval-IRQ")).to_have_attribute("data-state", "approved")
+    expect(irq_cdr.page.get_by_test_id("operation-status")).to_have_text("موافق عليها")
+    irq_cdr.screenshot("operation-approved-ar")
+
+    # A second operation over the same ground and time conflicts with the first.
+    plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
+    expect(planner.page.get_by_test_id("conflict").first).to_be_visible(timeout=20000)
+    planner.screenshot("operation-conflict-en")
+
+    irq_cdr.page.goto(url)
+    expect(irq_cdr.page.get_by_test_id("conflict").first).to_be_visible()
+    irq_cdr.go("/map")
+    expect(irq_cdr.page.locator(".layer-row", has_text="التعارضات")).not_to_contain_text("٠")

@@ -1,0 +1,162 @@
+"""The interface shell in a real browser: sign-in, who-am-I, banners in national labels, languages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser, expect
+
+from concord.domain.nations import DEFAULT_LABELS
+from tests.e2e.conftest import DEMO_PASSWORD, Officer, Server
+
+pytestmark = pytest.mark.e2e
+OpenOfficer = Callable[[str], Officer]
+
+
+def assert_banner_in_labels(o: Officer, nation: str) -> None:
+    """Both banners name the highest level on screen in the reader's own national label."""
+    o.page.wait_for_load_state("networkidle")
+    for position in ("top", "bottom"):
+        # Level and text read together: the banner follows what is on screen as layers load.
+        level, text = o.page.get_by_test_id(f"banner-{position}").evaluate("b => [b.dataset.level, b.innerText]")
+        assert level in DEFAULT_LABELS[nation]
+        assert text.startswith(DEFAULT_LABELS[nation][level]), text
+
+
+def create_officer(admin: Officer, server: Server, username: str, name: str, language: str) -> None:
+    """A fresh account (with its own saved language) made by its nation's administrator, through the API."""
+    admin.sign_in()
+    csrf = next(c["value"] for c in admin.context.cookies() if c["name"] == "concord_csrf")
+    headers = {"X-CSRF-Token": csrf}
+    made = admin.context.request.post(f"{server.url}/api/people", headers=headers, data={
+        "username": username, "display_name": name, "nation": "TUR", "clearance": "SECRET",
+        "password": DEMO_PASSWORD, "language": language})
+    assert made.status == 201, made.text()
+    person_id = made.json()["person"]["id"]
+    appointed = admin.context.request.post(f"{server.url}/api/appointments", headers=headers,
+                                           data={"person_id": person_id, "role": "watch_officer"})
+    assert appointed.status == 201, appointed.text()
+
+
+def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer, server: Server) -> None:
+    create_officer(officer("tur.admin"), server, "tur.watch2", "Teğmen Deniz Nöbetçi (demo)", "tr")
+    tur = officer("tur.watch2")
+    tur.go("/")
+    expect(tur.page).to_have_url(f"{tur.base}/signin")
+    tur.screenshot("signin")
+    tur.sign_in()
+    expect(tur.page).to_have_url(f"{tur.base}/map")
+    who = tur.page.get_by_test_id("who")
+    expect(who).to_contain_text("Teğmen Deniz Nöbetçi")
+    expect(who).to_contain_text("TUR")
+    # The account prefers Turkish: the interface and the banner speak it.
+    expect(tur.page.locator("html")).to_have_attribute("lang", "tr")
+    expect(who).to_contain_text("Nöbetçi subay")
+    tur.page.wait_for_timeout(1500)  # the layers load and register their markings
+    assert_banner_in_labels(tur, "TUR")
+    expect(tur.page.locator(".clock .zulu")).to_contain_text("Z")
+    tur.screenshot("map-tr")
+
+
+def test_arabic_renders_right_to_left_with_the_map_controls_mirrored(officer: OpenOfficer) -> None:
+    irq = officer("irq.watch")
+    irq.sign_in()
+    html = irq.page.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(html).to_have_attribute("lang", "ar")
+    irq.page.wait_for_timeout(1500)
+    assert_banner_in_labels(irq, "IRQ")
+    width = irq.page.viewport_size["width"] if irq.page.viewport_size else 1366
+    zoom = irq.page.locator(".leaflet-control-zoom").bounding_box()
+    layers = irq.page.get_by_test_id("layer-panel").bounding_box()
+    assert zoom is not None and layers is not None
+    assert zoom["x"] < width / 2, "the zoom control moves to the left in Arabic"
+    assert layers["x"] > width / 2, "the layer list moves to the right in Arabic"
+    nav = irq.page.locator(".main-nav").bounding_box()
+    brand = irq.page.locator(".brand").bounding_box()
+    assert nav is not None and brand is not None and brand["x"] > nav["x"], "the brand sits at the right"
+    irq.page.wait_for_timeout(1500)
+    irq.screenshot("map-ar")
+
+
+def test_switching_language_keeps_the_page(officer: OpenOfficer) -> None:
+    admin = officer("tur.admin")
+    admin.sign_in()
+    admin.go("/admin")
+    expect(admin.page.get_by_test_id("people")).to_be_visible()
+    admin.page.select_option("select.lang", "en")
+    expect(admin.page).to_have_url(f"{admin.base}/admin")
+    expect(admin.page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(admin.page.locator("h1")).to_contain_text("Administration")
+    admin.page.select_option("select.lang", "ar")
+    expect(admin.page).to_have_url(f"{admin.base}/admin")
+    expect(admin.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(admin.page.locator("h1")).to_contain_text("الإدارة")
+    # The choice is saved for the person: a new console opens in the same language.
+    admin.page.reload()
+    expect(admin.page.locator("html")).to_have_attribute("lang", "ar")
+    admin.page.select_option("select.lang", "tr")
+
+
+def test_sign_in_asks_for_the_code_only_when_totp_is_on(officer: OpenOfficer, server: Server) -> None:
+    analyst = officer("irq.analyst")
+    analyst.sign_in()
+    # Turn TOTP on through the API with the page's own session (cookie + CSRF header).
+    request = analyst.context.request
+    csrf = next(c["value"] for c in analyst.context.cookies() if c["name"] == "concord_csrf")
+    started = request.post(f"{server.url}/api/me/totp", headers={"X-CSRF-Token": csrf}).json()
+    totp = pyotp.TOTP(started["secret"])
+    confirmed = request.post(f"{server.url}/api/me/totp/confirm", headers={"X-CSRF-Token": csrf},
+                             data={"secret": started["secret"], "code": totp.now()})
+    assert confirmed.status == 204
+    analyst.page.get_by_role("button", name="تسجيل الخروج").click()
+    expect(analyst.page.locator("input[name=username]")).to_be_visible()
+
+    analyst.page.fill("input[name=username]", "irq.analyst")
+    analyst.page.fill("input[name=password]", DEMO_PASSWORD)
+    analyst.page.click("button[type=submit]")
+    code = analyst.page.locator("input[name=totp]")
+    expect(code).to_be_visible()
+    analyst.forgive("status of 401")  # the server's "code required" answer to the password alone
+    analyst.screenshot("signin-totp-ar")
+    code.fill(totp.now())
+    analyst.page.click("button[type=submit]")
+    expect(analyst.page.get_by_test_id("who")).to_contain_text("Omar Al-Tajribi")
+
+
+SCREENS = ["/map", "/intel", "/operations", "/incidents", "/releases", "/chat", "/audit", "/admin"]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_screen_fits_a_1366_wide_console_without_sideways_scrolling(officer: OpenOfficer, language: str) -> None:
+    o = officer("irq.liaison")
+    o.sign_in()
+    o.page.select_option("select.lang", language)
+    for path in SCREENS:
+        o.go(path)
+        o.page.wait_for_load_state("networkidle")
+        overflow = o.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} in {language} is {overflow}px wider than the window"
+        # Both banners are always there, whatever the screen.
+        expect(o.page.get_by_test_id("banner-top")).to_be_visible()
+        expect(o.page.get_by_test_id("banner-bottom")).to_be_in_viewport()
+
+
+def test_the_operating_picture_on_a_wall_screen(browser: Browser, server: Server) -> None:
+    context = browser.new_context(viewport={"width": 2560, "height": 1440}, locale="en-GB")
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{server.url}/signin")
+        page.fill("input[name=username]", "tur.watch")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        map_box = page.get_by_test_id("map").bounding_box()
+        assert map_box is not None and map_box["width"] >= 2500 and map_box["height"] >= 1250
+        expect(page.get_by_test_id("banner-bottom")).to_be_in_viewport()
+        assert errors == []
+    finally:
+        context.close()

@@ -1,0 +1,81 @@
+import { effect } from "@preact/signals";
+import { flashUnacked } from "../alerts";
+import { t } from "../i18n";
+import { navigate } from "../router";
+import { useState } from "preact/hooks";
+import { errorMessage } from "./ErrorText";
+import { Time } from "./Time";
+
+let audio: AudioContext | null = null;
+const sounded = new Set<string>();
+
+/** A two-tone alarm generated in the browser (no audio file to fetch). */
+function alarm(): void {
+  try {
+    audio ??= new AudioContext();
+    const ctx = audio;
+    for (let i = 0; i < 3; i++) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "square";
+      osc.frequency.value = i % 2 ? 660 : 880;
+      gain.gain.value = 0.08;
+      osc.connect(gain).connect(ctx.destination);
+      const start = ctx.currentTime + i * 0.25;
+      osc.start(start);
+      osc.stop(start + 0.2);
+    }
+  } catch {
+    // No audio device (e.g. a headless browser): the banner still cannot be missed.
+  }
+}
+
+effect(() => {
+  for (const a of flashUnacked.value) {
+    if (sounded.has(a.key)) continue;
+    sounded.add(a.key);
+    alarm();
+  }
+});
+
+/** FLASH: a red full-width banner that stays until acknowledged. */
+export function FlashBanner() {
+  const list = flashUnacked.value;
+  const [error, setError] = useState<string | null>(null);
+  if (!list.length) return null;
+  const first = list[0]!;
+  return (
+    <div class="flash-banner" role="alert" data-testid="flash-banner">
+      <span class="flash-tag">FLASH</span>
+      <a
+        href={first.href ?? "#"}
+        onClick={(e) => {
+          e.preventDefault();
+          if (first.href) navigate(first.href);
+        }}
+      >
+        {first.title}
+      </a>
+      <Time value={first.at} />
+      {error && <span class="flash-error" role="alert">{error}</span>}
+      {list.length > 1 && <span class="more">{t("flash.more", { count: list.length - 1 })}</span>}
+      {first.acknowledge && (
+        <button
+          class="ack"
+          onClick={() => {
+            setError(null);
+            first.acknowledge?.().catch((err: unknown) => setError(errorMessage(err)));
+          }}
+          data-testid="flash-ack"
+        >
+          {t("alert.acknowledge")} <kbd>A</kbd>
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** The watch officer's shortcut: "a" acknowledges the oldest FLASH on screen. */
+export function acknowledgeFirstFlash(): void {
+  flashUnacked.value[0]?.acknowledge?.().catch(() => undefined);
+}

@@ -1,0 +1,150 @@
+import { unacknowledged } from "../alerts";
+import { now } from "../clock";
+import { localClock, zuluClock, zuluDate } from "../format";
+import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
+import { levelLabel } from "../markings";
+import { realtime, type ConnectionState } from "../realtime";
+import { navigate, route, SCREENS } from "../router";
+import { addShift, isOnDuty } from "../features/duty";
+import { hasRole, me, signOut } from "../session";
+import { theme, toggleTheme } from "../theme";
+
+const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
+const ROLE_KEYS: Record<string, string> = {
+  commander: tk("role.commander"),
+  liaison_officer: tk("role.liaison_officer"),
+  analyst: tk("role.analyst"),
+  watch_officer: tk("role.watch_officer"),
+  observer: tk("role.observer"),
+  administrator: tk("role.administrator"),
+};
+
+const LIVE_KEYS: Record<ConnectionState, string> = {
+  idle: tk("live.idle"),
+  connecting: tk("live.connecting"),
+  open: tk("live.open"),
+  closed: tk("live.closed"),
+};
+
+export function roleName(role: string): string {
+  const key = ROLE_KEYS[role];
+  return key ? t(key) : role;
+}
+
+function Clock() {
+  const d = now.value;
+  return (
+    <div class="clock" title={`${zuluDate(d)} · ${localClock(d)}`} aria-label={t("header.clock")}>
+      <span class="zulu" dir="ltr">{zuluClock(d)}</span>
+      <span class="local">
+        {t("header.local")} {localClock(d)}
+      </span>
+    </div>
+  );
+}
+
+/** On duty / off duty; a watch officer off duty takes the watch (twelve hours from now) in one click. */
+function DutyState({ personId }: { personId: number }) {
+  const onDuty = isOnDuty(personId);
+  if (onDuty === null) return null;
+  if (onDuty) return <span class="duty on" data-testid="duty">{t("header.on_duty")}</span>;
+  const mayTake = hasRole("watch_officer") || hasRole("commander") || hasRole("administrator");
+  return mayTake ? (
+    <button
+      class="duty off"
+      data-testid="duty"
+      title={t("header.take_watch")}
+      onClick={() => {
+        const start = new Date();
+        void addShift(personId, start, new Date(start.getTime() + 12 * 3600_000)).catch(() => undefined);
+      }}
+    >
+      {t("header.take_watch")}
+    </button>
+  ) : (
+    <span class="duty off" data-testid="duty">{t("header.off_duty")}</span>
+  );
+}
+
+function Who() {
+  const person = me.value;
+  if (!person) return null;
+  const roles = person.roles.map(roleName).join(" · ");
+  return (
+    <div class="who" data-testid="who">
+      <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
+      <span class="who-text">
+        <span class="who-name">
+          <DutyState personId={person.id} /> {person.display_name}
+        </span>
+        <span class="who-role">
+          {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+export function Header() {
+  const current = route.value.id;
+  const count = unacknowledged.value.length;
+  const live = realtime.state.value;
+  return (
+    <header class="app-header">
+      <a class="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate("/map"))}>
+        <span class="brand-mark" aria-hidden="true">◆</span> CONCORD
+      </a>
+      <nav class="main-nav" aria-label={t("nav.label")}>
+        {SCREENS.map((s) => (
+          <a
+            key={s.id}
+            href={s.path}
+            class={current === s.id ? "active" : ""}
+            aria-current={current === s.id ? "page" : undefined}
+            title={t("nav.shortcut", { key: `g ${s.key}` })}
+            onClick={(e) => {
+              e.preventDefault();
+              navigate(s.path);
+            }}
+          >
+            {t(s.label)}
+          </a>
+        ))}
+      </nav>
+      <div class="header-right">
+        <button
+          class={`alert-count ${count ? "hot" : ""}`}
+          title={t("header.unacknowledged")}
+          aria-label={t("header.unacknowledged")}
+          onClick={() => navigate("/map")}
+          data-testid="alert-count"
+        >
+          ⚑ {formatNumber(count)}
+        </button>
+        <span class={`live live-${live}`} title={t(LIVE_KEYS[live])}>●</span>
+        <Clock />
+        <Who />
+        <select
+          class="lang"
+          aria-label={t("header.language")}
+          value={lang.value}
+          onChange={(e) => (lang.value = (e.currentTarget as HTMLSelectElement).value as Lang)}
+        >
+          {LANGS.map((l) => (
+            <option key={l} value={l} lang={l}>
+              {LANG_NAMES[l]}
+            </option>
+          ))}
+        </select>
+        <button class="icon" onClick={toggleTheme} title={t("header.theme")} aria-label={t("header.theme")}>
+          {theme.value === "dark" ? "☀" : "☾"}
+        </button>
+        {me.value && (
+          <button class="icon" onClick={() => void signOut()} title={t("header.sign_out")} aria-label={t("header.sign_out")}>
+            ⏻
+          </button>
+        )}
+      </div>
+    </header>
+  );
+}

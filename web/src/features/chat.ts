@@ -1,0 +1,138 @@
+// Channels and messages (concord/api/messages.py): types, calls, and the FLASH/IMMEDIATE alerts
+// that stay on screen until one's nation has acknowledged them.
+import { effect, signal } from "@preact/signals";
+import { api, qs } from "../api";
+import { setAlerts, type Alert } from "../alerts";
+import type { MarkingInput } from "../components/MarkingPicker";
+import type { Marking } from "../markings";
+import { realtime, type RealtimeEvent } from "../realtime";
+import { me } from "../session";
+import { personName } from "./directory";
+
+export const PRECEDENCES = ["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"] as const;
+export type Precedence = (typeof PRECEDENCES)[number];
+
+export interface Channel {
+  id: number;
+  kind: string;
+  name: string;
+  nation: string | null;
+  subject_id: string | null;
+  members: number[];
+  max_marking: Marking;
+  unread: number;
+}
+
+export interface Message {
+  id: number;
+  channel_id: number;
+  author_id: number;
+  author_nation: string;
+  precedence: Precedence;
+  body: string;
+  version: number;
+  posted_at: string;
+  edited_at: string | null;
+  retracted_at: string | null;
+  marking: Marking;
+  owing?: string[];
+  ack_deadline?: string | null;
+}
+
+export interface AckState {
+  message_id: number;
+  precedence: string;
+  deadline: string | null;
+  nations: { nation: string; status: string; acknowledged_by: number | null; acknowledged_at: string | null; escalations: number }[];
+  recipients: { person_id: number; nation: string | null; delivered: boolean; read: boolean; acknowledged: boolean }[];
+}
+
+export const chat = {
+  channels: () => api.get<Channel[]>("/api/channels"),
+  history: (channelId: number, before?: number) =>
+    api.get<{ items: Message[]; next_before: number | null }>(`/api/channels/${channelId}/messages${qs({ before, limit: 100 })}`),
+  post: (channelId: number, body: string, precedence: Precedence, marking: MarkingInput) =>
+    api.post<Message>(`/api/channels/${channelId}/messages`, { body, precedence, marking }),
+  ack: (messageId: number) => api.post<unknown>(`/api/messages/${messageId}/ack`),
+  ackState: (messageId: number) => api.get<AckState>(`/api/messages/${messageId}/ack`),
+  read: (messageId: number) => api.post<void>(`/api/messages/${messageId}/read`),
+};
+
+/** Messages my nation still owes an acknowledgement for, by id. */
+const owed = signal<ReadonlyMap<number, Message>>(new Map());
+
+function isAckStatusDone(status: string): boolean {
+  return status === "acknowledged" || status === "done";
+}
+
+export async function acknowledge(message: Message): Promise<void> {
+  await chat.ack(message.id);
+  const next = new Map(owed.peek());
+  next.delete(message.id);
+  owed.value = next;
+}
+
+/** At sign-in: find FLASH/IMMEDIATE traffic my nation has not acknowledged yet. */
+async function scan(): Promise<void> {
+  const nation = me.peek()?.nation;
+  if (!nation) return;
+  const found = new Map<number, Message>();
+  const channels = await chat.channels();
+  for (const channel of channels) {
+    const page = await chat.history(channel.id);
+    const urgent = page.items.filter(
+      (m) => (m.precedence === "FLASH" || m.precedence === "IMMEDIATE") && m.author_nation !== nation && !m.retracted_at,
+    );
+    for (const m of urgent) {
+      const state = await chat.ackState(m.id);
+      const mine = state.nations.find((n) => n.nation === nation);
+      if (mine && !isAckStatusDone(mine.status) && !mine.acknowledged_at) found.set(m.id, { ...m, ack_deadline: state.deadline });
+    }
+  }
+  owed.value = found;
+}
+
+function onEvent(event: RealtimeEvent): void {
+  const nation = me.peek()?.nation;
+  if (!nation) return;
+  const payload = event.payload;
+  if (event.kind === "message.posted") {
+    const m = payload as unknown as Message;
+    if ((m.owing ?? []).includes(nation) && m.author_nation !== nation) {
+      owed.value = new Map(owed.peek()).set(m.id, m);
+    }
+  } else if (event.kind === "message.acknowledged") {
+    const id = Number(payload["message_id"] ?? event.item_id);
+    if (payload["nation"] === nation || payload["nation"] === undefined) {
+      const next = new Map(owed.peek());
+      next.delete(id);
+      owed.value = next;
+    }
+  }
+}
+
+let started = false;
+/** Start tracking (once someone is signed in); missing messaging on the server leaves no alerts. */
+export function startChatAlerts(): void {
+  if (started) return;
+  started = true;
+  realtime.on("message", onEvent);
+  effect(() => {
+    void realtime.resyncs.value;
+    if (me.value) scan().catch(() => undefined);
+    else owed.value = new Map();
+  });
+  effect(() => {
+    const alerts: Alert[] = [...owed.value.values()].map((m) => ({
+      key: `message-${m.id}`,
+      kind: m.precedence === "FLASH" ? "flash" : "immediate",
+      title: `${m.author_nation} · ${personName(m.author_id)}: ${m.body.slice(0, 140)}`,
+      at: m.posted_at,
+      marking: m.marking,
+      acknowledged: false,
+      href: `/chat/${m.channel_id}`,
+      acknowledge: () => acknowledge(m),
+    }));
+    setAlerts("chat", alerts);
+  });
+}

@@ -1,0 +1,78 @@
+// A Leaflet map with the offline base map, metric scale, a coordinate readout and controls that
+// move to the mirrored corners in Arabic. Used by the operating picture and by every smaller map.
+import { effect } from "@preact/signals";
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import { dir, t } from "../i18n";
+import { theme } from "../theme";
+import { createBaseMap } from "./basemap";
+
+/** 36°45.2′N 043°07.9′E: degrees and decimal minutes, as plotted on charts. */
+export function formatLatLon(p: L.LatLng): string {
+  const part = (value: number, width: number, pos: string, neg: string) => {
+    const abs = Math.abs(value);
+    const deg = Math.floor(abs);
+    const min = ((abs - deg) * 60).toFixed(1).padStart(4, "0");
+    return `${String(deg).padStart(width, "0")}°${min}′${value >= 0 ? pos : neg}`;
+  };
+  return `${part(p.lat, 2, "N", "S")} ${part(((p.lng + 540) % 360) - 180, 3, "E", "W")}`;
+}
+
+export interface MapView {
+  map: L.Map;
+  dispose(): void;
+}
+
+export function createMapView(host: HTMLElement, options: { center?: L.LatLngExpression; zoom?: number } = {}): MapView {
+  const map = L.map(host, {
+    center: options.center ?? [36.5, 43.5],
+    zoom: options.zoom ?? 6,
+    minZoom: 3,
+    maxZoom: 14,
+    zoomControl: false,
+    attributionControl: true,
+    worldCopyJump: true,
+    keyboard: true,
+  });
+  // The base map lives in a pane under everything drawn on it (the canvas would otherwise cover
+  // item layers added before it finished loading).
+  map.createPane("base").style.zIndex = "250";
+  map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
+  const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
+  const scale = L.control.scale({ imperial: false });
+  const coords = new L.Control({ position: "bottomleft" });
+  coords.onAdd = () => {
+    const box = L.DomUtil.create("div", "coords");
+    box.dir = "ltr";
+    box.textContent = formatLatLon(map.getCenter());
+    map.on("mousemove", (e: L.LeafletMouseEvent) => (box.textContent = formatLatLon(e.latlng)));
+    return box;
+  };
+  const stopDir = effect(() => {
+    // Arabic mirrors the whole layout, the map's controls included.
+    const rtl = dir.value === "rtl";
+    zoom.setPosition(rtl ? "topleft" : "topright").addTo(map);
+    scale.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
+    coords.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
+    map.attributionControl.setPosition(rtl ? "bottomleft" : "bottomright");
+  });
+  let stopTheme = () => {};
+  let disposed = false;
+  void createBaseMap(map, theme.value).then((base) => {
+    if (disposed) return;
+    base.layer.addTo(map);
+    stopTheme = effect(() => base.setTheme(theme.value));
+  });
+  return {
+    map,
+    dispose() {
+      disposed = true;
+      stopDir();
+      stopTheme();
+      // Stop a zoom or pan in flight: its next animation frame would touch removed panes.
+      map.stop();
+      map.off();
+      map.remove();
+    },
+  };
+}

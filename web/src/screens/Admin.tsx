@@ -1,0 +1,259 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, ApiError } from "../api";
+import { ErrorText } from "../components/ErrorText";
+import { roleName } from "../components/Header";
+import { type Column, SortableTable } from "../components/SortableTable";
+import { Time } from "../components/Time";
+import { t } from "../i18n";
+import { LEVELS, levelLabel } from "../markings";
+import { type Appointment, hasRole, me, type Me } from "../session";
+
+const ROLES = ["commander", "liaison_officer", "analyst", "watch_officer", "observer", "administrator"] as const;
+
+/** A datetime-local value read as UTC (the form says so): "2026-11-29T12:00" → ISO with Z. */
+function utcFromInput(value: string): string | undefined {
+  return value ? `${value}:00Z` : undefined;
+}
+
+function AppointmentList({ person, onChange }: { person: Me; onChange: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  async function end(a: Appointment) {
+    setError(null);
+    try {
+      await api.del(`/api/appointments/${a.id}`);
+      onChange();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <div class="appointments">
+      {person.appointments.length === 0 && <span class="muted">{t("admin.no_appointments")}</span>}
+      {person.appointments.map((a) => (
+        <div key={a.id} class={`appointment ${a.current ? "current" : "inactive"}`}>
+          <span class="chip">{roleName(a.role)}</span>{" "}
+          <span class="muted">
+            <Time value={a.starts_at} /> → {a.ends_at ? <Time value={a.ends_at} /> : t("admin.open_ended")}
+          </span>
+          {a.current && (
+            <button class="link" onClick={() => void end(a)}>
+              {t("admin.end_appointment")}
+            </button>
+          )}
+        </div>
+      ))}
+      <ErrorText error={error} />
+    </div>
+  );
+}
+
+function AppointForm({ person, onDone }: { person: Me; onDone: () => void }) {
+  const [role, setRole] = useState<string>("watch_officer");
+  const [starts, setStarts] = useState("");
+  const [ends, setEnds] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.post("/api/appointments", {
+        person_id: person.id, role, starts_at: utcFromInput(starts), ends_at: utcFromInput(ends),
+      });
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <form class="inline-form" onSubmit={submit}>
+      <label>
+        {t("admin.role")}
+        <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {roleName(r)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t("admin.starts_at")}
+        <input type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} dir="ltr" />
+      </label>
+      <label>
+        {t("admin.ends_at")}
+        <input type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} dir="ltr" />
+      </label>
+      <button class="primary" type="submit">
+        {t("admin.appoint")}
+      </button>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+function NewPersonForm({ nation, onCreated }: { nation: string; onCreated: (password: string | null) => void }) {
+  const [username, setUsername] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [clearance, setClearance] = useState<string>("RESTRICTED");
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      const made = await api.post<{ password: string | null }>("/api/people", {
+        username, display_name: displayName, nation, clearance,
+      });
+      setUsername("");
+      setDisplayName("");
+      onCreated(made.password);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <form class="card inline-form" onSubmit={submit} aria-label={t("admin.new_person")}>
+      <h2>{t("admin.new_person")}</h2>
+      <label>
+        {t("admin.username")}
+        <input value={username} onInput={(e) => setUsername(e.currentTarget.value)} required dir="ltr" />
+      </label>
+      <label>
+        {t("admin.display_name")}
+        <input value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} required />
+      </label>
+      <label>
+        {t("admin.clearance")}
+        <select value={clearance} onChange={(e) => setClearance(e.currentTarget.value)}>
+          {LEVELS.map((l) => (
+            <option key={l} value={l}>
+              {levelLabel(l)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button class="primary" type="submit">
+        {t("admin.create")}
+      </button>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+/** Administration of one's own nation's people and appointments (never another nation's). */
+export function Admin() {
+  const nation = me.value?.nation ?? "";
+  const [people, setPeople] = useState<Me[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [filter, setFilter] = useState("");
+  const [appointing, setAppointing] = useState<number | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+
+  async function load() {
+    try {
+      setPeople(await api.get<Me[]>("/api/admin/people"));
+      setError(null);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  useEffect(() => {
+    if (hasRole("administrator")) void load();
+  }, []);
+
+  async function act(path: string) {
+    setError(null);
+    try {
+      const result = await api.post<{ password?: string } | undefined>(path);
+      if (result?.password) setSecret(result.password);
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  if (!hasRole("administrator") || (error instanceof ApiError && error.code === "forbidden" && people === null)) {
+    return (
+      <main class="page">
+        <h1>{t("nav.admin")}</h1>
+        <p class="muted">{t("admin.only_admins")}</p>
+      </main>
+    );
+  }
+
+  const needle = filter.trim().toLocaleLowerCase();
+  const rows = (people ?? []).filter(
+    (p) => !needle || p.display_name.toLocaleLowerCase().includes(needle) || p.username.includes(needle),
+  );
+  const columns: Column<Me>[] = [
+    { key: "name", label: t("admin.display_name"), sort: (p) => p.display_name, render: (p) => <b>{p.display_name}</b> },
+    { key: "username", label: t("admin.username"), sort: (p) => p.username, render: (p) => <code dir="ltr">{p.username}</code> },
+    { key: "clearance", label: t("admin.clearance"), sort: (p) => LEVELS.indexOf(p.clearance as never), render: (p) => levelLabel(p.clearance) },
+    {
+      key: "appointments",
+      label: t("admin.appointments"),
+      render: (p) => (
+        <>
+          <AppointmentList person={p} onChange={() => void load()} />
+          {appointing === p.id ? (
+            <AppointForm person={p} onDone={() => (setAppointing(null), void load())} />
+          ) : (
+            <button class="link" onClick={() => setAppointing(p.id)}>
+              + {t("admin.appoint")}
+            </button>
+          )}
+        </>
+      ),
+    },
+    {
+      key: "status",
+      label: t("admin.status"),
+      sort: (p) => (p.disabled ? 1 : 0),
+      render: (p) => (
+        <span class={p.disabled ? "chip rejected" : "chip approved"}>{p.disabled ? t("admin.disabled") : t("admin.active")}</span>
+      ),
+    },
+    {
+      key: "actions",
+      label: t("admin.actions"),
+      render: (p) =>
+        p.id === me.value?.id ? null : (
+          <div class="row-actions">
+            <button class="secondary" onClick={() => void act(`/api/people/${p.id}/${p.disabled ? "enable" : "disable"}`)}>
+              {p.disabled ? t("admin.enable") : t("admin.disable")}
+            </button>
+            <button class="secondary" onClick={() => void act(`/api/people/${p.id}/reset-password`)}>
+              {t("admin.reset_password")}
+            </button>
+          </div>
+        ),
+    },
+  ];
+
+  return (
+    <main class="page admin" data-testid="admin">
+      <h1>
+        {t("nav.admin")} · {t("admin.people_of", { nation })}
+      </h1>
+      {secret && (
+        <div class="card notice" role="status">
+          {t("admin.password_once")} <code dir="ltr" data-testid="new-password">{secret}</code>{" "}
+          <button class="link" onClick={() => setSecret(null)}>
+            {t("admin.dismiss")}
+          </button>
+        </div>
+      )}
+      <div class="toolbar">
+        <label>
+          {t("admin.filter")}
+          <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        </label>
+      </div>
+      <ErrorText error={error} />
+      <div class="admin-layout">
+        <SortableTable rows={rows} columns={columns} rowKey={(p) => p.id} testId="people" empty={t("admin.nobody")} />
+        <NewPersonForm nation={nation} onCreated={(pw) => (setSecret(pw), void load())} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,222 @@
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "../api";
+import { ErrorText } from "../components/ErrorText";
+import { MarkingBadge } from "../components/MarkingBadge";
+import { MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { Time } from "../components/Time";
+import { now } from "../clock";
+import { countdown } from "../format";
+import { personName } from "../features/directory";
+import { acknowledge, chat, PRECEDENCES, type AckState, type Channel, type Message, type Precedence } from "../features/chat";
+import { formatNumber, t, tk } from "../i18n";
+import { realtime } from "../realtime";
+import { navigate, route } from "../router";
+import { me } from "../session";
+import { Pending } from "./Pending";
+
+const PRECEDENCE_KEYS: Record<Precedence, string> = {
+  FLASH: tk("chat.precedence.flash"),
+  IMMEDIATE: tk("chat.precedence.immediate"),
+  PRIORITY: tk("chat.precedence.priority"),
+  ROUTINE: tk("chat.precedence.routine"),
+};
+
+function AckChips({ message }: { message: Message }) {
+  const [state, setState] = useState<AckState | null>(null);
+  const load = () => void chat.ackState(message.id).then(setState, () => undefined);
+  useEffect(() => {
+    load();
+    return realtime.on("message.acknowledged", (e) => {
+      if (Number(e.payload["message_id"] ?? e.item_id) === message.id) load();
+    });
+  }, [message.id]);
+  if (!state || state.nations.length === 0) return null;
+  const mine = me.value?.nation;
+  return (
+    <div class="chips ack-chips" data-testid={`ack-${message.id}`}>
+      {state.nations.map((n) => {
+        const done = !!n.acknowledged_at;
+        const due = state.deadline && !done ? countdown(state.deadline, now.value) : null;
+        return (
+          <span key={n.nation} class={`chip ${done ? "approved" : due?.overdue ? "rejected" : "pending"}`} data-state={done ? "acknowledged" : "pending"} data-nation={n.nation}>
+            <b>{n.nation}</b>{" "}
+            {done ? (
+              <>
+                ✓ {t("chat.acknowledged_by", { name: personName(n.acknowledged_by) })} · <Time value={n.acknowledged_at!} />
+              </>
+            ) : (
+              <>
+                … {t("chat.awaiting_ack")} {due && <span>· {due.text}</span>}
+              </>
+            )}
+          </span>
+        );
+      })}
+      {mine && state.nations.some((n) => n.nation === mine && !n.acknowledged_at) && message.author_nation !== mine && (
+        <button class="ack" onClick={() => void acknowledge(message).then(load)} data-testid={`ack-button-${message.id}`}>
+          {t("alert.acknowledge")}
+        </button>
+      )}
+    </div>
+  );
+}
+
+function MessageRow({ message }: { message: Message }) {
+  const own = message.author_id === me.value?.id;
+  return (
+    <li class={`message prec-${message.precedence.toLowerCase()} ${own ? "own" : ""}`} data-testid="message" data-precedence={message.precedence}>
+      <div class="message-head">
+        {message.precedence !== "ROUTINE" && <span class={`prec-tag prec-${message.precedence.toLowerCase()}`}>{t(PRECEDENCE_KEYS[message.precedence])}</span>}
+        <b>{personName(message.author_id)}</b>
+        <span class="nation-code small">{message.author_nation}</span>
+        <Time value={message.posted_at} />
+        <MarkingBadge marking={message.marking} compact />
+      </div>
+      <div class="message-body" dir="auto">
+        {message.retracted_at ? <i class="muted">{t("chat.retracted")}</i> : message.body}
+        {message.edited_at && !message.retracted_at && <span class="muted"> ({t("chat.edited")})</span>}
+      </div>
+      {(message.precedence === "FLASH" || message.precedence === "IMMEDIATE") && <AckChips message={message} />}
+    </li>
+  );
+}
+
+function Composer({ channel, onSent }: { channel: Channel; onSent: () => void }) {
+  const [body, setBody] = useState("");
+  const [precedence, setPrecedence] = useState<Precedence>("ROUTINE");
+  const [marking, setMarking] = useState<MarkingInput>({
+    level: channel.max_marking.level === "UNCLASSIFIED" ? "UNCLASSIFIED" : "RESTRICTED",
+    releasable_to: channel.max_marking.releasable_to,
+    tlp: "AMBER",
+    caveats: [],
+  });
+  const [showMarking, setShowMarking] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function send(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await chat.post(channel.id, body, precedence, marking);
+      setBody("");
+      setPrecedence("ROUTINE");
+      onSent();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <form class="composer" onSubmit={send} aria-label={t("chat.compose")}>
+      {showMarking && <MarkingPicker value={marking} onChange={setMarking} />}
+      <div class="composer-row">
+        <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.currentTarget.value as Precedence)} aria-label={t("chat.precedence")} class={`prec-select prec-${precedence.toLowerCase()}`}>
+          {PRECEDENCES.map((p) => (
+            <option key={p} value={p}>
+              {t(PRECEDENCE_KEYS[p])}
+            </option>
+          ))}
+        </select>
+        <button type="button" class="secondary" onClick={() => setShowMarking(!showMarking)} aria-expanded={showMarking}>
+          {t("marking.title")}
+        </button>
+        <textarea
+          name="body"
+          rows={2}
+          value={body}
+          dir="auto"
+          onInput={(e) => setBody(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey) {
+              e.preventDefault();
+              (e.currentTarget.form as HTMLFormElement).requestSubmit();
+            }
+          }}
+          placeholder={t("chat.placeholder")}
+          aria-label={t("chat.compose")}
+          required
+        />
+        <button class="primary" type="submit" data-testid="send">
+          {t("chat.send")}
+        </button>
+      </div>
+      <ErrorText error={error} />
+    </form>
+  );
+}
+
+export function Chat() {
+  const [channels, setChannels] = useState<Channel[] | null>(null);
+  const [messages, setMessages] = useState<Message[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const list = useRef<HTMLOListElement>(null);
+  const selected = Number(route.value.params[0] ?? 0) || channels?.[0]?.id || 0;
+  const channel = channels?.find((c) => c.id === selected) ?? null;
+
+  async function loadChannels() {
+    try {
+      setChannels(await chat.channels());
+    } catch (err) {
+      setError(err);
+    }
+  }
+  async function loadMessages() {
+    if (!selected) return;
+    try {
+      const page = await chat.history(selected);
+      setMessages(page.items.slice().reverse());
+      const newest = page.items[0];
+      if (newest) void chat.read(newest.id).then(loadChannels, () => undefined);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  useEffect(() => {
+    void loadChannels();
+    return realtime.on("channel", () => void loadChannels());
+  }, [realtime.resyncs.value]);
+  useEffect(() => {
+    void loadMessages();
+    return realtime.on("message", (e) => {
+      if (Number(e.payload["channel_id"]) === selected) void loadMessages();
+      else void loadChannels();
+    });
+  }, [selected, realtime.resyncs.value]);
+  useEffect(() => {
+    list.current?.lastElementChild?.scrollIntoView({ block: "end" });
+  }, [messages.length]);
+
+  if (error instanceof ApiError && error.status === 404 && channels === null) return <Pending title={t("nav.chat")} />;
+  return (
+    <main class="chat" data-testid="chat">
+      <nav class="channel-list" aria-label={t("chat.channels")}>
+        <h2>{t("chat.channels")}</h2>
+        {(channels ?? []).map((c) => (
+          <a
+            key={c.id}
+            href={`/chat/${c.id}`}
+            class={c.id === selected ? "active" : ""}
+            onClick={(e) => (e.preventDefault(), navigate(`/chat/${c.id}`))}
+            data-testid={`channel-${c.id}`}
+          >
+            <span class="channel-name">{c.name}</span>
+            {c.unread > 0 && <span class="badge">{formatNumber(c.unread)}</span>}
+          </a>
+        ))}
+      </nav>
+      <section class="thread">
+        {channel && (
+          <header class="thread-head">
+            <h1>{channel.name}</h1>
+            <span class="muted">{t("chat.ceiling")}</span> <MarkingBadge marking={channel.max_marking} counts={false} />
+          </header>
+        )}
+        <ErrorText error={error} />
+        <ol class="messages" ref={list}>
+          {messages.map((m) => (
+            <MessageRow key={m.id} message={m} />
+          ))}
+        </ol>
+        {channel && <Composer channel={channel} onSent={() => void loadMessages()} />}
+      </section>
+    </main>
+  );
+}

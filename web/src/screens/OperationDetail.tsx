@@ -1,0 +1,166 @@
+import { useEffect, useState } from "preact/hooks";
+import { ApprovalChips } from "../components/ApprovalChips";
+import { AreaMap, type Shape } from "../components/AreaMap";
+import { ConflictsPanel } from "../components/ConflictsPanel";
+import { ErrorText } from "../components/ErrorText";
+import { MarkingBadge } from "../components/MarkingBadge";
+import { SyncMatrix } from "../components/SyncMatrix";
+import { Time } from "../components/Time";
+import { operations, STATUS_COLOURS, STATUS_KEYS, type Conflict, type Operation, type SyncMatrix as Matrix } from "../features/operations";
+import { t } from "../i18n";
+import { realtime } from "../realtime";
+import { navigate } from "../router";
+import { hasRole, me } from "../session";
+
+export function OperationDetail({ id }: { id: number }) {
+  const [op, setOp] = useState<Operation | null>(null);
+  const [conflictList, setConflicts] = useState<Conflict[]>([]);
+  const [matrix, setMatrix] = useState<Matrix | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [reason, setReason] = useState("");
+  const [asking, setAsking] = useState<"reject" | "cancel" | null>(null);
+
+  async function load() {
+    try {
+      const [o, c, m] = await Promise.all([operations.get(id), operations.conflicts(id), operations.matrix(id)]);
+      setOp(o);
+      setConflicts(c);
+      setMatrix(m);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  useEffect(() => {
+    void load();
+    const reload = () => void load();
+    const offs = [realtime.on("operation", reload), realtime.on("conflict", reload)];
+    return () => offs.forEach((off) => off());
+  }, [id, realtime.resyncs.value]);
+
+  async function act(run: () => Promise<Operation>) {
+    setError(null);
+    try {
+      setOp(await run());
+      setAsking(null);
+      setReason("");
+      void load();
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  if (!op) {
+    return (
+      <main class="page">
+        <ErrorText error={error} />
+        {!error && <p class="muted">{t("app.loading")}</p>}
+      </main>
+    );
+  }
+  const nation = me.value?.nation ?? "";
+  const participating = op.plan.participants.includes(nation);
+  const isCommander = hasRole("commander");
+  const myDecision = op.approvals.find((a) => a.nation === nation && a.version === op.version);
+  const shapes: Shape[] = [
+    { geometry: op.plan.area, color: STATUS_COLOURS[op.status], dashed: op.status === "draft" || op.status === "proposed", label: op.plan.name },
+    ...conflictList.filter((c) => c.status !== "resolved").map((c) => ({ geometry: c.overlap, color: "#e040fb", label: t("conflict.title") })),
+  ];
+
+  return (
+    <main class="page operation" data-testid="operation">
+      <div class="page-head">
+        <button class="link" onClick={() => navigate("/operations")}>
+          ← {t("nav.operations")}
+        </button>
+        <MarkingBadge marking={op.marking} />
+      </div>
+      <h1>
+        {op.plan.name} <span class={`status status-${op.status}`} data-testid="operation-status">{t(STATUS_KEYS[op.status])}</span>{" "}
+        <span class="muted">v{op.version}</span>
+      </h1>
+      <ErrorText error={error} />
+      <div class="split">
+        <div class="stack">
+          <section class="card">
+            <dl class="facts">
+              <dt>{t("ops.objective")}</dt>
+              <dd>{op.plan.objective}</dd>
+              <dt>{t("ops.lead")}</dt>
+              <dd>{op.plan.lead_nation}</dd>
+              <dt>{t("ops.window")}</dt>
+              <dd>
+                <Time value={op.plan.window.starts_at} /> → <Time value={op.plan.window.ends_at} />
+              </dd>
+              <dt>{t("ops.approvals")}</dt>
+              <dd>
+                <ApprovalChips op={op} />
+              </dd>
+            </dl>
+            <div class="row-actions">
+              {(op.status === "draft" || op.status === "proposed") && op.plan.lead_nation === nation && (
+                <button class="secondary" onClick={() => navigate(`/operations/${op.id}/edit`)}>
+                  {t("ops.edit")}
+                </button>
+              )}
+              {op.status === "draft" && op.plan.lead_nation === nation && (
+                <button class="primary" onClick={() => void act(() => operations.propose(op.id))} data-testid="propose">
+                  {t("ops.propose")}
+                </button>
+              )}
+              {op.status === "proposed" && participating && isCommander && !myDecision && (
+                <>
+                  <button class="primary" onClick={() => void act(() => operations.approve(op.id, op.version))} data-testid="approve">
+                    {t("ops.approve", { version: op.version })}
+                  </button>
+                  <button class="danger" onClick={() => setAsking("reject")}>
+                    {t("ops.reject")}
+                  </button>
+                </>
+              )}
+              {op.status === "approved" && op.plan.lead_nation === nation && (
+                <button class="primary" onClick={() => void act(() => operations.activate(op.id))}>
+                  {t("ops.activate")}
+                </button>
+              )}
+              {op.status === "active" && op.plan.lead_nation === nation && (
+                <button class="primary" onClick={() => void act(() => operations.complete(op.id))}>
+                  {t("ops.complete")}
+                </button>
+              )}
+              {!["completed", "cancelled"].includes(op.status) && op.plan.lead_nation === nation && (
+                <button class="secondary" onClick={() => setAsking("cancel")}>
+                  {t("ops.cancel")}
+                </button>
+              )}
+            </div>
+            {asking && (
+              <form
+                class="inline-form reason-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void act(() => (asking === "reject" ? operations.reject(op.id, op.version, reason) : operations.cancel(op.id, reason)));
+                }}
+              >
+                <label>
+                  {t("ops.reason")}
+                  <input value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
+                </label>
+                <button class="danger" type="submit">
+                  {asking === "reject" ? t("ops.reject") : t("ops.cancel")}
+                </button>
+              </form>
+            )}
+          </section>
+          <ConflictsPanel list={conflictList} operationId={op.id} onChange={() => void load()} />
+        </div>
+        <AreaMap shapes={shapes} testId="operation-map" />
+      </div>
+      {matrix && (
+        <section class="matrix-section">
+          <h2>{t("ops.sync_matrix")}</h2>
+          <SyncMatrix matrix={matrix} />
+        </section>
+      )}
+    </main>
+  );
+}

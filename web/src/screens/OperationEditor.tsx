@@ -1,0 +1,142 @@
+import type { Polygon } from "geojson";
+import { useEffect, useState } from "preact/hooks";
+import { AreaMap } from "../components/AreaMap";
+import { ErrorText } from "../components/ErrorText";
+import { defaultMarking, MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { operations, type OperationInput } from "../features/operations";
+import { t } from "../i18n";
+import { navigate } from "../router";
+import { me, nations } from "../session";
+
+/** datetime-local values are read as UTC (the labels say Z). */
+const toInput = (iso: string) => iso.slice(0, 16);
+const fromInput = (value: string) => `${value}:00Z`;
+const hoursFromNow = (h: number) => toInput(new Date(Date.now() + h * 3600_000).toISOString());
+
+export function OperationEditor({ id }: { id?: number }) {
+  const own = me.value?.nation ?? "";
+  const [name, setName] = useState("");
+  const [objective, setObjective] = useState("");
+  const [participants, setParticipants] = useState<string[]>(nations.value.map((n) => n.code));
+  const [starts, setStarts] = useState(hoursFromNow(24));
+  const [ends, setEnds] = useState(hoursFromNow(72));
+  const [area, setArea] = useState<Polygon | null>(null);
+  const [marking, setMarking] = useState<MarkingInput>(defaultMarking());
+  const [phases, setPhases] = useState<{ name: string; starts: string; ends: string }[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!id) return;
+    void operations.get(id).then((op) => {
+      setName(op.plan.name);
+      setObjective(op.plan.objective);
+      setParticipants(op.plan.participants);
+      setStarts(toInput(op.plan.window.starts_at));
+      setEnds(toInput(op.plan.window.ends_at));
+      if (op.plan.area.type === "Polygon") setArea(op.plan.area);
+      setMarking({ level: op.marking.level, releasable_to: op.marking.releasable_to, tlp: op.marking.tlp, caveats: op.marking.caveats });
+      setPhases(op.plan.phases.map((p) => ({ name: p.name, starts: toInput(p.window.starts_at), ends: toInput(p.window.ends_at) })));
+    }, setError);
+  }, [id]);
+
+  async function save(e: Event) {
+    e.preventDefault();
+    if (!area) {
+      setError(new Error(t("ops.area_required")));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    const body: OperationInput = {
+      name,
+      objective,
+      participants: [...new Set([own, ...participants])],
+      marking,
+      area,
+      window: { starts_at: fromInput(starts), ends_at: fromInput(ends) },
+      phases: phases.map((p) => ({ name: p.name, window: { starts_at: fromInput(p.starts), ends_at: fromInput(p.ends) } })),
+      tasks: [],
+    };
+    try {
+      const saved = id ? await operations.update(id, body) : await operations.create(body);
+      navigate(`/operations/${saved.id}`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const toggle = (code: string) =>
+    setParticipants(participants.includes(code) ? participants.filter((c) => c !== code) : [...participants, code]);
+
+  return (
+    <main class="page operation-editor">
+      <h1>{id ? t("ops.edit") : t("ops.new")}</h1>
+      <form class="split" onSubmit={save} aria-label={t("ops.new")}>
+        <div class="stack">
+          <label>
+            {t("ops.name")}
+            <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} required maxLength={200} />
+          </label>
+          <label>
+            {t("ops.objective")}
+            <textarea name="objective" value={objective} onInput={(e) => setObjective(e.currentTarget.value)} required rows={3} />
+          </label>
+          <div class="field">
+            <span>{t("ops.participants")}</span>
+            <div class="chips">
+              {nations.value.map((n) => (
+                <label key={n.code} class="check">
+                  <input type="checkbox" checked={n.code === own || participants.includes(n.code)} disabled={n.code === own} onChange={() => toggle(n.code)} />
+                  {n.code}
+                </label>
+              ))}
+            </div>
+          </div>
+          <div class="row">
+            <label>
+              {t("ops.starts")}
+              <input name="starts_at" type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} required dir="ltr" />
+            </label>
+            <label>
+              {t("ops.ends")}
+              <input name="ends_at" type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} required dir="ltr" />
+            </label>
+          </div>
+          <div class="field">
+            <span>{t("ops.phases")}</span>
+            {phases.map((p, i) => (
+              <div class="row phase-row" key={i}>
+                <input aria-label={t("ops.phase")} value={p.name} onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, name: e.currentTarget.value } : q)))} required />
+                <input type="datetime-local" aria-label={t("ops.starts")} value={p.starts} dir="ltr" onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, starts: e.currentTarget.value } : q)))} required />
+                <input type="datetime-local" aria-label={t("ops.ends")} value={p.ends} dir="ltr" onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, ends: e.currentTarget.value } : q)))} required />
+                <button type="button" class="link" onClick={() => setPhases(phases.filter((_, j) => j !== i))}>
+                  ✕
+                </button>
+              </div>
+            ))}
+            <button type="button" class="link" onClick={() => setPhases([...phases, { name: "", starts, ends }])}>
+              + {t("ops.add_phase")}
+            </button>
+          </div>
+          <MarkingPicker value={marking} onChange={setMarking} />
+          <ErrorText error={error} />
+          <div class="row-actions">
+            <button class="primary" type="submit" disabled={busy} data-testid="save-operation">
+              {t("ops.save")}
+            </button>
+            <button type="button" class="secondary" onClick={() => navigate(id ? `/operations/${id}` : "/operations")}>
+              {t("draw.cancel")}
+            </button>
+          </div>
+        </div>
+        <div class="stack">
+          <AreaMap shapes={area ? [{ geometry: area, color: "#ffd33d" }] : []} onDraw={setArea} testId="editor-map" />
+          <p class="muted">{area ? t("ops.area_set", { corners: area.coordinates[0]!.length - 1 }) : t("ops.area_missing")}</p>
+        </div>
+      </form>
+    </main>
+  );
+}
