@@ -108,26 +108,13 @@ def measure(server_factory: Callable[[], contextlib.AbstractContextManager[Serve
     return {"ingest": ingest, "paging": paging, "ingest_count": ingest_count, "paging_count": paging_count}
 
 
-def _actor(centre: Any, username: str) -> Any:
-    from concord.domain.people import Actor
-
-    view = centre.people.find(username)
-    return Actor.at(
-        person_id=view.id,
-        username=view.username,
-        display_name=view.display_name,
-        nation=view.nation,
-        clearance=view.clearance,
-        appointments=view.appointments,
-        now=centre.clock.now(),
-    )
 
 
 def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
     """Objects per second stored through the service (no HTTP), in batches of ENVELOPE."""
     from concord.domain.stix import split_objects
 
-    actor = _actor(centre, username)
+    actor = centre.people.actor_named(username)
     start = time.perf_counter()
     for i in range(0, len(objects), ENVELOPE):
         _members, items = split_objects(json.dumps({"objects": objects[i : i + ENVELOPE]}))

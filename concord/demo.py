@@ -156,10 +156,7 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
     from concord.domain.people import Actor
 
     def actor(username: str) -> Actor:
-        view = centre.people.get(people[username])
-        return Actor.at(person_id=view.id, username=view.username, display_name=view.display_name,
-                        nation=view.nation, clearance=view.clearance, appointments=view.appointments,
-                        now=centre.clock.now())
+        return centre.people.actor(people[username])
 
     centre.messaging.ensure_standard_channels()
     channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.messaging.channels(actor("tur.watch"))}

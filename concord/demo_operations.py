@@ -15,22 +15,16 @@ import shapely
 from concord.domain.activities import ActivitySpec
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.operations import Force, OperationPlan, Phase, Task, Window
-from concord.domain.people import Actor
 from concord.domain.sites import SiteKind, SiteSpec
 
 if TYPE_CHECKING:
     from concord.centre import Centre
 
 
-def _actor(centre: Centre, person_id: int) -> Actor:
-    view = centre.people.get(person_id)
-    return Actor(view.id, view.username, view.display_name, view.nation, view.clearance,
-                 frozenset(view.current_roles))
-
 
 def load_operations(centre: Centre, people: dict[str, int]) -> None:
-    tur_liaison = _actor(centre, people["tur.liaison"])
-    irq_liaison = _actor(centre, people["irq.liaison"])
+    tur_liaison = centre.people.actor(people["tur.liaison"])
+    irq_liaison = centre.people.actor(people["irq.liaison"])
     start = centre.clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
 
     def window(hours_from: float, hours: float) -> Window:

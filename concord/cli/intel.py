@@ -16,7 +16,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
-from concord.domain.people import Actor
 from concord.domain.stix import bundle_chunks, split_objects
 
 if TYPE_CHECKING:
@@ -27,17 +26,6 @@ console = Console(stderr=True)
 BATCH = 1000
 
 
-def _actor(centre: Centre, username: str) -> Actor:
-    view = centre.people.find(username)
-    return Actor.at(
-        person_id=view.id,
-        username=view.username,
-        display_name=view.display_name,
-        nation=view.nation,
-        clearance=view.clearance,
-        appointments=view.appointments,
-        now=centre.clock.now(),
-    )
 
 
 def _centre() -> Centre:
@@ -54,7 +42,7 @@ def import_files(
 ) -> None:
     """Import bundles, reporting each refused object; run again to resume (held objects are skipped)."""
     centre = _centre()
-    actor = _actor(centre, as_user)
+    actor = centre.people.actor_named(as_user)
     stored = refused = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console) as progress:
@@ -89,7 +77,7 @@ def export(
 ) -> None:
     """Write a STIX 2.1 bundle of everything the person may see."""
     centre = _centre()
-    actor = _actor(centre, as_user)
+    actor = centre.people.actor_named(as_user)
     chunks = bundle_chunks(centre.intel_read.export(
         actor, all_versions=all_versions, on_batch=lambda batch: centre.audit.record_returned(actor, "intel", batch)))
     if out is None:

@@ -12,7 +12,6 @@ from typing import Any
 
 from concord.centre import Centre
 from concord.domain.markings import Level, Marking, Tlp
-from concord.domain.people import Actor
 
 _NS = uuid.UUID("0b6f9a52-1d3e-4c8e-9e61-5a0d2c7b4f10")
 T = "2026-11-20T09:00:00.000Z"
@@ -53,21 +52,10 @@ def _report(name: str, description: str, refs: list[str]) -> dict[str, Any]:
     }
 
 
-def _actor(centre: Centre, username: str) -> Actor:
-    view = centre.people.find(username)
-    return Actor.at(
-        person_id=view.id,
-        username=view.username,
-        display_name=view.display_name,
-        nation=view.nation,
-        clearance=view.clearance,
-        appointments=view.appointments,
-        now=centre.clock.now(),
-    )
 
 
 def intel_scenario(centre: Centre, people: dict[str, int]) -> None:
-    tur, irq = _actor(centre, "tur.analyst"), _actor(centre, "irq.analyst")
+    tur, irq = centre.people.actor_named("tur.analyst"), centre.people.actor_named("irq.analyst")
     group: dict[str, Any] = {
         "type": "threat-actor",
         "spec_version": "2.1",

@@ -179,6 +179,16 @@ class PeopleService:
                 raise NotFound(f"no person {person_id}", field="person_id")
             return self._view(row, store.appointments_of(conn, [row.id])[row.id], self.clock.now())
 
+    def actor(self, person_id: int) -> Actor:
+        """The person as they would act now: nation, clearance and the roles current at this moment."""
+        view = self.get(person_id)
+        return Actor.at(person_id=view.id, username=view.username, display_name=view.display_name,
+                        nation=view.nation, clearance=view.clearance, appointments=view.appointments,
+                        now=self.clock.now())
+
+    def actor_named(self, username: str) -> Actor:
+        return self.actor(self.find(username).id)
+
     def find(self, username: str) -> PersonView:
         with self.db.read() as conn:
             row = store.find_person(conn, username)
