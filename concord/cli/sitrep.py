@@ -17,8 +17,7 @@ def actor_for(centre: Centre, username: str) -> Actor:
         raise Forbidden(f"{username} is disabled", field="as")
     if not person.current_roles:
         raise Forbidden(f"{username} holds no current appointment and may read nothing", field="as")
-    return Actor(person.id, person.username, person.display_name, person.nation, person.clearance,
-                 frozenset(person.current_roles))
+    return centre.people.actor(person.id)
 
 
 def day_period(value: str | None, now: datetime) -> Period:
