@@ -7,13 +7,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from concord.app import create_app
 from concord.centre import Centre
+from concord.clock import FixedClock
 from concord.domain.audit import READ_ACTION
 from concord.domain.markings import Level, Reader
+from tests.conftest import fast_settings
 from tests.factories import ApiClient, tiny_png
 from tests.integration.test_messages_api import JOINT, setup
 
@@ -185,3 +189,29 @@ def test_downloads_at_the_audit_level_are_audited_and_the_post_carries_the_diges
     assert irq.get(f"/api/messages/{restricted['id']}/attachments/1").status_code == 200
     assert irq.get(f"/api/messages/{secret['id']}/attachments/1").status_code == 200
     assert reads() == [f"{secret['id']}/1"]
+
+
+def test_the_limits_and_types_come_from_settings(database_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    settings = fast_settings(database_url, tmp_path / "data", attachment_max_bytes=100, attachment_max_count=2,
+                             attachment_types=["text/plain", "text/csv; charset=utf-8"], max_body_bytes=4096)
+    centre = Centre(settings, clock=clock)
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    try:
+        with TestClient(create_app(centre=centre)) as client:
+            s = setup(centre, client)
+            tur, joint = s["c"]["tur"], s["ch"]["centre"]
+            ok = post_files(tur, joint, "fits", [note("a.txt", b"x" * 100), note("b.csv", b"a,b\n1,2\n", "text/csv")])
+            assert ok.status_code == 201, ok.text
+            assert post_files(tur, joint, "big", [note("a.txt", b"x" * 101)]).status_code == 413
+            assert post_files(tur, joint, "three", [note(f"{i}.txt", b"x") for i in range(3)]).status_code == 413
+            png_refused = post_files(tur, joint, "png", [png()])
+            assert png_refused.status_code == 422
+            assert png_refused.json()["error"]["details"]["field"] == "files[0].content_type"
+            # the whole request may exceed the ordinary body limit on this path only
+            two = post_files(tur, joint, "x" * 3000, [note("a.txt", b"y" * 100), note("b.txt", b"z" * 100)])
+            assert two.status_code == 201, two.text
+            assert tur.post(f"/api/channels/{joint}/messages", json={"body": "x" * 5000, "marking": JOINT}
+                            ).status_code == 413
+    finally:
+        centre.close()
