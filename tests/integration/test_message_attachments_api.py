@@ -215,3 +215,21 @@ def test_the_limits_and_types_come_from_settings(database_url: str, tmp_path: Pa
                             ).status_code == 413
     finally:
         centre.close()
+
+
+def test_messages_written_before_attachments_had_content_still_read(centre: Centre, client: TestClient) -> None:
+    # Earlier versions stored only name, type and size; such a message reads, and has no file to fetch.
+    from sqlalchemy import update
+
+    from concord.storage.messages import messages
+
+    s = setup(centre, client)
+    tur, irq = s["c"]["tur"], s["c"]["irq"]
+    joint = s["ch"]["centre"]
+    mid = tur.post(f"/api/channels/{joint}/messages", json={"body": "old", "marking": JOINT}).json()["id"]
+    with centre.db.write() as tx:
+        tx.conn.execute(update(messages).where(messages.c.id == mid).values(
+            attachments=[{"filename": "old.pdf", "content_type": "application/pdf", "size": 10}]))
+    (old,) = irq.get(f"/api/messages/{mid}").json()["attachments"]
+    assert old == {"number": 1, "filename": "old.pdf", "content_type": "application/pdf", "size": 10, "sha256": ""}
+    assert irq.get(f"/api/messages/{mid}/attachments/1").status_code == 404
