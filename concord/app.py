@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from concord import __version__
 from concord.api import errors, routers
+from concord.api import messages as messages_api
 from concord.api.middleware import BodyLimit, Metrics, RequestContext
 from concord.api.web import mount_web
 from concord.centre import Centre
@@ -51,7 +52,10 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
     mount_web(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",))
+    # A message with attachments may carry each file at its limit, plus the message and form framing.
+    with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",),
+                       wider=((messages_api.WITH_ATTACHMENTS, max(with_files, settings.max_body_bytes)),))
     return app
 
 

@@ -10,6 +10,8 @@ from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
 from concord.cot.gateway import CotGateway
+from concord.domain.attachments import AttachmentLimits, base_type
+from concord.domain.messages import MessageLimits
 from concord.services.acknowledgements import AcknowledgementService
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
@@ -65,7 +67,9 @@ class Centre:
         # started by `start()` in the server process and cancelled by `stop()`.
         self.background: list[BackgroundTask] = []
         # Real-time communication (issue 4)
-        self.messaging = MessagingService(self.db, self.clock)
+        self.messaging = MessagingService(self.db, self.clock, limits=MessageLimits(attachments=AttachmentLimits(
+            settings.attachment_max_bytes, settings.attachment_max_count,
+            frozenset(base_type(t) for t in settings.attachment_types))))
         self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
         self.presence = PresenceService(self.db, self.clock, self.messaging)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,

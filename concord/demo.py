@@ -152,6 +152,7 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
     acknowledgement (issue 4). All fictional."""
     from datetime import timedelta
 
+    from concord.domain.attachments import Upload
     from concord.domain.markings import Marking
     from concord.domain.people import Actor
 
@@ -184,6 +185,16 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
     assert dm.id is not None
     say(actor("tur.liaison"), dm.id, body="Can we move tomorrow's site visit to 1100Z?", precedence="ROUTINE",
         marking=both)
+    route_card = "\n".join([
+        "EXERCISE — FICTIONAL DATA — NOT A REAL PLAN",
+        "Route card: joint site visit, checkpoint LIMA to border post KESTREL-7",
+        "1100Z  depart checkpoint LIMA (TUR liaison cell, IRQ liaison cell)",
+        "1145Z  halt at water point ORCHID (5 min)",
+        "1230Z  arrive border post KESTREL-7; brief by the post commander",
+        "Every name and place on this card is invented for the demo.",
+    ]) + "\n"
+    say(actor("irq.liaison"), dm.id, body="Route card for the site visit attached (exercise).", precedence="ROUTINE",
+        marking=both_irq, uploads=[Upload("route-card-EXERCISE.txt", "text/plain", route_card.encode())])
     say(actor("tur.watch"), joint, precedence="FLASH", marking=both,
         body="FLASH — unidentified drone sighted over border post KESTREL-7 (fictional). Acknowledge.")
 

@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from concord.cot.config import CotSettings
+from concord.domain.attachments import DEFAULT_TYPES
 
 
 class Settings(BaseSettings):
@@ -31,6 +32,11 @@ class Settings(BaseSettings):
     ws_max_frame_bytes: int = 64 * 1024
     feed_poll_seconds: float = 2.0  # re-read the event log this often even without a bus wake-up
     escalation_seconds: float = 5.0  # how often overdue acknowledgements are checked; 0 turns it off
+    # Message attachments: per file, per message, and the types accepted (checked against the content)
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=512 * 1024 * 1024)
+    attachment_max_count: int = Field(default=5, ge=0, le=50)
+    attachment_types: frozenset[str] = Field(default=DEFAULT_TYPES,
+                                             description='JSON list, e.g. ["application/pdf","image/png"]')
 
     # Sign-in
     session_ttl_minutes: int = 12 * 60  # one shift

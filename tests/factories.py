@@ -54,3 +54,16 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> ApiC
     body = response.json()
     client.cookies.clear()  # API clients authenticate by bearer token only
     return ApiClient(client, body["token"], body["csrf_token"], body["person"]["id"])
+
+
+def tiny_png(width: int = 2, height: int = 2) -> bytes:
+    """A real (valid) PNG of a few grey pixels, for attachment tests."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    rows = b"".join(b"\x00" + bytes([128] * width) for _ in range(height))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

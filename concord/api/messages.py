@@ -1,17 +1,20 @@
 """Channels and messages over REST: history (paged), search, unread counts, acknowledgement state,
-the duty roster and presence. Live traffic is pushed on `/api/ws`."""
+attachments (posted with their message as multipart, downloaded through the message's policy), the
+duty roster and presence. Live traffic is pushed on `/api/ws`."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
+from concord.api.downloads import attachment_headers
 from concord.api.models import MarkingIn, NationCode, Strict, UtcDateTime
 from concord.clock import iso
-from concord.domain.messages import Attachment
+from concord.domain.attachments import Upload
 from concord.services.messages import MessagingService, message_view
 
 router = APIRouter(prefix="/api", tags=["messages"])
@@ -33,22 +36,17 @@ class MemberIn(Strict):
     may_post: bool = True
 
 
-class AttachmentIn(Strict):
-    filename: Annotated[str, Field(min_length=1, max_length=1000)]
-    content_type: Annotated[str, Field(min_length=1, max_length=200)]
-    size: Annotated[int, Field(ge=0, le=2**40)]
-
-
 class MessageIn(Strict):
     # The domain's limit (4,000 characters by default) answers 413; this bound only stops abuse.
     body: Annotated[str, Field(max_length=100_000)]
     precedence: Annotated[str, Field(pattern="^(FLASH|IMMEDIATE|PRIORITY|ROUTINE|Z|O|P|R)$")] = "ROUTINE"
     marking: MarkingIn
-    attachments: Annotated[list[AttachmentIn], Field(max_length=50, default_factory=list)]
 
 
 class EditIn(Strict):
-    body: Annotated[str, Field(max_length=100_000)]
+    body: Annotated[str | None, Field(max_length=100_000)] = None
+    remove_attachments: Annotated[list[Annotated[int, Field(ge=1, le=10_000)]],
+                                  Field(max_length=50, default_factory=list)]
 
 
 class ShiftIn(Strict):
@@ -95,11 +93,28 @@ def history(channel_id: int, actor: ActorDep, centre: CentreDep,
 
 @router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
 def post_message(channel_id: int, body: MessageIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    message = centre.messaging.post(
-        actor, channel_id, body=body.body, precedence=body.precedence,
-        marking=body.marking.to_marking(actor.nation),
-        attachments=[Attachment(a.filename, a.content_type, a.size) for a in body.attachments])
+    message = centre.messaging.post(actor, channel_id, body=body.body, precedence=body.precedence,
+                                    marking=body.marking.to_marking(actor.nation))
     return message_view(message)
+
+
+#: The path whose request bodies may be as large as a message's attachments (`BodyLimit`).
+WITH_ATTACHMENTS = r"^/api/channels/[0-9]+/messages/with-attachments$"
+
+
+@router.post("/channels/{channel_id}/messages/with-attachments", status_code=201,
+             summary="Post a message with attached files (multipart/form-data: `message` as JSON, `files`)",
+             description="The message and its files are written in one transaction: both or neither. "
+                         "Each file's type must be on the centre's list and match its content; "
+                         "413 names the file over the size limit, 422 the one whose type is refused.")
+def post_with_attachments(channel_id: int, message: Annotated[Json[MessageIn], Form()], actor: ActorDep,
+                          centre: CentreDep, files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
+    limit = centre.messaging.limits.attachments.max_bytes
+    # Reading one byte past the limit is enough to refuse it, naming the file (the domain does).
+    uploads = [Upload(f.filename, f.content_type, f.file.read(limit + 1)) for f in files]
+    posted = centre.messaging.post(actor, channel_id, body=message.body, precedence=message.precedence,
+                                   marking=message.marking.to_marking(actor.nation), uploads=uploads)
+    return message_view(posted)
 
 
 @router.get("/messages/search", summary="Search the text of messages one may see")
@@ -125,9 +140,27 @@ def get_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str
     return view
 
 
-@router.patch("/messages/{message_id}", summary="Edit (the author; history kept)")
+@router.patch("/messages/{message_id}", summary="Edit (the author; history kept)",
+              description="New text (`body`) and/or attachments to drop (`remove_attachments`, by number); "
+                          "the earlier version, with its attachments, stays in the history.")
 def edit_message(message_id: int, body: EditIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    return message_view(centre.messaging.edit(actor, message_id, body.body))
+    return message_view(centre.messaging.edit(actor, message_id, body.body,
+                                              remove_attachments=body.remove_attachments))
+
+
+@router.get("/messages/{message_id}/attachments/{number}", response_class=Response,
+            summary="Download an attachment (of any version of a message one may see; not once retracted)",
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "The file, always as a download (Content-Disposition: attachment)"}})
+def download_attachment(message_id: Annotated[int, Path(ge=1, le=2**62)],
+                        number: Annotated[int, Path(ge=1, le=10_000)],
+                        actor: ActorDep, centre: CentreDep) -> Response:
+    found = centre.messaging.attachment(actor, message_id, number)
+    a = found.attachment
+    centre.audit.record_returned(actor, "message_attachment", [(f"{message_id}/{number}", found.marking, {
+        "message_id": message_id, **a.to_dict()})])
+    media_type, headers = attachment_headers(a.filename, a.content_type, a.sha256)
+    return Response(found.content, media_type=media_type, headers=headers)
 
 
 @router.delete("/messages/{message_id}", summary="Retract (the author; history kept)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -38,27 +39,33 @@ async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
 class BodyLimit:
     """Refuse request bodies over `limit` bytes with 413, before any handler sees them."""
 
-    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, limit: int, exempt: tuple[str, ...] = (),
+                 wider: tuple[tuple[str, int], ...] = ()) -> None:
         self.app = app
         self.limit = limit
         # Paths that enforce their own limit and error format (TAXII: max_content_length, §4.2).
         self.exempt = exempt
+        # (path pattern, limit): routes that take files (message attachments) get their own limit.
+        self.wider = [(re.compile(pattern), wide) for pattern, wide in wider]
+
+    def limit_for(self, path: str) -> int:
+        return next((wide for pattern, wide in self.wider if pattern.match(path)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope["path"])
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
-        too_large = error_body("too_large", f"the request body is larger than {self.limit} bytes",
-                               {"limit": self.limit})
+        too_large = error_body("too_large", f"the request body is larger than {limit} bytes", {"limit": limit})
         if declared is not None:
             try:
                 size = int(declared)
             except ValueError:
                 await _send_json(send, 400, error_body("invalid", "bad Content-Length header"))
                 return
-            if size > self.limit:
+            if size > limit:
                 await _send_json(send, 413, too_large)
                 return
             await self.app(scope, receive, send)
@@ -72,7 +79,7 @@ class BodyLimit:
                 break
             body = message.get("body", b"")
             total += len(body)
-            if total > self.limit:
+            if total > limit:
                 await _send_json(send, 413, too_large)
                 return
             chunks.append(body)

@@ -1,5 +1,6 @@
-"""Messages: precedence (ACP 121), body and attachment limits, edit with history, retraction, and
-the delivered / read / acknowledged receipts kept per recipient.
+"""Messages: precedence (ACP 121), body limits, attachments (their rules are in
+`concord.domain.attachments`), edit with history, retraction, and the delivered / read /
+acknowledged receipts kept per recipient.
 
 Pure functions: every time comes in as an argument (`now`), so a test controls the clock.
 Acknowledgement requirements, deadlines and escalation are in `concord.domain.acknowledgements`.
@@ -8,11 +9,12 @@ Acknowledgement requirements, deadlines and escalation are in `concord.domain.ac
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum
 
+from concord.domain.attachments import Attachment, AttachmentLimits, Upload, check_uploads
 from concord.domain.channels import Channel, Membership, Participant, check_marking_within, check_may_post
 from concord.domain.errors import Forbidden, Invalid, StateConflict, TooLarge
 from concord.domain.markings import Marking
@@ -45,34 +47,9 @@ class Precedence(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class AttachmentLimits:
-    max_bytes: int = 10 * 1024 * 1024
-    max_count: int = 5
-    allowed_types: frozenset[str] = frozenset(
-        {
-            "application/pdf",
-            "image/png",
-            "image/jpeg",
-            "image/webp",
-            "text/plain",
-            "text/csv",
-            "application/geo+json",
-            "application/json",
-        }
-    )
-
-
-@dataclass(frozen=True, slots=True)
 class MessageLimits:
     max_body_chars: int = 4000
     attachments: AttachmentLimits = field(default_factory=AttachmentLimits)
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    filename: str
-    content_type: str
-    size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,27 +101,6 @@ def check_body(body: object, limits: MessageLimits) -> str:
     return text
 
 
-def check_attachments(attachments: Iterable[Attachment], limits: AttachmentLimits) -> tuple[Attachment, ...]:
-    items = tuple(attachments)
-    if len(items) > limits.max_count:
-        raise TooLarge(f"at most {limits.max_count} attachments per message", field="attachments")
-    for index, item in enumerate(items):
-        where = f"attachments[{index}]"
-        name = item.filename
-        if not name or len(name) > 255 or any(c in name for c in "/\\\0") or name in (".", ".."):
-            raise Invalid("a file name without path separators (at most 255)", field=f"{where}.filename")
-        content_type = item.content_type.split(";", 1)[0].strip().lower()
-        if content_type not in limits.allowed_types:
-            allowed = ", ".join(sorted(limits.allowed_types))
-            message = f"type {content_type!r} is not accepted; use one of {allowed}"
-            raise Invalid(message, field=f"{where}.content_type")
-        if item.size < 0:
-            raise Invalid("size must not be negative", field=f"{where}.size")
-        if item.size > limits.max_bytes:
-            raise TooLarge(f"larger than {limits.max_bytes} bytes", field=f"{where}.size")
-    return items
-
-
 def compose(
     channel: Channel,
     author: Participant,
@@ -154,10 +110,11 @@ def compose(
     precedence: Precedence | str,
     marking: Marking,
     now: datetime,
-    attachments: Iterable[Attachment] = (),
+    uploads: Sequence[Upload] = (),
     limits: MessageLimits | None = None,
 ) -> Message:
-    """A new message after every rule: the author may post, the marking fits the channel, limits hold."""
+    """A new message after every rule: the author may post, the marking fits the channel, limits hold.
+    Its attachments are `uploads` checked and numbered 1, 2, … in the order given."""
     assert channel.id is not None, "compose needs a stored channel"
     limits = limits or MessageLimits()
     check_may_post(channel, author, membership)
@@ -171,7 +128,7 @@ def compose(
         body=check_body(body, limits),
         marking=marking,
         posted_at=now,
-        attachments=check_attachments(attachments, limits.attachments),
+        attachments=check_uploads(uploads, limits.attachments),
     )
 
 
@@ -183,15 +140,24 @@ def _check_author_change(message: Message, actor_id: int, what: str) -> None:
 
 
 def edit(
-    message: Message, actor_id: int, new_body: str, now: datetime, limits: MessageLimits | None = None
+    message: Message, actor_id: int, new_body: str | None, now: datetime, limits: MessageLimits | None = None,
+    *, remove: Iterable[int] = (),
 ) -> tuple[Message, Revision]:
-    """The edited message and the revision that keeps the text it replaced."""
+    """The edited message and the revision that keeps the text and attachments it replaced. `new_body`
+    None keeps the text; `remove` names attachments (by number) the new version no longer carries:
+    they stay in the revision, so history still reaches them."""
     _check_author_change(message, actor_id, "edit")
-    text = check_body(new_body, limits or MessageLimits())
-    if text == message.body:
-        raise Invalid("the new text is the same as the current text", field="body")
+    text = message.body if new_body is None else check_body(new_body, limits or MessageLimits())
+    dropped = set(remove)
+    unknown = dropped - {a.number for a in message.attachments}
+    if unknown:
+        raise Invalid(f"the message has no attachment {min(unknown)}", field="remove_attachments")
+    kept = tuple(a for a in message.attachments if a.number not in dropped)
+    if text == message.body and kept == message.attachments:
+        what = "the new text is the same as the current text" if new_body is not None else "nothing to change"
+        raise Invalid(what, field="body")
     revision = Revision(message.id, message.version, message.body, message.attachments, now, actor_id)
-    return replace(message, body=text, version=message.version + 1, edited_at=now), revision
+    return replace(message, body=text, attachments=kept, version=message.version + 1, edited_at=now), revision
 
 
 def retract(message: Message, actor_id: int, now: datetime) -> tuple[Message, Revision]:

@@ -4,18 +4,20 @@ event in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from concord.clock import Clock, iso
 from concord.domain import acknowledgements as acks
+from concord.domain.attachments import Upload
 from concord.domain.channels import Channel, ChannelKind, Membership, Participant, may_read_channel, new_channel
 from concord.domain.errors import Forbidden, Invalid, NotFound
 from concord.domain.markings import Level, Marking, Reader, Tlp
-from concord.domain.messages import Attachment, Message, MessageLimits, compose, edit, retract
+from concord.domain.messages import Message, MessageLimits, compose, edit, retract
 from concord.domain.people import Actor, Role
+from concord.storage import attachments as attachment_store
 from concord.storage import messages as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
@@ -37,8 +39,7 @@ def message_view(message: Message) -> dict[str, Any]:
         "body": message.body, "version": message.version, "posted_at": iso(message.posted_at),
         "edited_at": iso(message.edited_at) if message.edited_at else None,
         "retracted_at": iso(message.retracted_at) if message.retracted_at else None,
-        "attachments": [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                        for a in message.attachments],
+        "attachments": [a.to_dict() for a in message.attachments],
         "marking": message.marking.to_dict(),
     }
 
@@ -187,21 +188,24 @@ class MessagingService:
 
     # ----------------------------------------------------------------------------- messages
     def post(self, actor: Actor, channel_id: int, *, body: str, precedence: str, marking: Marking,
-             attachments: Iterable[Attachment] = ()) -> Message:
+             uploads: Sequence[Upload] = ()) -> Message:
+        """A message and the files attached to it are written in one unit of work: both or neither."""
         with self.db.write() as tx:
             return self.post_in(tx, actor, channel_id, body=body, precedence=precedence, marking=marking,
-                                attachments=attachments)
+                                uploads=uploads)
 
     def post_in(self, tx: Tx, actor: Actor, channel_id: int, *, body: str, precedence: str, marking: Marking,
-                attachments: Iterable[Attachment] = (), source: str | None = None) -> Message:
+                uploads: Sequence[Upload] = (), source: str | None = None) -> Message:
         """`post` inside the caller's unit of work. Every rule is checked before anything is written,
         so a refused post leaves the transaction untouched. `source` names where the message came from
         (e.g. "cot" for GeoChat from the field) in its event, so that bridge does not send it back."""
         now = self.clock.now()
         channel, member = self._channel_for(tx.conn, actor, channel_id)
         draft = compose(channel, participant(actor), member, body=body, precedence=precedence,
-                        marking=marking, now=now, attachments=attachments, limits=self.limits)
+                        marking=marking, now=now, uploads=uploads, limits=self.limits)
         message_id = store.add_message(tx.conn, draft)
+        attachment_store.add_attachments(
+            tx.conn, message_id, [(a, u.content) for a, u in zip(draft.attachments, uploads, strict=True)], now)
         message = replace(draft, id=message_id)
         owed = acks.requirements(self.policy, message, acks.owing_nations(
             message, channel, self._recipient_nations(tx.conn, channel, marking)))
@@ -215,19 +219,19 @@ class MessagingService:
         store.advance_marker(tx.conn, actor.person_id, channel_id, read=message_id, at=now)
         return message
 
-    def _change(self, actor: Actor, message_id: int, kind: str, new_body: str | None) -> Message:
+    def _change(self, actor: Actor, message_id: int, kind: str, new_body: str | None,
+                remove: Iterable[int] = ()) -> Message:
         now = self.clock.now()
+        retracting = kind == "message.retracted"
         with self.db.write() as tx:
             current = self._message_for(tx.conn, actor.reader, message_id)
-            if new_body is None:
+            if retracting:
                 changed, revision = retract(current, actor.person_id, now)
             else:
-                changed, revision = edit(current, actor.person_id, new_body, now, self.limits)
+                changed, revision = edit(current, actor.person_id, new_body, now, self.limits, remove=remove)
             store.update_message(tx.conn, changed)
-            store.add_revision(tx.conn, message_id, revision.version, revision.body,
-                               [{"filename": a.filename, "content_type": a.content_type, "size": a.size}
-                                for a in revision.attachments], now, actor.person_id)
-            if new_body is None:
+            store.add_revision(tx.conn, revision)
+            if retracting:
                 store.set_next_check(tx.conn, message_id, None)  # a retracted message never escalates
             channel = store.get_channel(tx.conn, current.channel_id)
             assert channel is not None
@@ -235,8 +239,11 @@ class MessagingService:
                        payload=message_view(changed), actor=actor, now=now)
             return changed
 
-    def edit(self, actor: Actor, message_id: int, body: str) -> Message:
-        return self._change(actor, message_id, "message.edited", body)
+    def edit(self, actor: Actor, message_id: int, body: str | None, *, remove_attachments: Iterable[int] = ()
+             ) -> Message:
+        """A new version (the author only): new text, or None to keep it; attachments named in
+        `remove_attachments` leave the current version and stay reachable through its history."""
+        return self._change(actor, message_id, "message.edited", body, remove_attachments)
 
     def retract(self, actor: Actor, message_id: int) -> Message:
         return self._change(actor, message_id, "message.retracted", None)
@@ -245,6 +252,15 @@ class MessagingService:
         with self.db.read() as conn:
             self._message_for(conn, actor.reader, message_id)
             return store.revisions(conn, message_id)
+
+    def attachment(self, actor: Actor, message_id: int, number: int) -> attachment_store.StoredAttachment:
+        """An attachment of any version of a message the person may see (policy and channel, exactly
+        as `get`), unless the message was retracted; NotFound otherwise, whichever the reason."""
+        with self.db.read() as conn:
+            found = attachment_store.visible_attachment(conn, actor.reader, message_id, number)
+        if found is None:
+            raise NotFound(f"no attachment {number} of message {message_id}", field="number")
+        return found
 
     def get(self, actor: Actor, message_id: int) -> Message:
         with self.db.read() as conn:

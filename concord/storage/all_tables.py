@@ -4,6 +4,7 @@ One import per line, so that features adding tables never touch the same line.
 """
 
 import concord.storage.activities
+import concord.storage.attachments
 import concord.storage.audit
 import concord.storage.audit_checkpoints
 import concord.storage.conflicts

@@ -31,10 +31,11 @@ from sqlalchemy import (
 
 from concord.clock import utc
 from concord.domain.acknowledgements import NationAck
+from concord.domain.attachments import Attachment
 from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.duty import Shift
 from concord.domain.markings import Reader
-from concord.domain.messages import Attachment, Message, Precedence
+from concord.domain.messages import Message, Precedence, Revision
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -224,8 +225,13 @@ def channels_for(conn: Connection, reader: Reader) -> list[Channel]:
 
 # ------------------------------------------------------------------------------------- messages
 
-def _attachments_out(message: Message) -> list[dict[str, Any]]:
-    return [{"filename": a.filename, "content_type": a.content_type, "size": a.size} for a in message.attachments]
+def attachments_out(attachments: tuple[Attachment, ...]) -> list[dict[str, Any]]:
+    return [a.to_dict() for a in attachments]
+
+
+def attachments_in(stored: list[dict[str, Any]]) -> tuple[Attachment, ...]:
+    # Rows written before attachments had content carry only name, type and size (and no bytes).
+    return tuple(Attachment.from_dict({"number": i + 1, "sha256": "", **a}) for i, a in enumerate(stored))
 
 
 def _message(row: Any) -> Message:
@@ -234,7 +240,7 @@ def _message(row: Any) -> Message:
         id=m["id"], channel_id=m["channel_id"], author_id=m["author_id"], author_nation=m["author_nation"],
         precedence=Precedence(m["precedence"]), body=m["body"], marking=marking_from_row(m),
         posted_at=utc(m["posted_at"]),
-        attachments=tuple(Attachment(a["filename"], a["content_type"], a["size"]) for a in m["attachments"]),
+        attachments=attachments_in(m["attachments"]),
         version=m["version"], edited_at=utc(m["edited_at"]) if m["edited_at"] else None,
         retracted_at=utc(m["retracted_at"]) if m["retracted_at"] else None,
     )
@@ -243,27 +249,29 @@ def _message(row: Any) -> Message:
 def add_message(conn: Connection, message: Message) -> int:
     return int(conn.execute(insert(messages).returning(messages.c.id), {
         "channel_id": message.channel_id, "author_id": message.author_id, "author_nation": message.author_nation,
-        "precedence": int(message.precedence), "body": message.body, "attachments": _attachments_out(message),
+        "precedence": int(message.precedence), "body": message.body,
+        "attachments": attachments_out(message.attachments),
         "version": message.version, "posted_at": message.posted_at, **marking_values(message.marking),
     }).scalar_one())
 
 
 def update_message(conn: Connection, message: Message) -> None:
     conn.execute(update(messages).where(messages.c.id == message.id).values(
-        body=message.body, attachments=_attachments_out(message), version=message.version,
+        body=message.body, attachments=attachments_out(message.attachments), version=message.version,
         edited_at=message.edited_at, retracted_at=message.retracted_at))
 
 
-def add_revision(conn: Connection, message_id: int, version: int, body: str, attachments: list[dict[str, Any]],
-                 at: datetime, by: int) -> None:
-    conn.execute(insert(message_revisions), {"message_id": message_id, "version": version, "body": body,
-                                             "attachments": attachments, "replaced_at": at, "replaced_by": by})
+def add_revision(conn: Connection, revision: Revision) -> None:
+    conn.execute(insert(message_revisions), {
+        "message_id": revision.message_id, "version": revision.version, "body": revision.body,
+        "attachments": attachments_out(revision.attachments), "replaced_at": revision.replaced_at,
+        "replaced_by": revision.replaced_by})
 
 
 def revisions(conn: Connection, message_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(select(message_revisions).where(message_revisions.c.message_id == message_id)
                         .order_by(message_revisions.c.version))
-    return [dict(r._mapping) for r in rows]
+    return [{**r._mapping, "attachments": [a.to_dict() for a in attachments_in(r.attachments)]} for r in rows]
 
 
 def visible_message(conn: Connection, reader: Reader, message_id: int) -> Message | None:

@@ -1,14 +1,17 @@
 """Chat in the browser: TUR posts a FLASH message, IRQ sees the alert and acknowledges in one click,
-TUR sees the acknowledgement, all live (no reload)."""
+TUR sees the acknowledgement, all live (no reload); a file attached in the composer reaches the other
+member of a conversation and no one else."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Officer, Server, require_feature
+from tests.factories import tiny_png
 
 pytestmark = pytest.mark.e2e
 OpenOfficer = Callable[[str], Officer]
@@ -58,3 +61,57 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
     expect(flash.locator("[data-nation=IRQ]")).to_have_attribute("data-state", "acknowledged", timeout=15000)
     expect(flash.locator("[data-nation=IRQ]")).to_contain_text("Huda Al-Namudhaji")
     tur.screenshot("chat-flash-acknowledged-en")
+
+
+def open_channel(o: Officer, name: str) -> None:
+    o.go("/chat")
+    o.page.locator(".channel-list a", has_text=name).click()
+    expect(o.page.locator(".thread-head h1")).to_have_text(name)
+
+
+def test_a_file_attached_in_the_composer_reaches_the_other_side_and_no_one_else(
+    officer: OpenOfficer, server: Server, tmp_path: Path
+) -> None:
+    require_feature(server, "/api/channels/{channel_id}/messages/with-attachments")
+    tur = officer("tur.liaison")
+    tur.sign_in()
+    tur.page.select_option("select.lang", "en")
+    open_channel(tur, "Liaison desk TUR–IRQ")
+    # The demo's fictional route card is on the thread, with its size and a download link.
+    card = tur.page.get_by_test_id("attachment").filter(has_text="route-card-EXERCISE.txt")
+    expect(card).to_contain_text("bytes")
+    with tur.page.expect_download() as downloaded:
+        card.locator("a").click()
+    assert downloaded.value.suggested_filename == "route-card-EXERCISE.txt"
+    assert "FICTIONAL" in Path(downloaded.value.path()).read_text(encoding="utf-8")
+
+    sketch = tmp_path / "sketch-KESTREL-7-exercise.png"
+    sketch.write_bytes(tiny_png(16, 16))
+    tur.page.set_input_files("input[name=files]", str(sketch))
+    expect(tur.page.get_by_test_id("pending-files")).to_contain_text("sketch-KESTREL-7-exercise.png")
+    tur.page.fill("textarea[name=body]", "Sketch of the halt at water point ORCHID (exercise).")
+    tur.page.get_by_test_id("send").click()
+    posted = tur.page.get_by_test_id("message").filter(has_text="water point ORCHID")
+    expect(posted.get_by_test_id("attachment")).to_contain_text("sketch-KESTREL-7-exercise.png")
+    expect(tur.page.get_by_test_id("pending-files")).to_have_count(0)
+    tur.screenshot("chat-attachment-en")
+
+    # The other member, in Arabic, sees it and downloads exactly the bytes sent.
+    irq = officer("irq.liaison")
+    irq.sign_in()
+    irq.page.select_option("select.lang", "ar")
+    open_channel(irq, "Liaison desk TUR–IRQ")
+    link = irq.page.get_by_test_id("attachment").filter(has_text="sketch-KESTREL-7-exercise.png").locator("a")
+    expect(link).to_be_visible()
+    href = link.get_attribute("href")
+    assert href is not None
+    got = irq.page.request.get(server.url + href)
+    assert got.status == 200 and got.body() == tiny_png(16, 16)
+    assert got.headers["content-disposition"].startswith("attachment;")
+    assert got.headers["x-content-type-options"] == "nosniff"
+    irq.screenshot("chat-attachment-ar")
+
+    # A watch officer of the same nation who is not in the conversation gets 404, not the file.
+    outsider = officer("tur.watch")
+    outsider.sign_in()
+    assert outsider.page.request.get(server.url + href).status == 404

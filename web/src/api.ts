@@ -46,7 +46,9 @@ export function cookie(name: string): string | undefined {
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A FormData body (files) sets its own multipart Content-Type with the boundary.
+  const form = body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (UNSAFE.has(method)) {
     const csrf = cookie("concord_csrf");
     if (csrf) headers["X-CSRF-Token"] = csrf;
@@ -58,7 +60,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       headers,
       credentials: "same-origin",
       signal: inFlight.signal,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     });
   } catch (err) {
     throw new ApiError(0, "network", err instanceof Error ? err.message : String(err));

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from concord.domain.attachments import AttachmentLimits, Upload
 from concord.domain.channels import Membership, Participant, new_channel
 from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict, TooLarge
 from concord.domain.markings import Level, Marking
 from concord.domain.messages import (
-    Attachment,
-    AttachmentLimits,
     MessageLimits,
     Precedence,
     Receipt,
@@ -21,6 +21,7 @@ from concord.domain.messages import (
     mark_read,
     retract,
 )
+from tests.factories import tiny_png
 
 T0 = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 JOINT = Marking.build("SECRET", "TUR", ["IRQ"], "AMBER")
@@ -97,24 +98,28 @@ def test_who_may_post_is_checked_before_anything_is_composed() -> None:
     assert err.value.field == "marking.releasable_to"
 
 
-def test_attachment_limits() -> None:
-    ok = Attachment("route.geojson", "application/geo+json", 2048)
-    assert post(attachments=[ok]).attachments == (ok,)
+def test_attachments_are_checked_and_numbered_in_order() -> None:
+    ok = Upload("route.geojson", "application/geo+json", b'{"type": "Point", "coordinates": [43.1, 37.1]}')
+    notes = Upload("notes.txt", "text/plain; charset=utf-8", "Nöbet notu — ملاحظة".encode())
+    message = post(uploads=[ok, notes])
+    assert [(a.number, a.filename, a.content_type) for a in message.attachments] == [
+        (1, "route.geojson", "application/geo+json"), (2, "notes.txt", "text/plain")]
+    assert message.attachments[1].sha256 == hashlib.sha256(notes.content).hexdigest()
     cases = [
-        ([Attachment("a.exe", "application/x-msdownload", 10)], Invalid, "attachments[0].content_type"),
-        ([ok, Attachment("../../etc/passwd", "text/plain", 1)], Invalid, "attachments[1].filename"),
-        ([Attachment("big.pdf", "application/pdf", 10 * 1024 * 1024 + 1)], TooLarge, "attachments[0].size"),
-        ([ok] * 6, TooLarge, "attachments"),
+        ([Upload("a.exe", "application/x-msdownload", b"MZ" + bytes(200))], Invalid, "files[0].content_type"),
+        ([ok, Upload("../../etc/passwd", "text/plain", b"x")], Invalid, "files[1].filename"),
+        ([Upload("big.txt", "text/plain", b"x" * (10 * 1024 * 1024 + 1))], TooLarge, "files[0].size"),
+        ([ok] * 6, TooLarge, "files"),
     ]
-    for attachments, error, field in cases:
+    for uploads, error, field in cases:
         with pytest.raises(error) as err:
-            post(attachments=attachments)
+            post(uploads=uploads)
         assert err.value.field == field
     tight = MessageLimits(
         attachments=AttachmentLimits(max_bytes=100, max_count=1, allowed_types=frozenset({"text/plain"}))
     )
     with pytest.raises(TooLarge):
-        post(attachments=[Attachment("n.txt", "text/plain; charset=utf-8", 101)], limits=tight)
+        post(uploads=[Upload("n.txt", "text/plain; charset=utf-8", b"x" * 101)], limits=tight)
 
 
 def test_edit_keeps_the_history_and_only_the_author_may_edit() -> None:
@@ -134,8 +139,25 @@ def test_edit_keeps_the_history_and_only_the_author_may_edit() -> None:
     assert err.value.field == "body"
 
 
+def test_an_edit_may_drop_attachments_and_the_revision_keeps_them() -> None:
+    message = post("Two annexes", uploads=[Upload("a.png", "image/png", tiny_png()),
+                                          Upload("b.txt", "text/plain", b"annex B")])
+    later = T0 + timedelta(minutes=1)
+    edited, revision = edit(message, 1, None, later, remove=[1])
+    assert edited.body == "Two annexes" and [a.number for a in edited.attachments] == [2]
+    assert [a.number for a in revision.attachments] == [1, 2] and edited.version == 2
+    again, _ = edit(edited, 1, "One annex", later)
+    assert [a.number for a in again.attachments] == [2]  # a text edit keeps the attachments
+    with pytest.raises(Invalid) as err:
+        edit(edited, 1, None, later, remove=[1])  # already gone from this version
+    assert err.value.field == "remove_attachments"
+    with pytest.raises(Invalid) as err:
+        edit(edited, 1, None, later)
+    assert err.value.field == "body"
+
+
 def test_retraction_withdraws_the_text_keeps_it_in_history_and_ends_changes() -> None:
-    message = post("Wrong grid", attachments=[Attachment("a.png", "image/png", 5)])
+    message = post("Wrong grid", uploads=[Upload("a.png", "image/png", tiny_png())])
     gone, revision = retract(message, 1, T0)
     assert gone.retracted and gone.body == "" and gone.attachments == ()
     assert revision.body == "Wrong grid" and revision.attachments

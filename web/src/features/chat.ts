@@ -23,6 +23,19 @@ export interface Channel {
   unread: number;
 }
 
+export interface Attachment {
+  number: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+}
+
+/** Where an attachment is downloaded (the server applies the message's releasability). */
+export function attachmentUrl(messageId: number, number: number): string {
+  return `/api/messages/${messageId}/attachments/${number}`;
+}
+
 export interface Message {
   id: number;
   channel_id: number;
@@ -35,6 +48,7 @@ export interface Message {
   edited_at: string | null;
   retracted_at: string | null;
   marking: Marking;
+  attachments: Attachment[];
   owing?: string[];
   ack_deadline?: string | null;
 }
@@ -51,8 +65,14 @@ export const chat = {
   channels: () => api.get<Channel[]>("/api/channels"),
   history: (channelId: number, before?: number) =>
     api.get<{ items: Message[]; next_before: number | null }>(`/api/channels/${channelId}/messages${qs({ before, limit: 100 })}`),
-  post: (channelId: number, body: string, precedence: Precedence, marking: MarkingInput) =>
-    api.post<Message>(`/api/channels/${channelId}/messages`, { body, precedence, marking }),
+  post: (channelId: number, body: string, precedence: Precedence, marking: MarkingInput, files: readonly File[] = []) => {
+    if (files.length === 0) return api.post<Message>(`/api/channels/${channelId}/messages`, { body, precedence, marking });
+    // The message and its files go in one request, written by the server in one transaction.
+    const form = new FormData();
+    form.append("message", JSON.stringify({ body, precedence, marking }));
+    for (const file of files) form.append("files", file, file.name);
+    return api.post<Message>(`/api/channels/${channelId}/messages/with-attachments`, form);
+  },
   ack: (messageId: number) => api.post<unknown>(`/api/messages/${messageId}/ack`),
   ackState: (messageId: number) => api.get<AckState>(`/api/messages/${messageId}/ack`),
   read: (messageId: number) => api.post<void>(`/api/messages/${messageId}/read`),

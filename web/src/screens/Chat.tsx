@@ -7,7 +7,17 @@ import { Time } from "../components/Time";
 import { now } from "../clock";
 import { countdown } from "../format";
 import { personName } from "../features/directory";
-import { acknowledge, chat, PRECEDENCES, type AckState, type Channel, type Message, type Precedence } from "../features/chat";
+import {
+  acknowledge,
+  attachmentUrl,
+  chat,
+  PRECEDENCES,
+  type AckState,
+  type Attachment,
+  type Channel,
+  type Message,
+  type Precedence,
+} from "../features/chat";
 import { formatNumber, t, tk } from "../i18n";
 import { realtime } from "../realtime";
 import { navigate, route } from "../router";
@@ -61,6 +71,39 @@ function AckChips({ message }: { message: Message }) {
   );
 }
 
+/** A paper clip drawn inline: no emoji font is assumed on the watch floor's machines. */
+function Clip() {
+  return (
+    <svg class="clip" viewBox="0 0 16 16" width="13" height="13" aria-hidden="true">
+      <path d="M10.5 4.5 5.8 9.2a1.2 1.2 0 0 0 1.7 1.7l5-5a2.6 2.6 0 0 0-3.7-3.7l-5.2 5.2a4 4 0 0 0 5.7 5.7L13.5 9" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round" />
+    </svg>
+  );
+}
+
+/** "2.4 MB", "812 kB", "96 bytes" in the reader's language and digits. */
+function fileSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return formatNumber(bytes / (1024 * 1024), { style: "unit", unit: "megabyte", maximumFractionDigits: 1 });
+  if (bytes >= 1024) return formatNumber(bytes / 1024, { style: "unit", unit: "kilobyte", maximumFractionDigits: 0 });
+  return formatNumber(bytes, { style: "unit", unit: "byte", unitDisplay: "long" });
+}
+
+function Attachments({ message }: { message: Message }) {
+  const files = message.attachments ?? [];
+  if (message.retracted_at || files.length === 0) return null;
+  return (
+    <ul class="attachments" aria-label={t("chat.attachments")} data-testid={`attachments-${message.id}`}>
+      {files.map((a: Attachment) => (
+        <li key={a.number} class="attachment" data-testid="attachment">
+          <a href={attachmentUrl(message.id, a.number)} download={a.filename} title={t("chat.download", { name: a.filename })} dir="auto">
+            <Clip /> {a.filename}
+          </a>{" "}
+          <span class="muted small">{fileSize(a.size)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function MessageRow({ message }: { message: Message }) {
   const own = message.author_id === me.value?.id;
   return (
@@ -76,6 +119,7 @@ function MessageRow({ message }: { message: Message }) {
         {message.retracted_at ? <i class="muted">{t("chat.retracted")}</i> : message.body}
         {message.edited_at && !message.retracted_at && <span class="muted"> ({t("chat.edited")})</span>}
       </div>
+      <Attachments message={message} />
       {(message.precedence === "FLASH" || message.precedence === "IMMEDIATE") && <AckChips message={message} />}
     </li>
   );
@@ -91,14 +135,17 @@ function Composer({ channel, onSent }: { channel: Channel; onSent: () => void })
     caveats: [],
   });
   const [showMarking, setShowMarking] = useState(false);
+  const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const picker = useRef<HTMLInputElement>(null);
   async function send(e: Event) {
     e.preventDefault();
     setError(null);
     try {
-      await chat.post(channel.id, body, precedence, marking);
+      await chat.post(channel.id, body, precedence, marking, files);
       setBody("");
       setPrecedence("ROUTINE");
+      setFiles([]);
       onSent();
     } catch (err) {
       setError(err);
@@ -134,10 +181,43 @@ function Composer({ channel, onSent }: { channel: Channel; onSent: () => void })
           aria-label={t("chat.compose")}
           required
         />
+        <button type="button" class="secondary" onClick={() => picker.current?.click()} data-testid="attach">
+          <Clip /> {t("chat.attach")}
+        </button>
+        <input
+          ref={picker}
+          type="file"
+          name="files"
+          multiple
+          hidden
+          aria-label={t("chat.attach")}
+          onChange={(e) => {
+            const chosen = Array.from(e.currentTarget.files ?? []);
+            setFiles((before) => [...before, ...chosen]);
+            e.currentTarget.value = "";
+          }}
+        />
         <button class="primary" type="submit" data-testid="send">
           {t("chat.send")}
         </button>
       </div>
+      {files.length > 0 && (
+        <ul class="attachments pending" aria-label={t("chat.attachments")} data-testid="pending-files">
+          {files.map((f, i) => (
+            <li key={`${f.name}-${i}`} class="attachment">
+              <span dir="auto"><Clip /> {f.name}</span> <span class="muted small">{fileSize(f.size)}</span>{" "}
+              <button
+                type="button"
+                class="link"
+                onClick={() => setFiles(files.filter((_, j) => j !== i))}
+                aria-label={t("chat.remove_file", { name: f.name })}
+              >
+                ✕
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       <ErrorText error={error} />
     </form>
   );

@@ -1,0 +1,84 @@
+"""The bytes of message attachments, in the database beside their message.
+
+In the database rather than on a file system so that the message and its files commit in one
+transaction (a crash never leaves one without the other), backups and replicas carry them, and every
+server process behind the load balancer reads the same files. A row is written once and never
+changed: edits and retraction change only which version of the message names it.
+
+Reads go through the message: `visible_attachment` applies `visible_to` on the message's marking and
+the channel rule of `storage.messages.visible_message`, in the same query as the bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    insert,
+    select,
+)
+
+from concord.domain.attachments import Attachment
+from concord.domain.markings import Marking, Reader
+from concord.storage.messages import channels, messages, readable_channels
+from concord.storage.policy import marking_from_row, visible_to
+from concord.storage.schema import BigId, metadata
+
+message_attachments = Table(
+    "message_attachments", metadata,
+    Column("message_id", BigId, ForeignKey("messages.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    attachment: Attachment
+    message_id: int
+    marking: Marking  # the message's
+    content: bytes
+
+
+def add_attachments(conn: Connection, message_id: int, files: list[tuple[Attachment, bytes]], at: datetime) -> None:
+    for attachment, content in files:
+        assert len(content) == attachment.size
+        conn.execute(insert(message_attachments), {
+            "message_id": message_id, "number": attachment.number, "filename": attachment.filename,
+            "content_type": attachment.content_type, "size": attachment.size, "sha256": attachment.sha256,
+            "content": content, "added_at": at})
+
+
+def visible_attachment(conn: Connection, reader: Reader, message_id: int, number: int) -> StoredAttachment | None:
+    """Attachment `number` of a message `reader` may see (policy and channel) that is not retracted;
+    any version's attachment, so the history of an edited message still reaches its files."""
+    a = message_attachments
+    row: Any = conn.execute(
+        select(a, messages.c.m_level, messages.c.m_originator, messages.c.m_releasable_to, messages.c.m_tlp,
+               messages.c.m_caveats)
+        .join(messages, messages.c.id == a.c.message_id)
+        .join(channels, channels.c.id == messages.c.channel_id)
+        .where(a.c.message_id == message_id, a.c.number == number, messages.c.retracted_at.is_(None),
+               visible_to(messages, reader), readable_channels(reader))
+    ).first()
+    if row is None:
+        return None
+    m = row._mapping
+    attachment = Attachment(m["number"], m["filename"], m["content_type"], int(m["size"]), m["sha256"])
+    return StoredAttachment(attachment, int(m["message_id"]), marking_from_row(m), bytes(m["content"]))
