@@ -249,8 +249,12 @@ class MessagingService:
         return self._change(actor, message_id, "message.retracted", None)
 
     def revisions(self, actor: Actor, message_id: int) -> list[dict[str, Any]]:
+        """Earlier versions of a message. Once retracted, its words are withdrawn from everyone
+        but the author (the audit log keeps their hash, not the text)."""
         with self.db.read() as conn:
-            self._message_for(conn, actor.reader, message_id)
+            message = self._message_for(conn, actor.reader, message_id)
+            if message.retracted and message.author_id != actor.person_id:
+                return []
             return store.revisions(conn, message_id)
 
     def attachment(self, actor: Actor, message_id: int, number: int) -> attachment_store.StoredAttachment:
