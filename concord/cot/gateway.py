@@ -133,6 +133,9 @@ class PolicyRouter:
         self._space = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
         self.refused = 0
+        #: Positions relayed as they came in, and after waiting to be stored (their uid's owner unknown).
+        self.relayed_at_once = 0
+        self.relayed_after_store = 0
         self._stopping = False
         self._partners: list[str] | None = None
         self._markings: dict[tuple[str, str | None], Marking] = {}
@@ -196,6 +199,7 @@ class PolicyRouter:
             if event.stale > now:
                 relay_now.append((outgoing, marking))
             self._pending.append(_Pending(who, session, inbound))
+        self.relayed_at_once += len(relay_now)
         self._relay(session, relay_now)
         self._wake.set()
         if self._writer is None or self._writer.done():
@@ -333,6 +337,7 @@ class PolicyRouter:
             if self._unconfirmed[uid] <= 0:
                 del self._unconfirmed[uid]
         for origin, items in by_origin.items():
+            self.relayed_after_store += len(items)
             self._relay(origin, items)
 
     def _store(self, batch: list[_Pending], reads: dict[Reader, tuple[Actor, dict[tuple[str, Marking], ReadItem]]],

@@ -76,11 +76,30 @@ class OutgoingBatch:
     positions: list[str | None] = field(init=False)
     last_positions: dict[str, int] = field(init=False)
     _frames: dict[Encoding, list[bytes]] = field(init=False)
+    _collapsed: list[tuple[int, str | None, int]] | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.positions = [item.uid if item.supersedable else None for item in self.items]
         self.last_positions = {uid: index for index, uid in enumerate(self.positions) if uid is not None}
         self._frames = {}
+        self._collapsed = None
+
+    def collapsed(self) -> list[tuple[int, str | None, int]]:
+        """The batch as a full outbox takes it: (index, uid, positions of that uid in the batch) for
+        each item that is not a position, and for each uid's newest position where its first was."""
+        if self._collapsed is None:
+            counts: dict[str, int] = {}
+            for uid in self.positions:
+                if uid is not None:
+                    counts[uid] = counts.get(uid, 0) + 1
+            out: list[tuple[int, str | None, int]] = []
+            for index, uid in enumerate(self.positions):
+                if uid is None:
+                    out.append((index, None, 1))
+                elif counts.get(uid):
+                    out.append((self.last_positions[uid], uid, counts.pop(uid)))
+            self._collapsed = out
+        return self._collapsed
 
     def __len__(self) -> int:
         return len(self.items)
@@ -147,14 +166,19 @@ class Outbox:
         if len(frames) == 1:
             self._ready.set()
 
-    def put_batch(self, frames: list[bytes], positions: Sequence[str | None], last_positions: dict[str, int]) -> None:
-        """Queue a batch's frames in order, as `put` would one by one (`positions` as `position_of`
-        for each frame, `last_positions` the index of each uid's last position in the batch)."""
+    def put_batch(self, frames: list[bytes], batch: OutgoingBatch) -> None:
+        """Queue a batch's frames (in `batch`'s order) with the rules of `put`."""
         queued = len(self._frames)
         if queued + len(frames) > self.soft_limit:
-            for data, position_of in zip(frames, positions, strict=True):
-                self.put(data, position_of)
+            # Behind already: a uid's positions in the batch supersede each other before they
+            # are queued, so only its newest is put (the others are counted as superseded).
+            for index, position_of, count in batch.collapsed():
+                if count > 1:
+                    self.superseded += count - 1
+                    self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += count - 1
+                self.put(frames[index], position_of)
             return
+        last_positions = batch.last_positions
         # Under the soft limit nothing is superseded: remember each uid's newest position, append.
         tail = self._tail
         waiting = self._waiting_position

@@ -105,7 +105,7 @@ class CotSession:
         if self._closing or not batch.items:
             return
         try:
-            self._outbox.put_batch(batch.frames(self.encoding), batch.positions, batch.last_positions)
+            self._outbox.put_batch(batch.frames(self.encoding), batch)
         except ClientTooSlow as exc:
             log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
             self.close()

@@ -126,8 +126,8 @@ class TrackService:
         self.messaging = messaging
         #: GeoChat not posted into a channel, by reason ("no_channel", "may_not_post", "marking", ...).
         self.chat_posts_dropped: Counter[str] = Counter()
-        #: Relayed positions written to the track history but given no event of their own, because a
-        #: newer position of the same uid in the same batch has one (see `ingest`).
+        #: Relayed positions not stored because a newer one of the same uid in the same batch was
+        #: (see `ingest`).
         self.positions_coalesced = 0
 
     # --- who is connected -----------------------------------------------------------------------
@@ -154,10 +154,11 @@ class TrackService:
                reports: list[Inbound]) -> list[tuple[Inbound, Invalid]]:
         """Store a batch of reports from one connection in one unit of work; return those refused.
 
-        Every position goes into its track's history. Of the positions a gateway already relayed
-        (`relayed_by`), only the newest of each uid in the batch is written to the event log: the
-        others were delivered as they came in, and an event log reader (another process's gateway,
-        the web map) only shows a uid's newest position (counted in `positions_coalesced`).
+        Of the positions a gateway already relayed (`relayed_by`), only the newest of each uid in
+        the batch is stored (track, history and event): the others were delivered as they came in,
+        and a batch spans a moment of a uid's path (the store keeps up with whatever rate clients
+        send at; each one left out is counted in `positions_coalesced`). Other positions are each
+        stored.
         """
         refused: list[tuple[Inbound, Invalid]] = []
         newest_relayed: dict[str, int] = {}
@@ -176,13 +177,13 @@ class TrackService:
             )
             coalesced = 0
             for index, report in enumerate(reports):
-                superseded = report.relayed_by is not None and newest_relayed.get(report.event.uid, index) != index
+                if report.relayed_by is not None and newest_relayed.get(report.event.uid, index) != index:
+                    coalesced += 1
+                    continue
                 try:
-                    self._ingest_one(tx, who, origin, report, batch, with_event=not superseded)
+                    self._ingest_one(tx, who, origin, report, batch)
                 except Invalid as exc:
                     refused.append((report, exc))
-                    continue
-                coalesced += superseded
             store.save_tracks(tx.conn, batch.tracks, person_id=who.person_id)
             store.save_map_points(tx.conn, batch.points, person_id=who.person_id)
         self.positions_coalesced += coalesced
@@ -198,8 +199,7 @@ class TrackService:
         with self.db.read() as conn:
             return store.owner_nations(conn, store.cot_tracks, uids)
 
-    def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, batch: _Batch, *,
-                    with_event: bool = True) -> None:
+    def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, batch: _Batch) -> None:
         event, kind = report.event, report.kind
         if kind is EventClass.CONTROL:
             raise Invalid("control messages are answered, not stored", field="type")
@@ -211,8 +211,6 @@ class TrackService:
         if kind is EventClass.POSITION:
             _check_owner(batch.track_owners, event.uid, who.nation)
             batch.tracks.append(store.Save(track_from_event(event), marking, xml))
-            if not with_event:
-                return
         elif kind is EventClass.MARKER:
             _check_owner(batch.point_owners, event.uid, who.nation)
             batch.points.append(store.Save(map_point_from_event(event), marking, xml))
