@@ -51,7 +51,10 @@ async def gateway(port: int, directory: Path) -> None:
     await centre.start()
     await centre.cot.start_tcp("127.0.0.1", port, "bench.field")
     await _until_terminated()
-    print(centre.cot.listener.stats.snapshot(), "refused", centre.cot.router.refused, file=sys.stderr, flush=True)
+    router = centre.cot.router
+    print(centre.cot.listener.stats.snapshot(), "refused", router.refused, "relayed at once", router.relayed_at_once,
+          "after store", router.relayed_after_store, "coalesced", centre.tracks.positions_coalesced,
+          file=sys.stderr, flush=True)
     await centre.cot.stop()
     await centre.stop()
     centre.close()

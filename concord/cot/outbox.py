@@ -14,7 +14,8 @@ Delivery rules when a client falls behind:
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from concord.cot.drops import CotStats, DeliveryDrop
 from concord.cot.stream import Encoding
@@ -61,6 +62,53 @@ class Outgoing:
             assert self.xml is not None, "an Outgoing needs an event or its XML"
             self.event = parse_event(self.xml, max_bytes=1 << 22)
         return self.event
+
+
+@dataclass(slots=True)
+class OutgoingBatch:
+    """Events handed to several clients at once (those one connection sent in one read, say).
+
+    Each encoding's frames, and where each uid's newest position sits in the batch, are worked out
+    once and shared by every recipient: queueing a batch is then a list extend per client.
+    """
+
+    items: Sequence[Outgoing]
+    positions: list[str | None] = field(init=False)
+    last_positions: dict[str, int] = field(init=False)
+    _frames: dict[Encoding, list[bytes]] = field(init=False)
+    _collapsed: list[tuple[int, str | None, int]] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.positions = [item.uid if item.supersedable else None for item in self.items]
+        self.last_positions = {uid: index for index, uid in enumerate(self.positions) if uid is not None}
+        self._frames = {}
+        self._collapsed = None
+
+    def collapsed(self) -> list[tuple[int, str | None, int]]:
+        """The batch as a full outbox takes it: (index, uid, positions of that uid in the batch) for
+        each item that is not a position, and for each uid's newest position where its first was."""
+        if self._collapsed is None:
+            counts: dict[str, int] = {}
+            for uid in self.positions:
+                if uid is not None:
+                    counts[uid] = counts.get(uid, 0) + 1
+            out: list[tuple[int, str | None, int]] = []
+            for index, uid in enumerate(self.positions):
+                if uid is None:
+                    out.append((index, None, 1))
+                elif counts.get(uid):
+                    out.append((self.last_positions[uid], uid, counts.pop(uid)))
+            self._collapsed = out
+        return self._collapsed
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def frames(self, encoding: Encoding) -> list[bytes]:
+        frames = self._frames.get(encoding)
+        if frames is None:
+            frames = self._frames[encoding] = [item.encoded(encoding) for item in self.items]
+        return frames
 
 
 def encode(event: CotEvent, encoding: Encoding) -> bytes:
@@ -116,6 +164,29 @@ class Outbox:
         self._tail += 1
         frames.append(data)
         if len(frames) == 1:
+            self._ready.set()
+
+    def put_batch(self, frames: list[bytes], batch: OutgoingBatch) -> None:
+        """Queue a batch's frames (in `batch`'s order) with the rules of `put`."""
+        queued = len(self._frames)
+        if queued + len(frames) > self.soft_limit:
+            # Behind already: a uid's positions in the batch supersede each other before they
+            # are queued, so only its newest is put (the others are counted as superseded).
+            for index, position_of, count in batch.collapsed():
+                if count > 1:
+                    self.superseded += count - 1
+                    self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += count - 1
+                self.put(frames[index], position_of)
+            return
+        last_positions = batch.last_positions
+        # Under the soft limit nothing is superseded: remember each uid's newest position, append.
+        tail = self._tail
+        waiting = self._waiting_position
+        for uid, index in last_positions.items():
+            waiting[uid] = tail + index
+        self._tail += len(frames)
+        self._frames.extend(frames)
+        if not queued and frames:
             self._ready.set()
 
     async def take(self, max_items: int = 512) -> list[bytes]:

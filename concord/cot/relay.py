@@ -7,10 +7,12 @@ gateway (`concord.cot.gateway`) is the router that applies the releasability pol
 
 from __future__ import annotations
 
-from concord.cot.outbox import Outgoing
-from concord.cot.session import CotSession
-from concord.cot.stream import Encoding, Frame, as_sent
-from concord.domain.cot import CotEvent, EventClass
+from collections.abc import Sequence
+
+from concord.cot.outbox import Outgoing, OutgoingBatch
+from concord.cot.session import CotSession, Report
+from concord.cot.stream import Encoding, as_sent
+from concord.domain.cot import EventClass
 
 
 class BroadcastRouter:
@@ -20,15 +22,21 @@ class BroadcastRouter:
     async def connected(self, session: CotSession) -> None:
         self.sessions.add(session)
 
-    async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
-        item = Outgoing.of(event, supersedable=kind is EventClass.POSITION)
-        if frame.encoding is Encoding.XML:
-            item.xml = as_sent(frame)
-        else:
-            item.protobuf = as_sent(frame)
+    async def received(self, session: CotSession, reports: Sequence[Report]) -> None:
+        batch = OutgoingBatch([relayed(report) for report in reports])
         for other in self.sessions:
             if other is not session:
-                other.send(item)
+                other.send_batch(batch)
 
     def disconnected(self, session: CotSession) -> None:
         self.sessions.discard(session)
+
+
+def relayed(report: Report) -> Outgoing:
+    """The report to pass on as it was received (encoded again only for clients of the other encoding)."""
+    item = Outgoing.of(report.event, supersedable=report.kind is EventClass.POSITION)
+    if report.frame.encoding is Encoding.XML:
+        item.xml = as_sent(report.frame)
+    else:
+        item.protobuf = as_sent(report.frame)
+    return item

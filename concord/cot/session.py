@@ -7,14 +7,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from concord.cot import protocol
 from concord.cot.drops import CotStats, Dropped
-from concord.cot.outbox import ClientTooSlow, Outbox, Outgoing, encode
+from concord.cot.outbox import ClientTooSlow, Outbox, Outgoing, OutgoingBatch, encode
 from concord.cot.stream import Encoding, Frame, StreamDecoder
 from concord.cot.xml import parse_event
 from concord.domain.cot import CotEvent, EventClass, classify
@@ -42,13 +42,23 @@ class SessionLimits:
     max_consecutive_drops: int = 10
 
 
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One event a client sent (not a control message): parsed, classified, and the frame as
+    received, for relaying it unchanged where nothing was altered."""
+
+    event: CotEvent
+    kind: EventClass
+    frame: Frame
+
+
 class Router(Protocol):
     """Where a session's events go. Phase 1 relays to everyone; the gateway applies the policy."""
 
     async def connected(self, session: CotSession) -> None: ...
 
-    async def received(self, session: CotSession, event: CotEvent, kind: EventClass, frame: Frame) -> None:
-        """`frame` is the event as received, for relaying it unchanged where nothing was altered."""
+    async def received(self, session: CotSession, reports: Sequence[Report]) -> None:
+        """The events of one read from the client, in the order sent (never empty)."""
 
     def disconnected(self, session: CotSession) -> None: ...
 
@@ -86,6 +96,16 @@ class CotSession:
         position_of = item.uid if item.supersedable else None
         try:
             self._outbox.put(item.encoded(self.encoding), position_of)
+        except ClientTooSlow as exc:
+            log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
+            self.close()
+
+    def send_batch(self, batch: OutgoingBatch) -> None:
+        """Queue several events at once, in order (never blocks the caller)."""
+        if self._closing or not batch.items:
+            return
+        try:
+            self._outbox.put_batch(batch.frames(self.encoding), batch)
         except ClientTooSlow as exc:
             log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
             self.close()
@@ -132,15 +152,19 @@ class CotSession:
                 for dropped in self._decoder.finish():
                     self._drop(dropped)
                 return
+            reports: list[Report] = []
             for item in self._decoder.feed(data):
                 if isinstance(item, Dropped):
                     self._drop(item)
                 else:
-                    await self._handle_frame(item)
+                    self._handle_frame(item, reports)
                 if self._closing:
-                    return
+                    break
+            if reports:
+                # One hand-over per read: the router relays (and stores) the read's events together.
+                await self._router.received(self, reports)
 
-    async def _handle_frame(self, frame: Frame) -> None:
+    def _handle_frame(self, frame: Frame, reports: list[Report]) -> None:
         try:
             if frame.encoding is Encoding.XML:
                 event = parse_event(frame.payload, self._limits.max_event_bytes)
@@ -158,7 +182,7 @@ class CotSession:
             return
         if kind is EventClass.POSITION:
             self.client_uids.add(event.uid)
-        await self._router.received(self, event, kind, frame)
+        reports.append(Report(event, kind, frame))
 
     def _answer_control(self, event: CotEvent) -> None:
         now = self._clock()
@@ -192,4 +216,4 @@ class CotSession:
             self.close()
 
 
-__all__ = ["CotSession", "Outgoing", "PeerIdentity", "Router", "SessionLimits", "encode"]
+__all__ = ["CotSession", "Outgoing", "OutgoingBatch", "PeerIdentity", "Report", "Router", "SessionLimits", "encode"]

@@ -91,11 +91,17 @@ class FieldIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Inbound:
-    """One report as received: the parsed event, its class, and its XML to store and relay."""
+    """One report as received: the parsed event, its class, and its XML to store and relay.
+
+    A position the gateway has already relayed to its own clients (`relayed_by` names that gateway)
+    carries the marking it was relayed with, which is the one stored.
+    """
 
     event: CotEvent
     kind: EventClass
     xml: bytes
+    marking: Marking | None = None
+    relayed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +113,7 @@ class FeedItem:
     supersedable: bool
     stale: datetime
     read: ReadItem              # what a client receiving it has read (for the audit log)
+    relayed_by: str | None = None   # the gateway that relayed it to its own clients as it came in
 
 
 class TrackService:
@@ -119,6 +126,9 @@ class TrackService:
         self.messaging = messaging
         #: GeoChat not posted into a channel, by reason ("no_channel", "may_not_post", "marking", ...).
         self.chat_posts_dropped: Counter[str] = Counter()
+        #: Relayed positions not stored because a newer one of the same uid in the same batch was
+        #: (see `ingest`).
+        self.positions_coalesced = 0
 
     # --- who is connected -----------------------------------------------------------------------
 
@@ -140,9 +150,23 @@ class TrackService:
 
     # --- reports in ------------------------------------------------------------------------------
 
-    def ingest(self, who: FieldIdentity, origin: str, reports: list[Inbound]) -> list[Invalid]:
-        """Store a batch of reports from one connection in one unit of work; return those refused."""
-        refused: list[Invalid] = []
+    def ingest(self, who: FieldIdentity, origin: str,
+               reports: list[Inbound]) -> list[tuple[Inbound, Invalid]]:
+        """Store a batch of reports from one connection in one unit of work; return those refused.
+
+        Of the positions a gateway already relayed (`relayed_by`), only the newest of each uid in
+        the batch is stored (track, history and event): the others were delivered as they came in,
+        and a batch spans a moment of a uid's path (the store keeps up with whatever rate clients
+        send at; each one left out is counted in `positions_coalesced`). Other positions are each
+        stored.
+        """
+        refused: list[tuple[Inbound, Invalid]] = []
+        newest_relayed: dict[str, int] = {}
+        for index, report in enumerate(reports):
+            if report.relayed_by is not None and report.kind is EventClass.POSITION:
+                current = newest_relayed.get(report.event.uid)
+                if current is None or report.event.time >= reports[current].event.time:
+                    newest_relayed[report.event.uid] = index
         with self.db.write() as tx:
             batch = _Batch(
                 partners=[n.code for n in nation_store.list_nations(tx.conn)],
@@ -151,32 +175,49 @@ class TrackService:
                 point_owners=store.owner_nations(tx.conn, store.cot_map_points, {
                     r.event.uid for r in reports if r.kind is EventClass.MARKER}),
             )
-            for report in reports:
+            coalesced = 0
+            for index, report in enumerate(reports):
+                if report.relayed_by is not None and newest_relayed.get(report.event.uid, index) != index:
+                    coalesced += 1
+                    continue
                 try:
                     self._ingest_one(tx, who, origin, report, batch)
                 except Invalid as exc:
-                    refused.append(exc)
+                    refused.append((report, exc))
             store.save_tracks(tx.conn, batch.tracks, person_id=who.person_id)
             store.save_map_points(tx.conn, batch.points, person_id=who.person_id)
+        self.positions_coalesced += coalesced
         return refused
+
+    def partners(self) -> list[str]:
+        """The partner nations (a default field marking is releasable to all of them)."""
+        with self.db.read() as conn:
+            return [n.code for n in nation_store.list_nations(conn)]
+
+    def track_owners(self, uids: set[str]) -> dict[str, str]:
+        """The nation each existing track belongs to (a uid belongs to the nation that first reported it)."""
+        with self.db.read() as conn:
+            return store.owner_nations(conn, store.cot_tracks, uids)
 
     def _ingest_one(self, tx: Tx, who: FieldIdentity, origin: str, report: Inbound, batch: _Batch) -> None:
         event, kind = report.event, report.kind
         if kind is EventClass.CONTROL:
             raise Invalid("control messages are answered, not stored", field="type")
         group = event.group_name
-        marking = batch.markings.get(group)
+        marking = report.marking if report.marking is not None else batch.markings.get(group)
         if marking is None:
             marking = batch.markings[group] = self.markings.marking_for(who.nation, group, batch.partners)
         xml = report.xml.decode("utf-8")
-        payload: dict[str, Any] = {"cot": xml, "origin": origin, "uid": event.uid, "type": event.type,
-                                   "stale": event.stale.isoformat()}
         if kind is EventClass.POSITION:
             _check_owner(batch.track_owners, event.uid, who.nation)
             batch.tracks.append(store.Save(track_from_event(event), marking, xml))
         elif kind is EventClass.MARKER:
             _check_owner(batch.point_owners, event.uid, who.nation)
             batch.points.append(store.Save(map_point_from_event(event), marking, xml))
+        payload: dict[str, Any] = {"cot": xml, "origin": origin, "uid": event.uid, "type": event.type,
+                                   "stale": event.stale.isoformat()}
+        if report.relayed_by is not None:
+            payload["relayed_by"] = report.relayed_by
         recipient_id = None
         if kind is EventClass.CHAT:
             message = chat_from_event(event)
@@ -278,7 +319,8 @@ class TrackService:
         if "cot" in payload:
             return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
                             str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
-                            parse_time(str(payload.get("stale")), "stale"), _read(row))
+                            parse_time(str(payload.get("stale")), "stale"), _read(row),
+                            payload.get("relayed_by"))
         if row.kind == "message.posted":
             return self._channel_message(conn, reader, row)
         if row.item_type in ("operation", "site"):

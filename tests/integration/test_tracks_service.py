@@ -135,3 +135,22 @@ def test_tracks_api_shows_only_what_the_caller_may_see(cot_centre: Centre, clock
         assert len(api.get("/api/tracks/shared-1/history").json()) == 1
         assert api.get("/api/tracks/national-1/history").json() == []
         assert http.get("/api/tracks").status_code == 401
+
+
+def test_of_the_positions_a_gateway_relayed_only_the_newest_per_uid_is_stored(cot_centre: Centre,
+                                                                             clock: FixedClock) -> None:
+    from dataclasses import replace
+
+    tur = cot_centre.tracks.identify("tur.field")
+    marking = cot_centre.tracks.markings.marking_for("TUR", "Cyan", ["TUR", "IRQ"])
+    now = clock.now()
+    reports = [replace(inbound_xml(position_xml(uid=uid, lat=lat, when=now + timedelta(seconds=n))),
+                       marking=marking, relayed_by="gateway-1")
+               for n, (uid, lat) in enumerate([("t-1", 36.1), ("t-2", 36.2), ("t-1", 36.3), ("t-1", 36.4)])]
+    before = cot_centre.tracks.latest_event_id()
+    assert cot_centre.tracks.ingest(tur, "c1", reports) == []
+    assert cot_centre.tracks.positions_coalesced == 2
+    assert [p.lat for p in cot_centre.tracks.history(tur.reader, "t-1")] == [36.4]
+    items, _ = cot_centre.tracks.feed(tur.reader, before)
+    assert sorted((i.uid, i.relayed_by) for i in items) == [("t-1", "gateway-1"), ("t-2", "gateway-1")]
+    assert {t["uid"]: t["lat"] for t in cot_centre.tracks.tracks(tur.reader)} == {"t-1": 36.4, "t-2": 36.2}

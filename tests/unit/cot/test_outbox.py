@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from concord.cot.drops import CotStats, DeliveryDrop
-from concord.cot.outbox import ClientTooSlow, Outbox
+from concord.cot.outbox import ClientTooSlow, Outbox, Outgoing, OutgoingBatch
+from concord.cot.stream import Encoding
 
 
 def drain(outbox: Outbox) -> list[bytes]:
@@ -59,3 +60,33 @@ def test_items_that_may_not_be_dropped_disconnect_a_client_at_the_hard_limit() -
 def test_limits_must_be_ordered() -> None:
     with pytest.raises(ValueError, match="soft_limit"):
         Outbox(CotStats(), soft_limit=10, hard_limit=5)
+
+
+def batch_of(*items: tuple[str, bool]) -> OutgoingBatch:
+    """(name, is a position); a position's uid is the name's part before the dash."""
+    return OutgoingBatch([Outgoing(name.split("-")[0] if position else "", position, xml=name.encode())
+                          for name, position in items])
+
+
+def test_a_batch_is_taken_as_put_would_take_each_item() -> None:
+    batch = batch_of(("u1-a", True), ("chat-1", False), ("u1-b", True), ("u2-a", True))
+    roomy = Outbox(CotStats(), soft_limit=10, hard_limit=20)
+    roomy.put_batch(batch.frames(Encoding.XML), batch)
+    roomy.put(b"u1-c", position_of="u1")
+    assert drain(roomy) == [b"u1-a", b"chat-1", b"u1-b", b"u2-a", b"u1-c"]
+
+    stats = CotStats()
+    full = Outbox(stats, soft_limit=2, hard_limit=20)
+    full.put(b"u2-0", position_of="u2")
+    full.put(b"marker-1")
+    full.put_batch(batch.frames(Encoding.XML), batch)
+    # u1's two positions collapse to the newer where the first was; u2's supersedes the waiting one.
+    assert drain(full) == [b"u2-a", b"marker-1", b"u1-b", b"chat-1"]
+    assert stats.delivery_dropped[DeliveryDrop.SUPERSEDED] == 2 == full.superseded
+
+
+def test_a_batch_of_chat_over_the_hard_limit_disconnects() -> None:
+    outbox = Outbox(CotStats(), soft_limit=2, hard_limit=3)
+    batch = batch_of(("chat-1", False), ("chat-2", False), ("chat-3", False), ("chat-4", False))
+    with pytest.raises(ClientTooSlow):
+        outbox.put_batch(batch.frames(Encoding.XML), batch)

@@ -44,6 +44,20 @@ def test_documents_with_a_dtd_are_refused_before_any_expansion(attack: bytes) ->
     assert time.perf_counter() - started < 1.0
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_dtd_cannot_hide_in_another_encoding(encoding: str) -> None:
+    # The byte check for a DOCTYPE holds only for UTF-8: anything else is refused before parsing.
+    text = BILLION_LAUGHS.decode().replace('<?xml version="1.0"?>', f'<?xml version="1.0" encoding="{encoding}"?>')
+    assert reason_for(text.encode(encoding)) is DropReason.MALFORMED
+    declared_only = BILLION_LAUGHS.replace(b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="UTF-7"?>')
+    assert reason_for(declared_only) is DropReason.FORBIDDEN_XML
+
+
+def test_an_undeclared_entity_is_malformed_and_never_fetched() -> None:
+    data = position_xml().replace(b'uid="ANDROID-tur-1"', b'uid="&xxe;"')
+    assert reason_for(data) is DropReason.MALFORMED
+
+
 def test_oversized_event_is_refused_without_parsing() -> None:
     big = position_xml().replace(b"<uid ", b"<remarks>" + b"A" * 70_000 + b"</remarks><uid ")
     assert reason_for(big) is DropReason.OVERSIZED
