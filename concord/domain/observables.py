@@ -86,7 +86,14 @@ def normalise(kind: Kind, text: str) -> str | None:
             return value if len(value) == _HASH_LENGTH[kind] and _HEX.match(value) else None
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: An IPv4 address already in its canonical spelling (what `ipaddress` would write back).
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def _address(kind: Kind, text: str) -> str | None:
+    if kind is Kind.IPV4 and _CANONICAL_IPV4.fullmatch(text):
+        return text  # the common case, without building an address object
     try:
         if "/" in text:
             network = ipaddress.ip_network(text, strict=False)

@@ -43,18 +43,19 @@ def index_objects(
     tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, cap: int = DEFAULT_CAP
 ) -> int:
     """Index values and record correlations; returns the number of correlations recorded."""
-    digests: dict[int, Observable] = {}
+    digests: dict[Observable, int] = {}
     for obj in objects:
         for value in obj.values:
-            digests[index.digest(value)] = value
+            if value not in digests:
+                digests[value] = index.digest(value)
     if not digests:
         return 0
-    holders = index.holders(tx.conn, digests)
+    holders = index.holders(tx.conn, digests.values())
     entries: list[tuple[int, int]] = []
     matches: list[tuple[Indexed, int, Observable]] = []
     for obj in objects:
         for value in obj.values:
-            d = index.digest(value)
+            d = digests[value]
             existing = holders[d]
             if any(h.object_id == obj.object_id for h in existing):
                 continue

@@ -31,13 +31,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import alias
 
 from concord.domain.markings import Reader
 from concord.domain.observables import Observable
-from concord.storage.intel import intel_objects
+from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
 from concord.storage.schema import BigId, metadata
 
@@ -96,13 +94,7 @@ def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]
 
 def add_entries(conn: Connection, entries: Sequence[tuple[int, int]]) -> None:
     """Insert (digest, object id) pairs, ignoring ones already present."""
-    if not entries:
-        return
-    rows = [{"digest": d, "object_id": o} for d, o in entries]
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(intel_observables).on_conflict_do_nothing(), rows)
-    else:
-        conn.execute(sqlite_insert(intel_observables).on_conflict_do_nothing(), rows)
+    executemany(conn, intel_observables, ("digest", "object_id"), entries, skip_existing=True)
 
 
 def remove_object(conn: Connection, object_id: int, digests: Iterable[int]) -> None:
