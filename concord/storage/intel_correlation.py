@@ -107,6 +107,17 @@ def remove_object(conn: Connection, object_id: int, digests: Iterable[int]) -> N
         )
 
 
+def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *, at: datetime) -> list[int]:
+    """Record correlations (kind, value, object_a, object_b) in one statement; their ids, in order."""
+    if not found:
+        return []
+    c = intel_correlations
+    rows = [{"kind": k, "value": v, "object_a": a, "object_b": b, "at": at} for k, v, a, b in found]
+    # SQLAlchemy batches this into multi-row INSERT … RETURNING statements, ids in parameter order.
+    result = conn.execute(insert(c).returning(c.c.id, sort_by_parameter_order=True), rows)
+    return [int(i) for i in result.scalars()]
+
+
 def record(conn: Connection, *, kind: str, value: str, object_a: int, object_b: int, at: datetime) -> int:
     return int(
         conn.execute(
