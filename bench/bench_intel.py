@@ -124,9 +124,14 @@ def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
     return len(objects) / (time.perf_counter() - start)
 
 
-def measure_correlation(quick: bool) -> dict[str, float]:
-    """Ingest time with and without correlation, and the index size against the values it holds."""
+def measure_correlation(quick: bool, rounds: int = 3) -> dict[str, float]:
+    """Ingest time with and without correlation, and the index size against the values it holds.
+
+    Runs without and with correlation alternate, `rounds` times each, and the medians are compared:
+    on a shared machine one pair of runs differs by more than what correlation costs.
+    """
     import sqlite3
+    import statistics
 
     from concord.domain.observables import extract
 
@@ -135,22 +140,24 @@ def measure_correlation(quick: bool) -> dict[str, float]:
     ours = indicators(count, seed=8)
     for i in range(0, count, 10):  # one in ten of ours repeats a value IRQ already holds
         ours[i]["pattern"] = theirs[(i // 10) % len(theirs)]["pattern"]
-    rates: dict[bool, float] = {}
-    for correlate in (False, True):
-        with tempfile.TemporaryDirectory(prefix="bench-correlation-") as tmp:
-            centre = prepare_centre(Path(tmp))
-            centre.intel.correlate = correlate
-            _load(centre, "irq.bench", theirs)
-            rates[correlate] = _load(centre, BENCH_USER, ours)
-            if correlate:
-                with sqlite3.connect(f"{tmp}/concord.db") as db:
-                    index_bytes = db.execute(
-                        "SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'"
-                    ).fetchone()[0]
-                    entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
-                value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
-            centre.close()
-    return {"overhead": rates[False] / rates[True] - 1, "index_ratio": index_bytes / value_bytes, "entries": entries}
+    rates: dict[bool, list[float]] = {False: [], True: []}
+    for _round in range(rounds):
+        for correlate in (False, True):
+            with tempfile.TemporaryDirectory(prefix="bench-correlation-") as tmp:
+                centre = prepare_centre(Path(tmp))
+                centre.intel.correlate = correlate
+                _load(centre, "irq.bench", theirs)
+                rates[correlate].append(_load(centre, BENCH_USER, ours))
+                if correlate:
+                    with sqlite3.connect(f"{tmp}/concord.db") as db:
+                        index_bytes = db.execute(
+                            "SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'"
+                        ).fetchone()[0]
+                        entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
+                    value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
+                centre.close()
+    overhead = statistics.median(rates[False]) / statistics.median(rates[True]) - 1
+    return {"overhead": overhead, "index_ratio": index_bytes / value_bytes, "entries": entries}
 
 
 def measure_scale(quick: bool) -> dict[str, float]:

@@ -47,6 +47,8 @@ _SEARCH_PROPERTIES = (
     "region",
     "sectors",
 )
+_SEARCH_SET = frozenset(_SEARCH_PROPERTIES)
+_SEARCH_ORDER = {name: i for i, name in enumerate(_SEARCH_PROPERTIES)}
 MEDIA_TYPE_STIX = "application/stix+json;version=2.1"
 
 
@@ -128,8 +130,9 @@ def title_of(data: Mapping[str, Any]) -> str:
 
 def search_text_of(data: Mapping[str, Any]) -> str:
     parts: list[str] = []
-    for name in _SEARCH_PROPERTIES:
-        value = data.get(name)
+    # Only the properties the object has, in _SEARCH_PROPERTIES order (objects hold few of them).
+    for name in sorted(_SEARCH_SET.intersection(data), key=_SEARCH_ORDER.__getitem__):
+        value = data[name]
         if isinstance(value, str):
             parts.append(value)
         elif isinstance(value, list):

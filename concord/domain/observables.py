@@ -65,10 +65,17 @@ _SCO_VALUE_KINDS = {
 }
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+#: An IPv4 address already in its canonical spelling (what `ipaddress` would write back).
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def normalise(kind: Kind, text: str) -> str | None:
     """The canonical spelling of a value of `kind`, or None if `text` is not one."""
     if not isinstance(text, str):
         return None
+    if kind is Kind.IPV4 and _CANONICAL_IPV4.fullmatch(text):
+        return text  # the common case: already canonical (no surrounding blanks, no leading zeros)
     text = text.strip()
     if not text:
         return None

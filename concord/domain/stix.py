@@ -84,11 +84,8 @@ class StixObject:
     marking_refs: tuple[str, ...]
     data: Mapping[str, Any]
     raw: str
-
-    @property
-    def version_key(self) -> str | None:
-        """The version as a fixed-width, lexically sortable timestamp (see `timestamp_key`)."""
-        return timestamp_key(self.version) if self.version is not None else None
+    #: The version as a fixed-width, lexically sortable timestamp (see `timestamp_key`).
+    version_key: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +115,10 @@ def timestamp_key(text: str) -> str:
     match = _TIMESTAMP.match(text) if isinstance(text, str) else None
     if match is None:
         raise ValueError(f"{text!r} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z, in UTC)")
+    return _key(match)
+
+
+def _key(match: re.Match[str]) -> str:
     whole, fraction = match.groups()
     return f"{whole}.{(fraction or '').ljust(9, '0')}Z"
 
@@ -189,9 +190,14 @@ def _read_array(decoder: json.JSONDecoder, text: str, pos: int, out: list[RawIte
 
 
 _WS = re.compile(r"[ \t\n\r]*")
+_WS_CHARS = frozenset(" \t\n\r")
 
 
 def _skip_ws(text: str, pos: int) -> int:
+    if pos >= len(text) or text[pos] not in _WS_CHARS:
+        return pos  # the common case (no whitespace here) without a regular expression
+    if pos + 1 >= len(text) or text[pos + 1] not in _WS_CHARS:
+        return pos + 1  # one space, as json.dumps writes after ',' and ':'
     match = _WS.match(text, pos)
     assert match is not None  # the pattern matches the empty string
     return match.end()
@@ -228,8 +234,8 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
     category = _category(value, obj_type)
     # The library fills in created, modified and valid_from when they are missing (it is also an
     # object builder), so the required ones are checked here (§3.2, §4.7).
-    created = _timestamp(value, "created", required=category is not Category.SCO)
-    modified = _timestamp(value, "modified", required=category in _VERSIONED)
+    created, created_key = _timestamp(value, "created", required=category is not Category.SCO)
+    modified, modified_key = _timestamp(value, "modified", required=category in _VERSIONED)
     if obj_type == "indicator":
         _timestamp(value, "valid_from", required=True)
     confidence = value.get("confidence")
@@ -237,7 +243,7 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
         not isinstance(confidence, int) or isinstance(confidence, bool) or not 0 <= confidence <= 100
     ):
         raise Invalid("'confidence' must be a whole number from 0 to 100", field="confidence")
-    if created is not None and modified is not None and timestamp_key(modified) < timestamp_key(created):
+    if created_key is not None and modified_key is not None and modified_key < created_key:
         raise Invalid("'modified' must not be earlier than 'created'", field="modified")
     if obj_type == "indicator" and value.get("pattern_type") == "stix":
         _check_stix_pattern(value)
@@ -264,6 +270,7 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
         marking_refs=_marking_refs(value),
         data=value,
         raw=raw,
+        version_key=modified_key if modified_key is not None else created_key,
     )
 
 
@@ -320,15 +327,17 @@ def _category(value: Mapping[str, Any], obj_type: str) -> Category:
     )
 
 
-def _timestamp(value: Mapping[str, Any], name: str, *, required: bool) -> str | None:
+def _timestamp(value: Mapping[str, Any], name: str, *, required: bool) -> tuple[str | None, str | None]:
+    """The property's text and its `timestamp_key` (both None when it is absent and optional)."""
     text = value.get(name)
     if text is None:
         if required:
             raise Invalid(f"'{name}' is required", field=name)
-        return None
-    if not isinstance(text, str) or not _TIMESTAMP.match(text):
+        return None, None
+    match = _TIMESTAMP.match(text) if isinstance(text, str) else None
+    if match is None:
         raise Invalid(f"'{name}' must be a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s]Z)", field=name)
-    return text
+    return text, _key(match)
 
 
 def _check_stix_pattern(value: Mapping[str, Any]) -> None:

@@ -55,9 +55,14 @@ _CMP_UNNAMED = rf"{_TYPE}:{_IDENT}(?:\.(?:{_IDENT}|{_QUOTED_KEY}))* *= *{_LITERA
 _SIMPLE = re.compile(rf"^\[ *{_CMP_UNNAMED}(?: +(?:AND|OR) +{_CMP_UNNAMED})* *\]$")
 
 
+_ESCAPE = re.compile(r"\\(['\\])")
+_PATH_PART = re.compile(rf"{_IDENT}|{_QUOTED_KEY}")
+
+
 def unquote(literal: str) -> str:
     """Decode a STIX pattern string constant: strip the quotes, undo \\' and \\\\."""
-    return re.sub(r"\\(['\\])", r"\1", literal[1:-1])
+    inner = literal[1:-1]
+    return _ESCAPE.sub(r"\1", inner) if "\\" in inner else inner
 
 
 @lru_cache(maxsize=4096)
@@ -88,7 +93,7 @@ def _compile_simple(text: str) -> CompiledPattern | None:
 
 def _path_parts(path: str) -> list[str]:
     parts: list[str] = []
-    for part in re.findall(rf"{_IDENT}|{_QUOTED_KEY}", path):
+    for part in _PATH_PART.findall(path):
         parts.append(part[1:-1] if part.startswith("'") else part)
     return parts
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -37,7 +38,14 @@ def _boolean(value: Any) -> bool:
 
 
 def _timestamp(value: Any) -> bool:
-    if not isinstance(value, str) or not _TIMESTAMP.match(value):
+    if not isinstance(value, str):
+        return False
+    return _real_timestamp(value)
+
+
+@lru_cache(maxsize=8192)  # created, modified and valid_from are often one instant, and feeds repeat them
+def _real_timestamp(value: str) -> bool:
+    if not _TIMESTAMP.match(value):
         return False
     try:
         datetime.fromisoformat(value[:-1])

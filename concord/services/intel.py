@@ -173,13 +173,16 @@ class IntelService:
     def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending], versions: list[store.NewVersion],
                added: str, now: datetime, result: IngestResult) -> None:
         new_rows = []
+        titles: dict[str, str] = {}
         for stix_id, state in pending.items():
             obj, marking = state.obj, state.marking
+            if obj is not None and state.changed:
+                titles[stix_id] = rules.title_of(obj.data)
             if state.object_id is None and obj is not None:
                 source, target = rules.linked_refs(obj.data)
                 new_rows.append({
                     "stix_id": stix_id, "stix_type": obj.type, "revoked": obj.revoked, "version": state.latest,
-                    "title": rules.title_of(obj.data), "search_text": rules.search_text_of(obj.data),
+                    "title": titles[stix_id], "search_text": rules.search_text_of(obj.data),
                     "person_id": actor.person_id, "date_added": added, "marking": marking, "source_ref": source,
                     "target_ref": target,
                 })
@@ -194,13 +197,13 @@ class IntelService:
             elif state.changed and obj is not None and marking is not None:
                 superseded.append(state.object_id)
                 store.update_object(tx.conn, state.object_id, latest_version=state.latest,
-                                    latest_modified=state.latest, revoked=obj.revoked, title=rules.title_of(obj.data),
+                                    latest_modified=state.latest, revoked=obj.revoked, title=titles[stix_id],
                                     search_text=rules.search_text_of(obj.data), marking=marking)
             latest[state.object_id] = state.latest
             if obj is not None and obj.revoked and state.changed and self.correlate:
                 forget(tx, state.object_id, [obj.raw])  # revoked: out of the correlation index
             if self.correlate and state.changed and obj is not None and marking is not None and not obj.revoked:
-                indexed.append(Indexed(state.object_id, stix_id, obj.type, rules.title_of(obj.data), marking,
+                indexed.append(Indexed(state.object_id, stix_id, obj.type, titles[stix_id], marking,
                                        extract(obj.data)))
             result.object_ids.append(state.object_id)
         ids = {stix_id: state.object_id for stix_id, state in pending.items()}

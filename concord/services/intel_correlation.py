@@ -43,38 +43,42 @@ def index_objects(
     tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, cap: int = DEFAULT_CAP
 ) -> int:
     """Index values and record correlations; returns the number of correlations recorded."""
-    digests: dict[int, Observable] = {}
+    digests: dict[Observable, int] = {}
     for obj in objects:
         for value in obj.values:
-            digests[index.digest(value)] = value
+            if value not in digests:
+                digests[value] = index.digest(value)
     if not digests:
         return 0
-    holders = index.holders(tx.conn, digests)
+    holders = index.holders(tx.conn, digests.values())
     entries: list[tuple[int, int]] = []
     matches: list[tuple[Indexed, int, Observable]] = []
     for obj in objects:
         for value in obj.values:
-            d = index.digest(value)
+            d = digests[value]
             existing = holders[d]
-            if any(h.object_id == obj.object_id for h in existing):
-                continue
-            if len(existing) >= cap:
-                continue  # too common: no longer correlates, and the index stops growing for it
-            matches.extend((obj, h.object_id, value) for h in existing if h.originator != obj.marking.originator)
+            if existing:
+                if len(existing) >= cap or any(h.object_id == obj.object_id for h in existing):
+                    continue  # already indexed; or too common: it no longer correlates and stops growing
+                originator = obj.marking.originator
+                matches.extend((obj, h.object_id, value) for h in existing if h.originator != originator)
             existing.append(index.Holder(obj.object_id, obj.marking.originator))
             entries.append((d, obj.object_id))
     index.add_entries(tx.conn, entries)
-    recorded = 0
     others = _others(tx, {other_id for _obj, other_id, _value in matches})
+    confirmed = []
     for obj, other_id, value in matches:
         other = others.get(other_id)
         if other is None or value not in other[1]:
             continue  # a digest collision, not a shared value
+        confirmed.append((obj, other_id, value, other))
+    ids = index.record_many(
+        tx.conn,
+        [(value.kind.value, value.value, obj.object_id, other_id) for obj, other_id, value, _other in confirmed],
+        at=at,
+    )
+    for (obj, _other_id, value, other), correlation_id in zip(confirmed, ids, strict=True):
         other_summary, _values, other_marking = other
-        recorded += 1
-        correlation_id = index.record(
-            tx.conn, kind=value.kind.value, value=value.value, object_a=obj.object_id, object_b=other_id, at=at
-        )
         audience = shared_marking(obj.marking, other_marking)
         if audience is None:
             continue  # nobody may see both objects: kept for the record, announced to no one
@@ -101,7 +105,7 @@ def index_objects(
                 ],
             },
         )
-    return recorded
+    return len(confirmed)
 
 
 def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
@@ -110,9 +114,12 @@ def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], 
 
     found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
     wanted = sorted(object_ids)
+    o = intel_objects.c
+    columns = (o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
+               o.m_caveats, intel_versions.c.raw)
     for start in range(0, len(wanted), 500):
         rows = tx.conn.execute(
-            select(intel_objects, intel_versions.c.raw)
+            select(*columns)
             .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
             .where(
                 and_(

@@ -31,13 +31,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql import alias
 
 from concord.domain.markings import Reader
 from concord.domain.observables import Observable
-from concord.storage.intel import intel_objects
+from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
 from concord.storage.schema import BigId, metadata
 
@@ -96,13 +94,7 @@ def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]
 
 def add_entries(conn: Connection, entries: Sequence[tuple[int, int]]) -> None:
     """Insert (digest, object id) pairs, ignoring ones already present."""
-    if not entries:
-        return
-    rows = [{"digest": d, "object_id": o} for d, o in entries]
-    if conn.dialect.name == "postgresql":
-        conn.execute(pg_insert(intel_observables).on_conflict_do_nothing(), rows)
-    else:
-        conn.execute(sqlite_insert(intel_observables).on_conflict_do_nothing(), rows)
+    executemany(conn, intel_observables, ("digest", "object_id"), entries, skip_existing=True)
 
 
 def remove_object(conn: Connection, object_id: int, digests: Iterable[int]) -> None:
@@ -113,6 +105,17 @@ def remove_object(conn: Connection, object_id: int, digests: Iterable[int]) -> N
                 and_(intel_observables.c.object_id == object_id, intel_observables.c.digest.in_(wanted))
             )
         )
+
+
+def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *, at: datetime) -> list[int]:
+    """Record correlations (kind, value, object_a, object_b) in one statement; their ids, in order."""
+    if not found:
+        return []
+    c = intel_correlations
+    rows = [{"kind": k, "value": v, "object_a": a, "object_b": b, "at": at} for k, v, a, b in found]
+    # SQLAlchemy batches this into multi-row INSERT … RETURNING statements, ids in parameter order.
+    result = conn.execute(insert(c).returning(c.c.id, sort_by_parameter_order=True), rows)
+    return [int(i) for i in result.scalars()]
 
 
 def record(conn: Connection, *, kind: str, value: str, object_a: int, object_b: int, at: datetime) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Select, func, literal, or_, select, true, tuple_
 from sqlalchemy.sql import alias
 
 from concord.domain.markings import Marking, Reader
@@ -92,12 +92,11 @@ def _taxii_select(
     if query.added_after is not None:
         stmt = stmt.where(v.c.date_added > query.added_after)
     if query.after is not None:
-        stmt = stmt.where(
-            or_(
-                v.c.date_added > query.after.date_added,
-                and_(v.c.date_added == query.after.date_added, v.c.id > query.after.row_id),
-            )
-        )
+        # A row-value comparison, so both databases seek the (…, date_added, id) index to the cursor;
+        # spelled as date_added > d OR (date_added = d AND id > i), SQLite's planner (with bound
+        # parameters) kept only the originator prefix and scanned every earlier row, page after page.
+        cursor = tuple_(literal(query.after.date_added, v.c.date_added.type), literal(query.after.row_id, v.c.id.type))
+        stmt = stmt.where(tuple_(v.c.date_added, v.c.id) > cursor)
     return stmt.where(_version_filter(query)).order_by(v.c.date_added, v.c.id).limit(query.limit + 1)
 
 

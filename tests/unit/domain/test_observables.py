@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from concord.domain.observables import Kind, Observable, extract, normalise, parse_observable
 
@@ -80,3 +84,23 @@ def test_observables_read_back_from_text() -> None:
     for bad in ("evil.example", "color:red", "ipv4:nope"):
         with pytest.raises(ValueError):
             parse_observable(bad)
+
+
+_OCTETS = st.one_of(
+    st.integers(0, 255).map(str),
+    st.integers(0, 999).map(str),
+    st.integers(0, 255).map(lambda n: f"0{n}"),  # a leading zero: not an address
+    st.sampled_from(["", "-1", "+1", "1 ", "٣", "0x1"]),
+)
+
+
+@given(st.lists(_OCTETS, min_size=3, max_size=5).map(".".join))
+def test_ipv4_shortcut_agrees_with_ipaddress(text: str) -> None:
+    """Canonical IPv4 spellings skip `ipaddress`; the answer is the one `ipaddress` would give."""
+    try:
+        parsed = ipaddress.ip_address(text.strip())
+        expected = parsed.compressed if parsed.version == 4 else None
+    except ValueError:
+        expected = None
+    if "/" not in text:
+        assert normalise(Kind.IPV4, text) == expected

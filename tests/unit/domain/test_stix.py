@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from concord.domain.errors import Invalid
 from concord.domain.stix import Category, parse_many, parse_object, reject, split_objects, timestamp_key
@@ -240,3 +242,16 @@ def test_timestamp_keys_compare_as_instants() -> None:
     assert timestamp_key("2024-03-01T10:00:00.5Z") > timestamp_key("2024-03-01T10:00:00.499999Z")
     with pytest.raises(ValueError):
         timestamp_key("2024-03-01T10:00:00+01:00")
+
+
+_BLANK = st.text(alphabet=" \t\n\r", max_size=3)
+
+
+@given(st.lists(st.tuples(_BLANK, _BLANK), min_size=1, max_size=4), st.lists(_BLANK, min_size=6, max_size=6))
+def test_any_whitespace_between_tokens_leaves_each_text_exact(gaps: list[tuple[str, str]], blank: list[str]) -> None:
+    texts = [json.dumps(indicator(id=f"indicator--{uid(i)}"), indent=i or None) for i in range(len(gaps))]
+    inner = ",".join(a + t + b for t, (a, b) in zip(texts, gaps, strict=True))
+    body = f'{blank[0]}{{{blank[1]}"objects"{blank[2]}:{blank[3]}[{inner}]{blank[4]}}}{blank[5]}'
+    members, items = split_objects(body)
+    assert members == {}
+    assert [item.text for item in items] == texts
