@@ -13,9 +13,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from concord.bus.base import EventBus
 from concord.clock import iso
@@ -56,6 +56,12 @@ def render(event: Event) -> Entry:
     return Entry(event.id, event.recipient_id, priority, body, delivery)
 
 
+class BatchListener(Protocol):
+    def publish(self, entries: Sequence[Entry], before: int, head: int) -> None:
+        """The window moved from `before` to `head`, taking `entries`; called in the event loop,
+        synchronously, before sessions waiting on `changed` wake up."""
+
+
 @dataclass
 class ClassWindow:
     reader: Reader
@@ -64,6 +70,7 @@ class ClassWindow:
     entries: deque[Entry] = field(default_factory=deque)
     sessions: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    listener: BatchListener | None = None  # the WebSocket shared fan-out of this class
 
     def after(self, event_id: int) -> Iterator[Entry]:
         start = len(self.entries)
@@ -155,7 +162,9 @@ class EventFeed:
                 while len(window.entries) > self.window:
                     window.floor = window.entries.popleft().id
                 if head > window.head:
-                    window.head = head
+                    before, window.head = window.head, head
+                    if window.listener is not None:
+                        window.listener.publish(entries, before, head)
                     changed, window.changed = window.changed, asyncio.Event()
                     changed.set()
                 if len(entries) < self.batch:
