@@ -8,6 +8,7 @@ after a long absence) reads its own backlog with `events_after` until it reaches
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -28,6 +29,7 @@ from concord.storage.events import Event, events_after, latest_event_id
 log = logging.getLogger(__name__)
 
 ClassKey = tuple[str, Level]
+MAX_PAUSE = 0.05  # seconds: the longest pause after a batch (see EventFeed.run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +85,18 @@ class ClassWindow:
 class EventFeed:
     def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
                  batch: int = 2000, record: Callable[[dict[tuple[int, int], int], set[str]], None] | None = None,
-                 record_seconds: float = 2.0) -> None:
-        """`record(deliveries, live_connections)` persists delivered markers and presence (in a thread)."""
+                 record_seconds: float = 2.0, presence_seconds: float = 30.0) -> None:
+        """`record(deliveries, live_connections)` persists delivered markers and presence (in a
+        thread, beside the feed, never holding it up): delivered markers every `record_seconds`,
+        the live connections' presence every `presence_seconds` (well inside the 90 s after which
+        a connection not seen counts as gone)."""
         self.record = record
         self.record_seconds = record_seconds
+        self.presence_seconds = presence_seconds
         self.connections: set[str] = set()
         self._recorded_at = 0.0
+        self._presence_at = 0.0
+        self._recording: asyncio.Task[None] | None = None
         self.db = db
         self.bus = bus
         self.poll_seconds = poll_seconds
@@ -154,7 +162,9 @@ class EventFeed:
             return [self._render(e) for e in rows], rows[-1].id
         return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> float:
+        """Read what is new for every class; returns the seconds spent handing it to listeners."""
+        writing = 0.0
         for window in list(self._classes.values()):
             while True:
                 entries, head = await asyncio.to_thread(self._read, window.reader, window.head)
@@ -164,33 +174,67 @@ class EventFeed:
                 if head > window.head:
                     before, window.head = window.head, head
                     if window.listener is not None:
+                        started = time.perf_counter()
                         window.listener.publish(entries, before, head)
+                        writing += time.perf_counter() - started
                     changed, window.changed = window.changed, asyncio.Event()
                     changed.set()
                 if len(entries) < self.batch:
                     break
+        return writing
 
     async def run(self) -> None:
-        """Background task: wake on the bus (or the poll timeout) and read what is new."""
+        """Background task: wake on the bus (or the poll timeout) and read what is new.
+
+        Writing a batch to every caught-up connection holds the event loop (and the GIL) for as
+        long as the writes take, whatever the batch's size. So after a batch that took t seconds
+        to write, the feed waits t before reading again: at most half the loop's time goes to
+        writing, the rest to requests (the posts themselves) and sessions, and when traffic is
+        heavy the next batch simply holds more events, written with as many system calls as one.
+        With few connections t is a fraction of a millisecond and nothing waits."""
         while True:
             try:
                 latest = await self.bus.wait_beyond(self._seen, self.poll_seconds)
                 self._seen = max(self._seen, latest)
-                await self.refresh()
+                writing = await self.refresh()
+                if writing > 0:
+                    await asyncio.sleep(min(writing, MAX_PAUSE))
                 await self._record_now_and_then()
             except asyncio.CancelledError:
+                if self._recording is not None and not self._recording.done():
+                    with contextlib.suppress(Exception):  # let a write in progress finish
+                        await asyncio.wait_for(asyncio.shield(self._recording), 5)
                 raise
             except Exception:
                 log.exception("live feed refresh failed; retrying")
                 await asyncio.sleep(self.poll_seconds)
 
     async def _record_now_and_then(self) -> None:
+        """Start the periodic write of delivered markers and presence, if due, as its own task: a
+        write may wait for the database's write lock, and the feed must not wait with it."""
         now = time.monotonic()
-        if self.record is None or now - self._recorded_at < self.record_seconds:
+        if (self.record is None or now - self._recorded_at < self.record_seconds
+                or (self._recording is not None and not self._recording.done())):
             return
         self._recorded_at = now
+        live: set[str] = set()
+        if now - self._presence_at >= self.presence_seconds:
+            self._presence_at = now
+            live = set(self.connections)
+        if not self.deliveries and not live:
+            return
         deliveries, self.deliveries = self.deliveries, {}
-        await asyncio.to_thread(self.record, deliveries, set(self.connections))
+        self._recording = asyncio.create_task(self._record(deliveries, live))
+
+    async def _record(self, deliveries: dict[tuple[int, int], int], live: set[str]) -> None:
+        assert self.record is not None
+        try:
+            await asyncio.to_thread(self.record, deliveries, live)
+        except Exception:
+            log.exception("recording delivered markers and presence failed; they are kept for the next round")
+            for key, message_id in deliveries.items():
+                if message_id > self.deliveries.get(key, 0):
+                    self.deliveries[key] = message_id
 
     def take_deliveries(self) -> dict[tuple[int, int], int]:
         taken, self.deliveries = self.deliveries, {}
