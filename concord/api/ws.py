@@ -3,6 +3,11 @@
 Authentication: `Authorization: Bearer <token>` or the `concord_session` cookie (then the
 `Origin`, when sent, must be this server, so another site cannot ride the cookie). The protocol
 (frames, close codes, the resume cursor) is in `concord.api.ws_protocol` and docs/websocket.md.
+
+A session that is behind reads its events into its own queue (`Outbox`: most urgent first,
+bounded) and a sender task sends them; once caught up it joins its reader class's shared
+fan-out (`concord.api.ws_fanout`), where the live feed writes the class's frames to it directly,
+until it falls behind again.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from concord.api.ws_protocol import (
     pong_frame,
     welcome_frame,
 )
-from concord.api.ws_server import FrameWriter, frame_writer
+from concord.api.ws_server import FrameWriter, frame_writer, text_frame
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid
 from concord.domain.people import Actor
@@ -52,6 +57,7 @@ BACKLOG_BATCH = 2000
 BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
 SEND_TIMEOUT = 30.0
+SEND_BATCH = 64  # frames a session behind writes at once (own queue, shared-frames server only)
 
 
 class Closing(Exception):
@@ -148,8 +154,7 @@ class Session:
             await self.send(welcome_frame(resume_from=start, latest=latest,
                                           heartbeat_seconds=self.heartbeat.interval,
                                           queue_capacity=self.outbox.capacity))
-            await asyncio.to_thread(self.centre.presence.connected, self.connection_id, self.actor.person_id)
-            feed.connections.add(self.connection_id)
+            feed.connect(self.connection_id, self.actor.person_id)  # presence: written with the next batch
             if self.writer is not None:
                 if not isinstance(window.listener, FanOut):
                     window.listener = FanOut(self.outbox.capacity, feed.delivered)
@@ -169,9 +174,7 @@ class Session:
         finally:
             self._leave_fanout()
             feed.leave(window)
-            feed.connections.discard(self.connection_id)
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.centre.presence.disconnected, self.connection_id)
+            feed.disconnect(self.connection_id)
 
     def _put(self, entries: list[Entry], through: int) -> None:
         me = self.actor.person_id
@@ -237,15 +240,27 @@ class Session:
     async def send_events(self) -> None:
         feed = self.centre.feed
         while True:
-            item = await self.outbox.take()
+            items = [await self.outbox.take()]
             self.sending = True
             try:
-                await self.send(event_frame(item.body, item.cursor))
+                if self.writer is None:
+                    await self.send(event_frame(items[0].body, items[0].cursor))
+                else:
+                    # Below ASGI (see ws_server): up to SEND_BATCH frames, most urgent first, in
+                    # one write, then wait while the client has not taken them.
+                    while len(items) < SEND_BATCH and (more := self.outbox.take_nowait()) is not None:
+                        items.append(more)
+                    data = b"".join(text_frame(event_frame(i.body, i.cursor)) for i in items)
+                    async with asyncio.timeout(SEND_TIMEOUT):
+                        if not self.writer.write_frames(data):
+                            raise WebSocketDisconnect(1006)
+                        await self.writer.drained()
             finally:
                 self.sending = False
-            delivery = self.deliveries.pop(item.event_id, None)
-            if delivery is not None:
-                feed.delivered(self.actor.person_id, delivery[0], delivery[1])
+            for item in items:
+                delivery = self.deliveries.pop(item.event_id, None)
+                if delivery is not None:
+                    feed.delivered(self.actor.person_id, delivery[0], delivery[1])
             self._join_fanout()
 
     # ------------------------------------------------------------------ the shared fan-out

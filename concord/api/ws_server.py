@@ -39,6 +39,10 @@ class FrameWriter(Protocol):
     def write_buffer_size(self) -> int:
         """Bytes written but not yet taken by the kernel."""
 
+    async def drained(self) -> None:
+        """Return once the write buffer is below the transport's high-water mark (or the
+        connection is gone)."""
+
 
 def text_frame(payload: str) -> bytes:
     """An unmasked, unfragmented server→client text frame (RFC 6455 §5.2), ready to write."""
@@ -76,3 +80,6 @@ class ConcordWebSocketProtocol(WebSocketsSansIOProtocol):
 
     def write_buffer_size(self) -> int:
         return int(self.transport.get_write_buffer_size())
+
+    async def drained(self) -> None:
+        await self.writable.wait()  # cleared by pause_writing, set by resume_writing and on loss

@@ -33,6 +33,16 @@ MAX_PAUSE = 0.05  # seconds: the longest pause after a batch (see EventFeed.run)
 
 
 @dataclass(frozen=True, slots=True)
+class Recording:
+    """One periodic write of the live feed: delivered markers and presence."""
+
+    deliveries: dict[tuple[int, int], int]  # (person, channel) → highest message id delivered
+    opened: dict[str, int]  # connections opened since the last write → person
+    closed: set[str]  # connections closed since the last write (they were written as open)
+    seen: set[str]  # live connections whose presence is refreshed
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     id: int
     recipient_id: int | None
@@ -84,16 +94,19 @@ class ClassWindow:
 
 class EventFeed:
     def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
-                 batch: int = 2000, record: Callable[[dict[tuple[int, int], int], set[str]], None] | None = None,
+                 batch: int = 2000, record: Callable[[Recording], None] | None = None,
                  record_seconds: float = 2.0, presence_seconds: float = 30.0) -> None:
-        """`record(deliveries, live_connections)` persists delivered markers and presence (in a
-        thread, beside the feed, never holding it up): delivered markers every `record_seconds`,
-        the live connections' presence every `presence_seconds` (well inside the 90 s after which
-        a connection not seen counts as gone)."""
+        """`record(Recording)` persists delivered markers and presence (in a thread, beside the
+        feed, never holding it up) every `record_seconds`: connections opened and closed since the
+        last time, and every live one again every `presence_seconds` (well inside the 90 s after
+        which a connection not seen counts as gone). One write for all of them, so a thousand
+        clients connecting at once cost one unit of work, not a thousand."""
         self.record = record
         self.record_seconds = record_seconds
         self.presence_seconds = presence_seconds
-        self.connections: set[str] = set()
+        self.connections: dict[str, int] = {}  # live connection id → person id
+        self._opened: dict[str, int] = {}
+        self._closed: set[str] = set()
         self._recorded_at = 0.0
         self._presence_at = 0.0
         self._recording: asyncio.Task[None] | None = None
@@ -143,6 +156,15 @@ class EventFeed:
                 while len(self._rendered) > self.window:
                     self._rendered.pop(next(iter(self._rendered)))
         return entry
+
+    def connect(self, connection_id: str, person_id: int) -> None:
+        self.connections[connection_id] = person_id
+        self._opened[connection_id] = person_id
+
+    def disconnect(self, connection_id: str) -> None:
+        self.connections.pop(connection_id, None)
+        if self._opened.pop(connection_id, None) is None:
+            self._closed.add(connection_id)  # already recorded as open
 
     def delivered(self, person_id: int, channel_id: int, message_id: int) -> None:
         key = (person_id, channel_id)
@@ -217,24 +239,29 @@ class EventFeed:
                 or (self._recording is not None and not self._recording.done())):
             return
         self._recorded_at = now
-        live: set[str] = set()
+        seen: set[str] = set()
         if now - self._presence_at >= self.presence_seconds:
             self._presence_at = now
-            live = set(self.connections)
-        if not self.deliveries and not live:
+            seen = set(self.connections)
+        if not (self.deliveries or self._opened or self._closed or seen):
             return
-        deliveries, self.deliveries = self.deliveries, {}
-        self._recording = asyncio.create_task(self._record(deliveries, live))
+        recording = Recording(self.deliveries, self._opened, self._closed, seen)
+        self.deliveries, self._opened, self._closed = {}, {}, set()
+        self._recording = asyncio.create_task(self._record(recording))
 
-    async def _record(self, deliveries: dict[tuple[int, int], int], live: set[str]) -> None:
+    async def _record(self, recording: Recording) -> None:
         assert self.record is not None
         try:
-            await asyncio.to_thread(self.record, deliveries, live)
+            await asyncio.to_thread(self.record, recording)
         except Exception:
             log.exception("recording delivered markers and presence failed; they are kept for the next round")
-            for key, message_id in deliveries.items():
+            for key, message_id in recording.deliveries.items():
                 if message_id > self.deliveries.get(key, 0):
                     self.deliveries[key] = message_id
+            for connection_id, person_id in recording.opened.items():
+                if connection_id in self.connections:
+                    self._opened[connection_id] = person_id
+            self._closed |= recording.closed - recording.opened.keys()
 
     def take_deliveries(self) -> dict[tuple[int, int], int]:
         taken, self.deliveries = self.deliveries, {}

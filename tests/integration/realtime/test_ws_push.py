@@ -238,3 +238,22 @@ def test_a_client_catching_up_joins_live_traffic_without_gaps_or_repeats(cast: C
         assert all(event_id > frame["cursor"] for event_id in later)
     assert [f for f in sock.quiet(0.5) if f["type"] == "event"] == []
     sock.close()
+
+
+def test_presence_follows_connections(cast: Cast) -> None:
+    """Who is online is written in the live feed's periodic batch: a connection shows up, then goes."""
+    api = cast.api("tur_watch")
+    me = cast.ids["irq_analyst"]
+
+    def online_until(want: bool) -> bool:
+        deadline = time.monotonic() + 15
+        while True:
+            online = {o["person_id"]: o["connections"] for o in api.get("/api/presence").json()}
+            if (me in online) == want or time.monotonic() > deadline:
+                return me in online
+            time.sleep(0.2)
+
+    sock = Socket(cast.address, cast.tokens["irq_analyst"])
+    assert online_until(True)
+    sock.close()
+    assert not online_until(False)

@@ -40,6 +40,9 @@ class TransportWriter:
     def write_buffer_size(self) -> int:
         return self.transport.get_write_buffer_size()
 
+    async def drained(self) -> None:  # the fan-out never waits; only a session's own sender does
+        raise AssertionError("not used by the fan-out")
+
 
 class Member:
     def __init__(self, person_id: int) -> None:
