@@ -266,10 +266,13 @@ class Session:
     # ------------------------------------------------------------------ the shared fan-out
     def _join_fanout(self) -> None:
         """Join the class's shared fan-out once caught up: nothing queued or being sent, every
-        event of the window up to its head taken, and the transport's write buffer low."""
+        event of the window up to its head taken — and nothing beyond it: a session that read its
+        backlog past the window's head (or resumed from a cursor ahead of it) waits until the
+        window gets there, or the fan-out would send it those events again — and the transport's
+        write buffer low."""
         window, fanout, writer = self.window, self.fanout, self.writer
         if (self.fast or fanout is None or writer is None or window is None or self.sending or len(self.outbox)
-                or self.outbox.scanned < window.head or writer.write_buffer_size() > LOW_WATER):
+                or self.outbox.scanned != window.head or writer.write_buffer_size() > LOW_WATER):
             return
         self.demoted.clear()
         self.fast = True

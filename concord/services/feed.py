@@ -162,7 +162,8 @@ class EventFeed:
         self._opened[connection_id] = person_id
 
     def disconnect(self, connection_id: str) -> None:
-        self.connections.pop(connection_id, None)
+        if self.connections.pop(connection_id, None) is None:
+            return
         if self._opened.pop(connection_id, None) is None:
             self._closed.add(connection_id)  # already recorded as open
 

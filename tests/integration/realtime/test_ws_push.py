@@ -10,6 +10,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from concord.domain.markings import Marking
+from concord.storage.db import Database
 from concord.storage.events import append_event
 from tests.integration.realtime.conftest import Cast
 from tests.integration.realtime.live import Socket
@@ -257,3 +258,31 @@ def test_presence_follows_connections(cast: Cast) -> None:
     assert online_until(True)
     sock.close()
     assert not online_until(False)
+
+
+@pytest.mark.parametrize("rt_options", [{"feed_poll_seconds": 30}])
+def test_a_client_starting_ahead_of_the_live_window_gets_nothing_from_before_its_start(cast: Cast) -> None:
+    """The live window can lag the log (another process's notice not in yet); a session that
+    starts (or resumes) beyond the window's head must not be sent what lies before its start."""
+    watch = Socket(cast.address, cast.tokens["irq_watch"])  # keeps the class's window open
+    unannounced = Database(cast.centre.settings.database_url)  # writes without a bus notice
+    marking = Marking.build("RESTRICTED", "TUR", ["IRQ"], "GREEN")
+    try:
+        with unannounced.write() as tx:
+            quiet = [append_event(tx, at=cast.clock.now(), kind="test.quiet", item_type="test", item_id=i,
+                                  marking=marking, payload={"n": i}) for i in range(3)]
+    finally:
+        unannounced.dispose()
+    late = Socket(cast.address, cast.tokens["irq_analyst"])  # same class, from now
+    assert late.welcome is not None and late.welcome["resume_from"] >= max(quiet)
+    announced = cast.api("tur_watch").say(cast.centre_channel, "announced")  # the feed reads all four
+    frames = []
+    while not frames or frames[-1]["event"]["kind"] != "message.posted":
+        frames += late.events(1)
+    frames += [f for f in late.quiet(0.5) if f["type"] == "event"]
+    assert [f["event"]["kind"] for f in frames] == ["message.posted"]
+    assert frames[0]["event"]["payload"]["id"] == announced["id"]
+    # the connection that was there before them gets them all
+    assert [f["event"]["id"] for f in watch.events(3, kinds=("test.quiet",))] == quiet
+    watch.close()
+    late.close()
