@@ -7,7 +7,11 @@ Figures (issue 4):
 * reconnect storm: all clients dropped and resumed during traffic; lost and duplicated counts.
 
 Subscribers run in separate processes (bench/realtime_clients.py) so the server's process is
-measured, not the clients'.
+measured, not the clients'. Latency is from the moment a post is sent (its body carries the
+time) to the moment a subscriber has the frame. Posts go out on a fixed schedule, not waiting for
+the previous answer (the server is offered the named rate even when it answers slowly); the
+"POST answered" rows show how much of the latency is the post itself (HTTP, commit) before any
+fan-out. Every measuring process pauses its cyclic garbage collector while traffic flows.
 """
 
 from __future__ import annotations
