@@ -7,13 +7,18 @@ Figures (issue 4):
 * reconnect storm: all clients dropped and resumed during traffic; lost and duplicated counts.
 
 Subscribers run in separate processes (bench/realtime_clients.py) so the server's process is
-measured, not the clients'.
+measured, not the clients'. Latency is from the moment a post is sent (its body carries the
+time) to the moment a subscriber has the frame. Posts go out on a fixed schedule, not waiting for
+the previous answer (the server is offered the named rate even when it answers slowly); the
+"POST answered" rows show how much of the latency is the post itself (HTTP, commit) before any
+fan-out. Every measuring process pauses its cyclic garbage collector while traffic flows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import subprocess
@@ -21,11 +26,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
+from bench.realtime_clients import pause_collector
+
+T = TypeVar("T")
 REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 CLIENT_PROCESSES = 2
 
@@ -104,6 +114,7 @@ async def _publish_paced(url: str, channel: str, load: Load) -> None:
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(url)
+    pause_collector()  # as on the Concord side: no collection pause between a timestamp and its send
     try:
         interval = 1.0 / load.rate
         began = time.perf_counter()
@@ -111,6 +122,7 @@ async def _publish_paced(url: str, channel: str, load: Load) -> None:
             await asyncio.sleep(max(0.0, began + seq * interval - time.perf_counter()))
             await client.publish(channel, f"{seq}:{time.time_ns()}")
     finally:
+        gc.enable()
         await client.aclose()
 
 
@@ -166,8 +178,9 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20) -> Served:
     [joint] = [c for c in centre.messaging.ensure_standard_channels() if c.kind.value == "centre"]
     centre.close()
     port = free_port()
+    log = (workdir / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=subprocess.STDOUT)
     address = f"127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -191,6 +204,9 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20) -> Served:
 
 
 def stop(served: Served) -> None:
+    if served.proc.poll() is not None:
+        tail = (served.database.parent / "server.log").read_text(errors="replace")[-3000:]
+        print(f"concord serve exited early ({served.proc.returncode}):\n{tail}", file=sys.stderr)
     served.proc.terminate()
     try:
         served.proc.wait(30)
@@ -256,29 +272,153 @@ def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[
     return total, lost, first
 
 
+@dataclass
+class Posted:
+    sent_over: float  # seconds from the first post sent to the last
+    answered_us: list[int]  # each post's round trip (sent → 201 answered), µs
+
+    def p(self, q: float) -> float:
+        return percentile(self.answered_us, q) / 1000.0  # ms
+
+
+class _HttpConnection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of the poster, one request at a time. A minimal client
+    (like the WebSocket subscribers): the poster's own work per post must not delay the posts it
+    times, and at 100 posts/s with many in flight a general-purpose client is not negligible."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = b""
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.used_at = time.monotonic()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        length = 0
+        for line in self.buffer[:end].split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        if len(self.buffer) < end + 4 + length:
+            return
+        status, body = int(self.buffer[9:12]), self.buffer[end + 4:end + 4 + length]
+        self.buffer = self.buffer[end + 4 + length:]
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result((status, body))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ConnectionError(f"the server closed the connection: {exc}"))
+
+
+class _Poster:
+    def __init__(self, address: str, token: str) -> None:
+        self.host, port = address.rsplit(":", 1)
+        self.port = int(port)
+        self.head = (f"Host: {address}\r\nAuthorization: Bearer {token}\r\n"
+                     "Content-Type: application/json\r\n").encode()
+        self.idle: list[_HttpConnection] = []
+        self.all: list[_HttpConnection] = []
+
+    async def connection(self) -> _HttpConnection:
+        while self.idle:
+            conn = self.idle.pop()
+            # never reuse one the server may be closing (its keep-alive timeout is 5 s)
+            if conn.transport is not None and not conn.transport.is_closing() and time.monotonic() - conn.used_at < 2:
+                return conn
+            if conn.transport is not None:
+                conn.transport.close()
+        _, conn = await asyncio.get_running_loop().create_connection(_HttpConnection, self.host, self.port)
+        self.all.append(conn)
+        return conn
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        conn = await self.connection()
+        assert conn.transport is not None
+        conn.waiter = asyncio.get_running_loop().create_future()
+        conn.transport.write(b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n\r\n%s"
+                             % (path.encode(), self.head, len(body), body))
+        answer = await asyncio.wait_for(conn.waiter, 60)
+        conn.used_at = time.monotonic()
+        self.idle.append(conn)
+        return answer
+
+    def close(self) -> None:
+        for conn in self.all:
+            if conn.transport is not None:
+                conn.transport.close()
+
+
 async def _post_paced(served: Served, load: Load, *, first_seq: int = 1, precedence: str = "ROUTINE",
-                      paced: bool = True) -> None:
+                      paced: bool = True) -> Posted:
+    """Post `load.messages` messages and time each answer.
+
+    Paced posts go out on a fixed schedule (`load.rate` per second) whether or not the previous
+    one has been answered, so the server is offered the rate the issue names even when it is
+    slow to answer (a poster that waited for each answer would lower the rate to what the server
+    manages, and measure a smaller workload). Unpaced posts go one after another, in order."""
     marking = {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}
-    url = f"/api/channels/{served.channel_id}/messages"
-    async with httpx.AsyncClient(base_url=f"http://{served.address}", timeout=30,
-                                 headers={"Authorization": f"Bearer {served.sender_token}"}) as client:
+    path = f"/api/channels/{served.channel_id}/messages"
+    poster = _Poster(served.address, served.sender_token)
+    answered: list[int] = []
+
+    async def post(seq: int) -> None:
+        sent = time.time_ns()
+        body = json.dumps({"body": f"{seq}:{sent}", "precedence": precedence, "marking": marking}).encode()
+        status, text = await poster.post(path, body)
+        if status != 201:
+            raise RuntimeError(f"post {seq} answered {status}: {text[:200]!r}")
+        answered.append((time.time_ns() - sent) // 1000)
+
+    try:
         interval = 1.0 / load.rate
         began = time.perf_counter()
+        if not paced:
+            for i in range(load.messages):
+                await post(first_seq + i)
+            return Posted(time.perf_counter() - began, answered)
+        for conn in await asyncio.gather(*(poster.connection() for _ in range(16))):  # open before timing
+            poster.idle.append(conn)
+        pause_collector()  # no collection pause between a post's timestamp and its send
+        began = time.perf_counter()
+        posts = []
         for i in range(load.messages):
-            if paced:
-                await asyncio.sleep(max(0.0, began + i * interval - time.perf_counter()))
-            body = {"body": f"{first_seq + i}:{time.time_ns()}", "precedence": precedence, "marking": marking}
-            response = await client.post(url, json=body)
-            response.raise_for_status()
+            await asyncio.sleep(max(0.0, began + i * interval - time.perf_counter()))
+            posts.append(asyncio.create_task(post(first_seq + i)))
+        sent_over = time.perf_counter() - began
+        await asyncio.gather(*posts)
+        return Posted(sent_over, answered)
+    finally:
+        gc.enable()
+        poster.close()
 
 
-def concord_fanout(load: Load, workdir: Path) -> tuple[Delivery, int]:
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """The posting side runs on uvloop, as the subscribers do."""
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)
+
+
+def concord_fanout(load: Load, workdir: Path) -> tuple[Delivery, int, Posted]:
     served = serve_concord(workdir / "fanout", load.subscribers)
     try:
         procs = start_ws_clients(served, workdir, expect=load.messages, last_event_id=None, timeout=load.seconds + 60)
-        asyncio.run(_post_paced(served, load))
+        posted = _run(_post_paced(served, load))
+        print(f"  fan-out: {load.messages} posts sent over {posted.sent_over:.2f} s (schedule {load.seconds:g} s); "
+              f"answered p50 {posted.p(50):.1f} ms, p99 {posted.p(99):.1f} ms", file=sys.stderr)
         delivery, lost, _ = collect_ws(procs)
-        return delivery, lost
+        return delivery, lost, posted
     finally:
         stop(served)
 
@@ -289,8 +429,8 @@ def concord_flash_first(subscribers: int, queued: int, workdir: Path) -> tuple[i
     served = serve_concord(workdir / "flash", subscribers)
     try:
         before = latest_event_id(served.database)
-        asyncio.run(_post_paced(served, Load(1, queued, 1), paced=False))
-        asyncio.run(_post_paced(served, Load(1, 1, 1), first_seq=queued + 1, precedence="FLASH", paced=False))
+        _run(_post_paced(served, Load(1, queued, 1), paced=False))
+        _run(_post_paced(served, Load(1, 1, 1), first_seq=queued + 1, precedence="FLASH", paced=False))
         procs = start_ws_clients(served, workdir, expect=queued + 1, last_event_id=before, timeout=300)
         delivery, lost, first = collect_ws(procs)
         return sum(1 for p in first if p == "FLASH"), len(first), lost + delivery.duplicates
@@ -308,7 +448,7 @@ def concord_reconnect_storm(load: Load, workdir: Path) -> tuple[int, int, int]:
                                  timeout=load.seconds + 120, storm_at_ns=storm_at)
         wait = (storm_at - time.time_ns()) / 1e9 - load.seconds / 2
         time.sleep(max(0.0, wait))
-        asyncio.run(_post_paced(served, load))
+        _run(_post_paced(served, load))
         delivery, lost, _ = collect_ws(procs)
         return lost, delivery.duplicates, delivery.received
     finally:
@@ -326,7 +466,7 @@ def run(quick: bool) -> list[object]:
         (work / "fanout").mkdir()
         (work / "flash").mkdir()
         (work / "storm").mkdir()
-        fanout, _fanout_lost = concord_fanout(load, work)
+        fanout, _fanout_lost, posted = concord_fanout(load, work)
         queued = 100 if quick else 1000
         flash_first, clients, flash_errors = concord_flash_first(load.subscribers, queued, work)
         storm_lost, storm_dup, storm_delivered = concord_reconnect_storm(load, work)
@@ -336,6 +476,10 @@ def run(quick: bool) -> list[object]:
             higher_is_better=False, peer_name=peer),
         Row(f"WebSocket post-to-delivery p99 ({tag})", fanout.p(99), floor.p(99), "ms", "< 50 ms",
             higher_is_better=False, peer_name=peer),
+        Row(f"of which: POST answered (committed) p50 ({tag})", posted.p(50), None, "ms", "—",
+            higher_is_better=False),
+        Row(f"of which: POST answered (committed) p99 ({tag})", posted.p(99), None, "ms", "—",
+            higher_is_better=False),
         Row(f"WebSocket delivered within the run + 60 s ({tag})", float(fanout.received), float(fanout.expected),
             "messages", "all", peer_name="expected"),
         Row(f"FLASH first after {queued} queued ROUTINE (clients)", float(flash_first), float(clients), "clients",

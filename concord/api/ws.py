@@ -3,6 +3,11 @@
 Authentication: `Authorization: Bearer <token>` or the `concord_session` cookie (then the
 `Origin`, when sent, must be this server, so another site cannot ride the cookie). The protocol
 (frames, close codes, the resume cursor) is in `concord.api.ws_protocol` and docs/websocket.md.
+
+A session that is behind reads its events into its own queue (`Outbox`: most urgent first,
+bounded) and a sender task sends them; once caught up it joins its reader class's shared
+fan-out (`concord.api.ws_fanout`), where the live feed writes the class's frames to it directly,
+until it falls behind again.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -19,6 +25,7 @@ from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from concord.api.deps import SESSION_COOKIE
+from concord.api.ws_fanout import LOW_WATER, FanOut
 from concord.api.ws_outbox import Heartbeat, Outbox, SlowConsumer
 from concord.api.ws_protocol import (
     CloseCode,
@@ -36,6 +43,7 @@ from concord.api.ws_protocol import (
     pong_frame,
     welcome_frame,
 )
+from concord.api.ws_server import FrameWriter, frame_writer, text_frame
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid
 from concord.domain.people import Actor
@@ -49,6 +57,7 @@ BACKLOG_BATCH = 2000
 BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
 SEND_TIMEOUT = 30.0
+SEND_BATCH = 64  # frames a session behind writes at once (own queue, shared-frames server only)
 
 
 class Closing(Exception):
@@ -92,6 +101,22 @@ class Session:
         self.connection_id = uuid.uuid4().hex
         self.received_after: frozenset[int] = frozenset()
         self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
+        self.person_id = actor.person_id
+        # The shared fan-out (concord.api.ws_fanout) when the server lets us write frames ourselves.
+        self.writer: FrameWriter | None = frame_writer(websocket.scope)
+        self.window: ClassWindow | None = None
+        self.fanout: FanOut | None = None
+        self.fast = False  # a member of the fan-out: the feed writes our events, our reader sleeps
+        self.sending = False  # an event frame is on its way through our own queue
+        self.demoted = asyncio.Event()
+
+    @property
+    def cursor(self) -> int:
+        """The resume point: while in the fan-out, everything of the class window up to its head
+        has been written (or was not for us)."""
+        if self.fast and self.window is not None:
+            return self.window.head
+        return self.outbox.cursor
 
     async def send(self, text: str) -> None:
         # A peer that takes no frame for this long is gone; never let one session hang (or hold up
@@ -118,6 +143,7 @@ class Session:
         hello = await self.hello()
         feed = self.centre.feed
         window = await feed.join(self.actor.reader)
+        self.window = window
         try:
             latest = max(window.head, await asyncio.to_thread(feed._latest))
             start = latest if hello.last_event_id is None else hello.last_event_id
@@ -128,23 +154,27 @@ class Session:
             await self.send(welcome_frame(resume_from=start, latest=latest,
                                           heartbeat_seconds=self.heartbeat.interval,
                                           queue_capacity=self.outbox.capacity))
-            await asyncio.to_thread(self.centre.presence.connected, self.connection_id, self.actor.person_id)
-            feed.connections.add(self.connection_id)
+            feed.connect(self.connection_id, self.actor.person_id)  # presence: written with the next batch
+            if self.writer is not None:
+                if not isinstance(window.listener, FanOut):
+                    window.listener = FanOut(self.outbox.capacity, feed.delivered)
+                self.fanout = window.listener
             tasks = [asyncio.create_task(job) for job in
                      (self.read_events(window), self.send_events(), self.receive(), self.keep_alive())]
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+                self._leave_fanout()
                 for task in done:
                     task.result()
             finally:
+                self._leave_fanout()
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         finally:
+            self._leave_fanout()
             feed.leave(window)
-            feed.connections.discard(self.connection_id)
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.centre.presence.disconnected, self.connection_id)
+            feed.disconnect(self.connection_id)
 
     def _put(self, entries: list[Entry], through: int) -> None:
         me = self.actor.person_id
@@ -168,9 +198,17 @@ class Session:
         last_auth = time.monotonic()
         while True:
             scanned = self.outbox.scanned
-            if scanned >= window.floor:
+            if self.fast:
+                # The feed writes our events; wake when we fall behind (or to re-check the session).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.heartbeat.interval):
+                        await self.demoted.wait()
+            elif scanned >= window.floor:
                 changed = window.changed
                 self._put(list(window.after(scanned)), window.head)
+                self._join_fanout()
+                if self.fast:
+                    continue
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(self.heartbeat.interval):  # cheaper than wait_for: no task
                         await changed.wait()
@@ -193,20 +231,71 @@ class Session:
         try:
             auth = await asyncio.to_thread(self.centre.auth.authenticate, self.token)
         except ConcordError:
-            raise Closing(CloseCode.SIGNED_OUT, "the session has ended", self.outbox.cursor) from None
+            raise Closing(CloseCode.SIGNED_OUT, "the session has ended", self.resume_point()) from None
         if auth.actor.reader != self.actor.reader:
             raise Closing(CloseCode.GOING_AWAY, "your nation, clearance or roles changed; reconnect",
-                          self.outbox.cursor)
+                          self.resume_point())
         self.actor = auth.actor
 
     async def send_events(self) -> None:
         feed = self.centre.feed
         while True:
-            item = await self.outbox.take()
-            await self.send(event_frame(item.body, item.cursor))
-            delivery = self.deliveries.pop(item.event_id, None)
-            if delivery is not None:
-                feed.delivered(self.actor.person_id, delivery[0], delivery[1])
+            items = [await self.outbox.take()]
+            self.sending = True
+            try:
+                if self.writer is None:
+                    await self.send(event_frame(items[0].body, items[0].cursor))
+                else:
+                    # Below ASGI (see ws_server): up to SEND_BATCH frames, most urgent first, in
+                    # one write, then wait while the client has not taken them.
+                    while len(items) < SEND_BATCH and (more := self.outbox.take_nowait()) is not None:
+                        items.append(more)
+                    data = b"".join(text_frame(event_frame(i.body, i.cursor)) for i in items)
+                    async with asyncio.timeout(SEND_TIMEOUT):
+                        if not self.writer.write_frames(data):
+                            raise WebSocketDisconnect(1006)
+                        await self.writer.drained()
+            finally:
+                self.sending = False
+            for item in items:
+                delivery = self.deliveries.pop(item.event_id, None)
+                if delivery is not None:
+                    feed.delivered(self.actor.person_id, delivery[0], delivery[1])
+            self._join_fanout()
+
+    # ------------------------------------------------------------------ the shared fan-out
+    def _join_fanout(self) -> None:
+        """Join the class's shared fan-out once caught up: nothing queued or being sent, every
+        event of the window up to its head taken — and nothing beyond it: a session that read its
+        backlog past the window's head (or resumed from a cursor ahead of it) waits until the
+        window gets there, or the fan-out would send it those events again — and the transport's
+        write buffer low."""
+        window, fanout, writer = self.window, self.fanout, self.writer
+        if (self.fast or fanout is None or writer is None or window is None or self.sending or len(self.outbox)
+                or self.outbox.scanned != window.head or writer.write_buffer_size() > LOW_WATER):
+            return
+        self.demoted.clear()
+        self.fast = True
+        fanout.add(self, writer)
+
+    def demote(self, cursor: int, held: Sequence[int]) -> None:
+        """Called by the fan-out (already without us): everything up to `cursor` and `held` was
+        written; our own reader and queue go on from there."""
+        self.fast = False
+        self.outbox.skip_to(cursor)
+        if held:
+            self.received_after = frozenset(held)
+        self.demoted.set()
+
+    def _leave_fanout(self) -> None:
+        if self.fast and self.fanout is not None:
+            self.fanout.discard(self)
+            self.demote(self.cursor, ())
+
+    def resume_point(self) -> int:
+        """The cursor to close with: leaves the fan-out first, so nothing is written after it."""
+        self._leave_fanout()
+        return self.outbox.cursor
 
     async def receive(self) -> None:
         limit = self.centre.settings.ws_max_frame_bytes
@@ -244,7 +333,7 @@ class Session:
         while True:
             now = time.monotonic()
             if self.heartbeat.expired(now):
-                raise Closing(CloseCode.HEARTBEAT_TIMEOUT, "no frame from the client in time", self.outbox.cursor)
+                raise Closing(CloseCode.HEARTBEAT_TIMEOUT, "no frame from the client in time", self.resume_point())
             if self.heartbeat.ping_due(now):
                 await self.send(ping_frame())
             await asyncio.sleep(max(0.05, self.heartbeat.next_wake(time.monotonic())))
@@ -284,6 +373,6 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         pass
     except Exception:
         log.exception("websocket session failed")
-        await close(websocket, CloseCode.GOING_AWAY, "server error; resume", session.outbox.cursor)
+        await close(websocket, CloseCode.GOING_AWAY, "server error; resume", session.resume_point())
     else:
         await close(websocket, CloseCode.NORMAL, "bye", None)

@@ -127,9 +127,15 @@ def serve(
     configure(settings.log_json)
     centre = _centre()  # migrate before serving
     centre.close()
+    from concord.api.ws_server import ConcordWebSocketProtocol
+
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
                 port=port or settings.port, log_config=None, proxy_headers=True,
-                timeout_graceful_shutdown=15)  # open WebSockets must not keep a stopping server alive
+                timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
+                # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
+                # class (concord.api.ws_fanout); per-connection compression would make every
+                # frame different, and event frames are small JSON.
+                ws=ConcordWebSocketProtocol, ws_per_message_deflate=False)
 
 
 @app.command()

@@ -8,14 +8,15 @@ after a long absence) reads its own backlog with `events_after` until it reaches
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from concord.bus.base import EventBus
 from concord.clock import iso
@@ -28,6 +29,17 @@ from concord.storage.events import Event, events_after, latest_event_id
 log = logging.getLogger(__name__)
 
 ClassKey = tuple[str, Level]
+MAX_PAUSE = 0.05  # seconds: the longest pause after a batch (see EventFeed.run)
+
+
+@dataclass(frozen=True, slots=True)
+class Recording:
+    """One periodic write of the live feed: delivered markers and presence."""
+
+    deliveries: dict[tuple[int, int], int]  # (person, channel) → highest message id delivered
+    opened: dict[str, int]  # connections opened since the last write → person
+    closed: set[str]  # connections closed since the last write (they were written as open)
+    seen: set[str]  # live connections whose presence is refreshed
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,12 @@ def render(event: Event) -> Entry:
     return Entry(event.id, event.recipient_id, priority, body, delivery)
 
 
+class BatchListener(Protocol):
+    def publish(self, entries: Sequence[Entry], before: int, head: int) -> None:
+        """The window moved from `before` to `head`, taking `entries`; called in the event loop,
+        synchronously, before sessions waiting on `changed` wake up."""
+
+
 @dataclass
 class ClassWindow:
     reader: Reader
@@ -64,6 +82,7 @@ class ClassWindow:
     entries: deque[Entry] = field(default_factory=deque)
     sessions: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    listener: BatchListener | None = None  # the WebSocket shared fan-out of this class
 
     def after(self, event_id: int) -> Iterator[Entry]:
         start = len(self.entries)
@@ -75,13 +94,22 @@ class ClassWindow:
 
 class EventFeed:
     def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
-                 batch: int = 2000, record: Callable[[dict[tuple[int, int], int], set[str]], None] | None = None,
-                 record_seconds: float = 2.0) -> None:
-        """`record(deliveries, live_connections)` persists delivered markers and presence (in a thread)."""
+                 batch: int = 2000, record: Callable[[Recording], None] | None = None,
+                 record_seconds: float = 2.0, presence_seconds: float = 30.0) -> None:
+        """`record(Recording)` persists delivered markers and presence (in a thread, beside the
+        feed, never holding it up) every `record_seconds`: connections opened and closed since the
+        last time, and every live one again every `presence_seconds` (well inside the 90 s after
+        which a connection not seen counts as gone). One write for all of them, so a thousand
+        clients connecting at once cost one unit of work, not a thousand."""
         self.record = record
         self.record_seconds = record_seconds
-        self.connections: set[str] = set()
+        self.presence_seconds = presence_seconds
+        self.connections: dict[str, int] = {}  # live connection id → person id
+        self._opened: dict[str, int] = {}
+        self._closed: set[str] = set()
         self._recorded_at = 0.0
+        self._presence_at = 0.0
+        self._recording: asyncio.Task[None] | None = None
         self.db = db
         self.bus = bus
         self.poll_seconds = poll_seconds
@@ -129,6 +157,16 @@ class EventFeed:
                     self._rendered.pop(next(iter(self._rendered)))
         return entry
 
+    def connect(self, connection_id: str, person_id: int) -> None:
+        self.connections[connection_id] = person_id
+        self._opened[connection_id] = person_id
+
+    def disconnect(self, connection_id: str) -> None:
+        if self.connections.pop(connection_id, None) is None:
+            return
+        if self._opened.pop(connection_id, None) is None:
+            self._closed.add(connection_id)  # already recorded as open
+
     def delivered(self, person_id: int, channel_id: int, message_id: int) -> None:
         key = (person_id, channel_id)
         if message_id > self.deliveries.get(key, 0):
@@ -147,7 +185,9 @@ class EventFeed:
             return [self._render(e) for e in rows], rows[-1].id
         return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)
 
-    async def refresh(self) -> None:
+    async def refresh(self) -> float:
+        """Read what is new for every class; returns the seconds spent handing it to listeners."""
+        writing = 0.0
         for window in list(self._classes.values()):
             while True:
                 entries, head = await asyncio.to_thread(self._read, window.reader, window.head)
@@ -155,33 +195,74 @@ class EventFeed:
                 while len(window.entries) > self.window:
                     window.floor = window.entries.popleft().id
                 if head > window.head:
-                    window.head = head
+                    before, window.head = window.head, head
+                    if window.listener is not None:
+                        started = time.perf_counter()
+                        window.listener.publish(entries, before, head)
+                        writing += time.perf_counter() - started
                     changed, window.changed = window.changed, asyncio.Event()
                     changed.set()
                 if len(entries) < self.batch:
                     break
+        return writing
 
     async def run(self) -> None:
-        """Background task: wake on the bus (or the poll timeout) and read what is new."""
+        """Background task: wake on the bus (or the poll timeout) and read what is new.
+
+        Writing a batch to every caught-up connection holds the event loop (and the GIL) for as
+        long as the writes take, whatever the batch's size. So after a batch that took t seconds
+        to write, the feed waits t before reading again: at most half the loop's time goes to
+        writing, the rest to requests (the posts themselves) and sessions, and when traffic is
+        heavy the next batch simply holds more events, written with as many system calls as one.
+        With few connections t is a fraction of a millisecond and nothing waits."""
         while True:
             try:
                 latest = await self.bus.wait_beyond(self._seen, self.poll_seconds)
                 self._seen = max(self._seen, latest)
-                await self.refresh()
+                writing = await self.refresh()
+                if writing > 0:
+                    await asyncio.sleep(min(writing, MAX_PAUSE))
                 await self._record_now_and_then()
             except asyncio.CancelledError:
+                if self._recording is not None and not self._recording.done():
+                    with contextlib.suppress(Exception):  # let a write in progress finish
+                        await asyncio.wait_for(asyncio.shield(self._recording), 5)
                 raise
             except Exception:
                 log.exception("live feed refresh failed; retrying")
                 await asyncio.sleep(self.poll_seconds)
 
     async def _record_now_and_then(self) -> None:
+        """Start the periodic write of delivered markers and presence, if due, as its own task: a
+        write may wait for the database's write lock, and the feed must not wait with it."""
         now = time.monotonic()
-        if self.record is None or now - self._recorded_at < self.record_seconds:
+        if (self.record is None or now - self._recorded_at < self.record_seconds
+                or (self._recording is not None and not self._recording.done())):
             return
         self._recorded_at = now
-        deliveries, self.deliveries = self.deliveries, {}
-        await asyncio.to_thread(self.record, deliveries, set(self.connections))
+        seen: set[str] = set()
+        if now - self._presence_at >= self.presence_seconds:
+            self._presence_at = now
+            seen = set(self.connections)
+        if not (self.deliveries or self._opened or self._closed or seen):
+            return
+        recording = Recording(self.deliveries, self._opened, self._closed, seen)
+        self.deliveries, self._opened, self._closed = {}, {}, set()
+        self._recording = asyncio.create_task(self._record(recording))
+
+    async def _record(self, recording: Recording) -> None:
+        assert self.record is not None
+        try:
+            await asyncio.to_thread(self.record, recording)
+        except Exception:
+            log.exception("recording delivered markers and presence failed; they are kept for the next round")
+            for key, message_id in recording.deliveries.items():
+                if message_id > self.deliveries.get(key, 0):
+                    self.deliveries[key] = message_id
+            for connection_id, person_id in recording.opened.items():
+                if connection_id in self.connections:
+                    self._opened[connection_id] = person_id
+            self._closed |= recording.closed - recording.opened.keys()
 
     def take_deliveries(self) -> dict[tuple[int, int], int]:
         taken, self.deliveries = self.deliveries, {}

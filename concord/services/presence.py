@@ -1,5 +1,6 @@
 """Who is online: one row per open WebSocket connection, refreshed while it lives (several server
-processes share the table; a row not refreshed for a while belongs to a process that died)."""
+processes share the table; a row not refreshed for a while belongs to a process that died). Rows
+are written by each process's live feed in its periodic batch (`EventFeed.connect/disconnect`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import timedelta
 
 from concord.clock import Clock
 from concord.domain.people import Actor
+from concord.services.feed import Recording
 from concord.services.messages import MessagingService
 from concord.storage import messages as store
 from concord.storage.db import Database
@@ -20,21 +22,17 @@ class PresenceService:
         self.clock = clock
         self.messaging = messaging
 
-    def connected(self, connection_id: str, person_id: int) -> None:
-        with self.db.write() as tx:
-            store.connected(tx.conn, connection_id, person_id, self.clock.now())
-
-    def disconnected(self, connection_id: str) -> None:
-        with self.db.write() as tx:
-            store.disconnected(tx.conn, connection_id)
-
-    def record(self, deliveries: dict[tuple[int, int], int], live: set[str]) -> None:
+    def record(self, recording: Recording) -> None:
         """The live feed's periodic write: delivered markers and presence, in one unit of work."""
         now = self.clock.now()
         with self.db.write() as tx:
-            for (person_id, channel_id), message_id in sorted(deliveries.items()):
+            for (person_id, channel_id), message_id in sorted(recording.deliveries.items()):
                 store.advance_marker(tx.conn, person_id, channel_id, delivered=message_id, at=now)
-            store.seen(tx.conn, sorted(live), now)
+            for connection_id in sorted(recording.closed):
+                store.disconnected(tx.conn, connection_id)
+            for connection_id, person_id in sorted(recording.opened.items()):
+                store.connected(tx.conn, connection_id, person_id, now)
+            store.seen(tx.conn, sorted(recording.seen - recording.opened.keys()), now)
 
     def online(self, actor: Actor) -> list[store.Online]:
         """People online now. Presence is known centre-wide, as the directory of people is."""

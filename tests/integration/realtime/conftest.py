@@ -47,7 +47,14 @@ def rt_options() -> dict[str, object]:
 
 
 @pytest.fixture
-def cast(database_url: str, tmp_path: Path, clock: FixedClock, rt_options: dict[str, object]) -> Iterator[Cast]:
+def shared_frames() -> bool:
+    """Serve WebSockets as `concord serve` does (override with False: plain uvicorn)."""
+    return True
+
+
+@pytest.fixture
+def cast(database_url: str, tmp_path: Path, clock: FixedClock, rt_options: dict[str, object],
+         shared_frames: bool) -> Iterator[Cast]:
     centre = Centre(realtime_settings(database_url, tmp_path, **rt_options), clock=clock)
     centre.nations.add("TUR", "Türkiye")
     centre.nations.add("IRQ", "Iraq")
@@ -70,7 +77,7 @@ def cast(database_url: str, tmp_path: Path, clock: FixedClock, rt_options: dict[
         tur = store.find_channel(conn, ChannelKind.NATION, nation="TUR")
         irq = store.find_channel(conn, ChannelKind.NATION, nation="IRQ")
     assert joint and tur and irq and joint.id and tur.id and irq.id
-    with live_server(centre) as address:
+    with live_server(centre, shared_frames=shared_frames) as address:
         tokens = {name: sign_in(address, name.replace("_", "."), PASSWORD) for name in people}
         the_cast = Cast(address, centre, clock, joint.id, tur.id, irq.id, ids, tokens, {})
         try:

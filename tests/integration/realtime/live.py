@@ -29,12 +29,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(centre: Centre) -> Iterator[str]:
+def live_server(centre: Centre, *, shared_frames: bool = True) -> Iterator[str]:
+    """`shared_frames`: serve WebSockets as `concord serve` does (the shared fan-out path), or
+    with plain uvicorn (every connection on its own queue, as under any other ASGI server)."""
+    from concord.api.ws_server import ConcordWebSocketProtocol
     from concord.app import create_app
 
     port = free_port()
     config = uvicorn.Config(create_app(centre=centre), host="127.0.0.1", port=port, log_level="warning",
-                            ws="websockets-sansio", lifespan="on")
+                            ws=ConcordWebSocketProtocol if shared_frames else "websockets-sansio",
+                            ws_per_message_deflate=False, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

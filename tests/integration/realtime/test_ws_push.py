@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from concord.domain.markings import Marking
+from concord.storage.db import Database
 from concord.storage.events import append_event
 from tests.integration.realtime.conftest import Cast
 from tests.integration.realtime.live import Socket
 
 POSTED = ("message.posted",)
+
+# Every test here runs twice: as `concord serve` serves (caught-up connections on the shared
+# fan-out path) and as any other ASGI server would (every connection on its own queue).
+pytestmark = pytest.mark.parametrize("shared_frames", [True, False], ids=["shared-frames", "own-queue"])
 
 
 def test_a_posted_message_is_pushed_to_everyone_who_may_see_it_and_no_one_else(cast: Cast) -> None:
@@ -174,3 +180,109 @@ def test_a_silent_client_is_pinged_then_closed_with_a_resume_hint(cast: Cast) ->
     code, reason, frames = sock.closed(timeout=5)
     assert any(f["type"] == "ping" for f in frames)
     assert code == 4408 and "resume_from" in json.loads(reason or "{}")
+
+
+def test_a_direct_message_reaches_only_its_members_and_is_marked_delivered(cast: Cast) -> None:
+    watch = Socket(cast.address, cast.tokens["irq_watch"])
+    analyst = Socket(cast.address, cast.tokens["irq_analyst"])  # same nation and clearance as the watch
+    tur = cast.api("tur_watch")
+    joint = {"level": "RESTRICTED", "releasable_to": ["TUR", "IRQ"], "tlp": "AMBER"}
+    # both caught up on the shared path first
+    opener = tur.say(cast.centre_channel, "net check")
+    for sock in (watch, analyst):
+        assert sock.events(1, kinds=POSTED)[0]["event"]["payload"]["id"] == opener["id"]
+    created = tur.post("/api/channels", json={"kind": "direct", "name": "liaison", "max_marking": joint,
+                                              "members": [cast.ids["tur_watch"], cast.ids["irq_watch"]]})
+    assert created.status_code == 201, created.text
+    direct = tur.say(created.json()["id"], "for the IRQ watch officer only", "FLASH", marking=joint)
+    after = tur.say(cast.centre_channel, "for everyone again")
+    got = watch.events(2, kinds=POSTED)
+    assert [f["event"]["payload"]["id"] for f in got] == [direct["id"], after["id"]]
+    assert [f["event"]["payload"]["id"] for f in analyst.events(1, kinds=POSTED)] == [after["id"]]
+    assert [f for f in analyst.quiet(0.5) if f["type"] == "event"] == []
+    # the delivered marker is written by the live feed every few seconds
+    deadline = time.monotonic() + 10
+    while True:
+        state = tur.get(f"/api/messages/{direct['id']}/ack").json()
+        delivered = {r["person_id"]: r["delivered"] for r in state["recipients"]}
+        if delivered.get(cast.ids["irq_watch"]) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert delivered.get(cast.ids["irq_watch"]) is True
+    assert cast.ids["irq_analyst"] not in delivered
+    watch.close()
+    analyst.close()
+
+
+def test_a_client_catching_up_joins_live_traffic_without_gaps_or_repeats(cast: Cast) -> None:
+    """Behind (own queue, most urgent first) → caught up (shared path) → live, on one connection."""
+    api = cast.api("tur_watch")
+    start = Socket(cast.address, cast.tokens["irq_analyst"])
+    assert start.welcome is not None
+    origin = start.welcome["latest"]
+    start.close()
+    missed = [api.say(cast.centre_channel, f"missed {i}")["id"] for i in range(15)]
+    flash = api.say(cast.centre_channel, "FLASH while away", "FLASH")["id"]
+    sock = Socket(cast.address, cast.tokens["irq_analyst"], last_event_id=origin)
+    live = []
+    for i in range(10):
+        live.append(api.say(cast.centre_channel, f"live {i}", "IMMEDIATE" if i == 5 else "ROUTINE")["id"])
+    frames = sock.events(26, kinds=POSTED)
+    order = [f["event"]["payload"]["id"] for f in frames]
+    assert order[0] == flash
+    assert sorted(order) == sorted([*missed, flash, *live]) and len(set(order)) == 26
+    routine = [i for n, i in enumerate(live) if n != 5]
+    assert [i for i in order if i in routine] == routine  # same precedence: in order
+    # every cursor is a valid resume point: nothing at or below it is still to come
+    for n, frame in enumerate(frames):
+        later = [f["event"]["id"] for f in frames[n + 1:]]
+        assert all(event_id > frame["cursor"] for event_id in later)
+    assert [f for f in sock.quiet(0.5) if f["type"] == "event"] == []
+    sock.close()
+
+
+def test_presence_follows_connections(cast: Cast) -> None:
+    """Who is online is written in the live feed's periodic batch: a connection shows up, then goes."""
+    api = cast.api("tur_watch")
+    me = cast.ids["irq_analyst"]
+
+    def online_until(want: bool) -> bool:
+        deadline = time.monotonic() + 15
+        while True:
+            online = {o["person_id"]: o["connections"] for o in api.get("/api/presence").json()}
+            if (me in online) == want or time.monotonic() > deadline:
+                return me in online
+            time.sleep(0.2)
+
+    sock = Socket(cast.address, cast.tokens["irq_analyst"])
+    assert online_until(True)
+    sock.close()
+    assert not online_until(False)
+
+
+@pytest.mark.parametrize("rt_options", [{"feed_poll_seconds": 30}])
+def test_a_client_starting_ahead_of_the_live_window_gets_nothing_from_before_its_start(cast: Cast) -> None:
+    """The live window can lag the log (another process's notice not in yet); a session that
+    starts (or resumes) beyond the window's head must not be sent what lies before its start."""
+    watch = Socket(cast.address, cast.tokens["irq_watch"])  # keeps the class's window open
+    unannounced = Database(cast.centre.settings.database_url)  # writes without a bus notice
+    marking = Marking.build("RESTRICTED", "TUR", ["IRQ"], "GREEN")
+    try:
+        with unannounced.write() as tx:
+            quiet = [append_event(tx, at=cast.clock.now(), kind="test.quiet", item_type="test", item_id=i,
+                                  marking=marking, payload={"n": i}) for i in range(3)]
+    finally:
+        unannounced.dispose()
+    late = Socket(cast.address, cast.tokens["irq_analyst"])  # same class, from now
+    assert late.welcome is not None and late.welcome["resume_from"] >= max(quiet)
+    announced = cast.api("tur_watch").say(cast.centre_channel, "announced")  # the feed reads all four
+    frames = []
+    while not frames or frames[-1]["event"]["kind"] != "message.posted":
+        frames += late.events(1)
+    frames += [f for f in late.quiet(0.5) if f["type"] == "event"]
+    assert [f["event"]["kind"] for f in frames] == ["message.posted"]
+    assert frames[0]["event"]["payload"]["id"] == announced["id"]
+    # the connection that was there before them gets them all
+    assert [f["event"]["id"] for f in watch.events(3, kinds=("test.quiet",))] == quiet
+    watch.close()
+    late.close()
