@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,6 +37,7 @@ from bench.realtime_clients import pause_collector
 
 T = TypeVar("T")
 REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
+POSTGRES_SERVER = os.environ.get("CONCORD_BENCH_POSTGRES", "postgres@127.0.0.1:5432")  # trust auth, local
 CLIENT_PROCESSES = 2
 
 
@@ -151,15 +152,18 @@ class Served:
     channel_id: int
 
 
-def serve_concord(workdir: Path, subscribers: int, people: int = 20) -> Served:
-    """A fresh centre (SQLite, in-process bus) served by one `concord serve` process."""
+def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_url: str | None = None) -> Served:
+    """A fresh centre (SQLite unless `database_url` names another, in-process bus) served by one
+    `concord serve` process."""
     from concord.centre import Centre
     from concord.domain.markings import Level
     from concord.domain.people import Role
     from concord.settings import Settings
 
+    workdir.mkdir(exist_ok=True)
     database = workdir / "bench.db"
-    env = {**os.environ, "CONCORD_DATABASE_URL": f"sqlite:///{database}", "CONCORD_DATA_DIR": str(workdir),
+    database_url = database_url or f"sqlite:///{database}"
+    env = {**os.environ, "CONCORD_DATABASE_URL": database_url, "CONCORD_DATA_DIR": str(workdir),
            "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_ESCALATION_SECONDS": "0",
            "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
     settings = Settings(database_url=env["CONCORD_DATABASE_URL"], data_dir=workdir, argon2_time_cost=1,
@@ -410,8 +414,23 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
 
 
-def concord_fanout(load: Load, workdir: Path) -> tuple[Delivery, int, Posted]:
-    served = serve_concord(workdir / "fanout", load.subscribers)
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server for one measurement, dropped afterwards."""
+    import psycopg
+
+    name = f"concord_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{POSTGRES_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def concord_fanout(load: Load, workdir: Path, database_url: str | None = None) -> tuple[Delivery, int, Posted]:
+    served = serve_concord(workdir, load.subscribers, database_url=database_url)
     try:
         procs = start_ws_clients(served, workdir, expect=load.messages, last_event_id=None, timeout=load.seconds + 60)
         posted = _run(_post_paced(served, load))
@@ -466,7 +485,11 @@ def run(quick: bool) -> list[object]:
         (work / "fanout").mkdir()
         (work / "flash").mkdir()
         (work / "storm").mkdir()
-        fanout, _fanout_lost, posted = concord_fanout(load, work)
+        fanout, _fanout_lost, posted = concord_fanout(load, work / "fanout")
+        # The same load with PostgreSQL as the store (the scale path): its commits are group
+        # commits, where SQLite's synchronous=FULL pays one fsync per posted message.
+        with throwaway_postgres() as url:
+            pg_fanout, _pg_lost, pg_posted = concord_fanout(load, work / "fanout-pg", url)
         queued = 100 if quick else 1000
         flash_first, clients, flash_errors = concord_flash_first(load.subscribers, queued, work)
         storm_lost, storm_dup, storm_delivered = concord_reconnect_storm(load, work)
@@ -481,6 +504,14 @@ def run(quick: bool) -> list[object]:
         Row(f"of which: POST answered (committed) p99 ({tag})", posted.p(99), None, "ms", "—",
             higher_is_better=False),
         Row(f"WebSocket delivered within the run + 60 s ({tag})", float(fanout.received), float(fanout.expected),
+            "messages", "all", peer_name="expected"),
+        Row(f"PostgreSQL store: post-to-delivery p50 ({tag})", pg_fanout.p(50), floor.p(50), "ms", "floor ratio",
+            higher_is_better=False, peer_name=peer),
+        Row(f"PostgreSQL store: post-to-delivery p99 ({tag})", pg_fanout.p(99), floor.p(99), "ms", "< 50 ms",
+            higher_is_better=False, peer_name=peer),
+        Row(f"PostgreSQL store: POST answered p99 ({tag})", pg_posted.p(99), None, "ms", "—",
+            higher_is_better=False),
+        Row(f"PostgreSQL store: delivered ({tag})", float(pg_fanout.received), float(pg_fanout.expected),
             "messages", "all", peer_name="expected"),
         Row(f"FLASH first after {queued} queued ROUTINE (clients)", float(flash_first), float(clients), "clients",
             "every client", peer_name="clients"),
