@@ -222,9 +222,13 @@ class PolicyRouter:
 
     async def _join_feed(self, session: CotSession, who: FieldIdentity) -> None:
         reader = who.reader
+        # Where a new feed would start, read before looking for the reader's feed: nothing may be
+        # awaited between the look-up and joining, or connections of one reader arriving together
+        # would each start a feed and all but the last would be left out of `_feeds` (and so of
+        # relayed positions), with every stray feed reading the event log again.
+        start = await asyncio.to_thread(self.service.latest_event_id)
         feed = self._feeds.get(reader)
         if feed is None or feed.task is None or feed.task.done():
-            start = await asyncio.to_thread(self.service.latest_event_id)
             feed = ReaderFeed(who, self.service, self.bus, start, self.record_reads, self.id)
             self._feeds[reader] = feed
             feed.members.add(session)
