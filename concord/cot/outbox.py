@@ -138,16 +138,16 @@ class Outbox:
         self._waiting_position: dict[str, int] = {}
         self._ready = asyncio.Event()
         self.superseded = 0
-        #: Called when the outbox, having been `behind`, is found under half its soft limit by the
-        #: writer coming back for more: the router then lets a sender it paused go on (`SenderPause`).
+        #: Called when the writer, coming back for more, finds at most half the soft limit waiting:
+        #: the router then lets a sender it paused go on (`SenderPause`).
         self.on_room: Callable[[], None] | None = None
         self._behind = False
 
     @property
     def behind(self) -> bool:
-        """Positions were superseded here since the client last caught up: what it is sent now
-        mostly replaces what it has not taken yet."""
-        return self._behind
+        """More than half the soft limit waits, or positions were superseded here since the client
+        last caught up: what it is sent now would soon only replace what it has not taken yet."""
+        return self._behind or len(self._frames) > self.soft_limit // 2
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -204,11 +204,11 @@ class Outbox:
     async def take(self, max_items: int = 512) -> list[bytes]:
         """Wait for at least one frame; return up to `max_items` in order.
 
-        The caller comes back for more when its socket has taken the last ones: if the outbox was
-        `behind` and is now under half its soft limit, the client has caught up and `on_room` is
+        The caller comes back for more when its socket has taken the last ones: if at most half
+        the soft limit waits then, the client has caught up (no longer `behind`) and `on_room` is
         called.
         """
-        if self._behind and len(self._frames) <= self.soft_limit // 2:
+        if len(self._frames) <= self.soft_limit // 2:
             self._behind = False
             if self.on_room is not None:
                 self.on_room()

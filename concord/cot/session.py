@@ -147,12 +147,13 @@ class CotSession:
 
     @property
     def behind(self) -> bool:
-        """Positions were superseded in this client's outbox since it last caught up."""
+        """This client's outbox holds more than half its soft limit, or superseded positions since
+        the client last caught up."""
         return self._outbox.behind
 
     def on_room(self, callback: Callable[[], None]) -> None:
-        """Have `callback` called whenever this client, having been `behind`, has caught up: its
-        socket took what was written and the outbox is under half the soft limit."""
+        """Have `callback` called whenever this client has caught up: its socket took what was
+        written and at most half the outbox's soft limit waits."""
         self._outbox.on_room = callback
 
     @property

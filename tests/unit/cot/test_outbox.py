@@ -94,29 +94,38 @@ def test_a_batch_of_chat_over_the_hard_limit_disconnects() -> None:
         outbox.put_batch(batch.frames(Encoding.XML), batch)
 
 
-def test_an_outbox_is_behind_once_it_supersedes_and_has_caught_up_when_its_writer_finds_it_short() -> None:
+def test_an_outbox_is_behind_over_half_its_soft_limit_or_once_it_supersedes() -> None:
     outbox = Outbox(CotStats(), soft_limit=4, hard_limit=20)
     caught_up: list[int] = []
     outbox.on_room = lambda: caught_up.append(len(outbox))
-    for n in range(4):
-        outbox.put(f"u1-{n}".encode(), position_of="u1")
-    assert not outbox.behind                      # at the soft limit, nothing superseded yet
-    outbox.put(b"u1-4", position_of="u1")
+    outbox.put(b"u1-0", position_of="u1")
+    outbox.put(b"u1-1", position_of="u1")
+    assert not outbox.behind                      # half the soft limit
+    outbox.put(b"u1-2", position_of="u1")
     assert outbox.behind
-    assert drain(outbox) == [b"u1-0", b"u1-1", b"u1-2", b"u1-4"]
-    assert caught_up == []                        # taken, but not yet written: still behind
+    assert drain(outbox) == [b"u1-0", b"u1-1", b"u1-2"]
+    assert caught_up == []                        # taken, but not yet written: not caught up yet
+    for n in range(3, 8):
+        outbox.put(f"u1-{n}".encode(), position_of="u1")     # u1-7 supersedes u1-6
+    assert drain(outbox) == [b"u1-3", b"u1-4", b"u1-5", b"u1-7"]
     outbox.put(b"chat-1")
+    assert outbox.behind                          # superseded since it last caught up
     assert drain(outbox) == [b"chat-1"]          # the writer came back and found one waiting
     assert caught_up == [1] and not outbox.behind
 
 
 def test_a_batch_that_collapses_makes_an_outbox_behind() -> None:
-    outbox = Outbox(CotStats(), soft_limit=3, hard_limit=20)
-    for _ in range(2):
-        batch = batch_of(("u1-a", True), ("u1-b", True))
-        assert not outbox.behind
-        outbox.put_batch(batch.frames(Encoding.XML), batch)
-    assert outbox.behind and outbox.superseded == 1
+    outbox = Outbox(CotStats(), soft_limit=4, hard_limit=20)
+    batch = batch_of(("u1-a", True), ("u1-b", True))
+    outbox.put_batch(batch.frames(Encoding.XML), batch)
+    assert not outbox.behind
+    asyncio.run(outbox.take())
+    for n in range(3):
+        outbox.put(f"chat-{n}".encode())
+    outbox.put_batch(batch.frames(Encoding.XML), batch)   # 3 + 2 over 4: collapses to u1-b
+    assert outbox.superseded == 1
+    asyncio.run(outbox.take())
+    assert outbox.behind                          # nothing waits, but it has not caught up since
 
 
 class Recipient:
