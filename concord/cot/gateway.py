@@ -29,7 +29,6 @@ from concord.cot.ca import CertificateAuthority
 from concord.cot.config import CotSettings
 from concord.cot.listener import CotListener
 from concord.cot.outbox import Outgoing, OutgoingBatch
-from concord.cot.relay import relayed
 from concord.cot.session import CotSession, PeerIdentity, Report, SenderPause, SessionLimits
 from concord.cot.stream import Encoding, as_sent
 from concord.cot.tls import server_context
@@ -185,11 +184,13 @@ class PolicyRouter:
                 self._pending.append(_Pending(who, session, Inbound(event, kind, xml)))
                 continue
             marking = self._marking(who, event.group_name)
-            outgoing = relayed(report)
-            outgoing.xml = xml
+            # Relayed as sent: XML as received (with the declaration), protobuf clients get it encoded.
+            outgoing = Outgoing(event.uid, True, event, xml=xml)
+            if frame.encoding is Encoding.PROTOBUF:
+                outgoing.protobuf = as_sent(frame)
             inbound = Inbound(event, kind, xml, marking, self.id)
             owner = self._owners.get(event.uid)
-            if owner is None or self._unconfirmed[event.uid]:
+            if owner is None or self._unconfirmed.get(event.uid):
                 # Not known to be this nation's track yet: stored first (the check is the store's).
                 self._unconfirmed[event.uid] += 1
                 self._pending.append(_Pending(who, session, inbound, outgoing))
@@ -287,7 +288,12 @@ class PolicyRouter:
                     recipients.append(member)
             if self.record_reads is not None:
                 _, reads = self._reads.setdefault(reader, (feed.actor, {}))
+                last_uid: str | None = None
+                last_marking: Marking | None = None
                 for outgoing, marking in items:
+                    if outgoing.uid == last_uid and marking is last_marking:
+                        continue          # a uid's positions in a row: one read
+                    last_uid, last_marking = outgoing.uid, marking
                     if (outgoing.uid, marking) not in reads and self._may_see(reader, marking):
                         reads[(outgoing.uid, marking)] = ReadItem("track", outgoing.uid[:160], marking, None)
         return recipients
