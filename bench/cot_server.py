@@ -54,6 +54,7 @@ async def gateway(port: int, directory: Path) -> None:
     router = centre.cot.router
     print(centre.cot.listener.stats.snapshot(), "refused", router.refused, "relayed at once", router.relayed_at_once,
           "after store", router.relayed_after_store, "coalesced", centre.tracks.positions_coalesced,
+          "sender paused", router.pause.pauses, "timed out", router.pause.timeouts,
           file=sys.stderr, flush=True)
     await centre.cot.stop()
     await centre.stop()

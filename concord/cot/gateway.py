@@ -29,8 +29,7 @@ from concord.cot.ca import CertificateAuthority
 from concord.cot.config import CotSettings
 from concord.cot.listener import CotListener
 from concord.cot.outbox import Outgoing, OutgoingBatch
-from concord.cot.relay import relayed
-from concord.cot.session import CotSession, PeerIdentity, Report, SessionLimits
+from concord.cot.session import CotSession, PeerIdentity, Report, SenderPause, SessionLimits
 from concord.cot.stream import Encoding, as_sent
 from concord.cot.tls import server_context
 from concord.cot.xml import event_to_xml
@@ -146,6 +145,7 @@ class PolicyRouter:
         self._decisions: dict[tuple[Reader, Marking], bool] = {}
         #: Relayed items not yet recorded as reads, per reader (deduplicated per item and marking).
         self._reads: dict[Reader, tuple[Actor, dict[tuple[str, Marking], ReadItem]]] = {}
+        self.pause = SenderPause()
 
     # --- Router protocol ---------------------------------------------------------------------------
 
@@ -158,6 +158,7 @@ class PolicyRouter:
             session.close()
             return
         self.identities[session] = who
+        self.pause.watch(session)
         await self._join_feed(session, who)
         picture = await asyncio.to_thread(self.service.picture, who.reader)
         if picture and self.record_reads is not None:
@@ -183,11 +184,13 @@ class PolicyRouter:
                 self._pending.append(_Pending(who, session, Inbound(event, kind, xml)))
                 continue
             marking = self._marking(who, event.group_name)
-            outgoing = relayed(report)
-            outgoing.xml = xml
+            # Relayed as sent: XML as received (with the declaration), protobuf clients get it encoded.
+            outgoing = Outgoing(event.uid, True, event, xml=xml)
+            if frame.encoding is Encoding.PROTOBUF:
+                outgoing.protobuf = as_sent(frame)
             inbound = Inbound(event, kind, xml, marking, self.id)
             owner = self._owners.get(event.uid)
-            if owner is None or self._unconfirmed[event.uid]:
+            if owner is None or self._unconfirmed.get(event.uid):
                 # Not known to be this nation's track yet: stored first (the check is the store's).
                 self._unconfirmed[event.uid] += 1
                 self._pending.append(_Pending(who, session, inbound, outgoing))
@@ -200,13 +203,14 @@ class PolicyRouter:
                 relay_now.append((outgoing, marking))
             self._pending.append(_Pending(who, session, inbound))
         self.relayed_at_once += len(relay_now)
-        self._relay(session, relay_now)
+        recipients = self._relay(session, relay_now)
         self._wake.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._store_loop())
         while len(self._pending) >= MAX_PENDING_REPORTS:
             self._space.clear()
             await self._space.wait()
+        await self.pause.after_relay(recipients)
 
     def disconnected(self, session: CotSession) -> None:
         who = self.identities.pop(session, None)
@@ -222,9 +226,13 @@ class PolicyRouter:
 
     async def _join_feed(self, session: CotSession, who: FieldIdentity) -> None:
         reader = who.reader
+        # Where a new feed would start, read before looking for the reader's feed: nothing may be
+        # awaited between the look-up and joining, or connections of one reader arriving together
+        # would each start a feed and all but the last would be left out of `_feeds` (and so of
+        # relayed positions), with every stray feed reading the event log again.
+        start = await asyncio.to_thread(self.service.latest_event_id)
         feed = self._feeds.get(reader)
         if feed is None or feed.task is None or feed.task.done():
-            start = await asyncio.to_thread(self.service.latest_event_id)
             feed = ReaderFeed(who, self.service, self.bus, start, self.record_reads, self.id)
             self._feeds[reader] = feed
             feed.members.add(session)
@@ -251,11 +259,13 @@ class PolicyRouter:
             decision = self._decisions[key] = can_see(reader, marking)
         return decision
 
-    def _relay(self, origin: CotSession, items: list[tuple[Outgoing, Marking]]) -> None:
+    def _relay(self, origin: CotSession, items: list[tuple[Outgoing, Marking]]) -> list[CotSession]:
         """Hand positions to every connection of this gateway whose person may see them, but the
-        one that sent them; each reader's share is encoded once for all its connections."""
+        one that sent them; each reader's share is encoded once for all its connections. Returns
+        the connections that were handed some."""
+        recipients: list[CotSession] = []
         if not items:
-            return
+            return recipients
         for feed in list(self._feeds.values()):
             members = feed.members
             if not members or (len(members) == 1 and origin in members):
@@ -275,11 +285,18 @@ class PolicyRouter:
             for member in list(members):
                 if member is not origin:
                     member.send_batch(batch)
+                    recipients.append(member)
             if self.record_reads is not None:
                 _, reads = self._reads.setdefault(reader, (feed.actor, {}))
+                last_uid: str | None = None
+                last_marking: Marking | None = None
                 for outgoing, marking in items:
+                    if outgoing.uid == last_uid and marking is last_marking:
+                        continue          # a uid's positions in a row: one read
+                    last_uid, last_marking = outgoing.uid, marking
                     if (outgoing.uid, marking) not in reads and self._may_see(reader, marking):
                         reads[(outgoing.uid, marking)] = ReadItem("track", outgoing.uid[:160], marking, None)
+        return recipients
 
     async def _store_loop(self) -> None:
         while True:

@@ -14,7 +14,7 @@ Delivery rules when a client falls behind:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from concord.cot.drops import CotStats, DeliveryDrop
@@ -138,6 +138,16 @@ class Outbox:
         self._waiting_position: dict[str, int] = {}
         self._ready = asyncio.Event()
         self.superseded = 0
+        #: Called when the writer, coming back for more, finds at most half the soft limit waiting:
+        #: the router then lets a sender it paused go on (`SenderPause`).
+        self.on_room: Callable[[], None] | None = None
+        self._behind = False
+
+    @property
+    def behind(self) -> bool:
+        """More than half the soft limit waits, or positions were superseded here since the client
+        last caught up: what it is sent now would soon only replace what it has not taken yet."""
+        return self._behind or len(self._frames) > self.soft_limit // 2
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -153,6 +163,7 @@ class Outbox:
                 number = self._waiting_position.get(position_of, -1)
                 if number >= self._head:
                     frames[number - self._head] = data
+                    self._behind = True
                     self.superseded += 1
                     self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += 1
                     return
@@ -174,6 +185,7 @@ class Outbox:
             # are queued, so only its newest is put (the others are counted as superseded).
             for index, position_of, count in batch.collapsed():
                 if count > 1:
+                    self._behind = True
                     self.superseded += count - 1
                     self._stats.delivery_dropped[DeliveryDrop.SUPERSEDED] += count - 1
                 self.put(frames[index], position_of)
@@ -190,7 +202,16 @@ class Outbox:
             self._ready.set()
 
     async def take(self, max_items: int = 512) -> list[bytes]:
-        """Wait for at least one frame; return up to `max_items` in order."""
+        """Wait for at least one frame; return up to `max_items` in order.
+
+        The caller comes back for more when its socket has taken the last ones: if at most half
+        the soft limit waits then, the client has caught up (no longer `behind`) and `on_room` is
+        called.
+        """
+        if len(self._frames) <= self.soft_limit // 2:
+            self._behind = False
+            if self.on_room is not None:
+                self.on_room()
         while not self._frames:
             self._ready.clear()
             await self._ready.wait()

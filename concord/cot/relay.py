@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from concord.cot.outbox import Outgoing, OutgoingBatch
-from concord.cot.session import CotSession, Report
+from concord.cot.session import CotSession, Report, SenderPause
 from concord.cot.stream import Encoding, as_sent
 from concord.domain.cot import EventClass
 
@@ -18,15 +18,18 @@ from concord.domain.cot import EventClass
 class BroadcastRouter:
     def __init__(self) -> None:
         self.sessions: set[CotSession] = set()
+        self._pause = SenderPause()
 
     async def connected(self, session: CotSession) -> None:
         self.sessions.add(session)
+        self._pause.watch(session)
 
     async def received(self, session: CotSession, reports: Sequence[Report]) -> None:
         batch = OutgoingBatch([relayed(report) for report in reports])
-        for other in self.sessions:
-            if other is not session:
-                other.send_batch(batch)
+        recipients = [other for other in self.sessions if other is not session]
+        for other in recipients:
+            other.send_batch(batch)
+        await self._pause.after_relay(recipients)
 
     def disconnected(self, session: CotSession) -> None:
         self.sessions.discard(session)

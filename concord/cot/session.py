@@ -63,6 +63,41 @@ class Router(Protocol):
     def disconnected(self, session: CotSession) -> None: ...
 
 
+#: The longest a sender's next read waits for one of the clients its positions went to, when all of
+#: them are behind: a client that stopped reading cannot hold a sender (or its chat) back for long.
+MAX_SENDER_PAUSE_SECONDS = 0.5
+
+
+class SenderPause:
+    """TCP back-pressure on a sender while every client its positions went to is behind.
+
+    Those clients would only see each new position supersede the one waiting in their outbox, so
+    reading, parsing and relaying more of the sender's stream meanwhile is work nobody receives:
+    instead the sender's next read waits until one of them has taken its outbox back under half
+    the soft limit (or `MAX_SENDER_PAUSE_SECONDS`). Nothing is dropped by pausing; a client that
+    keeps up, if any, is never waited for (one slow client never slows the others).
+    """
+
+    def __init__(self) -> None:
+        self._room = asyncio.Event()
+        #: Reads held back, and how many of those waited the whole `MAX_SENDER_PAUSE_SECONDS`.
+        self.pauses = 0
+        self.timeouts = 0
+
+    def watch(self, session: CotSession) -> None:
+        session.on_room(self._room.set)
+
+    async def after_relay(self, recipients: Sequence[CotSession]) -> None:
+        if not recipients or not all(r.behind for r in recipients):
+            return
+        self.pauses += 1
+        self._room.clear()
+        try:
+            await asyncio.wait_for(self._room.wait(), MAX_SENDER_PAUSE_SECONDS)
+        except TimeoutError:
+            self.timeouts += 1
+
+
 class CotSession:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, identity: PeerIdentity,
                  router: Router, stats: CotStats, limits: SessionLimits, clock: Callable[[], datetime]):
@@ -109,6 +144,17 @@ class CotSession:
         except ClientTooSlow as exc:
             log.warning("CoT client %r too slow, disconnecting: %s", self, exc)
             self.close()
+
+    @property
+    def behind(self) -> bool:
+        """This client's outbox holds more than half its soft limit, or superseded positions since
+        the client last caught up."""
+        return self._outbox.behind
+
+    def on_room(self, callback: Callable[[], None]) -> None:
+        """Have `callback` called whenever this client has caught up: its socket took what was
+        written and at most half the outbox's soft limit waits."""
+        self._outbox.on_room = callback
 
     @property
     def has_room(self) -> bool:
@@ -216,4 +262,5 @@ class CotSession:
             self.close()
 
 
-__all__ = ["CotSession", "Outgoing", "OutgoingBatch", "PeerIdentity", "Report", "Router", "SessionLimits", "encode"]
+__all__ = ["CotSession", "Outgoing", "OutgoingBatch", "PeerIdentity", "Report", "Router", "SenderPause",
+           "SessionLimits", "encode"]

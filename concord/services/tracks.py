@@ -229,14 +229,14 @@ class TrackService:
             payload.update(chatroom=message.chatroom, text=message.text, sender=message.sender_callsign,
                            channel=channel_for_chatroom(message.chatroom, self.settings.field_channel),
                            message_id=message.message_id)
-            self._post_to_channel(tx, who, message, marking, recipient_id, batch.partners)
+            self._post_to_channel(tx, who, message, marking, recipient_id, batch)
         event_kind, item_type = _ITEM[kind]
         append_event(tx, at=self.clock.now(), kind=event_kind, item_type=item_type, item_id=event.uid[:160],
                      marking=marking, payload=payload, actor_id=who.person_id, actor_nation=who.nation,
                      recipient_id=recipient_id)
 
     def _post_to_channel(self, tx: Tx, who: FieldIdentity, message: ChatMessage, marking: Marking,
-                         recipient_id: int | None, partners: list[str]) -> None:
+                         recipient_id: int | None, batch: _Batch) -> None:
         """Post a GeoChat into its Concord channel through the messaging service (membership, who may
         post, the channel's ceiling all apply). A refusal is counted and logged, never raised: every
         check runs before the service writes, so the batch's unit of work is left as it was."""
@@ -245,14 +245,20 @@ class TrackService:
         try:
             if recipient_id is not None:
                 # The direct conversation of the two people (the service reuses the pair's channel).
-                ceiling = Marking.build(Level.SECRET, who.nation, partners, Tlp.AMBER)
+                ceiling = Marking.build(Level.SECRET, who.nation, batch.partners, Tlp.AMBER)
                 channel_id = self.messaging.create_channel_in(
                     tx, who.actor, kind=ChannelKind.DIRECT.value, name=f"GeoChat {message.chatroom}"[:80],
                     max_marking=ceiling, members={who.person_id, recipient_id}).id
+                batch.channels = None     # the sender may take part in one more channel now
             else:
                 name = channel_for_chatroom(message.chatroom, self.settings.field_channel)
-                channel_id = next((c.id for c in message_store.channels_for(tx.conn, who.reader)
-                                   if c.name == name), None)
+                if batch.channels is None:
+                    # The sender's channels by name (the first of a name, as listed), once per batch.
+                    batch.channels = {}
+                    for channel in message_store.channels_for(tx.conn, who.reader):
+                        if channel.id is not None:
+                            batch.channels.setdefault(channel.name, channel.id)
+                channel_id = batch.channels.get(name)
                 if channel_id is None:
                     raise NotFound(f"no channel {name!r} that {who.username} takes part in", field="chatroom")
             assert channel_id is not None
@@ -392,6 +398,8 @@ class _Batch:
     markings: dict[str | None, Marking] = field(default_factory=dict)   # by TAK group, for this sender
     tracks: list[store.Save] = field(default_factory=list)
     points: list[store.Save] = field(default_factory=list)
+    #: The sender's channels by name, read at the batch's first GeoChat to a room (`_post_to_channel`).
+    channels: dict[str, int] | None = None
 
 
 def _check_owner(owners: dict[str, str], uid: str, nation: str) -> None:

@@ -221,3 +221,27 @@ def test_what_a_tak_client_receives_is_an_audited_read(database_url: str, tmp_pa
         assert ("map_point", "spot-old") in reads and ("track", "tur-live") in reads
     finally:
         centre.close()
+
+
+def test_clients_of_one_person_connecting_together_all_receive_relayed_positions(cot_centre: Centre,
+                                                                                 clock: FixedClock) -> None:
+    """Connections of the same reader that arrive at once share one feed: none is left out of the
+    positions relayed as they come in."""
+    now = clock.now()
+
+    async def body(ports: dict[str, int]) -> None:
+        tur = await connected(cot_centre, ports["TUR"])
+        irqs = await asyncio.gather(*[RawClient.connect(ports["IRQ"]) for _ in range(8)])
+        for _ in range(500):
+            if len(cot_centre.cot.router.identities) == 9:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)      # every connection has joined its feed
+        await tur.send(position_xml(uid="tur-1", when=now))
+        await tur.send(position_xml(uid="tur-1", lat=37.0, when=now))
+        for irq in irqs:
+            await irq.wait_for(lambda e: e.uid == "tur-1" and e.lat == 37.0)
+        for client in (tur, *irqs):
+            await client.close()
+
+    with_gateway(cot_centre, body)

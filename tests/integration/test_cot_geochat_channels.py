@@ -16,6 +16,7 @@ from concord.clock import FixedClock
 from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.services.tracks import inbound_xml
 from tests.conftest import fast_settings
 from tests.factories import ApiClient, person, sign_in
 from tests.integration.test_cot_gateway import NATIONAL_GROUP, connected, with_gateway
@@ -112,3 +113,28 @@ def test_field_geochat_is_posted_in_its_channel_and_not_echoed(cot_centre: Centr
         assert len(direct) == 1
         assert bodies(sign_in(http, "tur.field"), direct[0]["name"]) == ["Meet at the bridge"]
         assert [c for c in sign_in(http, "tur.watch").get("/api/channels").json() if c["kind"] == "direct"] == []
+
+
+def test_geochat_of_one_batch_to_several_rooms_each_reaches_its_channel(cot_centre: Centre,
+                                                                        clock: FixedClock) -> None:
+    """A batch reads the sender's channels once; a direct GeoChat in it (which makes a channel)
+    does not keep later ones from theirs."""
+    now = clock.now()
+    tracks = cot_centre.tracks
+    tracks.ingest(tracks.identify("irq.field"), "c-irq", [inbound_xml(position_xml(uid="ANDROID-irq-1", when=now))])
+    refused = tracks.ingest(tracks.identify("tur.field"), "c-tur", [inbound_xml(x) for x in (
+        chat_xml(text="first", message_id="j-1", when=now),
+        chat_xml(room="Nowhere", text="lost", message_id="x-1", when=now),
+        chat_xml(room="TUR internal", text="too wide", message_id="w-1", when=now),
+        chat_xml(room="ALPHA-1", to_uid="ANDROID-irq-1", text="direct", message_id="d-1", when=now),
+        chat_xml(text="second", message_id="j-2", when=now),
+        chat_xml(room="TUR internal", text="national", message_id="r-1", group=NATIONAL_GROUP, when=now),
+    )])
+    assert refused == []
+    assert tracks.chat_posts_dropped == {"no_channel": 1, "marking": 1}
+    with TestClient(create_app(centre=cot_centre)) as http:
+        assert bodies(sign_in(http, "irq.watch"), "Joint watch") == ["second", "first"]
+        assert bodies(sign_in(http, "tur.watch"), "TUR internal") == ["national"]
+        irq_field = sign_in(http, "irq.field")
+        direct = [c for c in irq_field.get("/api/channels").json() if c["kind"] == "direct"]
+        assert [bodies(irq_field, c["name"]) for c in direct] == [["direct"]]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
 from concord.cot.drops import CotStats, DeliveryDrop
 from concord.cot.outbox import ClientTooSlow, Outbox, Outgoing, OutgoingBatch
+from concord.cot.session import SenderPause
 from concord.cot.stream import Encoding
 
 
@@ -90,3 +92,76 @@ def test_a_batch_of_chat_over_the_hard_limit_disconnects() -> None:
     batch = batch_of(("chat-1", False), ("chat-2", False), ("chat-3", False), ("chat-4", False))
     with pytest.raises(ClientTooSlow):
         outbox.put_batch(batch.frames(Encoding.XML), batch)
+
+
+def test_an_outbox_is_behind_over_half_its_soft_limit_or_once_it_supersedes() -> None:
+    outbox = Outbox(CotStats(), soft_limit=4, hard_limit=20)
+    caught_up: list[int] = []
+    outbox.on_room = lambda: caught_up.append(len(outbox))
+    outbox.put(b"u1-0", position_of="u1")
+    outbox.put(b"u1-1", position_of="u1")
+    assert not outbox.behind                      # half the soft limit
+    outbox.put(b"u1-2", position_of="u1")
+    assert outbox.behind
+    assert drain(outbox) == [b"u1-0", b"u1-1", b"u1-2"]
+    assert caught_up == []                        # taken, but not yet written: not caught up yet
+    for n in range(3, 8):
+        outbox.put(f"u1-{n}".encode(), position_of="u1")     # u1-7 supersedes u1-6
+    assert drain(outbox) == [b"u1-3", b"u1-4", b"u1-5", b"u1-7"]
+    outbox.put(b"chat-1")
+    assert outbox.behind                          # superseded since it last caught up
+    assert drain(outbox) == [b"chat-1"]          # the writer came back and found one waiting
+    assert caught_up == [1] and not outbox.behind
+
+
+def test_a_batch_that_collapses_makes_an_outbox_behind() -> None:
+    outbox = Outbox(CotStats(), soft_limit=4, hard_limit=20)
+    batch = batch_of(("u1-a", True), ("u1-b", True))
+    outbox.put_batch(batch.frames(Encoding.XML), batch)
+    assert not outbox.behind
+    asyncio.run(outbox.take())
+    for n in range(3):
+        outbox.put(f"chat-{n}".encode())
+    outbox.put_batch(batch.frames(Encoding.XML), batch)   # 3 + 2 over 4: collapses to u1-b
+    assert outbox.superseded == 1
+    asyncio.run(outbox.take())
+    assert outbox.behind                          # nothing waits, but it has not caught up since
+
+
+class Recipient:
+    """What `SenderPause` looks at in a session: its outbox."""
+
+    def __init__(self) -> None:
+        self.outbox = Outbox(CotStats(), soft_limit=2, hard_limit=20)
+
+    @property
+    def behind(self) -> bool:
+        return self.outbox.behind
+
+    def on_room(self, callback: Callable[[], None]) -> None:
+        self.outbox.on_room = callback
+
+    def fall_behind(self) -> None:
+        for n in range(3):
+            self.outbox.put(f"u1-{n}".encode(), position_of="u1")
+
+
+def test_a_sender_waits_while_every_recipient_is_behind_and_goes_on_when_one_catches_up() -> None:
+    async def main() -> None:
+        pause = SenderPause()
+        slow, fast = Recipient(), Recipient()
+        for recipient in (slow, fast):
+            pause.watch(recipient)  # type: ignore[arg-type]
+        slow.fall_behind()
+        await asyncio.wait_for(pause.after_relay([slow, fast]), 0.1)  # type: ignore[list-item]  # one keeps up
+        assert pause.pauses == 0
+        fast.fall_behind()
+        waiting = asyncio.create_task(pause.after_relay([slow, fast]))  # type: ignore[list-item]
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        await fast.outbox.take()          # written; the writer comes back and finds it short
+        fast.outbox.put(b"chat-1")
+        await fast.outbox.take()
+        await asyncio.wait_for(waiting, 0.1)
+        assert (pause.pauses, pause.timeouts) == (1, 0)
+    asyncio.run(main())
