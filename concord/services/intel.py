@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.observables import extract
 from concord.domain.people import Actor
-from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, timestamp_key
+from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, parse_object, timestamp_key
 from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, index_objects
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
@@ -260,19 +260,28 @@ class IntelService:
                 raise Invalid(f"a {summary.stix_type} cannot be revoked (it has no versions)", field="type")
             if summary.revoked:
                 return
-            stamp = max(timestamp_key(latest["modified"]), date_added_key(self.clock.now()))
-            latest["modified"] = render_timestamp(stamp)
+            latest["modified"] = self._next_modified(latest["modified"])
             latest["revoked"] = True
             result = self.ingest_in(tx, actor, [RawItem(json.dumps(latest, ensure_ascii=False), latest)])
             if result.failures:
                 raise Invalid(result.failures[0]["message"], field="object")
 
     def set_release(self, actor: Actor, object_id: int, marking: Marking) -> None:
-        """Widen or narrow who may see an object (all its versions), effective at once."""
+        """Widen or narrow who may see an object (all its versions), effective at once.
+
+        Concord's marking of the object is the authority for every version. So that the STIX text
+        says the same to every tool that reads it (a partner's MISP or OpenCTI passes markings on),
+        an object that has versions also gets a new one whose `object_marking_refs` state the new
+        marking (a marking change is a material change, STIX 2.1 §3.6). Objects without versions
+        (most SCOs) and revoked objects cannot take a new version and keep their text.
+        """
         with self.db.write() as tx:
-            summary, _versions = self._own(tx, actor, object_id, "change its release")
+            summary, versions = self._own(tx, actor, object_id, "change its release")
             if marking.originator != summary.marking.originator:
                 raise Invalid("the originator cannot change", field="marking.originator")
+            latest = json.loads(versions[-1].raw or "{}") if versions else {}
+            if "modified" in latest and not summary.revoked:
+                self._restate_marking(tx, actor, latest, marking)
             store.update_object(tx.conn, object_id, marking=marking)
             append_event(
                 tx,
@@ -285,6 +294,27 @@ class IntelService:
                 actor_nation=actor.nation,
                 payload={"stix_id": summary.stix_id, "marking": marking.to_dict()},
             )
+
+    def _next_modified(self, modified: str) -> str:
+        """`modified` for the originator's next version: now, or a millisecond after the latest
+        version when that is not before now (a clock that stood still, a version "from the future")."""
+        latest = datetime.strptime(timestamp_key(modified)[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+        return render_timestamp(date_added_key(max(self.clock.now(), latest + timedelta(milliseconds=1))))
+
+    def _restate_marking(self, tx: Tx, actor: Actor, latest: dict[str, Any], marking: Marking) -> None:
+        """Store a new version of `latest` whose marking refs state `marking`: its TLP and Concord
+        releasability refs are replaced, any other marking (a statement, say) is kept."""
+        current = parse_object(RawItem(json.dumps(latest, ensure_ascii=False), latest))
+        refs, extra = intel_markings.to_stix(marking)
+        definitions = self._definitions(tx, [current], extra)
+        kept = [ref for ref in current.data.get("object_marking_refs", [])
+                if (d := definitions.get(ref)) is not None
+                and intel_markings.tlp_of(d) is None and intel_markings.releasability_of(d) is None]
+        latest["object_marking_refs"] = sorted(set(kept) | set(refs))
+        latest["modified"] = self._next_modified(latest["modified"])
+        result = self.ingest_in(tx, actor, [RawItem(json.dumps(latest, ensure_ascii=False), latest)], known=extra)
+        if result.failures:
+            raise Invalid(result.failures[0]["message"], field="marking")
 
     def delete(self, actor: Actor, collection_id: str, stix_id: str, versions: Sequence[str] | None) -> None:
         """TAXII Delete An Object (§5.7): the originator's copy, all versions or those matched."""

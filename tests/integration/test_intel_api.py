@@ -115,7 +115,7 @@ def test_revoke_and_release_are_for_the_originator(team: dict[str, ApiClient]) -
     assert team["tur"].post(f"/api/intel/objects/{row['id']}/revoke").status_code == 204
     detail = team["tur"].get(f"/api/intel/objects/{row['id']}").json()
     assert detail["object"]["revoked"] is True and detail["stix"]["revoked"] is True
-    assert len(detail["versions"]) == 2
+    assert len(detail["versions"]) == 4  # published, narrowed, widened again, revoked
     assert ids(team["tur"].get("/api/intel/objects")) == set()  # revoked objects are hidden by default
     assert ids(team["tur"].get("/api/intel/objects", params={"include_revoked": "true"})) == {ind["id"]}
 
@@ -170,3 +170,30 @@ def test_revoked_objects_no_longer_correlate(team: dict[str, ApiClient]) -> None
     row = publish(team["tur"], [indicator(value)], REL_IRQ)["items"][0]
     assert team["tur"].post(f"/api/intel/objects/{row['id']}/revoke").status_code == 204
     assert publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})["correlations"] == 0
+
+
+def test_a_release_change_is_stated_in_the_stix_text_as_a_new_version(team: dict[str, ApiClient]) -> None:
+    """Tools that read the STIX (a partner's MISP, OpenCTI) must see the marking Concord enforces."""
+    from concord.domain.intel_markings import to_stix
+    from concord.domain.markings import Marking
+
+    statement = {"type": "marking-definition", "spec_version": "2.1",
+                 "id": "marking-definition--6e2c1f30-27a3-4b1b-9c43-1f5f0c1f6c11", "created": "2026-11-01T00:00:00Z",
+                 "name": "exercise statement", "extensions": {}, "definition_type": "statement",
+                 "definition": {"statement": "EXERCISE - fictional data"}}
+    publish(team["tur"], [statement], {**TUR_ONLY, "releasable_to": ["IRQ", "JOR"]})
+    ind = indicator(refs=[statement["id"]])
+    row = publish(team["tur"], [ind], REL_IRQ)["items"][0]
+    assert team["tur"].put(f"/api/intel/objects/{row['id']}/release", json=TUR_ONLY).status_code == 204
+    detail = team["tur"].get(f"/api/intel/objects/{row['id']}").json()
+    narrowed = detail["stix"]
+    expected, _ = to_stix(Marking.build(TUR_ONLY["level"], "TUR", TUR_ONLY["releasable_to"], TUR_ONLY["tlp"]))
+    assert set(narrowed["object_marking_refs"]) == set(expected) | {statement["id"]}  # the statement is kept
+    assert narrowed["modified"] > ind["modified"] and len(detail["versions"]) == 2
+    assert team["irq"].get(f"/api/intel/objects/{row['id']}").status_code == 404
+    # widened again: IRQ sees the object, and its text now names IRQ as a releasable nation
+    assert team["tur"].put(f"/api/intel/objects/{row['id']}/release", json=REL_IRQ).status_code == 204
+    seen = team["irq"].get(f"/api/intel/objects/{row['id']}").json()
+    widened, _ = to_stix(Marking.build(REL_IRQ["level"], "TUR", REL_IRQ["releasable_to"], REL_IRQ["tlp"]))
+    assert set(seen["stix"]["object_marking_refs"]) == set(widened) | {statement["id"]}
+    assert set(seen["object"]["marking"]["releasable_to"]) == {"IRQ", "TUR"}
