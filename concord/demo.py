@@ -112,7 +112,8 @@ DEMO_FIELD_UNITS: list[tuple[str, str, str, str, str, float, float, str]] = [
 
 def _field_units(centre: Centre, people: dict[str, int]) -> None:
     from datetime import timedelta
-    from xml.etree.ElementTree import Element, SubElement
+
+    from lxml.etree import Element, SubElement
 
     from concord.domain.cot import CotEvent
     from concord.services.tracks import inbound

@@ -51,6 +51,12 @@ class CotSettings(BaseModel):
     max_event_bytes: int = 64 * 1024
     outbox_soft_limit: int = 256
     outbox_hard_limit: int = 4096
+    #: Connections held at once over TCP and TLS together; one over the cap is closed at once
+    #: (logged and counted). None: no cap.
+    max_connections: int | None = Field(default=2000, ge=1)
+    #: A client from which nothing was received for this long is disconnected (logged and
+    #: counted); TAK clients send their own position and pings well within it. None: never.
+    idle_timeout_seconds: float | None = Field(default=600.0, gt=0)
     #: How long a track's position history is kept (the last known position is always kept).
     track_history_hours: float = 24.0
     #: The Concord channel that GeoChat's "All Chat Rooms" maps to (the centre's standard channel).

@@ -41,6 +41,8 @@ class CotStats:
         self.delivered = 0
         self.garbage_disconnects = 0
         self.connections = 0
+        self.refused_over_cap = 0       # connections closed at once: `max_connections` were open
+        self.idle_disconnects = 0       # clients closed after `idle_timeout` without sending anything
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -49,6 +51,8 @@ class CotStats:
             "delivered": self.delivered,
             "connections": self.connections,
             "garbage_disconnects": self.garbage_disconnects,
+            "refused_over_cap": self.refused_over_cap,
+            "idle_disconnects": self.idle_disconnects,
             "inbound_dropped": {str(k): v for k, v in sorted(self.inbound_dropped.items())},
             "delivery_dropped": {str(k): v for k, v in sorted(self.delivery_dropped.items())},
         }

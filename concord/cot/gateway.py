@@ -424,7 +424,9 @@ class CotGateway:
         self.settings = settings
         self.service = service
         self.router = PolicyRouter(service, bus, record_reads)
-        limits = SessionLimits(settings.max_event_bytes, settings.outbox_soft_limit, settings.outbox_hard_limit)
+        limits = SessionLimits(settings.max_event_bytes, settings.outbox_soft_limit, settings.outbox_hard_limit,
+                               max_connections=settings.max_connections,
+                               idle_timeout=settings.idle_timeout_seconds)
         self.listener = CotListener(self.router, limits, clock=clock)
         self._ca_directory = data_dir / "cot-ca"
         self._ca: CertificateAuthority | None = None

@@ -22,6 +22,12 @@ class CotCollector(Collector):
         yield CounterMetricFamily("concord_cot_connections", "CoT connections accepted", value=stats.connections)
         yield CounterMetricFamily("concord_cot_garbage_disconnects", "clients disconnected for sending garbage",
                                   value=stats.garbage_disconnects)
+        yield CounterMetricFamily("concord_cot_refused_over_cap",
+                                  "CoT connections closed at once because the connection cap was reached",
+                                  value=stats.refused_over_cap)
+        yield CounterMetricFamily("concord_cot_idle_disconnects",
+                                  "CoT clients disconnected after the idle timeout without sending anything",
+                                  value=stats.idle_disconnects)
         dropped = CounterMetricFamily("concord_cot_inbound_dropped", "inbound CoT frames dropped", labels=["reason"])
         for reason, count in sorted(stats.inbound_dropped.items()):
             dropped.add_metric([str(reason)], count)

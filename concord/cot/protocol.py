@@ -20,16 +20,16 @@ References are to TAK's protocol.txt (distributed with takproto and the TAK Serv
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from xml.etree.ElementTree import Element, SubElement, tostring
 
 from google.protobuf.message import DecodeError
+from lxml.etree import Element, SubElement, _Element, tostring
 from takproto.constants import TAKProtoVer
 from takproto.functions import msg2proto
 from takproto.proto import TakMessage
 
 from concord.cot.drops import Dropped, DropReason
 from concord.cot.xml import DEFAULT_MAX_EVENT_BYTES, parse_xml_fragment
-from concord.domain.cot import CotEvent, control_event
+from concord.domain.cot import CotEvent, control_event, is_xml_text
 from concord.domain.errors import Invalid
 
 SUPPORTED_VERSION = 1
@@ -60,6 +60,10 @@ def decode_payload(payload: bytes, max_bytes: int = DEFAULT_MAX_EVENT_BYTES) -> 
     if not message.HasField("cotEvent"):
         raise Dropped(DropReason.INVALID, "TakMessage without a cotEvent")
     cot = message.cotEvent
+    # Relayed and stored as XML too: a string XML cannot carry makes the event invalid here.
+    for name in ("uid", "type", "how", "access", "qos", "opex"):
+        if not is_xml_text(getattr(cot, name)):
+            raise Dropped(DropReason.INVALID, f"{name} has characters XML cannot carry")
     detail = _detail_from_message(cot.detail, max_bytes) if cot.HasField("detail") else Element("detail")
     try:
         return CotEvent(
@@ -116,7 +120,7 @@ def event_to_message(event: CotEvent) -> TakMessage:
     return message
 
 
-def _detail_from_message(detail: TakMessage, max_bytes: int) -> Element:
+def _detail_from_message(detail: TakMessage, max_bytes: int) -> _Element:
     if detail.xmlDetail:
         root = parse_xml_fragment(b"<detail>" + detail.xmlDetail.encode("utf-8") + b"</detail>", max_bytes)
     else:
@@ -124,7 +128,10 @@ def _detail_from_message(detail: TakMessage, max_bytes: int) -> Element:
     for tag, (field, attrs) in _TYPED_DETAIL.items():
         if detail.HasField(field):
             source = getattr(detail, field)
-            SubElement(root, tag, {a: getattr(source, a) for a in attrs if getattr(source, a)})
+            values = {a: getattr(source, a) for a in attrs if getattr(source, a)}
+            if not all(is_xml_text(value) for value in values.values()):
+                raise Dropped(DropReason.INVALID, f"detail.{field} has characters XML cannot carry")
+            SubElement(root, tag, values)
     if detail.HasField("status"):
         SubElement(root, "status", {"battery": str(detail.status.battery)})
     if detail.HasField("track"):
@@ -136,7 +143,7 @@ def _is_int(value: str | None) -> bool:
     return value is not None and value.isdigit() and int(value) < 2**31
 
 
-def _is_track(element: Element) -> bool:
+def _is_track(element: _Element) -> bool:
     if set(element.attrib) - {"speed", "course"}:
         return False
     try:

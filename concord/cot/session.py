@@ -40,6 +40,10 @@ class SessionLimits:
     outbox_hard_limit: int = 4096
     #: consecutive dropped frames after which a client is taken to be sending garbage
     max_consecutive_drops: int = 10
+    #: connections of a listener (TCP and TLS together) over which a new one is closed at once
+    max_connections: int | None = 2000
+    #: seconds without receiving anything after which a client is disconnected
+    idle_timeout: float | None = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +120,9 @@ class CotSession:
         self._decoder = StreamDecoder(limits.max_event_bytes)
         self._consecutive_drops = 0
         self._closing = False
+        self._loop = asyncio.get_running_loop()
+        #: When something last arrived from the client (the event loop's clock), for the idle timeout.
+        self.last_heard = self._loop.time()
 
     def __repr__(self) -> str:
         return f"<CotSession {self.identity.username}@{self.identity.nation} {self.peer}>"
@@ -169,6 +176,10 @@ class CotSession:
     def send_event(self, event: CotEvent) -> None:
         self.send(Outgoing.of(event, supersedable=False))
 
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
     def close(self) -> None:
         if not self._closing:
             self._closing = True
@@ -194,6 +205,7 @@ class CotSession:
     async def _read_loop(self) -> None:
         while not self._closing:
             data = await self._reader.read(READ_CHUNK)
+            self.last_heard = self._loop.time()
             if not data:
                 for dropped in self._decoder.finish():
                     self._drop(dropped)

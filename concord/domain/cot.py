@@ -7,17 +7,22 @@ CoT 2.0 (MITRE "Cursor-on-Target Message Router User's Guide", event schema): an
 error) and a free-form `<detail>` that TAK clients fill with `contact`, `__group`, `track`,
 `__chat`, `remarks`, `link`, ...
 
-The detail is kept as an `xml.etree.ElementTree.Element` (pure data) that the adapter built with a
-hardened parser; nothing here parses untrusted bytes.
+The detail is kept as an lxml element (pure data; lxml's tree has the ElementTree API) that the
+adapter built with a hardened parser; nothing here parses untrusted bytes. Every CoT element is an
+lxml one (`Element`/`SubElement` from `lxml.etree`, never `xml.etree`): the two kinds of tree do
+not mix. lxml refuses text that XML cannot carry (control characters): `xml_text` removes them from
+values that did not come from XML.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from xml.etree.ElementTree import Element
+
+from lxml.etree import Element, _Element
 
 from concord.domain.errors import Invalid
 
@@ -26,6 +31,19 @@ UNKNOWN_ERROR = 9_999_999.0
 
 MAX_UID_LENGTH = 256
 MAX_TYPE_LENGTH = 128
+
+#: Characters XML 1.0 cannot carry (section 2.2, "Char"), not even as character references.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML cannot carry (for text that did not come from XML)."""
+    return _NOT_XML.sub("", value)
+
+
+def is_xml_text(value: str) -> bool:
+    """Whether XML can carry `value` as it is."""
+    return _NOT_XML.search(value) is None
 
 
 class EventClass(StrEnum):
@@ -52,19 +70,33 @@ class CotEvent:
     hae: float = UNKNOWN_ERROR
     ce: float = UNKNOWN_ERROR
     le: float = UNKNOWN_ERROR
-    detail: Element = field(default_factory=lambda: Element("detail"))
+    detail: _Element = field(default_factory=lambda: Element("detail"))
     access: str | None = None
     qos: str | None = None
     opex: str | None = None
 
+    #: The detail's first child of each tag, made on the first look-up (lxml's `find` runs its path
+    #: language in Python, a microsecond a call; an event is looked into several times). The
+    #: detail is not changed once the event is made.
+    _children: dict[str, _Element] | None = field(default=None, init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         validate(self)
 
-    def find(self, path: str) -> Element | None:
-        return self.detail.find(path)
+    def find(self, path: str) -> _Element | None:
+        """The first detail element at `path` (ElementPath: a tag, `a/b`, `tag[@attr='value']`)."""
+        if not path.isidentifier():
+            return self.detail.find(path)
+        children = self._children
+        if children is None:
+            children = {}
+            for child in self.detail:
+                children.setdefault(child.tag, child)
+            self._children = children
+        return children.get(path)
 
     def detail_attr(self, path: str, name: str) -> str | None:
-        element = self.detail.find(path)
+        element = self.find(path)
         return None if element is None else element.get(name)
 
     @property
@@ -156,13 +188,13 @@ def classify(event: CotEvent) -> EventClass:
     if kind.startswith("b-m-p"):
         return EventClass.MARKER
     if kind.startswith("a-"):
-        if event.how.startswith("h-g-i") or event.detail.find("archive") is not None:
+        if event.how.startswith("h-g-i") or event.find("archive") is not None:
             return EventClass.MARKER
         return EventClass.POSITION
     return EventClass.OTHER
 
 
-def control_event(uid: str, kind: str, now: datetime, detail: Element | None = None,
+def control_event(uid: str, kind: str, now: datetime, detail: _Element | None = None,
                   lifetime: timedelta = timedelta(seconds=60)) -> CotEvent:
     """A server-generated control event (ping reply, protocol negotiation) at 0,0 with unknown error."""
     return CotEvent(

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from xml.etree.ElementTree import Element, SubElement
 
-from concord.domain.cot import UNKNOWN_ERROR, CotEvent, EventClass, classify
+from lxml.etree import Element, SubElement
+
+from concord.domain.cot import UNKNOWN_ERROR, CotEvent, EventClass, classify, xml_text
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level, Marking, Tlp
 
@@ -176,22 +177,24 @@ def chat_from_event(event: CotEvent) -> ChatMessage:
 
 def chat_to_event(message: ChatMessage, lifetime: timedelta = timedelta(days=1)) -> CotEvent:
     """A message → GeoChat as ATAK writes it, so every TAK client files it under `chatroom`."""
-    room = message.chatroom
+    room = xml_text(message.chatroom)
+    sender = xml_text(message.sender_uid)
+    message_id = xml_text(message.message_id)
     detail = Element("detail")
-    chat_id = message.recipient_uid or room
+    chat_id = xml_text(message.recipient_uid or room)
     chat = SubElement(detail, "__chat", {
-        "parent": "RootContactGroup", "groupOwner": "false", "messageId": message.message_id,
-        "chatroom": room, "id": chat_id, "senderCallsign": message.sender_callsign,
+        "parent": "RootContactGroup", "groupOwner": "false", "messageId": message_id,
+        "chatroom": room, "id": chat_id, "senderCallsign": xml_text(message.sender_callsign),
     })
-    SubElement(chat, "chatgrp", {"uid0": message.sender_uid, "uid1": chat_id, "id": chat_id})
-    SubElement(detail, "link", {"uid": message.sender_uid, "type": "a-f-G-U-C", "relation": "p-p"})
+    SubElement(chat, "chatgrp", {"uid0": sender, "uid1": chat_id, "id": chat_id})
+    SubElement(detail, "link", {"uid": sender, "type": "a-f-G-U-C", "relation": "p-p"})
     remarks = SubElement(detail, "remarks", {
-        "source": f"BAO.F.ATAK.{message.sender_uid}", "to": room,
+        "source": f"BAO.F.ATAK.{sender}", "to": room,
         "time": message.time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
     })
-    remarks.text = message.text
+    remarks.text = xml_text(message.text)
     return CotEvent(
-        uid=f"GeoChat.{message.sender_uid}.{room}.{message.message_id}", type="b-t-f", how="h-g-i-g-o",
+        uid=f"GeoChat.{sender}.{room}.{message_id}", type="b-t-f", how="h-g-i-g-o",
         time=message.time, start=message.time, stale=message.time + lifetime,
         lat=0.0, lon=0.0, hae=UNKNOWN_ERROR, detail=detail,
     )
@@ -273,7 +276,7 @@ def shape_to_event(shape: Shape, now: datetime, lifetime: timedelta = timedelta(
     (vertices as `<link point="lat,lon"/>`, ring closed), `u-d-c-c` for a point with a radius."""
     kind = shape.geometry.get("type")
     detail = Element("detail")
-    SubElement(detail, "contact", {"callsign": shape.title})
+    SubElement(detail, "contact", {"callsign": xml_text(shape.title)})
     if kind == "Point":
         if shape.radius_m is None or shape.radius_m <= 0:
             raise Invalid("a point shape needs a positive radius", field="radius_m")
@@ -299,7 +302,7 @@ def shape_to_event(shape: Shape, now: datetime, lifetime: timedelta = timedelta(
     SubElement(detail, "fillColor", {"value": str((shape.colour & 0x00FFFFFF) | 0x40000000)})
     SubElement(detail, "labels_on", {"value": "true"})
     if shape.remarks:
-        SubElement(detail, "remarks").text = shape.remarks
+        SubElement(detail, "remarks").text = xml_text(shape.remarks)
     return CotEvent(uid=shape.uid, type=cot_type, how="h-e", time=now, start=now, stale=now + lifetime,
                     lat=centre[0], lon=centre[1], hae=UNKNOWN_ERROR, detail=detail)
 

@@ -245,3 +245,35 @@ def test_clients_of_one_person_connecting_together_all_receive_relayed_positions
             await client.close()
 
     with_gateway(cot_centre, body)
+
+
+def test_the_connection_cap_and_idle_timeout_come_from_the_settings(database_url: str, tmp_path: Path,
+                                                                    clock: FixedClock,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from concord.settings import Settings
+
+    monkeypatch.setenv("CONCORD_COT__MAX_CONNECTIONS", "1")
+    monkeypatch.setenv("CONCORD_COT__IDLE_TIMEOUT_SECONDS", "3600")
+    cot = Settings().cot
+    assert (cot.max_connections, cot.idle_timeout_seconds) == (1, 3600.0)
+    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
+    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+
+    async def body(ports: dict[str, int]) -> None:
+        tur = await connected(centre, ports["TUR"])
+        irq = await RawClient.connect(ports["IRQ"])    # the cap counts both listeners together
+        assert await irq.closed_by_server()
+        assert irq.events == []
+        await tur.close()
+        await irq.close()
+
+    try:
+        with_gateway(centre, body)
+        listener = centre.cot.listener
+        assert listener.limits.idle_timeout == 3600.0
+        assert listener.stats.refused_over_cap == 1
+    finally:
+        centre.close()

@@ -126,6 +126,62 @@ def test_counters_are_exported_as_prometheus_metrics() -> None:
         assert 'concord_cot_inbound_dropped_total{reason="invalid"} 1.0' in text
         assert "concord_cot_received_total 1.0" in text
         assert "concord_cot_clients 1.0" in text
+        assert "concord_cot_refused_over_cap_total 0.0" in text
+        assert "concord_cot_idle_disconnects_total 0.0" in text
         await client.close()
 
     run_with_listener(body, limits)
+
+
+def test_a_connection_over_the_cap_is_closed_at_once_and_counted() -> None:
+    limits = SessionLimits(max_connections=2)
+
+    async def body(listener: CotListener, port: int) -> None:
+        a, b = await RawClient.connect(port), await RawClient.connect(port)
+        for client in (a, b):
+            await client.wait_for(lambda e: e.type == "t-x-takp-v")
+        over = await RawClient.connect(port)
+        assert await over.closed_by_server()
+        assert over.events == []                      # closed before anything was sent to it
+        await a.send(position_xml())                  # the two under the cap are unaffected
+        await b.wait_for(lambda e: e.type == "a-f-G-U-C")
+        await a.close()
+        while len(listener.sessions) > 1:
+            await asyncio.sleep(0.01)
+        again = await RawClient.connect(port)         # room again once one has left
+        await again.wait_for(lambda e: e.type == "t-x-takp-v")
+        for client in (b, again, over):
+            await client.close()
+
+    listener = run_with_listener(body, limits)
+    assert listener.stats.refused_over_cap == 1
+    assert listener.stats.connections == 3
+
+
+def test_a_client_that_sends_nothing_for_the_idle_timeout_is_closed_and_counted() -> None:
+    limits = SessionLimits(idle_timeout=0.5)
+
+    async def body(listener: CotListener, port: int) -> None:
+        quiet, chatty = await RawClient.connect(port), await RawClient.connect(port)
+        for client in (quiet, chatty):
+            await client.wait_for(lambda e: e.type == "t-x-takp-v")
+
+        async def keep_pinging() -> None:
+            while True:
+                await chatty.send(control_xml("t-x-c-t"))
+                await asyncio.sleep(0.05)
+
+        pinging = asyncio.create_task(keep_pinging())
+        try:
+            assert await quiet.closed_by_server()
+            assert listener.stats.idle_disconnects == 1
+            await asyncio.sleep(0.6)                  # longer than the timeout: still connected
+            pongs = chatty.types().count("t-x-c-t-r")
+            await chatty.wait_for(lambda e: chatty.types().count("t-x-c-t-r") > pongs + 1)
+        finally:
+            pinging.cancel()
+        for client in (quiet, chatty):
+            await client.close()
+
+    listener = run_with_listener(body, limits)
+    assert listener.stats.idle_disconnects == 1

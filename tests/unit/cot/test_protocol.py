@@ -81,3 +81,16 @@ def test_negotiation_messages_follow_the_spec() -> None:
     assert response.detail_attr("TakControl/TakResponse", "status") == "true"
     pong = protocol.ping_reply(parse_event(control_xml("t-x-c-t")), NOW)
     assert pong.type == "t-x-c-t-r"
+
+
+def test_strings_that_xml_cannot_carry_make_a_protobuf_event_invalid() -> None:
+    message = takproto.parse_proto(takproto.xml2proto(position_xml().decode(), takproto.TAKProtoVer.STREAM))
+    message.cotEvent.uid = "ANDROID-\x01"
+    with pytest.raises(Dropped) as caught:
+        protocol.decode_payload(message.SerializeToString())
+    assert caught.value.reason is DropReason.INVALID
+    message = takproto.parse_proto(takproto.xml2proto(position_xml().decode(), takproto.TAKProtoVer.STREAM))
+    message.cotEvent.detail.contact.callsign = "ALPHA\x0b1"
+    with pytest.raises(Dropped) as caught:
+        protocol.decode_payload(message.SerializeToString())
+    assert caught.value.reason is DropReason.INVALID

@@ -99,3 +99,35 @@ def test_serialised_event_starts_with_the_declaration_and_round_trips() -> None:
     assert again.uid == event.uid and again.time == event.time and again.stale == event.stale
     remarks = again.find("remarks")
     assert remarks is not None and remarks.text == "Kontrol noktası temiz — نقطة التفتيش"
+
+
+@pytest.mark.parametrize("attack", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD, QUADRATIC_BLOWUP],
+                         ids=["billion-laughs", "external-entity", "external-dtd", "quadratic-blowup"])
+def test_the_parser_behind_the_doctype_check_expands_and_fetches_nothing(attack: bytes) -> None:
+    # Second line: were the DOCTYPE check ever bypassed, lxml's parser as configured neither
+    # substitutes entities nor reads a DTD nor goes to the network.
+    from lxml.etree import XMLSyntaxError, fromstring, tostring
+
+    from concord.cot.xml import _PARSER
+
+    try:
+        root = fromstring(attack, _PARSER)
+    except XMLSyntaxError:
+        return                                         # refusing the document is harmless too
+    text = tostring(root)
+    assert b"lollol" not in text and b"root:" not in text and b"xxxxx" not in text
+    assert len(text) < len(attack)
+
+
+def test_comments_and_processing_instructions_are_left_out_of_the_detail() -> None:
+    data = position_xml().replace(b"<detail>", b"<detail><!-- a note --><?pi x?>")
+    event = parse_event(data)
+    assert [child.tag for child in event.detail][:2] == ["contact", "__group"]
+    assert b"<!--" not in event_to_xml(event)
+
+
+def test_serialising_leaves_the_event_detail_in_place() -> None:
+    event = parse_event(position_xml())
+    first, second = event_to_xml(event), event_to_xml(event)
+    assert first == second
+    assert event.callsign == "ALPHA-1"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from xml.etree.ElementTree import Element, SubElement
 
 import pytest
+from lxml.etree import Element, SubElement
 
 from concord.domain.cot import CotEvent, EventClass, classify
 from concord.domain.errors import Invalid
@@ -83,6 +83,13 @@ def test_geochat_round_trips_between_message_and_event() -> None:
     cot = chat_to_event(message)
     assert cot.type == "b-t-f" and cot.uid == "GeoChat.ANDROID-irq-3.All Chat Rooms.m-42"
     assert chat_from_event(cot) == message
+
+
+def test_geochat_from_text_with_control_characters_carries_the_rest() -> None:
+    # XML cannot carry most control characters: they are left out, the message is not lost.
+    message = ChatMessage("m-43", ALL_CHAT_ROOMS, "ANDROID-irq-3", "SAQR\x073", "Convoy\x0b at\x00 checkpoint", NOW)
+    back = chat_from_event(chat_to_event(message))
+    assert (back.text, back.sender_callsign) == ("Convoy at checkpoint", "SAQR3")
 
 
 def test_geochat_without_text_is_invalid() -> None:
