@@ -86,7 +86,7 @@ function Watch() {
         const up = present.has(id);
         return (
           <span key={id} class={`watch-person ${up ? "online" : "offline"}`} data-online={up}
-                title={t(up ? "header.online" : "header.offline")}>
+                title={up ? t("header.online") : t("header.offline")}>
             <span class="dot" aria-hidden="true">●</span> {personName(id)}
           </span>
         );
