@@ -73,7 +73,7 @@ class Centre:
         self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
         self.presence = PresenceService(self.db, self.clock, self.messaging)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
-                              record=self.presence.record)
+                              record=self.presence.record, online=self.presence.online_markings)
         self.background.append(self.feed.run)
         if settings.escalation_seconds > 0:
             every = settings.escalation_seconds

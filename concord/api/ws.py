@@ -8,6 +8,11 @@ A session that is behind reads its events into its own queue (`Outbox`: most urg
 bounded) and a sender task sends them; once caught up it joins its reader class's shared
 fan-out (`concord.api.ws_fanout`), where the live feed writes the class's frames to it directly,
 until it falls behind again.
+
+Who is online comes apart from the events (`presence` frames, ephemeral): the live feed hands each
+session the changes its class may see; they are written at once when the connection keeps up, and
+otherwise queued (one small queue per session, replaced by a single "reload" frame when it
+overflows, so a slow client never holds anything up).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -25,7 +31,7 @@ from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from concord.api.deps import SESSION_COOKIE
-from concord.api.ws_fanout import LOW_WATER, FanOut
+from concord.api.ws_fanout import HIGH_WATER, LOW_WATER, FanOut
 from concord.api.ws_outbox import Heartbeat, Outbox, SlowConsumer
 from concord.api.ws_protocol import (
     CloseCode,
@@ -41,13 +47,15 @@ from concord.api.ws_protocol import (
     parse_client_frame,
     ping_frame,
     pong_frame,
+    presence_frame,
+    presence_reload_frame,
     welcome_frame,
 )
 from concord.api.ws_server import FrameWriter, frame_writer, text_frame
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid
 from concord.domain.people import Actor
-from concord.services.feed import ClassWindow, Entry
+from concord.services.feed import ClassWindow, Entry, PresenceChange
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -58,6 +66,19 @@ BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
 SEND_TIMEOUT = 30.0
 SEND_BATCH = 64  # frames a session behind writes at once (own queue, shared-frames server only)
+PRESENCE_BACKLOG = 16  # presence frames a session keeps for a client that does not keep up
+
+_encoded: tuple[tuple[PresenceChange, ...], str, bytes] | None = None
+
+
+def _presence_encoded(changes: tuple[PresenceChange, ...]) -> tuple[str, bytes]:
+    """The frame for a class's changes, encoded once: the feed hands the same tuple to every
+    session of the class, one after the other."""
+    global _encoded
+    if _encoded is None or _encoded[0] is not changes:
+        text = presence_frame([(c.person_id, c.nation, c.online) for c in changes])
+        _encoded = (changes, text, text_frame(text))
+    return _encoded[1], _encoded[2]
 
 
 class Closing(Exception):
@@ -109,6 +130,9 @@ class Session:
         self.fast = False  # a member of the fan-out: the feed writes our events, our reader sleeps
         self.sending = False  # an event frame is on its way through our own queue
         self.demoted = asyncio.Event()
+        self.presence_queue: deque[str] = deque()
+        self.presence_sending = False
+        self.presence_ready = asyncio.Event()
 
     @property
     def cursor(self) -> int:
@@ -155,12 +179,14 @@ class Session:
                                           heartbeat_seconds=self.heartbeat.interval,
                                           queue_capacity=self.outbox.capacity))
             feed.connect(self.connection_id, self.actor.person_id)  # presence: written with the next batch
+            window.watchers.add(self)
             if self.writer is not None:
                 if not isinstance(window.listener, FanOut):
                     window.listener = FanOut(self.outbox.capacity, feed.delivered)
                 self.fanout = window.listener
             tasks = [asyncio.create_task(job) for job in
-                     (self.read_events(window), self.send_events(), self.receive(), self.keep_alive())]
+                     (self.read_events(window), self.send_events(), self.receive(), self.keep_alive(),
+                      self.send_presence())]
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
                 self._leave_fanout()
@@ -172,6 +198,7 @@ class Session:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
         finally:
+            window.watchers.discard(self)
             self._leave_fanout()
             feed.leave(window)
             feed.disconnect(self.connection_id)
@@ -262,6 +289,32 @@ class Session:
                 if delivery is not None:
                     feed.delivered(self.actor.person_id, delivery[0], delivery[1])
             self._join_fanout()
+
+    # ------------------------------------------------------------------ who is online
+    def presence(self, changes: tuple[PresenceChange, ...]) -> None:
+        """From the live feed (see the module docstring): written now if the client keeps up."""
+        text, data = _presence_encoded(changes)
+        writer = self.writer
+        if (writer is not None and not self.presence_queue and not self.presence_sending
+                and writer.write_buffer_size() <= HIGH_WATER):
+            writer.write_frames(data)  # False: the connection is closing; nothing more to tell it
+            return
+        if len(self.presence_queue) >= PRESENCE_BACKLOG:
+            self.presence_queue.clear()
+            text = presence_reload_frame()
+        self.presence_queue.append(text)
+        self.presence_ready.set()
+
+    async def send_presence(self) -> None:
+        while True:
+            await self.presence_ready.wait()
+            self.presence_ready.clear()
+            while self.presence_queue:
+                self.presence_sending = True
+                try:
+                    await self.send(self.presence_queue.popleft())
+                finally:
+                    self.presence_sending = False
 
     # ------------------------------------------------------------------ the shared fan-out
     def _join_fanout(self) -> None:

@@ -12,11 +12,16 @@ Server → client
   `welcome`, `event` (`{"cursor": C, "event": {...}}`: every event the client may see with id ≤ C
   has been sent), `ok`, `error` (`code`, `message`, `field`; the connection stays up), `ping`,
   `pong`, and `closing` (`code`, `reason`, `resume_from`) just before the server closes.
+  `presence` (`{"changes": [{"person_id", "nation", "online"}]}` or `{"changes": [], "reload": true}`):
+      who came online or went offline; ephemeral (not in the event log, no cursor, not resent on
+      resume): a client takes the `GET /api/presence` snapshot after every welcome, and again on
+      `reload` (it fell too far behind for the changes to be kept).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -168,6 +173,15 @@ def error_frame(error: ConcordError, ref: str | None = None) -> str:
 
 def ok_frame(action: str, ref: str | None, **extra: Any) -> str:
     return dumps({"type": "ok", "for": action, "ref": ref, **extra})
+
+
+def presence_frame(changes: Sequence[tuple[int, str, bool]]) -> str:
+    return dumps({"type": "presence", "changes": [{"person_id": p, "nation": n, "online": up}
+                                                  for p, n, up in changes]})
+
+
+def presence_reload_frame() -> str:
+    return dumps({"type": "presence", "changes": [], "reload": True})
 
 
 def ping_frame(nonce: str | None = None) -> str:

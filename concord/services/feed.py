@@ -3,6 +3,11 @@ safety net for a missed notification) it reads new events once per reader class 
 clearance) through `visible_to`, renders each once, and keeps a window of recent ones that every
 WebSocket session of that class takes from. A session further behind than the window (a resume
 after a long absence) reads its own backlog with `events_after` until it reaches the window.
+
+Who is online is not in the event log (it would flood the audited log with every connection): at
+each periodic write the feed also reads who is online on any process and hands the differences
+since its last look to its sessions, each reader class the changes `can_see` lets it see
+(`PresenceChange`; ephemeral, not resumable: a client takes a snapshot on every (re)connect).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any, Protocol
 
 from concord.bus.base import EventBus
 from concord.clock import iso
-from concord.domain.markings import Level, Reader
+from concord.domain.markings import Level, Marking, Reader, can_see
 from concord.domain.messages import Precedence
 from concord.storage import messages as store
 from concord.storage.db import Database
@@ -68,6 +73,19 @@ def render(event: Event) -> Entry:
     return Entry(event.id, event.recipient_id, priority, body, delivery)
 
 
+@dataclass(frozen=True, slots=True)
+class PresenceChange:
+    person_id: int
+    nation: str
+    online: bool
+
+
+class PresenceWatcher(Protocol):
+    def presence(self, changes: tuple[PresenceChange, ...]) -> None:
+        """People came online or went offline (the same tuple for every session of a class);
+        called in the event loop; must not block."""
+
+
 class BatchListener(Protocol):
     def publish(self, entries: Sequence[Entry], before: int, head: int) -> None:
         """The window moved from `before` to `head`, taking `entries`; called in the event loop,
@@ -83,6 +101,7 @@ class ClassWindow:
     sessions: int = 0
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     listener: BatchListener | None = None  # the WebSocket shared fan-out of this class
+    watchers: set[PresenceWatcher] = field(default_factory=set)  # sessions told who comes and goes
 
     def after(self, event_id: int) -> Iterator[Entry]:
         start = len(self.entries)
@@ -95,12 +114,19 @@ class ClassWindow:
 class EventFeed:
     def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
                  batch: int = 2000, record: Callable[[Recording], None] | None = None,
-                 record_seconds: float = 2.0, presence_seconds: float = 30.0) -> None:
+                 record_seconds: float = 2.0, presence_seconds: float = 30.0,
+                 online: Callable[[], dict[int, Marking]] | None = None) -> None:
         """`record(Recording)` persists delivered markers and presence (in a thread, beside the
         feed, never holding it up) every `record_seconds`: connections opened and closed since the
         last time, and every live one again every `presence_seconds` (well inside the 90 s after
         which a connection not seen counts as gone). One write for all of them, so a thousand
-        clients connecting at once cost one unit of work, not a thousand."""
+        clients connecting at once cost one unit of work, not a thousand.
+
+        `online()` (in a thread, right after each such write while sessions are watching) says who
+        is online on any process, each with the marking deciding who may know; the differences
+        since the last look go to the watching sessions (see the module docstring)."""
+        self.online = online
+        self._online: dict[int, Marking] = {}
         self.record = record
         self.record_seconds = record_seconds
         self.presence_seconds = presence_seconds
@@ -244,16 +270,50 @@ class EventFeed:
         if now - self._presence_at >= self.presence_seconds:
             self._presence_at = now
             seen = set(self.connections)
-        if not (self.deliveries or self._opened or self._closed or seen):
-            return
-        recording = Recording(self.deliveries, self._opened, self._closed, seen)
-        self.deliveries, self._opened, self._closed = {}, {}, set()
-        self._recording = asyncio.create_task(self._record(recording))
+        watched = self.online is not None and any(w.watchers for w in self._classes.values())
+        recording = None
+        if self.deliveries or self._opened or self._closed or seen:
+            recording = Recording(self.deliveries, self._opened, self._closed, seen)
+            self.deliveries, self._opened, self._closed = {}, {}, set()
+        if recording is not None or watched:
+            self._recording = asyncio.create_task(self._record(recording, watched))
 
-    async def _record(self, recording: Recording) -> None:
+    async def _record(self, recording: Recording | None, watched: bool) -> None:
+        assert self.record is not None
+        if recording is not None and not await self._write(recording):
+            return
+        if watched and self.online is not None:
+            try:
+                online = await asyncio.to_thread(self.online)
+            except Exception:
+                log.exception("reading who is online failed; trying again with the next write")
+                return
+            self._tell_presence(online)
+
+    def _tell_presence(self, online: dict[int, Marking]) -> None:
+        """Hand who came online and who went offline since the last look to the watching sessions."""
+        before, self._online = self._online, online
+        changed = sorted([(p, m, True) for p, m in online.items() if p not in before]
+                         + [(p, m, False) for p, m in before.items() if p not in online], key=lambda c: c[0])
+        if not changed:
+            return
+        for window in list(self._classes.values()):
+            if not window.watchers:
+                continue
+            visible = tuple(PresenceChange(p, m.originator, up) for p, m, up in changed if can_see(window.reader, m))
+            if not visible:
+                continue
+            for watcher in list(window.watchers):
+                try:
+                    watcher.presence(visible)
+                except Exception:
+                    log.exception("telling a session who is online failed")
+
+    async def _write(self, recording: Recording) -> bool:
         assert self.record is not None
         try:
             await asyncio.to_thread(self.record, recording)
+            return True
         except Exception:
             log.exception("recording delivered markers and presence failed; they are kept for the next round")
             for key, message_id in recording.deliveries.items():
@@ -263,6 +323,7 @@ class EventFeed:
                 if connection_id in self.connections:
                     self._opened[connection_id] = person_id
             self._closed |= recording.closed - recording.opened.keys()
+            return False
 
     def take_deliveries(self) -> dict[tuple[int, int], int]:
         taken, self.deliveries = self.deliveries, {}

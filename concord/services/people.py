@@ -42,6 +42,12 @@ class PersonView:
     current_roles: list[Role]
 
 
+def directory_marking(nation: str, partner_nations: list[str]) -> Marking:
+    """People and appointments are known centre-wide: partners must know whom to contact. Their
+    records (and whether they are online) carry this marking."""
+    return Marking.build(Level.UNCLASSIFIED, nation, partner_nations, Tlp.GREEN)
+
+
 def generate_password() -> str:
     """A password shown once: 20 characters from a 57-symbol alphabet (~116 bits)."""
     alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -56,9 +62,7 @@ class PeopleService:
 
     # --- helpers -------------------------------------------------------------------------------
     def _centre_wide(self, tx: Tx, nation: str) -> Marking:
-        """People and appointments are known centre-wide: partners must know whom to contact."""
-        codes = [n.code for n in nation_store.list_nations(tx.conn)]
-        return Marking.build(Level.UNCLASSIFIED, nation, codes, Tlp.GREEN)
+        return directory_marking(nation, [n.code for n in nation_store.list_nations(tx.conn)])
 
     @staticmethod
     def _national(nation: str) -> Marking:

@@ -448,6 +448,16 @@ def online(conn: Connection, since: datetime, person_ids: list[int] | None = Non
     return [Online(int(r[0]), int(r[1]), utc(r[2])) for r in conn.execute(query)]
 
 
+def online_nations(conn: Connection, since: datetime) -> dict[int, str]:
+    """People with a connection seen since `since`, each with their nation (what the policy
+    needs to decide who may be told they are online)."""
+    from concord.storage.people import people
+
+    query = (select(presence.c.person_id, people.c.nation).join(people, people.c.id == presence.c.person_id)
+             .where(presence.c.seen_at >= since).distinct())
+    return {int(r[0]): str(r[1]) for r in conn.execute(query)}
+
+
 # ------------------------------------------------------------------------------------- live feed
 
 def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int) -> list[Any]:

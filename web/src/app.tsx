@@ -16,6 +16,7 @@ import { Audit } from "./screens/Audit";
 import { Chat } from "./screens/Chat";
 import { startChatAlerts } from "./features/chat";
 import { startDuty } from "./features/duty";
+import { startPresence } from "./features/presence";
 import "./features/operations";
 import "./features/intel";
 import "./features/tracks";
@@ -42,6 +43,7 @@ effect(() => {
         startChatAlerts();
       }
       if (offers("/api/duty")) startDuty();
+      if (offers("/api/presence")) startPresence();
       startRfiAlerts();
     });
   } else if (person === null) {

@@ -8,6 +8,9 @@
 //        arrive ahead of their turn, which is why ids above C already held are listed in the hello.
 //   ← {"type": "ping", "nonce"} → {"type": "pong", "nonce"};  → {"type": "ack"|"read", "message_id", "ref"}
 //   ← {"type": "ok"|"error", "ref", ...};  ← {"type": "closing", "code", "reason", "resume_from"}
+//   ← {"type": "presence", "changes": [{person_id, nation, online}], "reload"?: true}  who came online or
+//        went offline. Ephemeral: not events, no cursor, not resent on resume, so whoever shows presence
+//        takes the GET /api/presence snapshot after every welcome (`welcomes`) and on `reload`.
 // The position (cursor and ids held ahead of it) is kept per tab in sessionStorage, so a reload or a
 // reconnect resumes without losing or repeating an event. A first connection starts from now
 // (null) and asks the screens to reload what they show ("resync").
@@ -26,8 +29,16 @@ export interface RealtimeEvent {
   payload: Record<string, unknown>;
 }
 
+export interface PresenceChange {
+  person_id: number;
+  nation: string;
+  online: boolean;
+}
+
 export type ConnectionState = "idle" | "connecting" | "open" | "closed";
 type Handler = (event: RealtimeEvent) => void;
+/** `reload`: changes were dropped (the client fell behind); take the snapshot again. */
+type PresenceHandler = (changes: PresenceChange[], reload: boolean) => void;
 
 const STORAGE_KEY = "concord.realtime";
 /** Close codes after which reconnecting will not help until the person signs in again. */
@@ -50,6 +61,10 @@ export class RealtimeClient {
   readonly state = signal<ConnectionState>("idle");
   /** Incremented whenever screens should reload from the REST API (a fresh start, not a resume). */
   readonly resyncs = signal(0);
+  /** Incremented on every welcome (each connection and reconnection): ephemeral state (presence)
+   *  missed while disconnected is taken again from the REST API. */
+  readonly welcomes = signal(0);
+  private presenceHandlers = new Set<PresenceHandler>();
   private socket: WebSocket | null = null;
   private handlers = new Map<string, Set<Handler>>();
   private attempts = 0;
@@ -81,6 +96,12 @@ export class RealtimeClient {
     if (!set) this.handlers.set(kind, (set = new Set()));
     set.add(handler);
     return () => set.delete(handler);
+  }
+
+  /** Subscribe to presence frames (who came online or went offline). */
+  onPresence(handler: PresenceHandler): () => void {
+    this.presenceHandlers.add(handler);
+    return () => this.presenceHandlers.delete(handler);
   }
 
   start(): void {
@@ -186,8 +207,12 @@ export class RealtimeClient {
           this.save();
           this.resyncs.value += 1;
         }
+        this.welcomes.value += 1;
         return;
       }
+      case "presence":
+        this.receivePresence(frame);
+        return;
       case "event":
         this.receiveEvent(frame);
         return;
@@ -227,6 +252,23 @@ export class RealtimeClient {
     this.ahead = new Set([...this.ahead].filter((held) => held > floor));
     this.save();
     if (!duplicate) this.dispatch(event);
+  }
+
+  private receivePresence(frame: Record<string, unknown>): void {
+    const raw = Array.isArray(frame["changes"]) ? (frame["changes"] as unknown[]) : [];
+    const changes = raw.filter(
+      (c): c is PresenceChange =>
+        typeof c === "object" && c !== null && Number.isInteger((c as PresenceChange).person_id) &&
+        typeof (c as PresenceChange).online === "boolean",
+    );
+    const reload = frame["reload"] === true;
+    for (const handler of this.presenceHandlers) {
+      try {
+        handler(changes, reload);
+      } catch (err) {
+        console.warn("presence handler failed", err);
+      }
+    }
   }
 
   private dispatch(event: RealtimeEvent): void {

@@ -11,7 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import httpx
@@ -92,6 +92,8 @@ class Socket:
         self.ws: ClientConnection = connect(f"ws://{address}/api/ws", additional_headers=all_headers,
                                             open_timeout=10, max_size=None, legacy=True)
         self.welcome: dict[str, Any] | None = None
+        # `presence` frames arrive whenever someone comes or goes; `recv` sets them aside here.
+        self.presence: list[dict[str, Any]] = []
         if hello:
             frame: dict[str, Any] = {"type": "hello", "last_event_id": last_event_id}
             if received_after:
@@ -104,7 +106,29 @@ class Socket:
         self.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
 
     def recv(self, timeout: float = 5.0) -> dict[str, Any]:
-        return dict(json.loads(self.ws.recv(timeout=timeout)))
+        """The next frame other than `presence` (those go to `self.presence`)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = dict(json.loads(self.ws.recv(timeout=max(0.0, deadline - time.monotonic()))))
+            if frame.get("type") != "presence":
+                return frame
+            self.presence.append(frame)
+
+    def presence_until(self, person_id: int, online: bool, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """Presence changes received until one says `person_id` is `online` (or AssertionError)."""
+        changes: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout
+        while True:
+            while self.presence:
+                frame = self.presence.pop(0)
+                assert not frame.get("reload"), frame
+                changes.extend(frame["changes"])
+                if any(c["person_id"] == person_id and c["online"] is online for c in frame["changes"]):
+                    return changes
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no presence change {person_id} → {online}; got {changes}")
+            with suppress(TimeoutError):
+                self.recv(max(0.01, deadline - time.monotonic()))  # other frames (pings) are not looked at
 
     def events(self, count: int, timeout: float = 10.0, kinds: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
         """The next `count` event frames (skipping pings and, if given, other kinds)."""

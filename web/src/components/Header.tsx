@@ -5,7 +5,9 @@ import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
 import { levelLabel } from "../markings";
 import { realtime, type ConnectionState } from "../realtime";
 import { navigate, route, SCREENS } from "../router";
-import { addShift, isOnDuty } from "../features/duty";
+import { personName } from "../features/directory";
+import { addShift, isOnDuty, shifts } from "../features/duty";
+import { online } from "../features/presence";
 import { hasRole, me, signOut } from "../session";
 import { theme, toggleTheme } from "../theme";
 
@@ -66,6 +68,34 @@ function DutyState({ personId }: { personId: number }) {
   );
 }
 
+/** The nation's watch officers on shift now, each marked online or offline, and how many are online. */
+function Watch() {
+  const list = shifts.value;
+  const present = online.value;
+  if (present === null) return null;
+  const at = Date.now();
+  const onWatch = [
+    ...new Set(
+      (list ?? []).filter((s) => Date.parse(s.starts_at) <= at && at < Date.parse(s.ends_at)).map((s) => s.person_id),
+    ),
+  ];
+  return (
+    <div class="watch" data-testid="presence">
+      {onWatch.length > 0 && <span class="watch-label">{t("header.on_watch")}:</span>}
+      {onWatch.map((id) => {
+        const up = present.has(id);
+        return (
+          <span key={id} class={`watch-person ${up ? "online" : "offline"}`} data-online={up}
+                title={up ? t("header.online") : t("header.offline")}>
+            <span class="dot" aria-hidden="true">●</span> {personName(id)}
+          </span>
+        );
+      })}
+      <span class="online-count" data-testid="online-count">{t("header.online_count", { count: present.size })}</span>
+    </div>
+  );
+}
+
 function Who() {
   const person = me.value;
   if (!person) return null;
@@ -123,6 +153,7 @@ export function Header() {
         </button>
         <span class={`live live-${live}`} title={t(LIVE_KEYS[live])}>●</span>
         <Clock />
+        <Watch />
         <Who />
         <select
           class="lang"
