@@ -86,8 +86,8 @@ function Watch() {
         const up = present.has(id);
         return (
           <span key={id} class={`watch-person ${up ? "online" : "offline"}`} data-online={up}
-                title={up ? t("header.online") : t("header.offline")}>
-            <span class="dot" aria-hidden="true">●</span> {personName(id)}
+                title={`${personName(id)}: ${up ? t("header.online") : t("header.offline")}`}>
+            <span class="dot" aria-hidden="true">●</span> <span class="name">{personName(id)}</span>
           </span>
         );
       })}
