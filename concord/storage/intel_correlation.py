@@ -37,7 +37,7 @@ from concord.domain.markings import Reader
 from concord.domain.observables import Observable
 from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import BigId, metadata, one_of
 
 intel_observables = Table(
     "intel_observables",
@@ -77,18 +77,17 @@ class Holder:
 
 def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]:
     """Objects (with their originator) holding each digest."""
-    wanted = sorted(set(digests))
-    found: dict[int, list[Holder]] = {d: [] for d in wanted}
+    found: dict[int, list[Holder]] = {d: [] for d in set(digests)}
+    if not found:
+        return found
     obs = intel_observables
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = (
-            select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
-            .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
-            .where(obs.c.digest.in_(chunk))
-        )
-        for row in conn.execute(query):
-            found[int(row.digest)].append(Holder(int(row.object_id), row.m_originator))
+    query = (
+        select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
+        .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
+        .where(one_of(conn.dialect.name, obs.c.digest, found))
+    )
+    for digest_value, object_id, originator in conn.execute(query):
+        found[int(digest_value)].append(Holder(int(object_id), originator))
     return found
 
 
