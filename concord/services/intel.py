@@ -20,10 +20,11 @@ from concord.clock import Clock
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Invalid, NotFound
+from concord.domain.intel_prepare import Outcome, Prepared
 from concord.domain.markings import Level, Marking, Tlp
-from concord.domain.observables import extract
 from concord.domain.people import Actor
-from concord.domain.stix import RawItem, Rejection, StixObject, parse_many, parse_object, timestamp_key
+from concord.domain.stix import RawItem, Rejection, StixObject, parse_object, timestamp_key
+from concord.services import validation_pool
 from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, index_objects
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
@@ -50,13 +51,15 @@ class IngestResult:
 
 class IntelService:
     def __init__(self, db: Database, clock: Clock, partners: Callable[[], Mapping[str, str]],
-                 correlation_cap: int = DEFAULT_CAP, correlate: bool = True) -> None:
+                 correlation_cap: int = DEFAULT_CAP, correlate: bool = True, parallel: bool = True) -> None:
         self.db = db
         self.clock = clock
         self.partners = partners
         self.correlation_cap = correlation_cap
         # Off only to measure what correlation costs (bench_intel); the product always correlates.
         self.correlate = correlate
+        # Validate big batches in a second process (services/validation_pool.py).
+        self.parallel = parallel
 
     # --- publishing --------------------------------------------------------------------------
     def add(self, actor: Actor, collection_id: str, items: Sequence[RawItem]) -> IngestResult:
@@ -112,37 +115,65 @@ class IntelService:
     def ingest_in(
         self, tx: Tx, actor: Actor, items: Sequence[RawItem], known: Sequence[Mapping[str, Any]] = ()
     ) -> IngestResult:
-        """Store the valid objects of `items` as `actor`'s nation in the open transaction."""
+        """Store the valid objects of `items` as `actor`'s nation in the open transaction.
+
+        Big batches are validated a chunk at a time in a second process while the chunk before is
+        written here (services/validation_pool.py); the outcome is the same as in one pass.
+        """
         store.lock_for_writing(tx.conn)
         now = self.clock.now()
-        added = self._date_added(tx, now)
-        result = IngestResult(str(uuid.uuid4()), render_timestamp(date_added_key(now)))
-        valid: list[StixObject] = []
-        for outcome in parse_many(list(items)):
+        batch = _Batch(
+            result=IngestResult(str(uuid.uuid4()), render_timestamp(date_added_key(now))),
+            added=self._date_added(tx, now),
+            now=now,
+            partners=frozenset(self.partners()),
+            # Definitions sent in the batch govern objects in every chunk, before or after them.
+            known=[*known, *_definitions_in(items)],
+        )
+        for chunk in validation_pool.chunks(items, use_worker=self.parallel):
+            self._ingest_chunk(tx, actor, chunk, batch)
+        for marking, stix_ids in batch.published.items():
+            append_event(
+                tx,
+                at=now,
+                kind="intel.published",
+                item_type="intel_objects",
+                item_id=batch.result.status_id,
+                marking=marking,
+                actor_id=actor.person_id,
+                actor_nation=actor.nation,
+                payload={"count": len(stix_ids), "stix_ids": stix_ids[:20]},
+            )
+        return batch.result
+
+    def _ingest_chunk(self, tx: Tx, actor: Actor, outcomes: Sequence[Outcome], batch: _Batch) -> None:
+        result, added = batch.result, batch.added
+        valid: list[Prepared] = []
+        for outcome in outcomes:
             if isinstance(outcome, Rejection):
                 result.failures.append(_failure(outcome.id, outcome.version, outcome.message))
             else:
                 valid.append(outcome)
-        definitions = self._definitions(tx, valid, known)
-        partners = frozenset(self.partners())
-        existing = store.objects_by_stix_id(tx.conn, actor.nation, [o.id for o in valid])
+        definitions = self._definitions(tx, [p.obj for p in valid], batch.known)
+        existing = store.objects_by_stix_id(tx.conn, actor.nation, [p.obj.id for p in valid])
         stix_of = {e.id: e.stix_id for e in existing.values()}
         seen = {(stix_of[oid], ver) for oid, ver in store.existing_versions(tx.conn, list(stix_of))}
         pending: dict[str, _Pending] = {}
-        versions: list[store.NewVersion] = []
-        derived: dict[tuple[str, ...], Marking | Invalid] = {}  # most objects of a feed share their markings
-        for obj in valid:
+        versions: list[tuple[str, str, str, str]] = []  # (stix id, type, version, raw)
+        derived = batch.derived  # most objects of a feed share their markings
+        for prepared in valid:
+            obj = prepared.obj
             if obj.marking_refs not in derived:
                 try:
-                    derived[obj.marking_refs] = intel_markings.from_stix(obj.marking_refs, actor.nation, partners,
-                                                                         definitions)
+                    derived[obj.marking_refs] = intel_markings.from_stix(obj.marking_refs, actor.nation,
+                                                                         batch.partners, definitions)
                 except Invalid as error:
                     derived[obj.marking_refs] = error
             marking = derived[obj.marking_refs]
             if obj.type == "marking-definition" and not obj.marking_refs:
                 # A definition says how to handle data, not what is known: every partner may read it,
                 # so anyone who receives a marked object can resolve what its marking means.
-                marking = Marking.build(Level.UNCLASSIFIED, actor.nation, partners, Tlp.CLEAR)
+                marking = Marking.build(Level.UNCLASSIFIED, actor.nation, batch.partners, Tlp.CLEAR)
             if isinstance(marking, Invalid):
                 result.failures.append(_failure(obj.id, obj.version, marking.message))
                 continue
@@ -159,76 +190,59 @@ class IntelService:
                 result.failures.append(_failure(obj.id, obj.version, "the object is revoked: no new versions"))
                 continue
             if state is None:
-                state = _Pending(None, version, obj.revoked, changed=True, obj=obj, marking=marking)
+                state = _Pending(None, version, obj.revoked, changed=True, prepared=prepared, marking=marking)
             elif version > state.latest:
-                state.latest, state.revoked, state.obj, state.marking = version, obj.revoked, obj, marking
+                state.latest, state.revoked, state.prepared, state.marking = version, obj.revoked, prepared, marking
                 state.changed = True
             pending[obj.id] = state
             seen.add((obj.id, version))
-            versions.append(store.NewVersion(0, obj.id, obj.type, actor.nation, version, added, obj.raw))
+            versions.append((obj.id, obj.type, version, obj.raw))
             result.successes.append(_success(obj.id, version))
-        self._write(tx, actor, pending, versions, added, now, result)
-        return result
+        self._write(tx, actor, pending, versions, batch)
 
-    def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending], versions: list[store.NewVersion],
-               added: str, now: datetime, result: IngestResult) -> None:
+    def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending],
+               versions: list[tuple[str, str, str, str]], batch: _Batch) -> None:
+        result, added = batch.result, batch.added
         new_rows = []
-        titles: dict[str, str] = {}
         for stix_id, state in pending.items():
-            obj, marking = state.obj, state.marking
-            if obj is not None and state.changed:
-                titles[stix_id] = rules.title_of(obj.data)
-            if state.object_id is None and obj is not None:
-                source, target = rules.linked_refs(obj.data)
+            prepared = state.prepared
+            if state.object_id is None and prepared is not None:
                 new_rows.append({
-                    "stix_id": stix_id, "stix_type": obj.type, "revoked": obj.revoked, "version": state.latest,
-                    "title": titles[stix_id], "search_text": rules.search_text_of(obj.data),
-                    "person_id": actor.person_id, "date_added": added, "marking": marking, "source_ref": source,
-                    "target_ref": target,
+                    "stix_id": stix_id, "stix_type": prepared.obj.type, "revoked": prepared.obj.revoked,
+                    "version": state.latest, "title": prepared.title, "search_text": prepared.search_text,
+                    "person_id": actor.person_id, "date_added": added, "marking": state.marking,
+                    "source_ref": prepared.source_ref, "target_ref": prepared.target_ref,
                 })
         new_ids = store.insert_objects(tx.conn, new_rows)
         indexed: list[Indexed] = []
         latest: dict[int, str] = {}
         superseded: list[int] = []
         for stix_id, state in pending.items():
-            obj, marking = state.obj, state.marking
+            prepared, marking = state.prepared, state.marking
             if state.object_id is None:
                 state.object_id = new_ids[stix_id]
-            elif state.changed and obj is not None and marking is not None:
+            elif state.changed and prepared is not None and marking is not None:
                 superseded.append(state.object_id)
                 store.update_object(tx.conn, state.object_id, latest_version=state.latest,
-                                    latest_modified=state.latest, revoked=obj.revoked, title=titles[stix_id],
-                                    search_text=rules.search_text_of(obj.data), marking=marking)
+                                    latest_modified=state.latest, revoked=prepared.obj.revoked,
+                                    title=prepared.title, search_text=prepared.search_text, marking=marking)
             latest[state.object_id] = state.latest
-            if obj is not None and obj.revoked and state.changed and self.correlate:
-                forget(tx, state.object_id, [obj.raw])  # revoked: out of the correlation index
-            if self.correlate and state.changed and obj is not None and marking is not None and not obj.revoked:
-                indexed.append(Indexed(state.object_id, stix_id, obj.type, titles[stix_id], marking,
-                                       extract(obj.data)))
-            result.object_ids.append(state.object_id)
-        ids = {stix_id: state.object_id for stix_id, state in pending.items()}
-        store.insert_versions(tx.conn, [
-            store.NewVersion(ids[v.stix_id] or 0, v.stix_id, v.stix_type, v.originator, v.version, v.date_added, v.raw)
-            for v in versions], latest, superseded)
-        if self.correlate:
-            result.correlations = index_objects(tx, indexed, at=now, actor_id=actor.person_id,
-                                                cap=self.correlation_cap)
-        by_marking: dict[Marking, list[str]] = {}
-        for stix_id, state in pending.items():
+            if prepared is not None and state.changed and self.correlate:
+                if prepared.obj.revoked:
+                    forget(tx, state.object_id, [prepared.obj.raw])  # revoked: out of the correlation index
+                elif marking is not None:
+                    indexed.append(Indexed(state.object_id, stix_id, prepared.obj.type, prepared.title, marking,
+                                           prepared.observables))
             if state.marking is not None:
-                by_marking.setdefault(state.marking, []).append(stix_id)
-        for marking, stix_ids in by_marking.items():
-            append_event(
-                tx,
-                at=now,
-                kind="intel.published",
-                item_type="intel_objects",
-                item_id=result.status_id,
-                marking=marking,
-                actor_id=actor.person_id,
-                actor_nation=actor.nation,
-                payload={"count": len(stix_ids), "stix_ids": stix_ids[:20]},
-            )
+                batch.published.setdefault(state.marking, []).append(stix_id)
+            result.object_ids.append(state.object_id)
+        ids = {stix_id: state.object_id or 0 for stix_id, state in pending.items()}
+        store.insert_versions(tx.conn, [
+            store.NewVersion(ids[stix_id], stix_id, stix_type, actor.nation, version, added, raw)
+            for stix_id, stix_type, version, raw in versions], latest, superseded)
+        if self.correlate:
+            result.correlations += index_objects(tx, indexed, at=batch.now, actor_id=actor.person_id,
+                                                 cap=self.correlation_cap)
 
     def _date_added(self, tx: Tx, now: datetime) -> str:
         """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
@@ -362,8 +376,33 @@ class _Pending:
     latest: str
     revoked: bool
     changed: bool
-    obj: StixObject | None = None
+    prepared: Prepared | None = None
     marking: Marking | None = None
+
+
+@dataclass
+class _Batch:
+    """What one ingest carries from chunk to chunk."""
+
+    result: IngestResult
+    added: str
+    now: datetime
+    partners: frozenset[str]
+    known: list[Mapping[str, Any]]
+    derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
+    published: dict[Marking, list[str]] = field(default_factory=dict)  # for the intel.published events
+
+
+def _definitions_in(items: Sequence[RawItem]) -> list[Mapping[str, Any]]:
+    """The valid marking definitions among `items` (objects of any chunk may refer to them)."""
+    found = []
+    for item in items:
+        if isinstance(item.value, Mapping) and item.value.get("type") == "marking-definition":
+            try:
+                found.append(parse_object(item).data)
+            except Invalid:
+                continue
+    return found
 
 
 def _success(stix_id: str, version: str) -> dict[str, str]:
