@@ -74,8 +74,10 @@ def app_from_environment() -> FastAPI:
     on TAXII ingest: a fifth of its time). Nearly all of them are freed by reference counting anyway;
     a collection every 100,000 allocations still finds the rare cycle within milliseconds.
     """
-    app = create_app(Settings())
-    validation_pool.warm()
+    settings = Settings()
+    app = create_app(settings)
+    if settings.intel_validation_worker:
+        validation_pool.warm()
     gc.collect()
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)

@@ -53,7 +53,7 @@ class Centre:
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings)
         partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
-        self.intel = IntelService(self.db, self.clock, partners)
+        self.intel = IntelService(self.db, self.clock, partners, parallel=settings.intel_validation_worker)
         self.intel_read = IntelReader(self.db, partners)
         self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, settings)
         # Joint operations and deconfliction (issue 5): one engine per process, following the event log.

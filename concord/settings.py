@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     attachment_types: frozenset[str] = Field(default=DEFAULT_TYPES,
                                              description='JSON list, e.g. ["application/pdf","image/png"]')
 
+    # Intelligence ingest: validate big batches in a second process while this one writes (needs two cores)
+    intel_validation_worker: bool = True
+
     # Sign-in
     session_ttl_minutes: int = 12 * 60  # one shift
     login_max_failures_per_account: int = 5
