@@ -76,7 +76,13 @@ def from_wire(wire: Wire, item: RawItem) -> Outcome:
         return Rejection(wire[1], wire[2], wire[3])
     (_ok, obj_id, obj_type, category, version, created, modified, revoked, created_by, marking_refs, version_key,
      title, search_text, source, target, values) = wire
-    obj = StixObject(obj_id, obj_type, Category(category), "2.1", version, created, modified, revoked, created_by,
+    obj = StixObject(obj_id, obj_type, _CATEGORIES[category], "2.1", version, created, modified, revoked, created_by,
                      marking_refs, item.value, item.text, version_key)
     return Prepared(obj, title, search_text, source, target,
-                    frozenset(Observable(Kind(kind), value) for kind, value in values))
+                    frozenset([Observable(_KINDS[kind], value) for kind, value in values]) if values else _NONE)
+
+
+# Enum lookups by value through a dict: calling the Enum class costs several times as much.
+_CATEGORIES = {c.value: c for c in Category}
+_KINDS = {k.value: k for k in Kind}
+_NONE: frozenset[Observable] = frozenset()

@@ -55,6 +55,10 @@ _CMP_UNNAMED = rf"{_TYPE}:{_IDENT}(?:\.(?:{_IDENT}|{_QUOTED_KEY}))* *= *{_LITERA
 _SIMPLE = re.compile(rf"^\[ *{_CMP_UNNAMED}(?: +(?:AND|OR) +{_CMP_UNNAMED})* *\]$")
 
 
+# The commonest pattern of all, one `value` equality: read in one match, nothing else to check
+# (the object validator only looks at hash names).
+_ONE_VALUE = re.compile(rf"^\[ *(?P<type>{_TYPE}):value *= *(?P<value>{_LITERAL}) *\]$")
+
 _ESCAPE = re.compile(r"\\(['\\])")
 _PATH_PART = re.compile(rf"{_IDENT}|{_QUOTED_KEY}")
 
@@ -77,6 +81,9 @@ def compile_pattern(text: str) -> CompiledPattern:
 
 
 def _compile_simple(text: str) -> CompiledPattern | None:
+    one = _ONE_VALUE.match(text)
+    if one is not None and one["type"] not in _KEYWORDS:
+        return CompiledPattern((Comparison(one["type"], ("value",), "=", (unquote(one["value"]),)),))
     if _SIMPLE.match(text) is None:
         return None
     comparisons = []

@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +33,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     column,
     func,
     insert,
@@ -45,7 +47,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from concord.domain.markings import Marking
 from concord.storage.policy import marking_from_row, marking_values
-from concord.storage.schema import BigId, marking_columns, metadata, one_of
+from concord.storage.schema import BigId, many, marking_columns, metadata, one_of
 
 intel_objects = Table(
     "intel_objects",
@@ -177,18 +179,54 @@ def objects_by_stix_id(conn: Connection, originator: str, stix_ids: Iterable[str
     ids = set(stix_ids)
     if not ids:
         return {}
-    query = select(intel_objects).where(
-        and_(intel_objects.c.m_originator == originator, one_of(conn.dialect.name, intel_objects.c.stix_id, ids))
-    )
-    return {row.stix_id: _object(row) for row in conn.execute(query)}
+    dialect = conn.dialect.name
+    rows = conn.execute(_objects_query(dialect), {"originator": originator, "ids": many(dialect, ids)})
+    return {row.stix_id: _object(row) for row in rows}
 
 
 def existing_versions(conn: Connection, object_ids: Sequence[int]) -> set[tuple[int, str]]:
     if not object_ids:
         return set()
+    dialect = conn.dialect.name
+    rows = conn.execute(_versions_query(dialect), {"ids": many(dialect, object_ids)})
+    return {(r.object_id, r.version) for r in rows}
+
+
+# Lookups by many values, built once per dialect (SQLAlchemy then reuses their compiled form).
+def _originators(dialect: str) -> Any:
+    o = intel_objects.c
+    return and_(o.m_originator == bindparam("originator"), one_of(dialect, o.stix_id, "ids"))
+
+
+@cache
+def _objects_query(dialect: str) -> Any:
+    return select(intel_objects).where(_originators(dialect))
+
+
+@cache
+def _ids_query(dialect: str) -> Any:
+    return select(intel_objects.c.stix_id, intel_objects.c.id).where(_originators(dialect))
+
+
+@cache
+def _versions_query(dialect: str) -> Any:
     v = intel_versions.c
-    query = select(v.object_id, v.version).where(one_of(conn.dialect.name, v.object_id, object_ids))
-    return {(r.object_id, r.version) for r in conn.execute(query)}
+    return select(v.object_id, v.version).where(one_of(dialect, v.object_id, "ids"))
+
+
+@cache
+def _fts_statement(dialect: str) -> Any:
+    o = intel_objects.c
+    rows = select(o.id, o.title, o.search_text).where(one_of(dialect, o.id, "ids"))
+    return insert(_FTS).from_select(["rowid", "title", "search_text"], rows)
+
+
+@cache
+def _supersede_statement(dialect: str) -> Any:
+    v = intel_versions.c
+    return update(intel_versions).where(and_(one_of(dialect, v.object_id, "ids"), v.is_latest.is_(True))).values(
+        is_latest=False
+    )
 
 
 def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
@@ -232,9 +270,8 @@ def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str
 def _index_text(conn: Connection, object_ids: Sequence[int]) -> None:
     """Add new objects to SQLite's full-text index (migration intel_2): one statement per batch costs a
     quarter of a per-row trigger. PostgreSQL's index is on an expression and keeps itself."""
-    o = intel_objects
-    rows = select(o.c.id, o.c.title, o.c.search_text).where(one_of(conn.dialect.name, o.c.id, object_ids))
-    conn.execute(insert(_FTS).from_select(["rowid", "title", "search_text"], rows))
+    if object_ids:
+        conn.execute(_fts_statement(conn.dialect.name), {"ids": many(conn.dialect.name, object_ids)})
 
 
 #: The SQLite FTS5 table (created by the migrations, outside the metadata).
@@ -295,10 +332,9 @@ def _insert_statement(dialect: Any, table: Table, columns: tuple[str, ...], skip
 
 def ids_by_stix_id(conn: Connection, originator: str, stix_ids: Sequence[str]) -> dict[str, int]:
     """The storage ids of the originator's objects with these STIX ids."""
-    o = intel_objects.c
-    wanted = one_of(conn.dialect.name, o.stix_id, stix_ids)
-    query = select(o.stix_id, o.id).where(and_(o.m_originator == originator, wanted))
-    return {stix_id: int(row_id) for stix_id, row_id in conn.execute(query)}
+    dialect = conn.dialect.name
+    rows = conn.execute(_ids_query(dialect), {"originator": originator, "ids": many(dialect, stix_ids)})
+    return {stix_id: int(row_id) for stix_id, row_id in rows}
 
 
 def update_object(conn: Connection, object_id: int, **values: Any) -> None:
@@ -317,12 +353,7 @@ def insert_versions(
     if not versions:
         return
     if superseded:
-        v = intel_versions.c
-        conn.execute(
-            update(intel_versions)
-            .where(and_(one_of(conn.dialect.name, v.object_id, superseded), v.is_latest.is_(True)))
-            .values(is_latest=False)
-        )
+        conn.execute(_supersede_statement(conn.dialect.name), {"ids": many(conn.dialect.name, superseded)})
     executemany(
         conn,
         intel_versions,

@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -37,7 +39,7 @@ from concord.domain.markings import Reader
 from concord.domain.observables import Observable
 from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
-from concord.storage.schema import BigId, metadata, one_of
+from concord.storage.schema import BigId, many, metadata, one_of
 
 intel_observables = Table(
     "intel_observables",
@@ -80,15 +82,20 @@ def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]
     found: dict[int, list[Holder]] = {d: [] for d in set(digests)}
     if not found:
         return found
-    obs = intel_observables
-    query = (
-        select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
-        .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
-        .where(one_of(conn.dialect.name, obs.c.digest, found))
-    )
-    for digest_value, object_id, originator in conn.execute(query):
+    dialect = conn.dialect.name
+    for digest_value, object_id, originator in conn.execute(_holders_query(dialect), {"ids": many(dialect, found)}):
         found[int(digest_value)].append(Holder(int(object_id), originator))
     return found
+
+
+@cache
+def _holders_query(dialect: str) -> Any:
+    obs = intel_observables
+    return (
+        select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
+        .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
+        .where(one_of(dialect, obs.c.digest, "ids"))
+    )
 
 
 def add_entries(conn: Connection, entries: Sequence[tuple[int, int]]) -> None:

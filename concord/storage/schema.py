@@ -46,15 +46,20 @@ def marking_columns() -> list[Column[object]]:
     ]
 
 
-def one_of(dialect: str, column: ColumnElement[Any], values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column IN values` as one bound parameter however many values there are.
+def one_of(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`column IN (:name)` where :name is one parameter holding all the values (`many`).
 
     A plain `IN` renders a parameter per value, which for a batch of a thousand costs more in
     SQLAlchemy than the lookup costs the database. SQLite reads a JSON array (`json_each`),
-    PostgreSQL an array (`= ANY`). Values are strings or integers.
+    PostgreSQL an array (`= ANY`). Build statements with it once per dialect and reuse them.
     """
-    wanted = list(values)
     if dialect == "postgresql":
-        return column == any_(bindparam(None, wanted, type_=ARRAY(column.type)))
-    items = func.json_each(bindparam(None, json.dumps(wanted), type_=String)).table_valued("value")
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    items = func.json_each(bindparam(name, type_=String)).table_valued("value")
     return column.in_(select(items.c.value))
+
+
+def many(dialect: str, values: Iterable[str | int]) -> Any:
+    """The value of a `one_of` parameter: strings or integers."""
+    wanted = list(values)
+    return wanted if dialect == "postgresql" else json.dumps(wanted)
