@@ -14,6 +14,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import and_, select
 
 from concord.domain.intel import shared_marking
 from concord.domain.markings import Marking
@@ -23,6 +27,7 @@ from concord.storage.db import Tx
 from concord.storage.events import append_event
 from concord.storage.intel import intel_objects, intel_versions
 from concord.storage.policy import marking_from_row
+from concord.storage.schema import many, one_of
 
 DEFAULT_CAP = 50
 
@@ -110,35 +115,34 @@ def index_objects(
 
 def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
     """Summary, values and marking of each matched holder (revoked holders no longer correlate)."""
-    from sqlalchemy import and_, select
-
+    if not object_ids:
+        return {}
     found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
-    wanted = sorted(object_ids)
-    o = intel_objects.c
-    columns = (o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
-               o.m_caveats, intel_versions.c.raw)
-    for start in range(0, len(wanted), 500):
-        rows = tx.conn.execute(
-            select(*columns)
-            .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == intel_objects.c.id))
-            .where(
-                and_(
-                    intel_objects.c.id.in_(wanted[start : start + 500]),
-                    intel_versions.c.is_latest.is_(True),
-                    intel_objects.c.revoked.is_(False),
-                )
-            )
-        )
-        for row in rows:
-            m = row._mapping
-            summary: dict[str, object] = {
-                "id": m["id"],
-                "stix_id": m["stix_id"],
-                "type": m["stix_type"],
-                "title": m["title"],
-            }
-            found[int(m["id"])] = (summary, extract(json.loads(m["raw"])), marking_from_row(dict(m)))
+    markings: dict[tuple[Any, ...], Marking] = {}  # holders mostly share a few markings
+    dialect = tx.conn.dialect.name
+    for row in tx.conn.execute(_others_query(dialect), {"ids": many(dialect, object_ids)}):
+        (object_id, stix_id, stix_type, title, *marked, raw) = row
+        key = tuple(marked)
+        marking = markings.get(key)
+        if marking is None:
+            marking = markings[key] = marking_from_row(dict(zip(_MARKING_COLUMNS, marked, strict=True)))
+        summary: dict[str, object] = {"id": object_id, "stix_id": stix_id, "type": stix_type, "title": title}
+        found[int(object_id)] = (summary, extract(json.loads(raw)), marking)
     return found
+
+
+_MARKING_COLUMNS = ("m_level", "m_originator", "m_releasable_to", "m_tlp", "m_caveats")
+
+
+@cache
+def _others_query(dialect: str) -> Any:
+    o = intel_objects.c
+    return (
+        select(o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
+               o.m_caveats, intel_versions.c.raw)
+        .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == o.id))
+        .where(and_(one_of(dialect, o.id, "ids"), intel_versions.c.is_latest.is_(True), o.revoked.is_(False)))
+    )
 
 
 def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:

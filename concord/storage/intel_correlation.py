@@ -118,6 +118,17 @@ def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *,
     if not found:
         return []
     c = intel_correlations
+    if conn.dialect.name == "sqlite":
+        # As for objects (storage.intel.insert_objects): under the write lock the new rows take the
+        # next rowids in order, which spares SQLite an INSERT … RETURNING per row.
+        stamp = c.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        when = stamp(at) if stamp else at
+        newest = select(func.max(c.c.id))
+        before = conn.execute(newest).scalar() or 0
+        executemany(conn, c, ("kind", "value", "object_a", "object_b", "at"), [(*row, when) for row in found])
+        if conn.execute(newest).scalar() != before + len(found):  # pragma: no cover - not SQLite's behaviour
+            raise RuntimeError("correlation ids were not allocated in order")
+        return list(range(before + 1, before + 1 + len(found)))
     rows = [{"kind": k, "value": v, "object_a": a, "object_b": b, "at": at} for k, v, a, b in found]
     # SQLAlchemy batches this into multi-row INSERT … RETURNING statements, ids in parameter order.
     result = conn.execute(insert(c).returning(c.c.id, sort_by_parameter_order=True), rows)
