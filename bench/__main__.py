@@ -10,6 +10,7 @@ import time
 import traceback
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 import bench
@@ -44,7 +45,8 @@ def main() -> int:
     for name, row in rows:
         peer = "—" if row.peer is None else f"{row.peer:,.3f}" + (f" ({row.peer_name})" if row.peer_name else "")
         ratio = "—" if row.ratio is None else f"{row.ratio:,.1f}×"
-        table.add_row(name.removeprefix("bench_"), row.figure, f"{row.concord:,.3f}", peer, ratio, row.unit, row.target)
+        figure = escape(row.figure)  # labels hold brackets (match[type]) that rich would read as markup
+        table.add_row(name.removeprefix("bench_"), figure, f"{row.concord:,.3f}", peer, ratio, row.unit, row.target)
     console.print(table)
     return 1 if failed else 0
 

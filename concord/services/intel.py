@@ -132,7 +132,8 @@ class IntelService:
         )
         for chunk in validation_pool.chunks(items, use_worker=self.parallel):
             self._ingest_chunk(tx, actor, chunk, batch)
-        for marking, stix_ids in batch.published.items():
+        for marking, published in batch.published.items():
+            stix_ids = list(published)
             append_event(
                 tx,
                 at=now,
@@ -234,7 +235,7 @@ class IntelService:
                     indexed.append(Indexed(state.object_id, stix_id, prepared.obj.type, prepared.title, marking,
                                            prepared.observables))
             if state.marking is not None:
-                batch.published.setdefault(state.marking, []).append(stix_id)
+                batch.published.setdefault(state.marking, {})[stix_id] = None
             result.object_ids.append(state.object_id)
         ids = {stix_id: state.object_id or 0 for stix_id, state in pending.items()}
         store.insert_versions(tx.conn, [
@@ -390,7 +391,8 @@ class _Batch:
     partners: frozenset[str]
     known: list[Mapping[str, Any]]
     derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
-    published: dict[Marking, list[str]] = field(default_factory=dict)  # for the intel.published events
+    # For the intel.published events: STIX ids by marking, in order, each once (a dict as ordered set).
+    published: dict[Marking, dict[str, None]] = field(default_factory=dict)
 
 
 def _definitions_in(items: Sequence[RawItem]) -> list[Mapping[str, Any]]:
