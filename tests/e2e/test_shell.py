@@ -160,3 +160,21 @@ def test_the_operating_picture_on_a_wall_screen(browser: Browser, server: Server
         assert errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("username", "language"), [("tur.admin", "tr"), ("irq.admin", "ar"), ("tur.admin", "en")])
+def test_every_navigation_item_shows_on_a_laptop_screen(officer: OpenOfficer, username: str, language: str) -> None:
+    """At 1366 px, in the longest language, no screen's name is cut off or scrolled out of the header."""
+    o = officer(username)
+    o.page.set_viewport_size({"width": 1366, "height": 768})
+    o.sign_in()
+    o.page.select_option("select.lang", language)
+    expect(o.page.locator("html")).to_have_attribute("lang", language)
+    nav = o.page.locator("nav.main-nav")
+    overflow = nav.evaluate("n => n.scrollWidth - n.clientWidth")
+    assert overflow <= 0, f"the navigation is {overflow} px too wide in {language}"
+    header = o.page.locator("header.app-header").bounding_box()
+    last = nav.get_by_role("link").last.bounding_box()
+    assert header is not None and last is not None
+    assert last["x"] >= 0 and last["x"] + last["width"] <= header["x"] + header["width"]
+    o.assert_no_console_errors()

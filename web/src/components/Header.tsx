@@ -101,7 +101,7 @@ function Who() {
   if (!person) return null;
   const roles = person.roles.map(roleName).join(" · ");
   return (
-    <div class="who" data-testid="who">
+    <div class="who" data-testid="who" title={`${person.display_name} · ${roles || t("header.no_appointment")}`}>
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
         <span class="who-name">
@@ -122,7 +122,7 @@ export function Header() {
   return (
     <header class="app-header">
       <a class="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate("/map"))}>
-        <span class="brand-mark" aria-hidden="true">◆</span> CONCORD
+        <span class="brand-mark" aria-hidden="true">◆</span> <span class="brand-name">CONCORD</span>
       </a>
       <nav class="main-nav" aria-label={t("nav.label")}>
         {SCREENS.map((s) => (
