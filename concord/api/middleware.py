@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concord.api.errors import error_body
@@ -70,31 +71,40 @@ class BodyLimit:
                 return
             await self.app(scope, receive, send)
             return
-        # No Content-Length (chunked): read up to the limit, then replay to the app.
-        chunks: list[bytes] = []
-        total = 0
-        while True:
+        # No Content-Length (chunked): count the body as the app reads it, and stop the read that
+        # crosses the limit. Nothing is held here, so a chunked upload costs no more memory than one
+        # that declared its size; handlers read their body before they write, so none has written.
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
             message = await receive()
-            if message["type"] != "http.request":
-                break
-            body = message.get("body", b"")
-            total += len(body)
-            if total > limit:
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, watched)
+        except BodyTooLarge:
+            if not started:  # the app's own handler renders it as JSON; this is for any other reader
                 await _send_json(send, 413, too_large)
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+class BodyTooLarge(HTTPException):
+    """A chunked body crossed its limit while being read. An HTTPException, so that FastAPI's body
+    parsing passes it on (it turns other errors into 400) and the app renders it as 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is larger than {limit} bytes")
+        self.limit = limit
 
 
 class RequestContext:

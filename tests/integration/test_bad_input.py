@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+
 from fastapi.testclient import TestClient
 
 from concord.centre import Centre
@@ -76,3 +79,20 @@ def test_health_and_openapi(client: TestClient) -> None:
     assert client.get("/readyz").json() == {"status": "ready"}
     assert client.get("/api/openapi.json").json()["info"]["title"] == "Concord"
     assert "concord_http_requests_total" in client.get("/metrics").text
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_nothing_is_written(centre: Centre, client: TestClient) -> None:
+    api = admin(centre, client)
+    body = json.dumps({"username": "tur.chunked", "display_name": "Chunked (demo)", "nation": "TUR",
+                         "clearance": "SECRET", "password": "a long enough password 1",
+                         "note": " " * (centre.settings.max_body_bytes + 10)}).encode()
+
+    def pieces() -> Iterator[bytes]:  # no Content-Length: the client sends it chunked
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    response = api.post("/api/people", content=pieces(), headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+    assert api.get("/api/people").status_code == 200
+    assert "tur.chunked" not in api.get("/api/people").text
