@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lxml.etree import Element, SubElement
+from lxml.etree import Element, SubElement, _Element
 
 from concord.domain.cot import UNKNOWN_ERROR, CotEvent, EventClass, classify, xml_text
 from concord.domain.errors import Invalid
@@ -83,7 +83,7 @@ def history_cutoff(now: datetime, retention: timedelta) -> datetime:
     return now - retention
 
 
-def _optional_float(element: Element | None, name: str) -> float | None:
+def _optional_float(element: _Element | None, name: str) -> float | None:
     if element is None or element.get(name) in (None, ""):
         return None
     try:
