@@ -2,15 +2,18 @@
 
 Validating STIX and deriving what ingest needs (domain/intel_prepare.py) is pure Python and, on a
 1,000-object TAXII envelope, cost as much as all the database work. A process runs on one core, so
-the two are split: the first chunk of a batch is prepared here, the rest in a worker process, so
-chunk k+1 is being validated there while chunk k is written here. Objects cross as their JSON
-text, and only the derived values come back (`intel_prepare.to_wire`).
+the work is shared: a batch is cut into chunks; a worker process validates them from the front,
+and chunk k+1 is being validated there while chunk k is written here. Whenever the writer would
+otherwise wait for the worker, it validates a chunk itself, taken from the back — so the two meet
+wherever their speeds (and the machine's other load) put them. Objects cross as their JSON text,
+and only the derived values come back (`intel_prepare.to_wire`).
 
 The worker is spoken to over a plain pipe by the thread that needs it — no executor thread in
-between, whose every hand-over would wait for the busy writer to release the GIL. It serves one
-batch at a time; a batch arriving while it is busy is prepared here, as are small batches (the
-round trip would cost more than it saves) and every batch on a machine with one core. If the
-worker dies or stalls, the batch is finished here and the next big batch starts a new worker.
+between, whose every hand-over would wait for the busy writer to release the GIL — and is kept at
+most two chunks ahead, so a pipe never fills. It serves one batch at a time; a batch arriving while
+it is busy is prepared here, as are small batches (the round trip would cost more than it saves)
+and every batch on a machine with one core. If the worker dies or stalls, the batch is finished
+here and the next big batch starts a new worker.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -28,8 +32,12 @@ from concord.domain.stix import RawItem
 
 log = logging.getLogger(__name__)
 
-#: Objects per chunk: small enough that the writer soon has work, large enough to amortise a round trip.
-CHUNK = 200
+#: Objects per chunk: small enough to share the work finely, large enough to amortise a round trip.
+CHUNK = 100
+#: The first chunk: the writer waits for it, so it is smaller.
+FIRST = 50
+#: Chunks the worker is given ahead of the one the writer needs next.
+AHEAD = 2
 #: A chunk the worker has not answered within this long means it is stuck: it is replaced.
 STALL_SECONDS = 60.0
 
@@ -47,7 +55,7 @@ def warm() -> None:
 
 def chunks(items: Sequence[RawItem], *, use_worker: bool = True) -> Iterator[list[Outcome]]:
     """The outcomes of `items`, in order, a chunk at a time (each ready as soon as it is validated)."""
-    if not use_worker or len(items) <= CHUNK or not available() or not _WORKER.busy.acquire(blocking=False):
+    if not use_worker or len(items) <= 2 * CHUNK or not available() or not _WORKER.busy.acquire(blocking=False):
         yield prepare(items)
         return
     try:
@@ -56,15 +64,19 @@ def chunks(items: Sequence[RawItem], *, use_worker: bool = True) -> Iterator[lis
         _WORKER.busy.release()
 
 
+def parts_of(items: Sequence[RawItem]) -> list[Sequence[RawItem]]:
+    """How a batch is cut: a small first chunk, so the writer starts early, then `CHUNK` at a time."""
+    return [items[:FIRST], *(items[i : i + CHUNK] for i in range(FIRST, len(items), CHUNK))]
+
+
 def _serve(conn: Connection) -> None:
-    """The worker's loop: (chunk size, texts) in, one message of wire outcomes per chunk out."""
+    """The worker's loop: a chunk's texts in, its wire outcomes out."""
     while True:
         try:
-            size, texts = conn.recv()
+            texts = conn.recv()
         except (EOFError, OSError):
             return  # the parent has gone
-        for start in range(0, len(texts), size):
-            conn.send(prepare_texts(texts[start : start + size]))
+        conn.send(prepare_texts(texts))
 
 
 class _Worker:
@@ -87,35 +99,42 @@ class _Worker:
             return self._conn
 
     def chunks(self, items: Sequence[RawItem]) -> Iterator[list[Outcome]]:
-        first, rest = items[:CHUNK], items[CHUNK:]
-        parts = [rest[i : i + CHUNK] for i in range(0, len(rest), CHUNK)]
-        conn: Connection | None
+        parts = parts_of(items)
+        unsent = deque(range(len(parts)))  # the worker takes from the front, this process from the back
+        sent: deque[int] = deque()  # given to the worker, answers due in this order
+        done: dict[int, list[Outcome]] = {}
+        conn: Connection | None = None
         try:
             conn = self.start()
-            conn.send((CHUNK, [item.text for item in rest]))
-        except (OSError, EOFError, ValueError) as error:
+        except (OSError, ValueError) as error:
             self._discard(error)
-            conn = None
-        answered = 0
         try:
-            yield prepare(first)
-            for part in parts:
-                wires = None
-                if conn is not None:
-                    try:
-                        if not conn.poll(STALL_SECONDS):
-                            raise TimeoutError(f"no answer within {STALL_SECONDS:.0f} s")
-                        wires = conn.recv()
-                        answered += 1
-                    except (OSError, EOFError, TimeoutError) as error:
-                        self._discard(error)
-                        conn = None
-                if wires is None:
-                    yield prepare(part)
-                else:
-                    yield [from_wire(w, item) for w, item in zip(wires, part, strict=True)]
+            for wanted in range(len(parts)):
+                while wanted not in done:
+                    if conn is not None:
+                        try:
+                            while unsent and len(sent) < AHEAD + 1:
+                                index = unsent.popleft()
+                                conn.send([item.text for item in parts[index]])
+                                sent.append(index)
+                            if sent and (conn.poll(0) or not unsent):
+                                if not conn.poll(STALL_SECONDS):
+                                    raise TimeoutError(f"no answer within {STALL_SECONDS:.0f} s")
+                                index = sent.popleft()
+                                done[index] = [from_wire(w, item) for w, item in zip(conn.recv(), parts[index],
+                                                                                     strict=True)]
+                                continue
+                        except (OSError, EOFError, ValueError, TimeoutError) as error:
+                            self._discard(error)
+                            conn = None
+                            unsent.extendleft(reversed(sent))  # what the worker had is prepared here
+                            sent.clear()
+                    # The worker has not answered yet: prepare a chunk here rather than wait.
+                    index = unsent.pop() if unsent else wanted
+                    done[index] = prepare(parts[index])
+                yield done.pop(wanted)
         finally:
-            if conn is not None and answered < len(parts):
+            if conn is not None and sent:
                 self._discard(RuntimeError("batch abandoned"))  # its answers must not reach the next batch
 
     def _discard(self, error: BaseException) -> None:
