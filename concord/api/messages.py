@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
@@ -160,7 +160,8 @@ def download_attachment(message_id: Annotated[int, Path(ge=1, le=2**62)],
     centre.audit.record_returned(actor, "message_attachment", [(f"{message_id}/{number}", found.marking, {
         "message_id": message_id, **a.to_dict()})])
     media_type, headers = attachment_headers(a.filename, a.content_type, a.sha256)
-    return Response(found.content, media_type=media_type, headers=headers)
+    return StreamingResponse(centre.messaging.attachment_content(found), media_type=media_type,
+                             headers={**headers, "Content-Length": str(a.size)})
 
 
 @router.delete("/messages/{message_id}", summary="Retract (the author; history kept)")

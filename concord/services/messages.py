@@ -4,7 +4,7 @@ event in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,8 @@ from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
 
 MAX_PAGE = 200
+#: Bytes of an attachment read and sent at a time: a download holds this much, not the whole file.
+DOWNLOAD_PART = 256 * 1024
 
 
 def participant(actor: Actor) -> Participant:
@@ -265,6 +267,14 @@ class MessagingService:
         if found is None:
             raise NotFound(f"no attachment {number} of message {message_id}", field="number")
         return found
+
+    def attachment_content(self, found: attachment_store.StoredAttachment) -> Iterator[bytes]:
+        """The bytes of an attachment `attachment` returned, a part at a time, each part read in its own
+        short transaction (a slow download holds no database connection between parts)."""
+        for offset in range(0, found.attachment.size, DOWNLOAD_PART):
+            with self.db.read() as conn:
+                yield attachment_store.content_part(conn, found.message_id, found.attachment.number, offset,
+                                                    DOWNLOAD_PART)
 
     def get(self, actor: Actor, message_id: int) -> Message:
         with self.db.read() as conn:

@@ -6,7 +6,8 @@ server process behind the load balancer reads the same files. A row is written o
 changed: edits and retraction change only which version of the message names it.
 
 Reads go through the message: `visible_attachment` applies `visible_to` on the message's marking and
-the channel rule of `storage.messages.visible_message`, in the same query as the bytes.
+the channel rule of `storage.messages.visible_message`; only then are the bytes read, a part at a
+time (`content_part`), so a download never holds a whole file in memory.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    func,
     insert,
     select,
 )
@@ -53,7 +55,6 @@ class StoredAttachment:
     attachment: Attachment
     message_id: int
     marking: Marking  # the message's
-    content: bytes
 
 
 def add_attachments(conn: Connection, message_id: int, files: list[tuple[Attachment, bytes]], at: datetime) -> None:
@@ -70,7 +71,8 @@ def visible_attachment(conn: Connection, reader: Reader, message_id: int, number
     any version's attachment, so the history of an edited message still reaches its files."""
     a = message_attachments
     row: Any = conn.execute(
-        select(a, messages.c.m_level, messages.c.m_originator, messages.c.m_releasable_to, messages.c.m_tlp,
+        select(a.c.message_id, a.c.number, a.c.filename, a.c.content_type, a.c.size, a.c.sha256,
+               messages.c.m_level, messages.c.m_originator, messages.c.m_releasable_to, messages.c.m_tlp,
                messages.c.m_caveats)
         .join(messages, messages.c.id == a.c.message_id)
         .join(channels, channels.c.id == messages.c.channel_id)
@@ -81,4 +83,14 @@ def visible_attachment(conn: Connection, reader: Reader, message_id: int, number
         return None
     m = row._mapping
     attachment = Attachment(m["number"], m["filename"], m["content_type"], int(m["size"]), m["sha256"])
-    return StoredAttachment(attachment, int(m["message_id"]), marking_from_row(m), bytes(m["content"]))
+    return StoredAttachment(attachment, int(m["message_id"]), marking_from_row(m))
+
+
+def content_part(conn: Connection, message_id: int, number: int, offset: int, length: int) -> bytes:
+    """`length` bytes of an attachment from `offset` (substr counts bytes of a BLOB or bytea from 1).
+    Callers check visibility first (`visible_attachment`)."""
+    a = message_attachments
+    part = conn.execute(
+        select(func.substr(a.c.content, offset + 1, length)).where(a.c.message_id == message_id, a.c.number == number)
+    ).scalar_one()
+    return bytes(part)

@@ -234,3 +234,19 @@ def test_messages_written_before_attachments_had_content_still_read(centre: Cent
     (old,) = irq.get(f"/api/messages/{mid}").json()["attachments"]
     assert old == {"number": 1, "filename": "old.pdf", "content_type": "application/pdf", "size": 10, "sha256": ""}
     assert irq.get(f"/api/messages/{mid}/attachments/1").status_code == 404
+
+
+def test_a_file_larger_than_a_download_part_is_sent_whole(centre: Centre, client: TestClient,
+                                                           monkeypatch: Any) -> None:
+    from concord.services import messages as messaging
+
+    monkeypatch.setattr(messaging, "DOWNLOAD_PART", 1000)  # so a small file takes several parts
+    s = setup(centre, client)
+    tur, irq = s["c"]["tur"], s["c"]["irq"]
+    content = b"".join(f"Line {i:05d} of the fictional patrol log.\n".encode() for i in range(151))
+    assert len(content) > 5 * 1000 and len(content) % 1000
+    posted = post_files(tur, s["ch"]["centre"], "The full log", [note("log.txt", content)])
+    assert posted.status_code == 201, posted.text
+    got = irq.get(f"/api/messages/{posted.json()['id']}/attachments/1")
+    assert got.status_code == 200 and got.content == content
+    assert got.headers["content-length"] == str(len(content))
