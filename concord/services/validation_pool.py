@@ -9,18 +9,20 @@ wherever their speeds (and the machine's other load) put them. Objects cross as 
 and only the derived values come back (`intel_prepare.to_wire`).
 
 The worker is spoken to over a plain pipe by the thread that needs it — no executor thread in
-between, whose every hand-over would wait for the busy writer to release the GIL — and is kept at
-most two chunks ahead, so a pipe never fills. It serves one batch at a time; a batch arriving while
-it is busy is prepared here, as are small batches (the round trip would cost more than it saves)
-and every batch on a machine with one core. If the worker dies or stalls, the batch is finished
-here and the next big batch starts a new worker.
+between, whose every hand-over would wait for the busy writer to release the GIL — and is given at
+most a few chunks, no more bytes than the pipe's buffers hold, so neither side can block the other.
+It serves one batch at a time; a batch arriving while it is busy is prepared here, as are small
+batches (the round trip would cost more than it saves) and every batch on a machine with one core.
+If the worker dies or stalls, the batch is finished here and the next big batch starts a new worker.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
+import socket
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -36,8 +38,14 @@ log = logging.getLogger(__name__)
 CHUNK = 100
 #: The first chunk: the writer waits for it, so it is smaller.
 FIRST = 50
-#: Chunks the worker is given ahead of the one the writer needs next.
-AHEAD = 2
+#: Chunks the worker may hold at once (being validated, queued, or answered but not yet read) ...
+AHEAD = 3
+#: ... and their size, beyond the first, as a share of the pipe's buffer: the buffers must hold every
+#: chunk sent and every answer not yet read, or this process and the worker could each wait for the
+#: other to read. An answer is never larger than its chunk plus a little per object.
+AHEAD_SHARE = 0.25
+#: The buffer asked for each way (Linux grants up to net.core.wmem_max, 4 MiB by default).
+PIPE_BUFFER = 4 * 1024 * 1024
 #: A chunk the worker has not answered within this long means it is stuck: it is replaced.
 STALL_SECONDS = 60.0
 
@@ -85,6 +93,7 @@ class _Worker:
         self._start_lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self.ahead_bytes = 0
 
     def start(self) -> Connection:
         with self._start_lock:
@@ -92,6 +101,7 @@ class _Worker:
                 # spawn, never fork: this process runs threads (the server's), which fork would copy mid-step.
                 context = multiprocessing.get_context("spawn")
                 ours, theirs = context.Pipe()
+                self.ahead_bytes = int(min(_widen(ours), _widen(theirs)) * AHEAD_SHARE)
                 process = context.Process(target=_serve, args=(theirs,), name="concord-validation", daemon=True)
                 process.start()
                 theirs.close()
@@ -103,6 +113,8 @@ class _Worker:
         unsent = deque(range(len(parts)))  # the worker takes from the front, this process from the back
         sent: deque[int] = deque()  # given to the worker, answers due in this order
         done: dict[int, list[Outcome]] = {}
+        sizes: dict[int, int] = {}  # bytes of each chunk sent
+        in_flight = 0
         conn: Connection | None = None
         try:
             conn = self.start()
@@ -113,14 +125,21 @@ class _Worker:
                 while wanted not in done:
                     if conn is not None:
                         try:
-                            while unsent and len(sent) < AHEAD + 1:
+                            while unsent and len(sent) < AHEAD:
+                                texts = [item.text for item in parts[unsent[0]]]
+                                size = sum(len(t.encode()) for t in texts)
+                                if sent and in_flight + size > self.ahead_bytes:
+                                    break
                                 index = unsent.popleft()
-                                conn.send([item.text for item in parts[index]])
+                                conn.send(texts)
                                 sent.append(index)
+                                sizes[index] = size
+                                in_flight += size
                             if sent and (conn.poll(0) or not unsent):
                                 if not conn.poll(STALL_SECONDS):
                                     raise TimeoutError(f"no answer within {STALL_SECONDS:.0f} s")
                                 index = sent.popleft()
+                                in_flight -= sizes.pop(index)
                                 done[index] = [from_wire(w, item) for w, item in zip(conn.recv(), parts[index],
                                                                                      strict=True)]
                                 continue
@@ -129,6 +148,7 @@ class _Worker:
                             conn = None
                             unsent.extendleft(reversed(sent))  # what the worker had is prepared here
                             sent.clear()
+                            in_flight = 0
                     # The worker has not answered yet: prepare a chunk here rather than wait.
                     index = unsent.pop() if unsent else wanted
                     done[index] = prepare(parts[index])
@@ -146,6 +166,14 @@ class _Worker:
         if process is not None and process.is_alive():
             process.kill()
             process.join(timeout=5)
+
+
+def _widen(conn: Connection) -> int:
+    """Ask for a bigger send buffer on one end of the pipe; the size granted (the kernel's word)."""
+    with socket.fromfd(conn.fileno(), socket.AF_UNIX, socket.SOCK_STREAM) as end:  # a duplicate of the fd
+        with contextlib.suppress(OSError):  # refused: the default stays, and so does its smaller share
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, PIPE_BUFFER)
+        return int(end.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF))
 
 
 _WORKER = _Worker()

@@ -129,3 +129,19 @@ def test_small_batches_and_a_busy_worker_stay_here(monkeypatch: pytest.MonkeyPat
     big = _items([indicator() for _ in range(CHUNK * 3)])
     with validation_pool._WORKER.busy:  # another batch holds the worker
         assert list(validation_pool.chunks(big)) == [prepare(big)]
+
+
+def test_big_objects_never_leave_the_two_processes_waiting_on_each_other() -> None:
+    """Chunks far larger than the pipe's buffers: the writer keeps at most one such chunk out."""
+    import threading
+
+    filler = "Fictional narrative of a border patrol, exercise text only. " * 500  # ~30 KB each
+    objects = [indicator(f"198.51.100.{i % 250}", description=f"{i} {filler}") for i in range(CHUNK * 3 + 7)]
+    items = _items(objects)
+    got: list[Any] = []
+    runner = threading.Thread(target=lambda: got.extend(o for c in validation_pool.chunks(items) for o in c),
+                              daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), "the writer and the worker waited on each other"
+    assert got == prepare(items)
