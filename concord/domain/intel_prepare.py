@@ -9,13 +9,14 @@ value, so neither is sent back.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from concord.domain import intel as rules
 from concord.domain.errors import Invalid
-from concord.domain.observables import Kind, Observable, extract
+from concord.domain.observables import Kind, Observable, digests, extract
 from concord.domain.stix import Category, RawItem, Rejection, StixObject, parse_object, reject
 
 
@@ -28,7 +29,8 @@ class Prepared:
     search_text: str
     source_ref: str | None
     target_ref: str | None
-    observables: frozenset[Observable]
+    #: Each observable value with its digest (the correlation index's key), computed here too.
+    observables: Mapping[Observable, int]
 
 
 Outcome = Prepared | Rejection
@@ -41,7 +43,7 @@ def prepare_one(item: RawItem) -> Outcome:
         return reject(item, error)
     data = obj.data
     source, target = rules.linked_refs(data)
-    return Prepared(obj, rules.title_of(data), rules.search_text_of(data), source, target, extract(data))
+    return Prepared(obj, rules.title_of(data), rules.search_text_of(data), source, target, digests(extract(data)))
 
 
 def prepare(items: Sequence[RawItem]) -> list[Outcome]:
@@ -66,7 +68,7 @@ def to_wire(outcome: Outcome) -> Wire:
     return (
         True, o.id, o.type, o.category.value, o.version, o.created, o.modified, o.revoked, o.created_by_ref,
         o.marking_refs, o.version_key, outcome.title, outcome.search_text, outcome.source_ref,
-        outcome.target_ref, tuple((v.kind.value, v.value) for v in outcome.observables),
+        outcome.target_ref, tuple((v.kind.value, v.value, d) for v, d in outcome.observables.items()),
     )
 
 
@@ -79,10 +81,10 @@ def from_wire(wire: Wire, item: RawItem) -> Outcome:
     obj = StixObject(obj_id, obj_type, _CATEGORIES[category], "2.1", version, created, modified, revoked, created_by,
                      marking_refs, item.value, item.text, version_key)
     return Prepared(obj, title, search_text, source, target,
-                    frozenset([Observable(_KINDS[kind], value) for kind, value in values]) if values else _NONE)
+                    {Observable(_KINDS[kind], value): d for kind, value, d in values} if values else _NONE)
 
 
 # Enum lookups by value through a dict: calling the Enum class costs several times as much.
 _CATEGORIES = {c.value: c for c in Category}
 _KINDS = {k.value: k for k in Kind}
-_NONE: frozenset[Observable] = frozenset()
+_NONE: Mapping[Observable, int] = MappingProxyType({})

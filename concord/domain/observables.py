@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from hashlib import blake2b
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -220,6 +221,21 @@ def extract(obj: Mapping[str, Any]) -> frozenset[Observable]:
     else:
         found.update(from_sco(obj))
     return frozenset(found)
+
+
+def digest(observable: Observable) -> int:
+    """A signed 64-bit digest of a normalised value, the correlation index's key (fits BIGINT).
+
+    blake2b-64 of `str(observable)` ("kind:value"), spelled out: formatting the enum costs more than
+    the hash. Stored in every index entry, so it must never change (a test pins one value).
+    """
+    text = observable.kind.value + ":" + observable.value
+    return int.from_bytes(blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def digests(values: Iterable[Observable]) -> dict[Observable, int]:
+    """Each value with its digest."""
+    return {value: digest(value) for value in values}
 
 
 def parse_observable(text: str) -> Observable:

@@ -11,7 +11,7 @@ exists.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,10 +21,10 @@ from sqlalchemy import and_, select
 
 from concord.domain.intel import shared_marking
 from concord.domain.markings import Marking
-from concord.domain.observables import Observable, extract
+from concord.domain.observables import Observable, digest, extract
 from concord.storage import intel_correlation as index
 from concord.storage.db import Tx
-from concord.storage.events import append_event
+from concord.storage.events import NewEvent, append_events
 from concord.storage.intel import intel_objects, intel_versions
 from concord.storage.policy import marking_from_row
 from concord.storage.schema import many, one_of
@@ -41,33 +41,30 @@ class Indexed:
     stix_type: str
     title: str
     marking: Marking
-    values: frozenset[Observable]
+    values: Mapping[Observable, int]  # each value with its digest
 
 
 def index_objects(
     tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, cap: int = DEFAULT_CAP
 ) -> int:
     """Index values and record correlations; returns the number of correlations recorded."""
-    digests: dict[Observable, int] = {}
-    for obj in objects:
-        for value in obj.values:
-            if value not in digests:
-                digests[value] = index.digest(value)
-    if not digests:
+    wanted = {d for obj in objects for d in obj.values.values()}
+    if not wanted:
         return 0
-    holders = index.holders(tx.conn, digests.values())
+    holders = index.holders(tx.conn, wanted)  # only the values someone holds already
     entries: list[tuple[int, int]] = []
     matches: list[tuple[Indexed, int, Observable]] = []
     for obj in objects:
-        for value in obj.values:
-            d = digests[value]
-            existing = holders[d]
-            if existing:
+        originator = obj.marking.originator
+        for value, d in obj.values.items():
+            existing = holders.get(d)
+            if existing is None:
+                holders[d] = [index.Holder(obj.object_id, originator)]  # later objects of the batch see it
+            else:
                 if len(existing) >= cap or any(h.object_id == obj.object_id for h in existing):
                     continue  # already indexed; or too common: it no longer correlates and stops growing
-                originator = obj.marking.originator
                 matches.extend((obj, h.object_id, value) for h in existing if h.originator != originator)
-            existing.append(index.Holder(obj.object_id, obj.marking.originator))
+                existing.append(index.Holder(obj.object_id, originator))
             entries.append((d, obj.object_id))
     index.add_entries(tx.conn, entries)
     others = _others(tx, {other_id for _obj, other_id, _value in matches})
@@ -82,13 +79,13 @@ def index_objects(
         [(value.kind.value, value.value, obj.object_id, other_id) for obj, other_id, value, _other in confirmed],
         at=at,
     )
+    announcements: list[NewEvent] = []
     for (obj, _other_id, value, other), correlation_id in zip(confirmed, ids, strict=True):
         other_summary, _values, other_marking = other
         audience = shared_marking(obj.marking, other_marking)
         if audience is None:
             continue  # nobody may see both objects: kept for the record, announced to no one
-        append_event(
-            tx,
+        announcements.append(NewEvent(
             at=at,
             kind="intel.correlated",
             item_type="intel_correlation",
@@ -109,7 +106,8 @@ def index_objects(
                     {**other_summary, "originator": other_marking.originator},
                 ],
             },
-        )
+        ))
+    append_events(tx, announcements)
     return len(confirmed)
 
 
@@ -150,4 +148,4 @@ def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:
     values: set[Observable] = set()
     for raw in raw_texts:
         values |= extract(json.loads(raw))
-    index.remove_object(tx.conn, object_id, [index.digest(v) for v in values])
+    index.remove_object(tx.conn, object_id, [digest(v) for v in values])

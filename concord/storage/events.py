@@ -98,6 +98,51 @@ def append_event(
     return int(event_id)
 
 
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """One event for `append_events` (the arguments of `append_event`)."""
+
+    at: datetime
+    kind: str
+    item_type: str
+    item_id: str | int
+    marking: Marking
+    payload: dict[str, Any]
+    actor_id: int | None = None
+    actor_nation: str | None = None
+    recipient_id: int | None = None
+    request_id: str | None = None
+
+
+def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
+    """Append several events in one statement (as `append_event` each, in order); returns their ids.
+
+    For bulk work (a batch's correlations): one INSERT … RETURNING per event cost more than the rest
+    of recording them. On SQLite the rows take the next rowids under the write lock (checked)."""
+    if not new:
+        return []
+    conn = tx.conn
+    rows = [{
+        "at": e.at, "kind": e.kind, "item_type": e.item_type, "item_id": str(e.item_id), "actor_id": e.actor_id,
+        "actor_nation": e.actor_nation, "recipient_id": e.recipient_id, "request_id": e.request_id,
+        "payload": e.payload, **marking_values(e.marking),
+    } for e in new]
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
+        result = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows)
+        ids = [int(i) for i in result.scalars()]
+    else:
+        before = latest_event_id(conn)
+        conn.execute(insert(events), rows)
+        if latest_event_id(conn) != before + len(rows):  # pragma: no cover - not SQLite's behaviour
+            raise RuntimeError("event ids were not allocated in order")
+        ids = list(range(before + 1, before + 1 + len(rows)))
+    for event, row, event_id in zip(new, rows, ids, strict=True):
+        tx.event_ids.append(event_id)
+        tx.events.append({**row, "id": event_id, "marking": event.marking})
+    return ids
+
+
 def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 500,
                  kinds: Sequence[str] | None = None) -> list[Event]:
     """Events the reader may see with id > after_id, in id order."""

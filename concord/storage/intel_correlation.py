@@ -10,7 +10,6 @@ against the values of both objects before recording anything.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.sql import alias
 
 from concord.domain.markings import Reader
-from concord.domain.observables import Observable
 from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
 from concord.storage.schema import BigId, many, metadata, one_of
@@ -65,12 +63,6 @@ intel_correlations = Table(
 )
 
 
-def digest(observable: Observable) -> int:
-    """A signed 64-bit digest of a normalised value (fits BIGINT on both databases)."""
-    raw = hashlib.blake2b(str(observable).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(raw, "big", signed=True)
-
-
 @dataclass(frozen=True, slots=True)
 class Holder:
     object_id: int
@@ -78,13 +70,14 @@ class Holder:
 
 
 def holders(conn: Connection, digests: Iterable[int]) -> dict[int, list[Holder]]:
-    """Objects (with their originator) holding each digest."""
-    found: dict[int, list[Holder]] = {d: [] for d in set(digests)}
-    if not found:
+    """Objects (with their originator) holding each of these digests that any object holds."""
+    wanted = set(digests)
+    found: dict[int, list[Holder]] = {}
+    if not wanted:
         return found
     dialect = conn.dialect.name
-    for digest_value, object_id, originator in conn.execute(_holders_query(dialect), {"ids": many(dialect, found)}):
-        found[int(digest_value)].append(Holder(int(object_id), originator))
+    for digest_value, object_id, originator in conn.execute(_holders_query(dialect), {"ids": many(dialect, wanted)}):
+        found.setdefault(int(digest_value), []).append(Holder(int(object_id), originator))
     return found
 
 
