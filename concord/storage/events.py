@@ -27,7 +27,7 @@ from concord.clock import utc
 from concord.domain.markings import Marking, Reader
 from concord.storage.db import Tx
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
+from concord.storage.schema import BigId, ids_of_insert, marking_columns, metadata
 
 events = Table(
     "events", metadata,
@@ -132,11 +132,10 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
         result = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows)
         ids = [int(i) for i in result.scalars()]
     else:
-        before = latest_event_id(conn)
-        conn.execute(insert(events), rows)
-        if latest_event_id(conn) != before + len(rows):  # pragma: no cover - not SQLite's behaviour
+        allocated = ids_of_insert(conn, events.c.id, lambda: conn.execute(insert(events), rows), len(rows))
+        if allocated is None:  # pragma: no cover - not SQLite's behaviour
             raise RuntimeError("event ids were not allocated in order")
-        ids = list(range(before + 1, before + 1 + len(rows)))
+        ids = allocated
     for event, row, event_id in zip(new, rows, ids, strict=True):
         tx.event_ids.append(event_id)
         tx.events.append({**row, "id": event_id, "marking": event.marking})

@@ -35,7 +35,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
-    func,
     insert,
     select,
     table,
@@ -47,7 +46,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from concord.domain.markings import Marking
 from concord.storage.policy import marking_from_row, marking_values
-from concord.storage.schema import BigId, many, marking_columns, metadata, one_of
+from concord.storage.schema import BigId, ids_of_insert, many, marking_columns, metadata, one_of
 
 intel_objects = Table(
     "intel_objects",
@@ -253,14 +252,10 @@ def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str
     if conn.dialect.name != "sqlite":
         executemany(conn, intel_objects, _OBJECT_COLUMNS, values)
         return ids_by_stix_id(conn, originator, [r["stix_id"] for r in rows])
-    # SQLite gives a new row the largest rowid plus one, and this writer holds the database's write
-    # lock: the batch's ids are the next ones in order (checked, and read back should that ever fail).
-    newest = select(func.max(intel_objects.c.id))
-    before = conn.execute(newest).scalar() or 0
-    executemany(conn, intel_objects, _OBJECT_COLUMNS, values)
-    after = conn.execute(newest).scalar()
-    if after == before + len(rows):
-        ids = {r["stix_id"]: before + 1 + i for i, r in enumerate(rows)}
+    new_ids = ids_of_insert(conn, intel_objects.c.id,
+                            lambda: executemany(conn, intel_objects, _OBJECT_COLUMNS, values), len(rows))
+    if new_ids is not None:
+        ids = {r["stix_id"]: object_id for r, object_id in zip(rows, new_ids, strict=True)}
     else:  # pragma: no cover - not SQLite's documented behaviour
         ids = ids_by_stix_id(conn, originator, [r["stix_id"] for r in rows])
     _index_text(conn, sorted(ids.values()))

@@ -37,7 +37,7 @@ from sqlalchemy.sql import alias
 from concord.domain.markings import Reader
 from concord.storage.intel import executemany, intel_objects
 from concord.storage.policy import visible_to
-from concord.storage.schema import BigId, many, metadata, one_of
+from concord.storage.schema import BigId, ids_of_insert, many, metadata, one_of
 
 intel_observables = Table(
     "intel_observables",
@@ -112,16 +112,14 @@ def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *,
         return []
     c = intel_correlations
     if conn.dialect.name == "sqlite":
-        # As for objects (storage.intel.insert_objects): under the write lock the new rows take the
-        # next rowids in order, which spares SQLite an INSERT … RETURNING per row.
         stamp = c.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         when = stamp(at) if stamp else at
-        newest = select(func.max(c.c.id))
-        before = conn.execute(newest).scalar() or 0
-        executemany(conn, c, ("kind", "value", "object_a", "object_b", "at"), [(*row, when) for row in found])
-        if conn.execute(newest).scalar() != before + len(found):  # pragma: no cover - not SQLite's behaviour
+        columns = ("kind", "value", "object_a", "object_b", "at")
+        ids = ids_of_insert(conn, c.c.id, lambda: executemany(conn, c, columns, [(*r, when) for r in found]),
+                            len(found))
+        if ids is None:  # pragma: no cover - not SQLite's behaviour
             raise RuntimeError("correlation ids were not allocated in order")
-        return list(range(before + 1, before + 1 + len(found)))
+        return ids
     rows = [{"kind": k, "value": v, "object_a": a, "object_b": b, "at": at} for k, v, a, b in found]
     # SQLAlchemy batches this into multi-row INSERT … RETURNING statements, ids in parameter order.
     result = conn.execute(insert(c).returning(c.c.id, sort_by_parameter_order=True), rows)

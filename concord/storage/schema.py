@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Connection,
     Integer,
     MetaData,
     SmallInteger,
@@ -63,3 +64,20 @@ def many(dialect: str, values: Iterable[str | int]) -> Any:
     """The value of a `one_of` parameter: strings or integers."""
     wanted = list(values)
     return wanted if dialect == "postgresql" else json.dumps(wanted)
+
+
+def ids_of_insert(conn: Connection, id_column: ColumnElement[Any], insert_rows: Callable[[], object],
+                  count: int) -> list[int] | None:
+    """On SQLite: run `insert_rows` (which adds `count` rows to `id_column`'s table) and return the new
+    rows' ids in order, without INSERT … RETURNING, which SQLite runs row by row.
+
+    SQLite gives a new row the largest rowid plus one, and a writer holds the database's write lock,
+    so a batch takes the next ids in order. Checked: None if they were not (not SQLite's documented
+    behaviour; the caller reads them back or fails the transaction).
+    """
+    newest = select(func.max(id_column))
+    before = int(conn.execute(newest).scalar() or 0)
+    insert_rows()
+    if conn.execute(newest).scalar() != before + count:
+        return None
+    return list(range(before + 1, before + 1 + count))
