@@ -145,12 +145,15 @@ class Officer:
     def go(self, path: str) -> None:
         self.page.goto(self.base + path)
 
-    def sign_in(self, password: str = DEMO_PASSWORD) -> None:
+    def sign_in(self, password: str = DEMO_PASSWORD, *, language: str | None = None) -> None:
+        """Sign in through the form; then, if given, pick the interface language in the header."""
         self.go("/signin")
         self.page.fill("input[name=username]", self.username)
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
         self.page.wait_for_selector("[data-testid=who]")
+        if language is not None:
+            self.page.select_option("select.lang", language)
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

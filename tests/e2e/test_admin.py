@@ -16,8 +16,7 @@ OpenOfficer = Callable[[str], Officer]
 
 def test_an_administrator_creates_and_appoints_own_people_only(officer: OpenOfficer) -> None:
     tur = officer("tur.admin")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     tur.go("/admin")
     people = tur.page.get_by_test_id("people")
     expect(people).to_contain_text("tur.commander")
@@ -47,7 +46,6 @@ def test_an_administrator_creates_and_appoints_own_people_only(officer: OpenOffi
 
 def test_other_roles_are_told_administration_is_for_administrators(officer: OpenOfficer) -> None:
     watch = officer("irq.watch")
-    watch.sign_in()
-    watch.page.select_option("select.lang", "en")
+    watch.sign_in(language="en")
     watch.go("/admin")
     expect(watch.page.locator("main")).to_contain_text("Only your nation's administrators")

@@ -17,8 +17,7 @@ OpenOfficer = Callable[[str], Officer]
 
 def test_an_entry_is_verified_in_the_browser_and_a_forged_proof_is_caught(officer: OpenOfficer) -> None:
     irq = officer("irq.watch")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "en")
+    irq.sign_in(language="en")
     irq.go("/audit")
     expect(irq.page.get_by_test_id("cosign-TUR")).to_be_visible()
     expect(irq.page.get_by_test_id("cosign-IRQ")).to_be_visible()

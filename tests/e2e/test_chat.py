@@ -28,8 +28,7 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
 ) -> None:
     require_feature(server, "/api/channels")
     irq = officer("irq.watch")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "ar")
+    irq.sign_in(language="ar")
     irq.go("/map")
     # Acknowledging for a nation is the on-duty watch officer's job: IRQ's takes the watch if needed.
     duty = irq.page.get_by_test_id("duty")
@@ -39,8 +38,7 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
     expect(duty).to_have_text("في المناوبة")
 
     tur = officer("tur.watch")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     open_joint_channel(tur)
     tur.page.select_option("select[name=precedence]", "FLASH")
     tur.page.fill("textarea[name=body]", "Armed group crossing near border post 7 (exercise).")
@@ -74,8 +72,7 @@ def test_a_file_attached_in_the_composer_reaches_the_other_side_and_no_one_else(
 ) -> None:
     require_feature(server, "/api/channels/{channel_id}/messages/with-attachments")
     tur = officer("tur.liaison")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     open_channel(tur, "Liaison desk TUR–IRQ")
     # The demo's fictional route card is on the thread, with its size and a download link.
     card = tur.page.get_by_test_id("attachment").filter(has_text="route-card-EXERCISE.txt")
@@ -98,8 +95,7 @@ def test_a_file_attached_in_the_composer_reaches_the_other_side_and_no_one_else(
 
     # The other member, in Arabic, sees it and downloads exactly the bytes sent.
     irq = officer("irq.liaison")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "ar")
+    irq.sign_in(language="ar")
     open_channel(irq, "Liaison desk TUR–IRQ")
     link = irq.page.get_by_test_id("attachment").filter(has_text="sketch-KESTREL-7-exercise.png").locator("a")
     expect(link).to_be_visible()

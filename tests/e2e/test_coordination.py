@@ -15,8 +15,7 @@ OpenOfficer = Callable[[str], Officer]
 
 def test_an_rfi_from_irq_is_answered_by_tur(officer: OpenOfficer) -> None:
     irq = officer("irq.liaison")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "en")
+    irq.sign_in(language="en")
     irq.go("/incidents/rfi/outbox")
     form = irq.page.get_by_role("form", name="New RFI")
     form.get_by_label("Subject").fill("Ford crossings used last night (demo)")
@@ -27,8 +26,7 @@ def test_an_rfi_from_irq_is_answered_by_tur(officer: OpenOfficer) -> None:
     url = irq.page.url
 
     tur = officer("tur.liaison")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "tr")
+    tur.sign_in(language="tr")
     tur.go("/incidents/rfi/inbox")
     row = tur.page.get_by_test_id("rfi-inbox").locator("tr", has_text="Ford crossings used last night")
     expect(row).to_contain_text("içinde")  # the deadline counts down in Turkish
@@ -47,8 +45,7 @@ def test_an_rfi_from_irq_is_answered_by_tur(officer: OpenOfficer) -> None:
 
 def test_an_incident_reported_by_tur_is_acknowledged_by_irq(officer: OpenOfficer) -> None:
     tur = officer("tur.watch")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     tur.go("/incidents")
     form = tur.page.get_by_role("form", name="Report an incident")
     form.locator("input[name=title]").fill("Shots heard near the river bend (demo)")
@@ -58,8 +55,7 @@ def test_an_incident_reported_by_tur_is_acknowledged_by_irq(officer: OpenOfficer
     url = tur.page.url
 
     irq = officer("irq.watch")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "ar")
+    irq.sign_in(language="ar")
     irq.page.goto(url)
     irq.page.get_by_test_id("incident").get_by_role("button", name="تأكيد الاستلام").click()
     expect(irq.page.get_by_test_id("incident").locator("h1")).to_contain_text("مؤكَّد")

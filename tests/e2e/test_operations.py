@@ -43,8 +43,7 @@ def plan_operation(o: Officer, name: str, cx: float, cy: float) -> str:
 
 def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by_both(officer: OpenOfficer) -> None:
     planner = officer("tur.liaison")
-    planner.sign_in()
-    planner.page.select_option("select.lang", "en")
+    planner.sign_in(language="en")
     url = plan_operation(planner, "KARTAL-1 (demo)", 260, 200)
     expect(planner.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "pending")
     planner.screenshot("operation-proposed-en")
@@ -56,8 +55,7 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     expect(tur_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
 
     irq_cdr = officer("irq.commander")
-    irq_cdr.sign_in()
-    irq_cdr.page.select_option("select.lang", "ar")
+    irq_cdr.sign_in(language="ar")
     irq_cdr.page.goto(url)
     expect(irq_cdr.page.locator("html")).to_have_attribute("dir", "rtl")
     expect(irq_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")

@@ -19,8 +19,7 @@ def test_the_watch_officer_on_shift_is_seen_coming_online_and_going_offline(
 ) -> None:
     require_feature(server, "/api/presence")
     commander = officer("irq.commander")
-    commander.sign_in()
-    commander.page.select_option("select.lang", "en")
+    commander.sign_in(language="en")
     commander.go("/map")
     on_watch = commander.page.get_by_test_id("presence").locator(".watch-person", has_text="Huda")
     expect(on_watch).to_be_visible()  # the demo puts irq.watch on shift

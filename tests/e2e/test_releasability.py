@@ -32,8 +32,7 @@ def publish(o: Officer, title: str, release_to_irq: bool) -> None:
 def test_a_tur_only_report_never_reaches_irq(officer: OpenOfficer, server: Server) -> None:
     require_feature(server, "/api/intel/objects")
     tur = officer("tur.analyst")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     publish(tur, TUR_ONLY, release_to_irq=False)
     expect(tur.page.get_by_test_id("banner-top")).to_contain_text("TUR ONLY")
     tur.screenshot("intel-tur-only-en")
@@ -42,8 +41,7 @@ def test_a_tur_only_report_never_reaches_irq(officer: OpenOfficer, server: Serve
     expect(tur.page.get_by_test_id("intel-feed")).to_contain_text(TUR_ONLY)
 
     irq = officer("irq.analyst")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "ar")
+    irq.sign_in(language="ar")
     irq.go("/intel")
     feed = irq.page.get_by_test_id("intel-feed")
     expect(feed).to_contain_text(SHARED)

@@ -19,8 +19,7 @@ TITLE = "Joint statement on the river crossing exercise (demo)"
 
 def test_a_statement_needs_every_concerned_nation_before_it_is_public(officer: OpenOfficer, server: Server) -> None:
     tur = officer("tur.commander")
-    tur.sign_in()
-    tur.page.select_option("select.lang", "en")
+    tur.sign_in(language="en")
     tur.go("/releases")
     form = tur.page.get_by_role("form", name="Propose a joint statement")
     texts = {
@@ -41,8 +40,7 @@ def test_a_statement_needs_every_concerned_nation_before_it_is_public(officer: O
         assert TITLE not in r.read().decode("utf-8"), "published before every concerned nation approved"
 
     irq = officer("irq.commander")
-    irq.sign_in()
-    irq.page.select_option("select.lang", "ar")
+    irq.sign_in(language="ar")
     irq.go("/releases")
     irq_card = irq.page.get_by_test_id("release").filter(has_text="بيان مشترك بشأن تمرين معبر النهر")
     expect(irq_card).to_be_visible()

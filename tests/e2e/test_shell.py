@@ -132,8 +132,7 @@ SCREENS = ["/map", "/intel", "/operations", "/incidents", "/releases", "/chat", 
 @pytest.mark.parametrize("language", ["en", "ar"])
 def test_every_screen_fits_a_1366_wide_console_without_sideways_scrolling(officer: OpenOfficer, language: str) -> None:
     o = officer("irq.liaison")
-    o.sign_in()
-    o.page.select_option("select.lang", language)
+    o.sign_in(language=language)
     for path in SCREENS:
         o.go(path)
         o.page.wait_for_load_state("networkidle")
@@ -167,8 +166,7 @@ def test_every_navigation_item_shows_on_a_laptop_screen(officer: OpenOfficer, us
     """At 1366 px, in the longest language, no screen's name is cut off or scrolled out of the header."""
     o = officer(username)
     o.page.set_viewport_size({"width": 1366, "height": 768})
-    o.sign_in()
-    o.page.select_option("select.lang", language)
+    o.sign_in(language=language)
     expect(o.page.locator("html")).to_have_attribute("lang", language)
     nav = o.page.locator("nav.main-nav")
     overflow = nav.evaluate("n => n.scrollWidth - n.clientWidth")
