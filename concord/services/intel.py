@@ -125,13 +125,16 @@ class IntelService:
         batch = _Batch(
             result=IngestResult(str(uuid.uuid4()), render_timestamp(date_added_key(now))),
             added=self._date_added(tx, now),
-            now=now,
             partners=frozenset(self.partners()),
             # Definitions sent in the batch govern objects in every chunk, before or after them.
             known=[*known, *_definitions_in(items)],
         )
         for chunk in validation_pool.chunks(items, use_worker=self.parallel):
             self._ingest_chunk(tx, actor, chunk, batch)
+        if self.correlate:
+            # Once per batch, not per chunk: its few statements cost the same for 50 objects or 1,000.
+            batch.result.correlations += index_objects(tx, batch.indexed, at=now, actor_id=actor.person_id,
+                                                       cap=self.correlation_cap)
         for marking, published in batch.published.items():
             stix_ids = list(published)
             append_event(
@@ -215,7 +218,6 @@ class IntelService:
                     "source_ref": prepared.source_ref, "target_ref": prepared.target_ref,
                 })
         new_ids = store.insert_objects(tx.conn, new_rows)
-        indexed: list[Indexed] = []
         latest: dict[int, str] = {}
         superseded: list[int] = []
         for stix_id, state in pending.items():
@@ -231,9 +233,10 @@ class IntelService:
             if prepared is not None and state.changed and self.correlate:
                 if prepared.obj.revoked:
                     forget(tx, state.object_id, [prepared.obj.raw])  # revoked: out of the correlation index
+                    batch.indexed = [i for i in batch.indexed if i.object_id != state.object_id]
                 elif marking is not None:
-                    indexed.append(Indexed(state.object_id, stix_id, prepared.obj.type, prepared.title, marking,
-                                           prepared.observables))
+                    batch.indexed.append(Indexed(state.object_id, stix_id, prepared.obj.type, prepared.title,
+                                                 marking, prepared.observables))
             if state.marking is not None:
                 batch.published.setdefault(state.marking, {})[stix_id] = None
             result.object_ids.append(state.object_id)
@@ -241,9 +244,6 @@ class IntelService:
         store.insert_versions(tx.conn, [
             store.NewVersion(ids[stix_id], stix_id, stix_type, actor.nation, version, added, raw)
             for stix_id, stix_type, version, raw in versions], latest, superseded)
-        if self.correlate:
-            result.correlations += index_objects(tx, indexed, at=batch.now, actor_id=actor.person_id,
-                                                 cap=self.correlation_cap)
 
     def _date_added(self, tx: Tx, now: datetime) -> str:
         """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
@@ -387,10 +387,11 @@ class _Batch:
 
     result: IngestResult
     added: str
-    now: datetime
     partners: frozenset[str]
     known: list[Mapping[str, Any]]
     derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
+    # Objects whose values join the correlation index when the batch's last chunk is written.
+    indexed: list[Indexed] = field(default_factory=list)
     # For the intel.published events: STIX ids by marking, in order, each once (a dict as ordered set).
     published: dict[Marking, dict[str, None]] = field(default_factory=dict)
 

@@ -150,3 +150,34 @@ def test_big_objects_never_leave_the_two_processes_waiting_on_each_other() -> No
     runner.join(timeout=120)
     assert not runner.is_alive(), "the writer and the worker waited on each other"
     assert got == prepare(items)
+
+
+def test_a_big_batch_correlates_once_and_leaves_out_what_it_revokes(centre: Centre) -> None:
+    """Correlation runs once for the whole batch: a value the partner holds correlates wherever it
+    sits in the batch, and an object revoked by a later chunk of the same batch never joins the index."""
+    from concord.storage.intel_correlation import entry_count, intel_correlations
+
+    for nation in ("TUR", "IRQ"):
+        person(centre, nation, username=f"{nation.lower()}.corr")
+    refs, definitions = shared_with("TUR", "IRQ", tlp=Tlp.GREEN)
+    theirs = indicator("198.51.100.200", refs=refs)
+    assert not centre.intel.import_batch(centre.people.actor_named("irq.corr"), _items([theirs, *definitions])).failures
+    entries_before = _entries(centre, entry_count)
+
+    ours = [indicator(f"203.0.113.{i % 250}", name=f"Fictional {i}", refs=refs) for i in range(CHUNK * 3)]
+    ours[CHUNK * 2 + 1] = indicator("198.51.100.200", refs=refs, name="Fictional match, late chunk")
+    revoked_early = ours[3] = indicator("198.51.100.201", refs=refs, name="Fictional, revoked later")
+    ours.append({**revoked_early, "modified": "2026-11-02T10:00:00.000Z", "revoked": True})
+    result = centre.intel.import_batch(centre.people.actor_named("tur.corr"), _items([*ours, *definitions]))
+
+    assert not result.failures and result.correlations == 1
+    with centre.db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(intel_correlations)).scalar() == 1
+    # One entry per object and value: the 298 unremarkable objects and the match; none for the
+    # object revoked later in the batch.
+    assert _entries(centre, entry_count) - entries_before == 298 + 1
+
+
+def _entries(centre: Centre, entry_count: Any) -> int:
+    with centre.db.read() as conn:
+        return int(entry_count(conn))
