@@ -6,6 +6,10 @@ Both servers are driven by the same OASIS client (`taxii2-client`) in the same r
   status resource says complete;
 * paging — a whole collection of 4,000 objects read page by page (limit 1,000).
 
+Beside ingest, the floors under it on this machine in the same run (bench/intel_floor.py): what
+storing the same rows costs bare sqlite3, and what the same client costs against a server that
+only parses and answers.
+
 medallion (the OASIS reference TAXII 2.1 server) runs with its memory backend from a generated
 data file, through its own CLI (the Flask development server), with `max_page_size` raised to 1,000.
 """
@@ -27,6 +31,7 @@ from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import Collection, as_pages
 
 from bench.harness import Row
+from bench.intel_floor import floors
 from bench.intel_servers import BENCH_USER, Server, concord_server, medallion, prepare_centre
 
 PAGE = 1000
@@ -124,7 +129,7 @@ def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
     return len(objects) / (time.perf_counter() - start)
 
 
-def measure_correlation(quick: bool, rounds: int = 3) -> dict[str, float]:
+def measure_correlation(quick: bool, rounds: int = 5) -> dict[str, float]:
     """Ingest time with and without correlation, and the index size against the values it holds.
 
     Runs without and with correlation alternate, `rounds` times each, and the medians are compared:
@@ -219,6 +224,7 @@ def run(quick: bool) -> list[Row]:
     peer = measure(medallion, quick)
     ours = measure(concord_server, quick)
     ingest_n, paging_n = int(ours["ingest_count"]), int(ours["paging_count"])
+    floor = floors(indicators(ingest_n, seed=1), ENVELOPE)
     correlation = measure_correlation(quick)
     scale = measure_scale(quick)
     n = f"{int(scale['count']):,}"
@@ -229,6 +235,31 @@ def run(quick: bool) -> list[Row]:
             peer["ingest"],
             "objects/s",
             ">= 20x medallion",
+            peer_name="medallion",
+        ),
+        # The ceiling of the row above on this machine, in the same run (bench/intel_floor.py).
+        Row(
+            "  floor: Concord's rows for those envelopes written by bare sqlite3 (no Python, no HTTP)",
+            floor["storage"],
+            peer["ingest"],
+            "objects/s",
+            "context",
+            peer_name="medallion",
+        ),
+        Row(
+            "  floor: taxii2-client adding them to a server that only parses and answers",
+            floor["http"],
+            peer["ingest"],
+            "objects/s",
+            "context",
+            peer_name="medallion",
+        ),
+        Row(
+            "  floor: both together (a server whose own work took no time)",
+            floor["both"],
+            peer["ingest"],
+            "objects/s",
+            "context",
             peer_name="medallion",
         ),
         Row(
