@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from concord import __version__
+from concord import __version__, collector
 from concord.api import errors, routers
 from concord.api import messages as messages_api
 from concord.api.middleware import BodyLimit, Metrics, RequestContext
@@ -62,23 +61,12 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
 
 
 def app_from_environment() -> FastAPI:
-    """Uvicorn factory for `concord serve` (settings read once, here, at start-up).
-
-    The modules, routes and services built here live as long as the process, so they are moved out
-    of the garbage collector's sight (`gc.freeze`): otherwise every full collection walks them
-    again, which costs a bulk request (a TAXII envelope allocates ~10⁵ objects) about a sixth of
-    its time. Only for the served process: tests build many apps and would keep each one alive.
-
-    The young generation's threshold is raised too: with CPython's default (700 allocations) a bulk
-    request runs hundreds of collections that each walk the objects it is still building (measured
-    on TAXII ingest: a fifth of its time). Nearly all of them are freed by reference counting anyway;
-    a collection every 100,000 allocations still finds the rare cycle within milliseconds.
-    """
+    """Uvicorn factory for `concord serve` (settings read once, here, at start-up). The modules,
+    routes and services built here live as long as the process: the collector settles around them
+    (concord/collector.py)."""
     settings = Settings()
     app = create_app(settings)
     if settings.intel_validation_worker:
         validation_pool.warm()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    collector.settle_served_process()
     return app

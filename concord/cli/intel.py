@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from concord import collector
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
 from concord.domain.stix import bundle_chunks, split_objects
@@ -45,7 +46,7 @@ def import_files(
     actor = centre.people.actor_named(as_user)
     stored = refused = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console) as progress:
+    with Progress(*columns, console=console) as progress, collector.bulk_work():
         for path in files:
             try:
                 text = path.read_bytes()
