@@ -243,30 +243,12 @@ def run(quick: bool) -> list[Row]:
             peer_name="medallion",
         ),
         # The ceiling of the row above on this machine, in the same run (bench/intel_floor.py).
-        Row(
-            "  floor: Concord's rows for those envelopes written by bare sqlite3 (no Python, no HTTP)",
-            floor["storage"],
-            peer["ingest"],
-            "objects/s",
-            "context",
-            peer_name="medallion",
-        ),
-        Row(
-            "  floor: taxii2-client adding them to a server that only parses and answers",
-            floor["http"],
-            peer["ingest"],
-            "objects/s",
-            "context",
-            peer_name="medallion",
-        ),
-        Row(
-            "  floor: both together (a server whose own work took no time)",
-            floor["both"],
-            peer["ingest"],
-            "objects/s",
-            "context",
-            peer_name="medallion",
-        ),
+        *(Row(f"  floor: {label}", floor[key], peer["ingest"], "objects/s", "context", peer_name="medallion")
+          for key, label in (
+              ("storage", "Concord's rows for those envelopes written by bare sqlite3 (no Python, no HTTP)"),
+              ("http", "taxii2-client adding them to a server that only parses and answers"),
+              ("both", "both together (a server whose own work took no time)"),
+          )),
         Row(
             f"TAXII read all pages (limit {PAGE}) at {paging_n:,} stored",
             ours["paging"],

@@ -29,10 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.intel_servers import BENCH_USER, Server, free_port, prepare_centre, wait_until_up
-
-COLLECTION = "00000000-0000-4000-8000-00000000f100"
-MEDIA = "application/taxii+json;version=2.1"
-
+from bench.taxii_echo import COLLECTION
 
 # --- storage ----------------------------------------------------------------------------------
 
@@ -44,7 +41,7 @@ _FTS = (
 
 def storage_floor(objects: list[dict[str, Any]], envelope: int) -> float:
     """Objects per second for bare sqlite3 writing the rows Concord stores for `objects`."""
-    from bench.bench_intel import _load
+    from bench.bench_intel import _load  # here, not at the top: bench_intel imports this module
 
     with tempfile.TemporaryDirectory(prefix="bench-floor-") as tmp:
         source, target = Path(tmp, "source"), Path(tmp, "target")
