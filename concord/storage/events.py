@@ -83,19 +83,13 @@ def append_event(
 ) -> int:
     """Append one event in the caller's transaction; returns its id."""
     conn = tx.conn
-    if conn.dialect.name == "postgresql":
-        # Ids come from a sequence and could otherwise become visible out of order across
-        # concurrent transactions; serialising appends until commit keeps "resume after id N" exact.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
-    values = {
-        "at": at, "kind": kind, "item_type": item_type, "item_id": str(item_id), "actor_id": actor_id,
-        "actor_nation": actor_nation, "recipient_id": recipient_id, "request_id": request_id,
-        "payload": payload or {}, **marking_values(marking),
-    }
-    event_id = conn.execute(_INSERT, values).scalar_one()
-    tx.event_ids.append(int(event_id))
-    tx.events.append({**values, "id": int(event_id), "marking": marking})
-    return int(event_id)
+    _serialise_appends(conn)
+    values = _values(NewEvent(at=at, kind=kind, item_type=item_type, item_id=item_id, marking=marking,
+                              payload=payload or {}, actor_id=actor_id, actor_nation=actor_nation,
+                              recipient_id=recipient_id, request_id=request_id))
+    event_id = int(conn.execute(_INSERT, values).scalar_one())
+    _remember(tx, values, event_id, marking)
+    return event_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +116,9 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
     if not new:
         return []
     conn = tx.conn
-    rows = [{
-        "at": e.at, "kind": e.kind, "item_type": e.item_type, "item_id": str(e.item_id), "actor_id": e.actor_id,
-        "actor_nation": e.actor_nation, "recipient_id": e.recipient_id, "request_id": e.request_id,
-        "payload": e.payload, **marking_values(e.marking),
-    } for e in new]
+    rows = [_values(e) for e in new]
+    _serialise_appends(conn)
     if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
         result = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows)
         ids = [int(i) for i in result.scalars()]
     else:
@@ -137,9 +127,30 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
             raise RuntimeError("event ids were not allocated in order")
         ids = allocated
     for event, row, event_id in zip(new, rows, ids, strict=True):
-        tx.event_ids.append(event_id)
-        tx.events.append({**row, "id": event_id, "marking": event.marking})
+        _remember(tx, row, event_id, event.marking)
     return ids
+
+
+def _serialise_appends(conn: Connection) -> None:
+    """On PostgreSQL, hold the append lock until commit: ids come from a sequence and could otherwise
+    become visible out of order across concurrent transactions, and "resume after id N" must stay
+    exact. (An SQLite writer holds the database's write lock already.)"""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
+
+
+def _values(e: NewEvent) -> dict[str, Any]:
+    return {
+        "at": e.at, "kind": e.kind, "item_type": e.item_type, "item_id": str(e.item_id), "actor_id": e.actor_id,
+        "actor_nation": e.actor_nation, "recipient_id": e.recipient_id, "request_id": e.request_id,
+        "payload": e.payload, **marking_values(e.marking),
+    }
+
+
+def _remember(tx: Tx, values: dict[str, Any], event_id: int, marking: Marking) -> None:
+    """What the unit of work publishes once it commits."""
+    tx.event_ids.append(event_id)
+    tx.events.append({**values, "id": event_id, "marking": marking})
 
 
 def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 500,
