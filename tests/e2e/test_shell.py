@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pyotp
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from concord.domain.nations import DEFAULT_LABELS
 from tests.e2e.conftest import DEMO_PASSWORD, Officer, Server
@@ -124,6 +124,27 @@ def test_sign_in_asks_for_the_code_only_when_totp_is_on(officer: OpenOfficer, se
     code.fill(totp.now())
     analyst.page.click("button[type=submit]")
     expect(analyst.page.get_by_test_id("who")).to_contain_text("Omar Al-Tajribi")
+
+
+def test_signing_out_leaves_the_screens_before_the_server_answers(officer: OpenOfficer) -> None:
+    """The screens go (and with them everything they would still load) the moment one signs out, not
+    when the server has ended the session: a screen's request started in between would come back
+    refused (a race a slow machine once showed: the live stream's first welcome reloading the map)."""
+    o = officer("irq.watch")  # not irq.analyst: another test turns TOTP on for that account
+    o.sign_in(language="en")
+    o.page.wait_for_load_state("networkidle")
+    held: list[Route] = []
+    o.page.route("**/api/session", lambda route: held.append(route) if route.request.method == "DELETE"
+                 else route.continue_())
+    asked: list[str] = []
+    o.page.on("request", lambda r: asked.append(f"{r.method} {r.url}") if "/api/" in r.url else None)
+
+    o.page.get_by_role("button", name="Sign out").click()
+    expect(o.page.locator("input[name=username]")).to_be_visible()  # the server has not answered yet
+    assert len(held) == 1
+    held[0].continue_()
+    o.page.wait_for_load_state("networkidle")
+    assert [a for a in asked if "/api/session" not in a] == []
 
 
 SCREENS = ["/map", "/intel", "/operations", "/incidents", "/releases", "/chat", "/audit", "/admin"]

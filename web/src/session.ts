@@ -99,12 +99,11 @@ export function totpRequired(err: ApiError): boolean {
 }
 
 export async function signOut(): Promise<void> {
+  // The screens and the live stream go first, so nothing they would load starts while the session
+  // ends (it would come back refused); then what is in flight is cancelled, then the server told.
+  me.value = null;
   abortAll();
-  try {
-    await api.del("/api/session");
-  } finally {
-    me.value = null;
-  }
+  await api.del("/api/session");
 }
 
 // A language chosen in the header is saved as the person's preference.
