@@ -57,7 +57,7 @@ class RedisBus(RemoteBus):
                 if message is not None and message.get("type") == "message":
                     self._received(message["data"])
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+            await pubsub.aclose()
 
     async def _send(self, event_id: int) -> None:
         assert self._client is not None
