@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from concord import __version__, collector
 from concord.api import errors, routers
 from concord.api import messages as messages_api
-from concord.api.middleware import BodyLimit, Metrics, RequestContext
+from concord.api.middleware import BodyLimit, InputLimits, Metrics, RequestContext
 from concord.api.web import mount_web
 from concord.centre import Centre
 from concord.cot.metrics import CotCollector
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
     mount_web(app)
+    app.add_middleware(InputLimits)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
     # A message with attachments may carry each file at its limit, plus the message and form framing.
     with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024

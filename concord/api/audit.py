@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.errors import ERROR_RESPONSES
+from concord.api.models import Id, Position
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
-Size = Annotated[int, Query(ge=0, le=2**62)]
+Size = Annotated[Position, Query()]
 
 # Errors stay JSON on the routes that answer with a plain-text checkpoint note.
 _JSON_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -64,7 +65,7 @@ class WitnessKeyIn(BaseModel):
 
 
 class CosignatureIn(BaseModel):
-    size: int = Field(ge=1)
+    size: Id
     note: str = Field(max_length=20_000, description="the checkpoint with the witness's cosignature line")
 
 
@@ -99,7 +100,7 @@ def latest_checkpoint_note(actor: ActorDep, centre: CentreDep) -> str:
     responses=_JSON_ERRORS,
     summary="A checkpoint as a signed note",
 )
-def checkpoint_note(actor: ActorDep, centre: CentreDep, size: Annotated[int, Path(ge=1, le=2**62)]) -> str:
+def checkpoint_note(actor: ActorDep, centre: CentreDep, size: Id) -> str:
     return centre.audit.checkpoint(size)
 
 
@@ -110,7 +111,7 @@ def keys(actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
 
 @router.get("/proof/inclusion/{index}", response_model=InclusionOut, summary="Inclusion proof of an entry")
 def inclusion(
-    actor: ActorDep, centre: CentreDep, index: Annotated[int, Path(ge=0, le=2**62)], size: Size | None = None
+    actor: ActorDep, centre: CentreDep, index: Position, size: Size | None = None
 ) -> InclusionOut:
     view = centre.audit.inclusion(actor.reader, index, size)
     return InclusionOut(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
-from pydantic import Field
+from fastapi import APIRouter, Query
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import Strict
+from concord.api.models import Id, Strict
 from concord.api.operations import Text
 from concord.domain.conflicts import ConflictStatus
 
 router = APIRouter(prefix="/api/conflicts", tags=["conflicts"])
-ConflictId = Annotated[int, Path(ge=1, le=2**62)]
+ConflictId = Id
 
 
 class NoteIn(Strict):
@@ -21,7 +20,7 @@ class NoteIn(Strict):
 
 
 class OverrideIn(Strict):
-    operation_id: Annotated[int, Field(ge=1, le=2**62)]
+    operation_id: Id
     justification: Text
 
 

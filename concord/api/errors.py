@@ -82,6 +82,10 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "body")
 
 
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")  # pydantic's prefix for our own validators' messages
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ConcordError)
     async def _domain(_request: Request, exc: ConcordError) -> JSONResponse:
@@ -92,8 +96,9 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
         field = _field(tuple(first.get("loc", ())))
-        problems = [{"field": _field(tuple(e.get("loc", ()))), "reason": e.get("msg", "")} for e in errors[:20]]
-        message = f"{field}: {first.get('msg', 'invalid')}"
+        problems = [{"field": _field(tuple(e.get("loc", ()))), "reason": _reason(e.get("msg", ""))}
+                    for e in errors[:20]]
+        message = f"{field}: {_reason(str(first.get('msg', 'invalid')))}"
         return JSONResponse(error_body(Code.INVALID.value, message, {"field": field, "problems": problems}), 422)
 
     @app.exception_handler(StarletteHTTPException)

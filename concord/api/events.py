@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingOut
+from concord.api.models import MarkingOut, Position
 from concord.clock import iso
 from concord.storage.events import Event, events_after
 
@@ -37,7 +37,7 @@ class EventOut(BaseModel):
 def list_events(
     actor: ActorDep,
     centre: CentreDep,
-    after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    after: Annotated[Position, Query()] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[EventOut]:
     with centre.db.read() as conn:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
 from concord.clock import iso
 from concord.domain.incidents import Incident, IncidentStatus, TimelineEntry
 from concord.domain.people import Actor
@@ -64,7 +64,7 @@ class CommentIn(Strict):
 
 
 class AssigneeIn(Strict):
-    person_id: Annotated[int, Field(ge=1)]
+    person_id: Id
 
 
 class CategoryIn(Strict):
@@ -175,7 +175,7 @@ def list_incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, summary="One incident with its timeline")
-def get_incident(incident_id: int, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def get_incident(incident_id: Id, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     view = centre.incidents.get(actor, incident_id)
     out = IncidentOut.of_view(view)
     centre.audit.record_returned(actor, "incident", [(out.id, view.incident.report.marking, out)])
@@ -183,7 +183,7 @@ def get_incident(incident_id: int, actor: ActorDep, centre: CentreDep) -> Incide
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentOut, summary="Correct the report (reporter)")
-def edit_incident(incident_id: int, body: IncidentPatch, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def edit_incident(incident_id: Id, body: IncidentPatch, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     changes = body.model_dump(exclude_unset=True)
     if body.marking is not None:
         changes["marking"] = body.marking.to_marking(actor.nation)
@@ -192,29 +192,29 @@ def edit_incident(incident_id: int, body: IncidentPatch, actor: ActorDep, centre
 
 @router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentOut,
              summary="Acknowledge for the caller's nation (concerned partners)")
-def acknowledge(incident_id: int, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def acknowledge(incident_id: Id, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     return IncidentOut.of_view(centre.incidents.acknowledge(actor, incident_id))
 
 
 @router.post("/incidents/{incident_id}/investigate", response_model=IncidentOut,
              summary="Start the investigation (once every partner acknowledged)")
-def investigate(incident_id: int, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def investigate(incident_id: Id, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     return IncidentOut.of_view(centre.incidents.start_investigation(actor, incident_id))
 
 
 @router.post("/incidents/{incident_id}/close", response_model=IncidentOut, summary="Close with a note")
-def close(incident_id: int, body: NoteIn, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def close(incident_id: Id, body: NoteIn, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     return IncidentOut.of_view(centre.incidents.close(actor, incident_id, body.note))
 
 
 @router.post("/incidents/{incident_id}/comments", response_model=IncidentOut, status_code=201,
              summary="Add a comment to the timeline")
-def comment(incident_id: int, body: CommentIn, actor: ActorDep, centre: CentreDep) -> IncidentOut:
+def comment(incident_id: Id, body: CommentIn, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     return IncidentOut.of_view(centre.incidents.comment(actor, incident_id, body.text))
 
 
 @router.put("/incidents/{incident_id}/assignees/{nation}", response_model=IncidentOut,
             summary="Name the caller's nation's assignee")
-def assign(incident_id: int, nation: Annotated[str, Path(pattern=r"^[A-Z]{3}$")], body: AssigneeIn, actor: ActorDep,
+def assign(incident_id: Id, nation: Annotated[str, Path(pattern=r"^[A-Z]{3}$")], body: AssigneeIn, actor: ActorDep,
            centre: CentreDep) -> IncidentOut:
     return IncidentOut.of_view(centre.incidents.assign(actor, incident_id, nation, body.person_id))

@@ -12,7 +12,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
 from concord.clock import iso
 from concord.domain.markings import Level, Marking
 from concord.domain.stix import bundle_chunks
@@ -129,7 +129,7 @@ def list_objects(
     ] = None,
     q: Annotated[str | None, Query(max_length=200, description="full-text search")] = None,
     include_revoked: bool = False,
-    before: Annotated[int | None, Query(ge=1, description="the `next` of the previous page")] = None,
+    before: Annotated[Id | None, Query(description="the `next` of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> ListOut:
     found = centre.intel_read.list_objects(
@@ -153,7 +153,7 @@ def list_objects(
 
 
 @router.get("/objects/{object_id}", response_model=DetailOut, summary="One object with its versions and links")
-def get_object(object_id: int, actor: ActorDep, centre: CentreDep) -> DetailOut:
+def get_object(object_id: Id, actor: ActorDep, centre: CentreDep) -> DetailOut:
     detail = centre.intel_read.detail(actor, object_id)
     out = DetailOut(
         object=ObjectOut.of(detail.summary),
@@ -176,7 +176,7 @@ def get_object(object_id: int, actor: ActorDep, centre: CentreDep) -> DetailOut:
 
 
 @router.post("/objects/{object_id}/revoke", status_code=204, summary="Revoke an object (originator only)")
-def revoke(object_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+def revoke(object_id: Id, actor: ActorDep, centre: CentreDep) -> Response:
     centre.intel.revoke(actor, object_id)
     return Response(status_code=204)
 
@@ -186,7 +186,7 @@ def revoke(object_id: int, actor: ActorDep, centre: CentreDep) -> Response:
     status_code=204,
     summary="Widen or narrow release (originator only; narrowing takes effect at once)",
 )
-def set_release(object_id: int, body: MarkingIn, actor: ActorDep, centre: CentreDep) -> Response:
+def set_release(object_id: Id, body: MarkingIn, actor: ActorDep, centre: CentreDep) -> Response:
     centre.intel.set_release(actor, object_id, body.to_marking(actor.nation))
     return Response(status_code=204)
 

@@ -12,14 +12,13 @@ from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.downloads import attachment_headers
-from concord.api.models import MarkingIn, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, NationCode, Strict, UtcDateTime
 from concord.clock import iso
 from concord.domain.attachments import Upload
 from concord.services.messages import MessagingService, message_view
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
-Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 class ChannelIn(Strict):
@@ -76,13 +75,13 @@ def create_channel(body: ChannelIn, actor: ActorDep, centre: CentreDep) -> dict[
 
 
 @router.post("/channels/{channel_id}/members", status_code=204, summary="Add a member (operation/incident)")
-def add_member(channel_id: int, body: MemberIn, actor: ActorDep, centre: CentreDep) -> None:
+def add_member(channel_id: Id, body: MemberIn, actor: ActorDep, centre: CentreDep) -> None:
     centre.messaging.add_member(actor, channel_id, body.person_id, may_post=body.may_post)
 
 
 @router.get("/channels/{channel_id}/messages", response_model=Page, summary="History, newest first, paged")
-def history(channel_id: int, actor: ActorDep, centre: CentreDep,
-            before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+def history(channel_id: Id, actor: ActorDep, centre: CentreDep,
+            before: Id | None = None,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
     items = centre.messaging.history(actor, channel_id, before=before, limit=limit)
     next_before = items[-1].id if len(items) == limit else None
@@ -92,7 +91,7 @@ def history(channel_id: int, actor: ActorDep, centre: CentreDep,
 
 
 @router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
-def post_message(channel_id: int, body: MessageIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def post_message(channel_id: Id, body: MessageIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     message = centre.messaging.post(actor, channel_id, body=body.body, precedence=body.precedence,
                                     marking=body.marking.to_marking(actor.nation))
     return message_view(message)
@@ -107,7 +106,7 @@ WITH_ATTACHMENTS = r"^/api/channels/[0-9]+/messages/with-attachments$"
              description="The message and its files are written in one transaction: both or neither. "
                          "Each file's type must be on the centre's list and match its content; "
                          "413 names the file over the size limit, 422 the one whose type is refused.")
-def post_with_attachments(channel_id: int, message: Annotated[Json[MessageIn], Form()], actor: ActorDep,
+def post_with_attachments(channel_id: Id, message: Annotated[Json[MessageIn], Form()], actor: ActorDep,
                           centre: CentreDep, files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
     limit = centre.messaging.limits.attachments.max_bytes
     # Reading one byte past the limit is enough to refuse it, naming the file (the domain does).
@@ -119,7 +118,7 @@ def post_with_attachments(channel_id: int, message: Annotated[Json[MessageIn], F
 
 @router.get("/messages/search", summary="Search the text of messages one may see")
 def search(actor: ActorDep, centre: CentreDep, q: Annotated[str, Query(max_length=200)],
-           channel_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+           channel_id: Id | None = None,
            limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
     found = centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)
     views = [message_view(m) for m in found]
@@ -133,7 +132,7 @@ def unread(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
 
 
 @router.get("/messages/{message_id}", summary="One message")
-def get_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def get_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     message = centre.messaging.get(actor, message_id)
     view = message_view(message)
     centre.audit.record_returned(actor, "message", [(message_id, message.marking, view)])
@@ -143,7 +142,7 @@ def get_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str
 @router.patch("/messages/{message_id}", summary="Edit (the author; history kept)",
               description="New text (`body`) and/or attachments to drop (`remove_attachments`, by number); "
                           "the earlier version, with its attachments, stays in the history.")
-def edit_message(message_id: int, body: EditIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def edit_message(message_id: Id, body: EditIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     return message_view(centre.messaging.edit(actor, message_id, body.body,
                                               remove_attachments=body.remove_attachments))
 
@@ -152,7 +151,7 @@ def edit_message(message_id: int, body: EditIn, actor: ActorDep, centre: CentreD
             summary="Download an attachment (of any version of a message one may see; not once retracted)",
             responses={200: {"content": {"application/octet-stream": {}},
                              "description": "The file, always as a download (Content-Disposition: attachment)"}})
-def download_attachment(message_id: Annotated[int, Path(ge=1, le=2**62)],
+def download_attachment(message_id: Id,
                         number: Annotated[int, Path(ge=1, le=10_000)],
                         actor: ActorDep, centre: CentreDep) -> Response:
     found = centre.messaging.attachment(actor, message_id, number)
@@ -165,31 +164,31 @@ def download_attachment(message_id: Annotated[int, Path(ge=1, le=2**62)],
 
 
 @router.delete("/messages/{message_id}", summary="Retract (the author; history kept)")
-def retract_message(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def retract_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     return message_view(centre.messaging.retract(actor, message_id))
 
 
 @router.get("/messages/{message_id}/revisions", summary="Earlier versions of a message")
-def revisions(message_id: int, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+def revisions(message_id: Id, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
     return [{"version": r["version"], "body": r["body"], "attachments": r["attachments"],
              "replaced_at": iso(r["replaced_at"]), "replaced_by": r["replaced_by"]}
             for r in centre.messaging.revisions(actor, message_id)]
 
 
 @router.post("/messages/{message_id}/ack", summary="Acknowledge a FLASH/IMMEDIATE message for one's nation")
-def acknowledge(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def acknowledge(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     entry = centre.acknowledgements.acknowledge(actor, message_id)
     return {"message_id": message_id, "nation": entry.nation, "acknowledged_by": entry.acknowledged_by,
             "acknowledged_at": iso(entry.acknowledged_at) if entry.acknowledged_at else None}
 
 
 @router.get("/messages/{message_id}/ack", summary="Acknowledgement state per nation and per recipient")
-def ack_state(message_id: int, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
+def ack_state(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     return centre.acknowledgements.state(actor, message_id)
 
 
 @router.post("/messages/{message_id}/read", status_code=204, summary="Mark read up to this message")
-def mark_read(message_id: int, actor: ActorDep, centre: CentreDep) -> None:
+def mark_read(message_id: Id, actor: ActorDep, centre: CentreDep) -> None:
     centre.messaging.mark_read(actor, message_id)
 
 

@@ -1,4 +1,4 @@
-"""ASGI middleware: body size limit, request ids, JSON access log, Prometheus metrics."""
+"""ASGI middleware: body size limit, input limits, request ids, JSON access log, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from concord.api.errors import error_body
+from concord.domain import json_limits
 from concord.request_context import current_request_id
 
 access_log = logging.getLogger("concord.access")
@@ -96,6 +98,78 @@ class BodyLimit:
         except BodyTooLarge:
             if not started:  # the app's own handler renders it as JSON; this is for any other reader
                 await _send_json(send, 413, too_large)
+
+
+def _invalid(field: str, message: str) -> dict[str, Any]:
+    return error_body("invalid", message, {"field": field, "problems": [{"field": field, "reason": message}]})
+
+
+class InputLimits:
+    """The limits of `concord.domain.json_limits` on every API request, before any handler runs:
+    no NUL in the path, the query or a JSON body, and no JSON body nested too deep (422 naming the
+    field). The same answer on SQLite and PostgreSQL, whose text columns differ on NUL.
+
+    Bodies reach this middleware already bounded by `BodyLimit`; only a JSON body whose text could
+    break a limit (`may_break_limits`, a cheap scan) is parsed here.
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            await _send_json(send, 422, _invalid("path", "the path must not contain the NUL character"))
+            return
+        for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                field = name.replace("\x00", "") or "query"
+                await _send_json(send, 422, _invalid(field, f"{field} must not contain the NUL character"))
+                return
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if not (content_type == b"application/json" or content_type.endswith(b"+json")):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: let the app see it
+                await self.app(scope, _replay(message, receive), send)
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        problem = _json_problem(body) if json_limits.may_break_limits(body) else None
+        if problem is not None:
+            field, reason = problem
+            await _send_json(send, 422, _invalid(field, f"{field} {reason}"))
+            return
+        await self.app(scope, _replay({"type": "http.request", "body": body, "more_body": False}, receive), send)
+
+
+def _json_problem(body: bytes) -> tuple[str, str] | None:
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return "body", f"is nested deeper than {json_limits.MAX_DEPTH} levels"
+    except ValueError:
+        return None  # malformed JSON: the handler answers with its own message
+    problem = json_limits.find_problem(value)
+    return None if problem is None else (problem[0] or "body", problem[1])
+
+
+def _replay(first: Message, receive: Receive) -> Receive:
+    """A `receive` that hands the app the message read already, then whatever the client sends next."""
+    pending = [first]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
 
 
 class BodyTooLarge(HTTPException):

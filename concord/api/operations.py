@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime, Version
 from concord.clock import iso
 from concord.domain.conflicts import ConflictStatus
 from concord.domain.markings import Level, Marking
@@ -150,13 +150,13 @@ class OperationSummary(BaseModel):
 
 
 class ApproveIn(Strict):
-    version: Annotated[int, Field(ge=1)]
+    version: Version
     override_justification: Text | None = Field(
         None, description="record an override on every blocking conflict, for this version, with this reason")
 
 
 class RejectIn(Strict):
-    version: Annotated[int, Field(ge=1)]
+    version: Version
     reason: Text
 
 
@@ -164,7 +164,7 @@ class CancelIn(Strict):
     reason: Text
 
 
-OperationId = Annotated[int, Path(ge=1, le=2**62)]
+OperationId = Id
 
 
 @router.post("", status_code=201, response_model=OperationOut, summary="Plan an operation (a draft)")

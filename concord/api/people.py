@@ -9,7 +9,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import NationCode, Strict, UtcDateTime
+from concord.api.models import Id, NationCode, Strict, UtcDateTime
 from concord.clock import iso
 from concord.domain.markings import Level
 from concord.domain.people import Role
@@ -70,7 +70,7 @@ class PasswordOut(BaseModel):
 
 
 class AppointmentIn(Strict):
-    person_id: Annotated[int, Field(ge=1)]
+    person_id: Id
     role: Role
     starts_at: UtcDateTime | None = None
     ends_at: UtcDateTime | None = None
@@ -111,19 +111,19 @@ def create_person(body: PersonIn, actor: ActorDep, centre: CentreDep) -> PersonC
 
 
 @router.post("/people/{person_id}/disable", status_code=204, summary="Disable an account and end its sessions")
-def disable(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+def disable(person_id: Id, actor: ActorDep, centre: CentreDep) -> Response:
     centre.people.set_disabled(actor, person_id, True)
     return Response(status_code=204)
 
 
 @router.post("/people/{person_id}/enable", status_code=204, summary="Enable an account")
-def enable(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+def enable(person_id: Id, actor: ActorDep, centre: CentreDep) -> Response:
     centre.people.set_disabled(actor, person_id, False)
     return Response(status_code=204)
 
 
 @router.post("/people/{person_id}/reset-password", response_model=PasswordOut, summary="Generate a new password")
-def reset_password(person_id: int, actor: ActorDep, centre: CentreDep) -> PasswordOut:
+def reset_password(person_id: Id, actor: ActorDep, centre: CentreDep) -> PasswordOut:
     return PasswordOut(password=centre.people.reset_password(actor, person_id))
 
 
@@ -139,6 +139,6 @@ def appoint(body: AppointmentIn, actor: ActorDep, centre: CentreDep) -> Appointm
 
 
 @router.delete("/appointments/{appointment_id}", status_code=204, summary="End an appointment now")
-def end_appointment(appointment_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+def end_appointment(appointment_id: Id, actor: ActorDep, centre: CentreDep) -> Response:
     centre.people.end_appointment(actor, appointment_id)
     return Response(status_code=204)

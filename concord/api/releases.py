@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingOut, NationCode, Strict
+from concord.api.models import Id, MarkingOut, NationCode, Strict
 from concord.clock import iso
 from concord.domain.releases import Release, ReleaseStatus
 
@@ -22,7 +22,7 @@ class TextIn(Strict):
 
 class ReferenceIn(Strict):
     type: Annotated[str, Field(pattern="^(incident|rfi|operation|intel)$")]
-    id: int | Annotated[str, Field(max_length=160)]
+    id: Id | Annotated[str, Field(max_length=160)]
 
 
 class ReleaseIn(Strict):
@@ -97,7 +97,7 @@ def list_releases(actor: ActorDep, centre: CentreDep, status: ReleaseStatus | No
 
 
 @router.get("/releases/{release_id}", response_model=ReleaseOut, summary="One release with its content hash")
-def get_release(release_id: int, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
+def get_release(release_id: Id, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
     release = centre.releases.get(actor, release_id)
     out = ReleaseOut.of(release)
     centre.audit.record_returned(actor, "release", [(out.id, release.marking, out)])
@@ -106,16 +106,16 @@ def get_release(release_id: int, actor: ActorDep, centre: CentreDep) -> ReleaseO
 
 @router.put("/releases/{release_id}", response_model=ReleaseOut,
             summary="Amend the text (voids every approval given so far)")
-def edit(release_id: int, body: ReleaseEdit, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
+def edit(release_id: Id, body: ReleaseEdit, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
     return ReleaseOut.of(centre.releases.edit(actor, release_id, _raw(body)))
 
 
 @router.post("/releases/{release_id}/approve", response_model=ReleaseOut,
              summary="Approve the exact text named by content_hash (commanders of concerned nations)")
-def approve(release_id: int, body: ApproveIn, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
+def approve(release_id: Id, body: ApproveIn, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
     return ReleaseOut.of(centre.releases.approve(actor, release_id, body.content_hash))
 
 
 @router.post("/releases/{release_id}/withdraw", response_model=ReleaseOut, summary="Withdraw the proposal")
-def withdraw(release_id: int, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
+def withdraw(release_id: Id, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
     return ReleaseOut.of(centre.releases.withdraw(actor, release_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, NationCode, Strict
+from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict
 from concord.clock import iso
 from concord.domain.rfi_duplicates import PossibleDuplicate
 from concord.domain.rfis import Priority, Rfi, RfiStatus
@@ -151,7 +151,7 @@ def figures(actor: ActorDep, centre: CentreDep) -> list[FiguresOut]:
 
 
 @router.get("/rfis/{rfi_id}", response_model=RfiOut, summary="One RFI with the answers the caller may see")
-def get_rfi(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def get_rfi(rfi_id: Id, actor: ActorDep, centre: CentreDep) -> RfiOut:
     rfi = centre.rfis.get(actor, rfi_id)
     out = RfiOut.of(rfi, centre.clock.now())
     centre.audit.record_returned(actor, "rfi", [(out.id, rfi.marking, out)])
@@ -159,28 +159,28 @@ def get_rfi(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
 
 
 @router.post("/rfis/{rfi_id}/accept", response_model=RfiOut, summary="Accept for the caller's nation")
-def accept(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def accept(rfi_id: Id, actor: ActorDep, centre: CentreDep) -> RfiOut:
     return RfiOut.of(centre.rfis.accept(actor, rfi_id), centre.clock.now())
 
 
 @router.post("/rfis/{rfi_id}/reject", response_model=RfiOut, summary="Reject for the caller's nation, with a reason")
-def reject(rfi_id: int, body: ReasonIn, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def reject(rfi_id: Id, body: ReasonIn, actor: ActorDep, centre: CentreDep) -> RfiOut:
     return RfiOut.of(centre.rfis.reject(actor, rfi_id, body.reason), centre.clock.now())
 
 
 @router.post("/rfis/{rfi_id}/answers", response_model=RfiOut, status_code=201,
              summary="Answer (marked within the RFI's ceiling)")
-def answer(rfi_id: int, body: AnswerIn, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def answer(rfi_id: Id, body: AnswerIn, actor: ActorDep, centre: CentreDep) -> RfiOut:
     marking = body.marking.to_marking(actor.nation)
     return RfiOut.of(centre.rfis.answer(actor, rfi_id, body.text, marking), centre.clock.now())
 
 
 @router.post("/rfis/{rfi_id}/close", response_model=RfiOut, summary="Close an answered RFI (requester)")
-def close(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def close(rfi_id: Id, actor: ActorDep, centre: CentreDep) -> RfiOut:
     return RfiOut.of(centre.rfis.close(actor, rfi_id), centre.clock.now())
 
 
 @router.post("/rfis/{rfi_id}/withdraw", response_model=RfiOut, summary="Withdraw (requester)")
-def withdraw(rfi_id: int, actor: ActorDep, centre: CentreDep) -> RfiOut:
+def withdraw(rfi_id: Id, actor: ActorDep, centre: CentreDep) -> RfiOut:
     return RfiOut.of(centre.rfis.withdraw(actor, rfi_id), centre.clock.now())
 

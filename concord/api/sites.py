@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
-from concord.api.models import MarkingIn, MarkingOut, Strict
+from concord.api.models import Id, MarkingIn, MarkingOut, Strict
 from concord.api.operations import AltitudeIn, GeoJson, Text, WindowIn
 from concord.clock import iso
 from concord.domain.activities import ActivitySpec, ActivityStatus
@@ -21,7 +21,7 @@ from concord.storage.activities import ActivityRow
 from concord.storage.sites import SiteRow
 
 router = APIRouter(prefix="/api", tags=["sites"])
-ItemId = Annotated[int, Path(ge=1, le=2**62)]
+ItemId = Id
 
 
 class SiteIn(Strict):

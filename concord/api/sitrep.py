@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
+from concord.api.models import Day
 from concord.clock import iso
 from concord.domain import coordination_fields as f
 from concord.domain.errors import Invalid
@@ -17,7 +18,7 @@ from concord.domain.sitrep import Period, dtg
 
 router = APIRouter(prefix="/api", tags=["sitrep"])
 
-DateQuery = Annotated[date | None, Query(description="the UTC day (YYYY-MM-DD); default: yesterday")]
+DateQuery = Annotated[Day | None, Query(description="the UTC day (YYYY-MM-DD); default: yesterday")]
 FromQuery = Annotated[str | None, Query(alias="from", description="or a period: start, ISO 8601")]
 UntilQuery = Annotated[str | None, Query(description="… and end (exclusive), ISO 8601")]
 

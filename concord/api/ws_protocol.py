@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from concord.domain import json_limits
 from concord.domain.errors import ConcordError, Invalid, TooLarge
 
 MAX_FRAME_BYTES = 64 * 1024
@@ -101,10 +102,7 @@ def parse_client_frame(
         raise Invalid("frames are JSON text, not binary", field="frame")
     if len(raw) > max_bytes or len(raw.encode("utf-8", "surrogatepass")) > max_bytes:
         raise TooLarge(f"a frame is at most {max_bytes} bytes", field="frame")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise Invalid("the frame is not valid JSON", field="frame") from None
+    data = json_limits.loads(raw, field="frame")
     if not isinstance(data, dict):
         raise Invalid("a frame is a JSON object", field="frame")
     kind = data.get("type")

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from concord.cli.errors import run_safely
 from concord.domain import checkpoint as notes
+from concord.domain import json_limits
 from concord.domain.audit_verify import verify_bundle
 from concord.domain.audit_witness import WitnessState, cosign
 from concord.domain.errors import Invalid, NotFound, Unauthenticated
@@ -68,7 +69,7 @@ class _Api:
             raise Invalid(f"the centre answered {exc.code}: {message}", field="url") from None
         except (urllib.error.URLError, TimeoutError) as exc:
             raise Invalid(f"cannot reach the centre at {self.url}: {exc}", field="url") from None
-        return json.loads(raw) if raw else None
+        return json_limits.loads(raw, field="response") if raw else None
 
 
 @audit_app.command("key")
@@ -124,8 +125,8 @@ def verify(
 ) -> None:
     """Verify a bundle offline: signatures, then every entry, root and consistency proof."""
     try:
-        data = json.loads(bundle.read_text())
-    except (OSError, ValueError) as exc:
+        data = json_limits.loads(bundle.read_text(), field="bundle")
+    except (OSError, ValueError, Invalid) as exc:
         console.print(f"[red]FAILED[/red] (malformed): cannot read {bundle}: {exc}")
         raise typer.Exit(1) from None
     witnesses = dict(item.split("=", 1) for item in witness if "=" in item)

@@ -16,6 +16,7 @@ from concord.cli.audit import audit_app
 from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
 from concord.cli.intel import intel_app
+from concord.domain import times
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
 from concord.domain.people import Role
@@ -45,15 +46,7 @@ def _centre() -> Centre:
 
 
 def _parse_when(value: str | None, field: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{value!r} is not an ISO 8601 time (e.g. 2026-12-01T00:00:00Z)", field=field) from None
-    if parsed.tzinfo is None:
-        raise Invalid("a time must carry its UTC offset (end it with Z)", field=field)
-    return parsed
+    return None if value is None else times.parse_utc(value, field)
 
 
 def _level(value: str) -> Level:

@@ -6,7 +6,6 @@ and then written in one unit of work, so a bad file writes nothing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from concord.cli.errors import run_safely
+from concord.domain import json_limits
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.sites import SiteSpec, site_from_feature
@@ -30,9 +30,10 @@ def read_feature_collection(path: Path) -> list[Any]:
     if path.stat().st_size > MAX_FILE_BYTES:
         raise Invalid(f"{path} is larger than {MAX_FILE_BYTES // 2**20} MiB", field="file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Invalid(f"{path} is not JSON: {exc}", field="file") from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"{path} is not UTF-8 text: {exc}", field="file") from None
+    data = json_limits.loads(text, field="file")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise Invalid("the file is a GeoJSON FeatureCollection", field="type")
     features = data.get("features")

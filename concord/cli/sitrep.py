@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from concord.centre import Centre
+from concord.domain import times
 from concord.domain.errors import Forbidden, Invalid
 from concord.domain.people import Actor
 from concord.domain.sitrep import Period
@@ -25,6 +26,6 @@ def day_period(value: str | None, now: datetime) -> Period:
     if value is None:
         return Period.day((now.astimezone(UTC) - timedelta(days=1)).date())
     try:
-        return Period.day(date.fromisoformat(value))
+        return Period.day(times.check_day(date.fromisoformat(value), "date"))
     except ValueError:
         raise Invalid(f"{value!r} is not a date such as 2026-11-28", field="date") from None

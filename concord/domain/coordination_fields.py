@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from concord.domain import times
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level, Marking, check_nation_code
 
@@ -23,19 +24,7 @@ def utc_time(value: Any, field: str) -> datetime:
 
     A time without an offset is refused: on a border between two time zones "14:00" is ambiguous.
     """
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
-        except ValueError:
-            raise Invalid(f"{field} must be an ISO 8601 time such as 2026-11-29T12:00:00Z",
-                          field=field) from None
-    else:
-        raise Invalid(f"{field} must be an ISO 8601 time such as 2026-11-29T12:00:00Z", field=field)
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise Invalid(f"{field} needs a time zone (use Z for UTC)", field=field)
-    return parsed.astimezone(UTC)
+    return times.parse_utc(value, field)
 
 
 def text(value: Any, field: str, *, max_length: int, required: bool = True, single_line: bool = False) -> str:

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from lxml.etree import Element, _Element
 
+from concord.domain import times
 from concord.domain.errors import Invalid
 
 #: CoT `ce`/`le` value meaning "unknown error" (CoT 2.0 schema).
@@ -149,7 +150,7 @@ def parse_time(value: str | None, name: str) -> datetime:
         raise Invalid(f"{name} is not an ISO 8601 time: {value[:40]!r}", field=name) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    return times.to_utc(parsed, name)
 
 
 def format_time(value: datetime) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from concord.domain import times
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import Invalid, StateConflict
 from concord.domain.geo import ROUTE_TYPES, SITE_TYPES, parse_geometry
@@ -139,12 +140,4 @@ def site_from_feature(feature: Any, index: int, marking: Marking) -> SiteSpec:
 
 
 def _time(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise Invalid("a time is an ISO 8601 string with its UTC offset", field=field)
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid("a time is an ISO 8601 string with its UTC offset", field=field) from None
-    if moment.tzinfo is None:
-        raise Invalid("a time carries its UTC offset, e.g. 2027-01-01T06:00:00Z", field=field)
-    return moment
+    return times.parse_utc(value, field)

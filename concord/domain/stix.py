@@ -23,7 +23,7 @@ import stix2
 from stix2 import registry as stix2_registry
 from stix2.exceptions import STIXError
 
-from concord.domain import stix_schema
+from concord.domain import json_limits, stix_schema
 from concord.domain.errors import Invalid
 from concord.domain.stix_patterns import PatternError, compile_pattern
 
@@ -165,8 +165,14 @@ def split_objects(text: str | bytes, container: str = "objects") -> tuple[dict[s
                 break
         if _skip_ws(text, pos) != len(text):
             raise ValueError("unexpected text after the JSON object")
+    except RecursionError:
+        raise Invalid(f"the body is nested deeper than {json_limits.MAX_DEPTH} levels", field="body") from None
     except ValueError as exc:
         raise Invalid(f"the body is not a JSON object: {exc}", field="body") from exc
+    for index, item in enumerate(items):
+        if json_limits.may_break_limits(item.text):
+            json_limits.check(item.value, f"{container}.{index}")
+    json_limits.check(members, "")
     if container in members and members[container] is not None:
         raise Invalid(f"'{container}' must be a list of STIX objects", field=container)
     members.pop(container, None)

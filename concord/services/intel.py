@@ -206,7 +206,11 @@ class IntelService:
 
     def _write(self, tx: Tx, actor: Actor, pending: dict[str, _Pending],
                versions: list[tuple[str, str, str, str]], batch: _Batch) -> None:
-        result, added = batch.result, batch.added
+        result = batch.result
+        added_of = [batch.next_added() for _ in versions]
+        first_added: dict[str, str] = {}
+        for (stix_id, _type, _version, _raw), when in zip(versions, added_of, strict=True):
+            first_added.setdefault(stix_id, when)
         new_rows = []
         for stix_id, state in pending.items():
             prepared = state.prepared
@@ -214,7 +218,8 @@ class IntelService:
                 new_rows.append({
                     "stix_id": stix_id, "stix_type": prepared.obj.type, "revoked": prepared.obj.revoked,
                     "version": state.latest, "title": prepared.title, "search_text": prepared.search_text,
-                    "person_id": actor.person_id, "date_added": added, "marking": state.marking,
+                    "person_id": actor.person_id, "date_added": first_added.get(stix_id, batch.added),
+                    "marking": state.marking,
                     "source_ref": prepared.source_ref, "target_ref": prepared.target_ref,
                 })
         new_ids = store.insert_objects(tx.conn, new_rows)
@@ -242,8 +247,8 @@ class IntelService:
             result.object_ids.append(state.object_id)
         ids = {stix_id: state.object_id or 0 for stix_id, state in pending.items()}
         store.insert_versions(tx.conn, [
-            store.NewVersion(ids[stix_id], stix_id, stix_type, actor.nation, version, added, raw)
-            for stix_id, stix_type, version, raw in versions], latest, superseded)
+            store.NewVersion(ids[stix_id], stix_id, stix_type, actor.nation, version, when, raw)
+            for (stix_id, stix_type, version, raw), when in zip(versions, added_of, strict=True)], latest, superseded)
 
     def _date_added(self, tx: Tx, now: datetime) -> str:
         """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
@@ -386,7 +391,7 @@ class _Batch:
     """What one ingest carries from chunk to chunk."""
 
     result: IngestResult
-    added: str
+    added: str  # the batch's first date_added (timestamp key); each version gets its own, after it
     partners: frozenset[str]
     known: list[Mapping[str, Any]]
     derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
@@ -394,6 +399,19 @@ class _Batch:
     indexed: list[Indexed] = field(default_factory=list)
     # For the intel.published events: STIX ids by marking, in order, each once (a dict as ordered set).
     published: dict[Marking, dict[str, None]] = field(default_factory=dict)
+    versions_added: int = 0
+
+    def next_added(self) -> str:
+        """A date_added for the next version stored: one microsecond after the one before.
+
+        Strictly increasing per version, so a TAXII poller that resumes with `added_after` set to the
+        last date_added it saw (X-TAXII-Date-Added-Last) never skips the rest of an envelope whose
+        page ended inside it: no two versions share a date_added (TAXII 2.1 §3.4.2).
+        """
+        moment = datetime.strptime(self.added[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+        key = date_added_key(moment + timedelta(microseconds=self.versions_added))
+        self.versions_added += 1
+        return key
 
 
 def _definitions_in(items: Sequence[RawItem]) -> list[Mapping[str, Any]]:

@@ -39,7 +39,7 @@ TS = DateTime(timezone=True)
 
 incidents = Table(
     "incidents", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("reporter", String(3), nullable=False),
     Column("category", String(40), nullable=False),
     Column("title", String(200), nullable=False),
@@ -66,10 +66,10 @@ incidents = Table(
 incident_timeline = Table(
     "incident_timeline", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False, index=True),
+    Column("incident_id", BigId, ForeignKey("incidents.id"), nullable=False, index=True),
     Column("at", TS, nullable=False),
     Column("nation", String(3), nullable=False),
-    Column("person_id", Integer, nullable=True),
+    Column("person_id", BigId, nullable=True),
     Column("kind", String(32), nullable=False),
     Column("text", Text, nullable=False),
     Column("details", JSON, nullable=False),

@@ -99,7 +99,7 @@ intel_statuses = Table(
     "intel_statuses",
     metadata,
     Column("id", String(36), primary_key=True),
-    Column("person_id", Integer, nullable=False),
+    Column("person_id", BigId, nullable=False),
     Column("collection", String(36), nullable=False),
     Column("request_timestamp", String(31), nullable=False),
     Column("total", Integer, nullable=False),

@@ -43,7 +43,7 @@ TS = DateTime(timezone=True)
 
 channels = Table(
     "channels", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("kind", String(16), nullable=False),
     Column("name", String(80), nullable=False),
     Column("nation", String(3), nullable=True),
@@ -56,8 +56,8 @@ channels = Table(
 
 channel_members = Table(
     "channel_members", metadata,
-    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
-    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
+    Column("channel_id", BigId, ForeignKey("channels.id"), primary_key=True),
+    Column("person_id", BigId, ForeignKey("people.id"), primary_key=True),
     Column("may_post", Boolean, nullable=False),
     Column("added_at", TS, nullable=False),
 )
@@ -65,8 +65,8 @@ channel_members = Table(
 messages = Table(
     "messages", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
-    Column("author_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("channel_id", BigId, ForeignKey("channels.id"), nullable=False),
+    Column("author_id", BigId, ForeignKey("people.id"), nullable=False),
     Column("author_nation", String(3), nullable=False),
     Column("precedence", SmallInteger, nullable=False),
     Column("body", Text, nullable=False),
@@ -92,8 +92,8 @@ message_revisions = Table(
 
 read_markers = Table(
     "read_markers", metadata,
-    Column("person_id", Integer, ForeignKey("people.id"), primary_key=True),
-    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("person_id", BigId, ForeignKey("people.id"), primary_key=True),
+    Column("channel_id", BigId, ForeignKey("channels.id"), primary_key=True),
     Column("delivered_through", BigId, nullable=False),
     Column("delivered_at", TS, nullable=True),
     Column("read_through", BigId, nullable=False),
@@ -113,9 +113,9 @@ nation_acks = Table(
 
 duty_shifts = Table(
     "duty_shifts", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("nation", String(3), nullable=False),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=False),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=False),
     Column("starts_at", TS, nullable=False),
     Column("ends_at", TS, nullable=False),
     Column("created_by", Integer, nullable=True),
@@ -125,7 +125,7 @@ duty_shifts = Table(
 presence = Table(
     "presence", metadata,
     Column("connection_id", String(40), primary_key=True),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=False, index=True),
     Column("connected_at", TS, nullable=False),
     Column("seen_at", TS, nullable=False),
 )

@@ -24,11 +24,11 @@ from sqlalchemy import (
 from concord.clock import utc
 from concord.domain.markings import Level
 from concord.domain.people import Appointment, Role
-from concord.storage.schema import metadata
+from concord.storage.schema import BigId, metadata
 
 people = Table(
     "people", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("username", String(63), nullable=False, unique=True),
     Column("display_name", String(120), nullable=False),
     Column("nation", String(3), ForeignKey("nations.code"), nullable=False, index=True),
@@ -42,8 +42,8 @@ people = Table(
 
 appointments = Table(
     "appointments", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=False, index=True),
     Column("nation", String(3), ForeignKey("nations.code"), nullable=False),
     Column("role", String(32), nullable=False),
     Column("starts_at", DateTime(timezone=True), nullable=False),

@@ -25,9 +25,9 @@ TS = DateTime(timezone=True)
 
 releases = Table(
     "releases", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("proposer", String(3), nullable=False),
-    Column("person_id", Integer, nullable=True),
+    Column("person_id", BigId, nullable=True),
     Column("concerned", String(400), nullable=False),  # "|IRQ|TUR|"
     Column("texts", JSON, nullable=False),
     Column("refs", JSON, nullable=False),
@@ -43,9 +43,9 @@ releases = Table(
 release_approvals = Table(
     "release_approvals", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("release_id", Integer, ForeignKey("releases.id"), nullable=False, index=True),
+    Column("release_id", BigId, ForeignKey("releases.id"), nullable=False, index=True),
     Column("nation", String(3), nullable=False),
-    Column("person_id", Integer, nullable=True),
+    Column("person_id", BigId, nullable=True),
     Column("at", TS, nullable=False),
     Column("content_hash", String(64), nullable=False),
 )

@@ -38,9 +38,9 @@ TS = DateTime(timezone=True)
 
 rfis = Table(
     "rfis", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("requester", String(3), nullable=False, index=True),
-    Column("person_id", Integer, nullable=True),
+    Column("person_id", BigId, nullable=True),
     Column("recipients", String(400), nullable=False),  # "|IRQ|SYR|"
     Column("subject", String(200), nullable=False),
     Column("question", Text, nullable=False),
@@ -59,7 +59,7 @@ rfis = Table(
 
 rfi_taskings = Table(
     "rfi_taskings", metadata,
-    Column("rfi_id", Integer, ForeignKey("rfis.id"), primary_key=True),
+    Column("rfi_id", BigId, ForeignKey("rfis.id"), primary_key=True),
     Column("nation", String(3), primary_key=True),
     Column("status", String(16), nullable=False),
     Column("responded_at", TS, nullable=True),
@@ -70,9 +70,9 @@ rfi_taskings = Table(
 rfi_answers = Table(
     "rfi_answers", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("rfi_id", Integer, ForeignKey("rfis.id"), nullable=False, index=True),
+    Column("rfi_id", BigId, ForeignKey("rfis.id"), nullable=False, index=True),
     Column("nation", String(3), nullable=False),
-    Column("person_id", Integer, nullable=True),
+    Column("person_id", BigId, nullable=True),
     Column("at", TS, nullable=False),
     Column("text", Text, nullable=False),
     *marking_columns(),

@@ -12,7 +12,6 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     func,
@@ -26,10 +25,10 @@ from concord.storage.schema import BigId, metadata
 
 sessions = Table(
     "sessions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", BigId, primary_key=True, autoincrement=True),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("csrf_hash", String(64), nullable=False),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=False, index=True),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),

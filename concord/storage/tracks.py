@@ -17,7 +17,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
@@ -51,7 +50,7 @@ cot_tracks = Table(
     Column("time", TS, nullable=False),
     Column("stale", TS, nullable=False, index=True),
     Column("group_name", String(64), nullable=True),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=True),
     # The last report as received, so a client connecting later gets it exactly.
     Column("cot_xml", Text, nullable=False),
     *marking_columns(),
@@ -85,7 +84,7 @@ cot_map_points = Table(
     Column("creator_uid", String(256), nullable=True),
     Column("time", TS, nullable=False),
     Column("stale", TS, nullable=False, index=True),
-    Column("person_id", Integer, ForeignKey("people.id"), nullable=True),
+    Column("person_id", BigId, ForeignKey("people.id"), nullable=True),
     Column("cot_xml", Text, nullable=False),
     *marking_columns(),
 )
