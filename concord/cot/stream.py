@@ -8,6 +8,12 @@
 A frame's first byte tells which one it is (`<` or `0xbf`), so a client may switch after the
 `t-x-takp` negotiation, or (as pytak does) speak version 1 without negotiating.
 
+After a bad frame the decoder resynchronises at the next event: bytes that begin no event (garbage,
+a wrong root element) are skipped up to the next `<?xml` or `<event`, and an XML frame with a second
+event start inside it (an event truncated by the next one) is cut there, so the good event that
+follows is not lost (reported once as a malformed drop each). In a version 1 stream, garbage between
+frames is skipped up to the next `0xbf`.
+
 Oversized frames are skipped without buffering them: an XML frame with no `</event>` within the
 limit is discarded up to the next `</event>`; a version 1 frame announcing an oversized length is
 skipped by its length. Either way the frame is reported once as dropped.
@@ -15,6 +21,7 @@ skipped by its length. Either way the frame is reported once as dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -25,6 +32,12 @@ END_TAG = b"</event>"
 MAGIC = 0xBF
 _WHITESPACE = b" \t\r\n\x00"
 _MAX_VARINT_BYTES = 10
+#: Where an XML event may begin (a declaration, or the root element itself).
+_XML_START = re.compile(rb"<\?xml|<event[\s>/]")
+#: The same, and a version 1 frame's magic byte (searched for only once the client spoke version 1:
+#: 0xbf is also a UTF-8 continuation byte, common in XML text).
+_ANY_START = re.compile(rb"<\?xml|<event[\s>/]|\xbf")
+_LONGEST_START = len(b"<event ")
 
 
 class Encoding(Enum):
@@ -61,6 +74,7 @@ class StreamDecoder:
         self._scanned = 0            # bytes of the buffer already searched for END_TAG
         self._skip_xml = False       # discarding an oversized XML frame up to its END_TAG
         self._skip_bytes = 0         # discarding an oversized protobuf frame by its length
+        self._spoke_protobuf = False  # a version 1 frame was seen: resynchronise on 0xbf too
 
     def feed(self, data: bytes) -> list[Frame | Dropped]:
         """Add received bytes; return the frames (and drops) completed by them, in stream order."""
@@ -82,11 +96,35 @@ class StreamDecoder:
                 del self._buffer[:start]
                 self._scanned = max(0, self._scanned - start)
                 continue
+            if self._buffer[0] != MAGIC:
+                garbage = self._garbage_length()
+                if garbage is None:
+                    break
+                if garbage:
+                    del self._buffer[:garbage]
+                    self._scanned = 0
+                    out.append(Dropped(DropReason.MALFORMED, f"{garbage} bytes that begin no event skipped"))
+                    continue
             item = self._next_protobuf() if self._buffer[0] == MAGIC else self._next_xml()
             if item is None:
                 break
             out.append(item)
         return out
+
+    def _garbage_length(self) -> int | None:
+        """How many leading bytes begin no event (0: an event starts here; None: too few bytes yet)."""
+        buffer = self._buffer
+        if _XML_START.match(buffer):
+            return 0
+        head = bytes(buffer[:_LONGEST_START])
+        if len(buffer) < _LONGEST_START and (b"<?xml".startswith(head) or b"<event".startswith(head)):
+            return None  # could still become a start
+        starts = _ANY_START if self._spoke_protobuf else _XML_START
+        found = starts.search(buffer, 1)
+        if found is not None:
+            return found.start()
+        # Keep a start's length so one split across reads is still found.
+        return len(buffer) - _LONGEST_START if len(buffer) > _LONGEST_START else None
 
     def finish(self) -> list[Dropped]:
         """The connection closed: whatever is buffered is a truncated event."""
@@ -117,6 +155,14 @@ class StreamDecoder:
                 self._skip_xml = True
             return None
         end = found + len(END_TAG)
+        event_at = self._buffer.find(b"<event", 0, end) if self._buffer.startswith(b"<?xml") else 0
+        second = _XML_START.search(self._buffer, max(event_at, 0) + 1, end)
+        if second is not None:
+            # An event cut short by the next one: drop the stump, keep what follows.
+            cut = second.start()
+            del self._buffer[:cut]
+            self._scanned = 0
+            return Dropped(DropReason.MALFORMED, f"an event cut short after {cut} bytes")
         payload = bytes(self._buffer[:end])
         del self._buffer[:end]
         self._scanned = 0
@@ -162,4 +208,5 @@ class StreamDecoder:
             return None
         payload = bytes(self._buffer[index : index + length])
         del self._buffer[: index + length]
+        self._spoke_protobuf = True
         return Frame(Encoding.PROTOBUF, payload)

@@ -75,3 +75,40 @@ def test_connection_closed_mid_event_is_truncated() -> None:
     decoder = StreamDecoder(LIMIT)
     assert decoder.feed(position_xml()[:100]) == []
     assert [d.reason for d in decoder.finish()] == [DropReason.TRUNCATED]
+
+
+BAD_INPUTS = {
+    "garbage text": b"hello, this is not CoT\n",
+    "binary junk": bytes(range(1, 64)) + b"\xff\xfe",
+    "wrong root": b"<message><body>not an event</body></message>",
+    "truncated event": b"<event version='2.0' uid='cut' type='a-f-G' how='m-g'><detail><contact callsign='CU",
+    "truncated declaration": b"<?xml version='1.0' encoding='UTF-8'?><event version='2.0' uid='cut2'",
+    "stray end tag": b"</detail></event>",
+    "unclosed tag": b"<event",
+}
+
+
+def test_every_bad_input_between_good_events_loses_no_good_event() -> None:
+    goods = [position_xml(uid=f"ANDROID-tur-{i}", callsign=f"ALPHA-{i}") for i in range(len(BAD_INPUTS) + 1)]
+    stream = goods[0]
+    for (_name, bad), good in zip(BAD_INPUTS.items(), goods[1:], strict=True):
+        stream += bad + good
+    for step in (len(stream), 1, 7, 64):  # in one read, byte by byte, and in odd-sized reads
+        decoder = StreamDecoder(LIMIT)
+        out: list[Frame | Dropped] = []
+        for start in range(0, len(stream), step):
+            out += decoder.feed(stream[start : start + step])
+        out += decoder.finish()
+        assert [f.payload for f in frames_of(out)] == goods, step
+        assert all(d.reason is DropReason.MALFORMED for d in out if isinstance(d, Dropped)), step
+
+
+def test_garbage_between_protocol_v1_frames_is_skipped() -> None:
+    first, second = b"\x12\x05first", b"\x12\x06second"
+    stream = proto_frame(first) + b"junk without magic" + proto_frame(second) + position_xml()
+    decoder = StreamDecoder(LIMIT)
+    out = decoder.feed(stream)
+    assert [(f.encoding, f.payload) for f in frames_of(out)] == [
+        (Encoding.PROTOBUF, first), (Encoding.PROTOBUF, second), (Encoding.XML, position_xml()),
+    ]
+    assert [d.reason for d in out if isinstance(d, Dropped)] == [DropReason.MALFORMED]
