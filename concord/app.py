@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,11 +13,14 @@ from concord.api import errors, routers
 from concord.api import messages as messages_api
 from concord.api.middleware import BodyLimit, InputLimits, Metrics, RequestContext
 from concord.api.web import mount_web
-from concord.centre import Centre
+from concord.centre import Centre, StartupError
 from concord.cot.metrics import CotCollector
 from concord.services import validation_pool
 from concord.settings import Settings
+from concord.supervisor import SupervisorCollector
 from concord.taxii import server as taxii_server
+
+log = logging.getLogger("concord.app")
 
 
 def create_app(settings: Settings | None = None, *, centre: Centre | None = None) -> FastAPI:
@@ -27,7 +31,11 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await the_centre.start()
+        try:
+            await the_centre.start()
+        except StartupError as exc:
+            log.critical("the centre cannot start: %s", exc)  # one clear line, before the traceback
+            raise
         try:
             yield
         finally:
@@ -47,6 +55,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.state.centre = the_centre
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(CotCollector(the_centre.cot.listener))
+    app.state.metrics.registry.register(SupervisorCollector(the_centre.supervisor))
     errors.install(app)
     for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -37,8 +36,15 @@ from concord.services.tracks import TrackService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
+from concord.supervisor import Supervisor
+
+
+class StartupError(RuntimeError):
+    """The centre cannot start as configured (e.g. a listener's port is taken); the message says why."""
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+#: A long-running loop with the name it is supervised, logged, counted and reported under.
+NamedTask = tuple[str, BackgroundTask]
 
 
 class Centre:
@@ -63,9 +69,12 @@ class Centre:
         self.sites = SiteService(self.db, self.clock, self.deconfliction)
         self.activities = ActivityService(self.db, self.clock, self.deconfliction)
         self.conflicts = ConflictService(self.db, self.clock, contact=settings.deconfliction_contact)
-        # Long-running loops (checkpoints, escalations, listeners) that features register; each is
-        # started by `start()` in the server process and cancelled by `stop()`.
-        self.background: list[BackgroundTask] = []
+        # Long-running loops (checkpoints, escalations, listeners) that features register by name; each
+        # is started by `start()` in the server process under supervision (concord/supervisor.py):
+        # restarted with back-off when it fails, counted in /metrics and reported by /readyz.
+        self.background: list[NamedTask | BackgroundTask] = []
+        self.supervisor = Supervisor(backoff_seconds=settings.background_backoff_seconds,
+                                     degraded_seconds=settings.background_degraded_seconds)
         # Real-time communication (issue 4)
         self.messaging = MessagingService(self.db, self.clock, limits=MessageLimits(attachments=AttachmentLimits(
             settings.attachment_max_bytes, settings.attachment_max_count,
@@ -74,40 +83,52 @@ class Centre:
         self.presence = PresenceService(self.db, self.clock, self.messaging)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
                               record=self.presence.record, online=self.presence.online_markings)
-        self.background.append(self.feed.run)
+        self.background.append(("event-feed", self.feed.run))
         if settings.escalation_seconds > 0:
             every = settings.escalation_seconds
-            self.background.append(lambda: self.acknowledgements.run_escalations(every))
-        self._tasks: list[asyncio.Task[None]] = []
+            self.background.append(("escalations", lambda: self.acknowledgements.run_escalations(every)))
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)
-        self.background.append(self.audit.run_checkpoints)
+        self.background.append(("audit-checkpoints", self.audit.run_checkpoints))
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
                               self.audit.record_reads)
-        if settings.cot.listen:
-            self.background.append(self.cot.run)
-        self.background.append(lambda: self.deconfliction.follow(self.bus))
+        if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
+            self.background.append(("cot-gateway", self.cot.housekeep))
+        self.background.append(("deconfliction-follower", lambda: self.deconfliction.follow(self.bus)))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock, self.messaging)
         self.rfis = RfiService(self.db, self.clock)
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)
-        self.background.append(self.rfis.overdue_loop)
+        self.background.append(("rfi-deadlines", self.rfis.overdue_loop))
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)
 
     async def start(self) -> None:
+        """Connect the bus, bind the CoT listeners (a port that cannot be bound fails the start with
+        `StartupError`), then start every background task under supervision."""
         await self.bus.start()
-        self._tasks = [asyncio.create_task(job()) for job in self.background]
+        if self.settings.cot.listen:
+            try:
+                await self.cot.start()
+            except OSError as exc:
+                await self.cot.stop()
+                await self.bus.stop()
+                raise StartupError(f"the CoT listeners cannot start: {exc} (set CONCORD_COT__TCP_PORT and "
+                                   "CONCORD_COT__TLS_PORT to free ports, or free the ports)") from exc
+        for entry in self.background:
+            name, job = entry if isinstance(entry, tuple) else (getattr(entry, "__qualname__", repr(entry)), entry)
+            if name not in self.supervisor.names:
+                self.supervisor.add(name, job)
+        self.supervisor.start()
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks = []
+        await self.supervisor.stop()
+        if self.settings.cot.listen:
+            await self.cot.stop()
         await self.bus.stop()
 
     def close(self) -> None:

@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     ws_max_frame_bytes: int = 64 * 1024
     feed_poll_seconds: float = 2.0  # re-read the event log this often even without a bus wake-up
     escalation_seconds: float = 5.0  # how often overdue acknowledgements are checked; 0 turns it off
+    # Background tasks: restarted after a failure with back-off from this delay (doubling, to 60 s);
+    # /readyz reports one as degraded while it is down and for this long after its last failure.
+    background_backoff_seconds: float = Field(default=1.0, gt=0)
+    background_degraded_seconds: float = Field(default=60.0, ge=0)
     # Message attachments: per file, per message, and the types accepted (checked against the content)
     attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=512 * 1024 * 1024)
     attachment_max_count: int = Field(default=5, ge=0, le=50)

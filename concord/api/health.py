@@ -17,7 +17,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers and its schema is current")
+@router.get("/readyz", summary="The database answers, its schema is current and every background task runs")
 def readyz(centre: CentreDep) -> JSONResponse:
     try:
         centre.db.ping()
@@ -26,6 +26,11 @@ def readyz(centre: CentreDep) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
     if not current:
         return JSONResponse({"status": "unavailable", "reason": "schema not migrated"}, status_code=503)
+    degraded = centre.supervisor.degraded()
+    if degraded:
+        # A loop that is down or just failed (see concord/supervisor.py): say which, and why.
+        tasks = [{"task": d.task, "reason": d.reason, "restarts": d.restarts, "running": d.running} for d in degraded]
+        return JSONResponse({"status": "degraded", "tasks": tasks}, status_code=503)
     return JSONResponse({"status": "ready"})
 
 

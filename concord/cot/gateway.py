@@ -467,19 +467,23 @@ class CotGateway:
         await self.router.stop()
 
     async def run(self) -> None:
-        """Serve until cancelled (a background task of the centre)."""
+        """Start the listeners and serve until cancelled."""
         await self.start()
-        loop = asyncio.get_running_loop()
-        last_prune = loop.time()
         try:
-            while True:
-                await asyncio.sleep(RECHECK_EVERY_SECONDS)
-                try:
-                    await self.router.recheck()
-                    if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
-                        last_prune = loop.time()
-                        await asyncio.to_thread(self.service.prune_history)
-                except Exception:
-                    log.exception("CoT gateway housekeeping failed")
+            await self.housekeep()
         finally:
             await self.stop()
+
+    async def housekeep(self) -> None:
+        """The listeners' upkeep until cancelled: recheck who may see what, prune track history."""
+        loop = asyncio.get_running_loop()
+        last_prune = loop.time()
+        while True:
+            await asyncio.sleep(RECHECK_EVERY_SECONDS)
+            try:
+                await self.router.recheck()
+                if loop.time() - last_prune >= PRUNE_EVERY_SECONDS:
+                    last_prune = loop.time()
+                    await asyncio.to_thread(self.service.prune_history)
+            except Exception:
+                log.exception("CoT gateway housekeeping failed")
