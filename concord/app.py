@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
     mount_web(app)
     app.add_middleware(InputLimits)
-    app.add_middleware(RequestContext, metrics=app.state.metrics)
+    app.add_middleware(RequestContext, metrics=app.state.metrics, log_access=settings.log_access)
     # A message with attachments may carry each file at its limit, plus the message and form framing.
     with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",),

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     secure_cookies: bool = False  # set true behind TLS
     log_json: bool = True
+    #: One access-log line per request (CONCORD_LOG_ACCESS=1); otherwise a summary every few minutes.
+    log_access: bool = False
 
     # Real-time (WebSocket push, acknowledgement escalation)
     ws_queue_capacity: int = 4096  # events a client may fall behind before it is closed with a resume hint

@@ -182,11 +182,23 @@ class BodyTooLarge(HTTPException):
 
 
 class RequestContext:
-    """A request id on every request and response, one JSON access-log line, and metrics."""
+    """A request id on every request and response, metrics, and the access log.
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    The access log is quiet by default: one summary line per `summary_seconds` (requests by status
+    class) instead of a line per request, which a health check polled every few seconds would
+    drown everything else in. `log_access` (CONCORD_LOG_ACCESS=1) writes one JSON line per request.
+    An exception a handler did not turn into a response is answered 500 and logged here, once, with
+    its traceback and request id (it is not re-raised, so the server does not log it a second time).
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_access: bool = False,
+                 summary_seconds: float = 300.0) -> None:
         self.app = app
         self.metrics = metrics
+        self.log_access = log_access
+        self.summary_seconds = summary_seconds
+        self._counts: dict[str, int] = {}
+        self._since = time.monotonic()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -199,22 +211,43 @@ class RequestContext:
         current_request_id.set(request_id)  # for audit entries written by the services below
         status = 500
         started = time.perf_counter()
+        response_started = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            status = 500
+            access_log.exception("unexpected error", extra={"request_id": request_id, "method": scope["method"],
+                                                           "path": scope["path"]})
+            if not response_started:
+                await _send_json(send_with_id, 500, error_body(
+                    "internal", "an unexpected error occurred; it has been logged", {"request_id": request_id}))
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             self.metrics.requests.labels(scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(scope["method"], route).observe(elapsed)
-            access_log.info("request", extra={"request_id": request_id, "method": scope["method"],
-                                              "path": scope["path"], "route": route, "status": status,
-                                              "ms": round(elapsed * 1000, 2)})
+            if self.log_access:
+                access_log.info("request", extra={"request_id": request_id, "method": scope["method"],
+                                                  "path": scope["path"], "route": route, "status": status,
+                                                  "ms": round(elapsed * 1000, 2)})
+            else:
+                self._count(status)
+
+    def _count(self, status: int) -> None:
+        key = f"{status // 100}xx"
+        self._counts[key] = self._counts.get(key, 0) + 1
+        now = time.monotonic()
+        if now - self._since >= self.summary_seconds:
+            counts, self._counts, self._since = self._counts, {}, now
+            access_log.info("requests", extra={"seconds": self.summary_seconds, "total": sum(counts.values()),
+                                               **dict(sorted(counts.items()))})
