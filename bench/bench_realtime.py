@@ -165,7 +165,8 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
     database_url = database_url or f"sqlite:///{database}"
     env = {**os.environ, "CONCORD_DATABASE_URL": database_url, "CONCORD_DATA_DIR": str(workdir),
            "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_ESCALATION_SECONDS": "0",
-           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
+           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore",
+           "CONCORD_COT__TCP_PORT": "0", "CONCORD_COT__TLS_PORT": "0"}  # any free ports for the TAK listeners
     settings = Settings(database_url=env["CONCORD_DATABASE_URL"], data_dir=workdir, argon2_time_cost=1,
                         argon2_memory_kib=8192)
     centre = Centre(settings)

@@ -78,6 +78,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # Cheap password hashing keeps sign-ins fast; the algorithm is the same.
         "CONCORD_ARGON2_TIME_COST": "1",
         "CONCORD_ARGON2_MEMORY_KIB": "8192",
+        # Free ports for the TAK listeners too: a centre already running here holds 8087/8089, and a
+        # port that is taken fails the start.
+        "CONCORD_COT__TCP_PORT": str(_free_port()),
+        "CONCORD_COT__TLS_PORT": str(_free_port()),
     }
     log = home / "server.log"
     with log.open("wb") as out:

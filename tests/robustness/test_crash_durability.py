@@ -45,7 +45,9 @@ def crash_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
 
 def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "CONCORD_DATABASE_URL": url, "CONCORD_DATA_DIR": str(data_dir),
-           "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_LOG_JSON": "false"}
+           "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_LOG_JSON": "false",
+           # Any free ports for the TAK listeners: several servers (and other centres) run side by side.
+           "CONCORD_COT__TCP_PORT": "0", "CONCORD_COT__TLS_PORT": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30

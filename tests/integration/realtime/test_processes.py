@@ -54,7 +54,9 @@ def start_server(db_url: str, bus_url: str, data_dir: Path) -> tuple[subprocess.
     port = free_port()
     env = {**os.environ, "CONCORD_DATABASE_URL": db_url, "CONCORD_BUS_URL": bus_url,
            "CONCORD_DATA_DIR": str(data_dir), "CONCORD_FEED_POLL_SECONDS": "60", "CONCORD_ESCALATION_SECONDS": "0",
-           "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
+           "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore",
+           # Any free ports for the TAK listeners: several servers (and other centres) run side by side.
+           "CONCORD_COT__TCP_PORT": "0", "CONCORD_COT__TLS_PORT": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return proc, f"127.0.0.1:{port}"
