@@ -145,8 +145,17 @@ class Session:
     async def send(self, text: str) -> None:
         # A peer that takes no frame for this long is gone; never let one session hang (or hold up
         # a server shutdown) on it.
-        async with self.send_lock, asyncio.timeout(SEND_TIMEOUT):
-            await self.ws.send_text(text)
+        try:
+            async with self.send_lock, asyncio.timeout(SEND_TIMEOUT):
+                await self.ws.send_text(text)
+        except TimeoutError:
+            raise self._stuck() from None
+
+    def _stuck(self) -> Closing:
+        """A client that took nothing for SEND_TIMEOUT: the slow-consumer close (4429), documented
+        in docs/websocket.md; it resumes from the last event id it has."""
+        return Closing(CloseCode.SLOW_CONSUMER, f"the client took no data for {SEND_TIMEOUT:.0f} s",
+                       self.resume_point())
 
     async def hello(self) -> Hello:
         try:
@@ -278,10 +287,13 @@ class Session:
                     while len(items) < SEND_BATCH and (more := self.outbox.take_nowait()) is not None:
                         items.append(more)
                     data = b"".join(text_frame(event_frame(i.body, i.cursor)) for i in items)
-                    async with asyncio.timeout(SEND_TIMEOUT):
-                        if not self.writer.write_frames(data):
-                            raise WebSocketDisconnect(1006)
-                        await self.writer.drained()
+                    try:
+                        async with asyncio.timeout(SEND_TIMEOUT):
+                            if not self.writer.write_frames(data):
+                                raise WebSocketDisconnect(1006)
+                            await self.writer.drained()
+                    except TimeoutError:
+                        raise self._stuck() from None
             finally:
                 self.sending = False
             for item in items:

@@ -286,3 +286,28 @@ def test_a_client_starting_ahead_of_the_live_window_gets_nothing_from_before_its
     assert [f["event"]["id"] for f in watch.events(3, kinds=("test.quiet",))] == quiet
     watch.close()
     late.close()
+
+
+def test_a_client_that_reads_nothing_is_closed_4429_by_the_send_timeout_and_resumes_exactly(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concord.api.ws as ws_module
+
+    monkeypatch.setattr(ws_module, "SEND_TIMEOUT", 1.0)
+    stuck = Socket(cast.address, cast.tokens["irq_analyst"])
+    marking = Marking.build("RESTRICTED", "TUR", ["IRQ"], "GREEN")
+    pad = "x" * 4000  # 1,500 events of 4 KB: more than the kernel's buffers hold, far less than the queue bound
+    with cast.centre.db.write() as tx:
+        ids = [append_event(tx, at=cast.clock.now(), kind="test.stuck", item_type="test", item_id=i,
+                            marking=marking, payload={"n": i, "pad": pad}) for i in range(1500)]
+    time.sleep(3.0)  # the client reads nothing: a write blocks, and the send timeout passes
+    code, reason, frames = drain(stuck, len(ids), "test.stuck")
+    assert code == 4429, (code, reason)
+    assert "resume_from" in json.loads(reason or "{}")
+    received = [f["event"]["id"] for f in frames if f["type"] == "event"]
+    assert received and len(received) < len(ids)
+    # It resumes from the last event it processed: the rest arrives, nothing twice.
+    again = Socket(cast.address, cast.tokens["irq_analyst"], last_event_id=max(received))
+    _code, _, frames = drain(again, len(ids) - len(received), "test.stuck")
+    received += [f["event"]["id"] for f in frames if f["type"] == "event"]
+    assert sorted(received) == ids and len(received) == len(set(received))
