@@ -99,6 +99,12 @@ HOT_READS: list[tuple[str, Callable[[Connection], object], str | tuple[str, ...]
      lambda c: intel_read.taxii_page(c, READER, ObjectQuery(ids=frozenset({stix_id(3000)})), originator="TUR",
                                      with_raw=False),
      "ix_intel_versions_stix_origin_added"),
+    ("TAXII page of a nation's feed after a cursor",
+     lambda c: intel_read.taxii_page(c, READER, ObjectQuery(types=frozenset({"indicator"}), limit=100,
+                                                            added_after="2026-01-01T00:30:00.000000Z"),
+                                     originator="TUR"),
+     # Either walk reads only the page (and the rows of other feeds or types it skips) from the cursor on.
+     ("ix_intel_versions_origin_added", "ix_intel_versions_type_added")),
     ("objects of a STIX id (TAXII delete, REST lookup)",
      lambda c: intel_read.visible_object_ids(c, READER, stix_id(3000), "TUR"),
      # The unique (originator, STIX id) constraint seeks as well; SQLite names its index itself.
