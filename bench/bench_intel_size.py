@@ -16,7 +16,8 @@ Ingest is the time of one more envelope at that size (median of three). Each row
 the largest size beside the value at the smallest (the floor) and the growth per tenfold store;
 reads flat in N grow by less than log N does (1.2 times from 100k to 1M, allowed 1.5 for this
 shared machine's noise); ingest at the largest size stays within 1.5 times the smallest. A row that misses
-says FAILS in its figure. The machine's load before and after each store's section is printed.
+says FAILS in its figure. The machine's load before and after each store's section is printed
+(the table gives it for the whole section).
 """
 
 from __future__ import annotations
@@ -194,8 +195,6 @@ def measure_store(kind: str, sizes: tuple[int, ...]) -> list[Row]:
                         higher_is_better=False, peer_name=f"at {_n(small)}"))
         rows.append(Row(f"{figure}, growth per ×10 of the store, {kind}{verdict}", growth, None, "×", target,
                         higher_is_better=False))
-    rows.append(Row(f"machine load (1 min) after the {kind} section", load_after, load_before, "load", "—",
-                    higher_is_better=False, peer_name="before"))
     return rows
 
 

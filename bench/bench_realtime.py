@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from bench.harness import free_port
 from bench.realtime_clients import pause_collector
 
 T = TypeVar("T")
@@ -165,7 +166,9 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
     database_url = database_url or f"sqlite:///{database}"
     env = {**os.environ, "CONCORD_DATABASE_URL": database_url, "CONCORD_DATA_DIR": str(workdir),
            "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_ESCALATION_SECONDS": "0",
-           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
+           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore",
+           # `concord serve` opens the TAK listeners too: on ports of their own, not a running demo's.
+           "CONCORD_COT__TCP_PORT": str(free_port()), "CONCORD_COT__TLS_PORT": str(free_port())}
     settings = Settings(database_url=env["CONCORD_DATABASE_URL"], data_dir=workdir, argon2_time_cost=1,
                         argon2_memory_kib=8192)
     centre = Centre(settings)
@@ -218,14 +221,6 @@ def stop(served: Served) -> None:
         print("concord serve did not stop within 30 s of SIGTERM; killed", file=sys.stderr)
         served.proc.kill()
         served.proc.wait(10)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def latest_event_id(database: Path) -> int:

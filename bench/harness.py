@@ -6,6 +6,7 @@ and the target. Ratios are reported rather than absolute numbers: this machine i
 
 from __future__ import annotations
 
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -46,3 +47,11 @@ def percentile(samples: list[float], p: float) -> float:
         return float("nan")
     k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing holds now: every listener a bench starts gets its own, so a
+    bench never meets a running centre (the demo's CoT ports 8087/8089 above all)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
