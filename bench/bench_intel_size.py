@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_intel import ENVELOPE, indicators
-from bench.harness import Row
+from bench.harness import Row, throwaway_postgres
 from bench.intel_servers import BENCH_USER, prepare_centre
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -55,24 +55,12 @@ def envelope_items(seed: int) -> list[Any]:
 @contextlib.contextmanager
 def store(kind: str) -> Iterator[str]:
     """A database URL for a fresh, empty store of that kind, removed afterwards."""
-    if kind == "SQLite":
-        with tempfile.TemporaryDirectory(prefix="bench-size-") as directory:
-            yield f"sqlite:///{directory}/concord.db"
+    if kind == "PostgreSQL":
+        with throwaway_postgres() as url:
+            yield url
         return
-    from sqlalchemy import create_engine, text
-
-    server = os.environ.get("CONCORD_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
-    name = f"concord_bench_size_{os.getpid()}"
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{server}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with tempfile.TemporaryDirectory(prefix="bench-size-") as directory:
+        yield f"sqlite:///{directory}/concord.db"
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:

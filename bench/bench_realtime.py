@@ -26,19 +26,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from bench.harness import free_port
+from bench.harness import free_port, throwaway_postgres
 from bench.realtime_clients import pause_collector
 
 T = TypeVar("T")
 REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-POSTGRES_SERVER = os.environ.get("CONCORD_BENCH_POSTGRES", "postgres@127.0.0.1:5432")  # trust auth, local
 CLIENT_PROCESSES = 2
 
 
@@ -407,21 +406,6 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return uvloop.run(coro)
     except ImportError:
         return asyncio.run(coro)
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server for one measurement, dropped afterwards."""
-    import psycopg
-
-    name = f"concord_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://{POSTGRES_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def concord_fanout(load: Load, workdir: Path, database_url: str | None = None) -> tuple[Delivery, int, Posted]:
