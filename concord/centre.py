@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -110,6 +111,8 @@ class Centre:
     async def start(self) -> None:
         """Connect the bus, bind the CoT listeners (a port that cannot be bound fails the start with
         `StartupError`), then start every background task under supervision."""
+        # The planner's statistics as the store stands now (the hot reads do not depend on them).
+        await asyncio.to_thread(self.db.refresh_statistics)
         await self.bus.start()
         if self.settings.cot.listen:
             try:
