@@ -224,6 +224,8 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except HTTPException:
+            raise  # answered by the middleware that raised it (BodyLimit: a chunked body over the limit)
         except Exception:
             status = 500
             access_log.exception("unexpected error", extra={"request_id": request_id, "method": scope["method"],
