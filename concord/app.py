@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from concord import __version__, collector
 from concord.api import errors, routers
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",),
                        wider=((messages_api.WITH_ATTACHMENTS, max(with_files, settings.max_body_bytes)),))
+    if settings.trusted_proxies:
+        # Outermost: X-Forwarded-For is believed only from the proxies named here, so the sign-in
+        # throttle sees each client's own address, and no client can claim another's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

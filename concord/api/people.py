@@ -122,6 +122,13 @@ def enable(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
     return Response(status_code=204)
 
 
+@router.post("/people/{person_id}/unlock", status_code=204,
+             summary="Lift the sign-in delay that failed guesses put on an account (own nation)")
+def unlock(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+    centre.people.lift_sign_in_delay(actor, person_id)
+    return Response(status_code=204)
+
+
 @router.post("/people/{person_id}/reset-password", response_model=PasswordOut, summary="Generate a new password")
 def reset_password(person_id: int, actor: ActorDep, centre: CentreDep) -> PasswordOut:
     return PasswordOut(password=centre.people.reset_password(actor, person_id))

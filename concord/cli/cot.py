@@ -31,7 +31,7 @@ def enroll(
     settings = centre.settings.cot
     found = centre.people.find(username)
     ca = centre.cot.ca
-    issued = ca.issue_client(found.username, found.nation)
+    issued = ca.issue_client(found.username, found.nation, credential_epoch=centre.people.credential_epoch(found.id))
     password = secrets.token_urlsafe(12)
     package = build_data_package(issued, ca.certificate, found.username, host or settings.public_host,
                                  settings.tls_port or 8089, password)

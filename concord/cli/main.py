@@ -130,7 +130,9 @@ def serve(
     from concord.api.ws_server import ConcordWebSocketProtocol
 
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, proxy_headers=True,
+                port=port or settings.port, log_config=None, server_header=False,
+                # X-Forwarded-For only from CONCORD_TRUSTED_PROXIES, in the app (concord/app.py)
+                proxy_headers=False,
                 timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
                 # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
                 # class (concord.api.ws_fanout); per-connection compression would make every
