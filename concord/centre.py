@@ -12,6 +12,7 @@ from concord.clock import Clock, SystemClock
 from concord.cot.gateway import CotGateway
 from concord.domain.attachments import AttachmentLimits, base_type
 from concord.domain.messages import MessageLimits
+from concord.private_files import private_dir
 from concord.services.acknowledgements import AcknowledgementService
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
@@ -47,6 +48,7 @@ class Centre:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        private_dir(settings.data_dir)  # keys, certificates, exports: the centre's user only
         self.db = Database(settings.database_url)
         self.bus: EventBus = bus or make_bus(settings.bus_url)
         self.db.on_commit(self.bus.publish)

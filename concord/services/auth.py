@@ -197,6 +197,19 @@ class AuthService:
             self._new_epoch(tx, auth, row, "person.totp_disabled")
 
 
+def rotate_secret_keys(db: Database, box: SecretBox) -> int:
+    """`concord keys rotate`: a new key seals every TOTP seed (seeds left in clear by an older
+    version too), then the old keys are dropped; returns how many seeds were sealed again. A crash
+    midway leaves both keys in the file, and every seed opens with one of them."""
+    box.add_key()
+    with db.write() as tx:
+        sealed = people_store.totp_secrets(tx.conn)
+        for person_id, value in sealed:
+            people_store.update_person(tx.conn, person_id, totp_secret=box.reseal(value))
+    box.drop_old_keys()
+    return len(sealed)
+
+
 def matching_step(seed: str, code: str, now: datetime) -> int | None:
     """The RFC 6238 time step (now, or one either side for clock drift) whose code is `code`."""
     try:

@@ -34,11 +34,12 @@ class SecretBox:
         return self._fernet().encrypt(secret.encode()).decode()
 
     def open(self, sealed: str) -> str:
-        try:
-            return self._fernet().decrypt(sealed.encode()).decode()
-        except InvalidToken:
-            raise SecretKeyMissing(
-                f"a sealed secret does not open with any key in {self.key_file}") from None
+        for _ in range(2):
+            try:
+                return self._fernet().decrypt(sealed.encode()).decode()
+            except InvalidToken:
+                self._box = None  # the keys were rotated by another process: read them again
+        raise SecretKeyMissing(f"a sealed secret does not open with any key in {self.key_file}")
 
     @staticmethod
     def is_sealed(value: str) -> bool:
