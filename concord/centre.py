@@ -30,6 +30,7 @@ from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.presence import PresenceService
+from concord.services.privileged_requests import PrivilegedRequestService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
 from concord.services.secrets import SecretBox
@@ -57,6 +58,7 @@ class Centre:
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.sign_in_guard = SignInGuard(self.db, settings)
         self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys")
+        self.privileged = PrivilegedRequestService(self.db, self.clock, self.people)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings, guard=self.sign_in_guard,
                                 box=self.secrets)
         partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)

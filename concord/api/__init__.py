@@ -14,6 +14,7 @@ ROUTER_MODULES: list[str] = [
     "session",
     "nations",
     "people",
+    "privileged_requests",
     "events",
     "messages",
     "ws",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from concord.clock import Clock
-from concord.domain.errors import Invalid, NotFound, StateConflict
+from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.passwords import check_password
 from concord.domain.people import (
@@ -18,6 +18,7 @@ from concord.domain.people import (
     check_display_name,
     check_username,
 )
+from concord.domain.privileged_requests import check_not_self, needs_second_person
 from concord.services.passwords import Passwords
 from concord.storage import nations as nation_store
 from concord.storage import people as store
@@ -126,17 +127,22 @@ class PeopleService:
 
     def reset_password(self, actor: Actor | None, person_id: int, password: str | None = None) -> str:
         """Set a new password (generated when not given), end every session; returns the password."""
-        password = password or generate_password()
         with self.db.write() as tx:
-            row = self._target(tx, actor, person_id)
-            check_password(password, username=row.username, display_name=row.display_name)
-            now = self.clock.now()
-            store.update_person(tx.conn, person_id, password_hash=self.passwords.hash(password))
-            store.bump_credential_epoch(tx.conn, person_id)
-            revoke_all_sessions(tx.conn, person_id, now)
-            append_event(tx, at=now, kind="person.password_reset", item_type="person", item_id=person_id,
-                         marking=self._national(row.nation), actor_id=actor.person_id if actor else None,
-                         actor_nation=actor.nation if actor else None, payload={"username": row.username})
+            return self.reset_password_in(tx, actor, person_id, password)
+
+    def reset_password_in(self, tx: Tx, actor: Actor | None, person_id: int, password: str | None = None) -> str:
+        password = password or generate_password()
+        row = self._target(tx, actor, person_id)
+        if actor is not None:
+            check_not_self(actor, person_id)  # one's own password changes with the current one
+        check_password(password, username=row.username, display_name=row.display_name)
+        now = self.clock.now()
+        store.update_person(tx.conn, person_id, password_hash=self.passwords.hash(password))
+        store.bump_credential_epoch(tx.conn, person_id)
+        revoke_all_sessions(tx.conn, person_id, now)
+        append_event(tx, at=now, kind="person.password_reset", item_type="person", item_id=person_id,
+                     marking=self._national(row.nation), actor_id=actor.person_id if actor else None,
+                     actor_nation=actor.nation if actor else None, payload={"username": row.username})
         return password
 
     def lift_sign_in_delay(self, actor: Actor | None, person_id: int) -> None:
@@ -154,6 +160,11 @@ class PeopleService:
     def appoint_in(self, tx: Tx, actor: Actor | None, *, person_id: int, role: Role, starts_at: datetime,
                    ends_at: datetime | None = None) -> int:
         row = self._target(tx, actor, person_id)
+        if actor is not None:
+            check_not_self(actor, person_id)
+            if needs_second_person(role):
+                raise Forbidden(f"appointing a {role.value} needs a second person: ask for it "
+                                "(POST /api/appointments answers with a request to confirm)", field="role")
         check_appointment_window(starts_at, ends_at)
         now = self.clock.now()
         appointment_id = store.add_appointment(tx.conn, person_id=person_id, nation=row.nation, role=role,
