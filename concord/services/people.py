@@ -159,13 +159,13 @@ class PeopleService:
 
     def appoint_in(self, tx: Tx, actor: Actor | None, *, person_id: int, role: Role, starts_at: datetime,
                    ends_at: datetime | None = None) -> int:
+        check_appointment_window(starts_at, ends_at)
         row = self._target(tx, actor, person_id)
         if actor is not None:
             check_not_self(actor, person_id)
             if needs_second_person(role):
                 raise Forbidden(f"appointing a {role.value} needs a second person: ask for it "
                                 "(POST /api/appointments answers with a request to confirm)", field="role")
-        check_appointment_window(starts_at, ends_at)
         now = self.clock.now()
         appointment_id = store.add_appointment(tx.conn, person_id=person_id, nation=row.nation, role=role,
                                                starts_at=starts_at, ends_at=ends_at,
