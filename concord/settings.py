@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list, description='JSON list of proxy addresses whose X-Forwarded-For is believed, '
         'e.g. ["10.0.0.5"]; empty: the peer address is the client')
-    docs_public: bool = Field(default=False, description="serve /api/docs and the OpenAPI document without sign-in")
+    docs_public: bool = Field(default=False, description="serve /api/docs without sign-in (the demo does)")
+    serve_source_maps: bool = Field(default=False, description="serve the web UI's source maps (development)")
 
     # Sign-in: progressive delay per account and per client address, never a lock-out
     session_ttl_minutes: int = 12 * 60  # one shift

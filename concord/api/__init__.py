@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 ROUTER_MODULES: list[str] = [
     "health",
+    "docs",
     "session",
     "nations",
     "people",

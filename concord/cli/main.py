@@ -171,6 +171,8 @@ def demo(
     os.environ.setdefault("CONCORD_COT__TCP_IDENTITY", "tur.field1")
     # The demo's TAK team "Red" reports for its own nation only (field markings are configurable).
     os.environ.setdefault("CONCORD_COT__MARKINGS", '{"by_group": {"Red": {"releasable_to": []}}}')
+    # The demo shows its API: /api/docs without sign-in (production keeps it behind sign-in).
+    os.environ.setdefault("CONCORD_DOCS_PUBLIC", "true")
     centre = _centre()
     accounts = load_scenario(centre)
     centre.close()

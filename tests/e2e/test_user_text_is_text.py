@@ -9,6 +9,7 @@ No element may come from the markup, and the markup must be readable as the text
 from __future__ import annotations
 
 import json
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -102,3 +103,18 @@ def test_markup_in_user_fields_never_becomes_elements(officer: OpenOfficer, serv
         for i in range(min(shapes.count(), 12)):
             shapes.nth(i).dispatch_event("click")
             no_injected_elements(page, f"operating picture popup {i} ({username})")
+
+
+def test_the_served_centre_shows_no_banner_and_no_source_maps(server: Server) -> None:
+    """Through the real server (`concord demo` runs `concord serve`'s uvicorn): no `server: uvicorn`
+    banner, and the web UI's source maps are not served with production settings."""
+    with urllib.request.urlopen(server.url + "/", timeout=10) as response:  # noqa: S310 (the local test server)
+        assert response.headers.get("server") is None
+        page = response.read().decode()
+    script = page.split('src="/assets/', 1)[1].split('"', 1)[0]
+    try:
+        urllib.request.urlopen(f"{server.url}/assets/{script}.map", timeout=10)  # noqa: S310 (local)
+        raise AssertionError("a source map was served")
+    except urllib.error.HTTPError as refused:
+        assert refused.code == 404
+        assert refused.headers.get("server") is None
