@@ -200,3 +200,17 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
 
 
 SCENARIO_STEPS.append(_realtime_scenario)
+
+
+# --- Account security: the two-person rule -------------------------------------------------------
+
+def _two_person_request(centre: Centre, people: dict[str, int]) -> None:
+    """TUR's administrator asks to make the TUR analyst a deputy administrator; the request waits for
+    a second person of TUR (the commander or another administrator): GET /api/privileged-requests,
+    then POST /api/privileged-requests/{id}/confirm or …/refuse."""
+    admin = centre.people.actor(people["tur.admin"])
+    centre.privileged.request_appointment(admin, person_id=people["tur.analyst"], role=Role.ADMINISTRATOR,
+                                          starts_at=None, ends_at=None)
+
+
+SCENARIO_STEPS.append(_two_person_request)
