@@ -64,7 +64,8 @@ def add_session(conn: Connection, *, token_hash: str, csrf_hash: str, person_id:
                 expires_at: datetime, client_address: str | None, credential_epoch: int) -> int:
     return int(conn.execute(insert(sessions).values(
         token_hash=token_hash, csrf_hash=csrf_hash, person_id=person_id, created_at=at,
-        expires_at=expires_at, client_address=client_address, credential_epoch=credential_epoch,
+        expires_at=expires_at, client_address=_address(client_address) if client_address else None,
+        credential_epoch=credential_epoch,
     ).returning(sessions.c.id)).scalar_one())
 
 
@@ -96,7 +97,18 @@ def move_session_epoch(conn: Connection, session_id: int, credential_epoch: int)
 def record_attempt(conn: Connection, *, username: str, client_address: str, at: datetime,
                    succeeded: bool, cleared_by: int | None = None) -> None:
     conn.execute(insert(sign_in_attempts).values(
-        username=username, client_address=client_address, at=at, succeeded=succeeded, cleared_by=cleared_by))
+        username=_name(username), client_address=_address(client_address), at=at, succeeded=succeeded,
+        cleared_by=cleared_by))
+
+
+# A name or address that does not fit its column (a TAXII Basic username, a forwarded address) is
+# counted by its first characters: the throttle still sees it, and the database never refuses it.
+def _name(username: str) -> str:
+    return username[:63]
+
+
+def _address(client_address: str) -> str:
+    return client_address[:64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +119,7 @@ class Failures:
 
 def account_failures(conn: Connection, username: str, since: datetime) -> Failures:
     """Failed attempts on the account since `since` and after its last success (or clearing)."""
+    username = _name(username)
     last_ok = conn.execute(
         select(func.max(sign_in_attempts.c.at))
         .where(sign_in_attempts.c.username == username, sign_in_attempts.c.succeeded.is_(True))
@@ -122,6 +135,7 @@ def account_failures(conn: Connection, username: str, since: datetime) -> Failur
 
 def client_failures(conn: Connection, client_address: str, since: datetime) -> Failures:
     """Failed attempts from one client address since `since`."""
+    client_address = _address(client_address)
     count, newest = conn.execute(
         select(func.count(), func.max(sign_in_attempts.c.at))
         .where(sign_in_attempts.c.client_address == client_address,

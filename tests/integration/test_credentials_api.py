@@ -200,6 +200,10 @@ def test_taxii_basic_takes_as_long_for_unknown_disabled_and_second_factor_accoun
     assert min(medians.values()) > 0.8 * statistics.median(hashing), (medians, statistics.median(hashing))
 
 
+def test_an_overlong_basic_username_is_an_unknown_account_not_an_error(centre: Centre, client: TestClient) -> None:
+    assert taxii(client, "x" * 300, "a wrong password") == 401
+
+
 # --- 5. one-time codes are used once; changing the factor needs the password ---------------------
 
 def test_a_one_time_code_signs_in_once(centre: Centre, client: TestClient, clock: FixedClock) -> None:
