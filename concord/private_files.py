@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import IO
 
 
 def private_dir(path: Path) -> Path:
@@ -16,6 +17,13 @@ def private_dir(path: Path) -> Path:
     if path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
+
+
+def open_private(path: Path) -> IO[str]:
+    """A text file for writing (streamed), created 0600 (an existing file is narrowed and emptied)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "w", encoding="utf-8")
 
 
 def write_private(path: Path, data: bytes) -> None:
