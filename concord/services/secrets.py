@@ -8,11 +8,13 @@ copy of the database (or a backup of it) but not the key file learns no second f
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from concord.private_files import write_private
+from concord.private_files import private_dir, write_private
 
 
 class SecretBox:
@@ -22,8 +24,21 @@ class SecretBox:
 
     def _keys(self) -> list[bytes]:
         if not self.key_file.exists():
-            write_private(self.key_file, Fernet.generate_key() + b"\n")
-        return [line.strip() for line in self.key_file.read_bytes().splitlines() if line.strip()]
+            private_dir(self.key_file.parent)
+            try:
+                # Exclusive: of two processes starting at once, one creates the key, both use it.
+                descriptor = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(Fernet.generate_key() + b"\n")
+        for _ in range(50):  # another process may have created the file and not written it yet
+            keys = [line.strip() for line in self.key_file.read_bytes().splitlines() if line.strip()]
+            if keys:
+                return keys
+            time.sleep(0.02)
+        raise SecretKeyMissing(f"the key file {self.key_file} is empty")
 
     def _fernet(self) -> MultiFernet:
         if self._box is None:
