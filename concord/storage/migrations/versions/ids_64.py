@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "ids_64"
-down_revision = ("0006_coordination", "0007_audit", "attachments_1", "cot_tracks", "intel_3", "ops_0001")
+down_revision = ("0006_coordination", "0007_audit", "attachments_1", "cot_tracks", "intel_3", "ops_0001",
+                 "security_1")
 branch_labels = None
 depends_on = None
 
