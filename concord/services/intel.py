@@ -134,7 +134,7 @@ class IntelService:
         if self.correlate:
             # Once per batch, not per chunk: its few statements cost the same for 50 objects or 1,000.
             batch.result.correlations += index_objects(tx, batch.indexed, at=now, actor_id=actor.person_id,
-                                                       cap=self.correlation_cap)
+                                                       reader=actor.reader, cap=self.correlation_cap)
         for marking, published in batch.published.items():
             stix_ids = list(published)
             append_event(

@@ -36,7 +36,7 @@ from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.duty import Shift
 from concord.domain.markings import Reader
 from concord.domain.messages import Message, Precedence, Revision
-from concord.storage.policy import marking_from_row, marking_values, visible_to
+from concord.storage.policy import in_audience, marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
 TS = DateTime(timezone=True)
@@ -204,10 +204,13 @@ def member_ids(conn: Connection, channel_id: int) -> list[int]:
 def _readable_channels(reader: Reader) -> Any:
     """Channels the person takes part in (the kind rules of `domain.channels.may_read_channel`)."""
     mine = select(channel_members.c.channel_id).where(channel_members.c.person_id == reader.person_id)
-    return or_(
-        channels.c.kind == ChannelKind.CENTRE.value,
-        and_(channels.c.kind == ChannelKind.NATION.value, channels.c.nation == reader.nation),
-        channels.c.id.in_(mine),
+    return and_(
+        in_audience(channels, reader.nation),
+        or_(
+            channels.c.kind == ChannelKind.CENTRE.value,
+            and_(channels.c.kind == ChannelKind.NATION.value, channels.c.nation == reader.nation),
+            channels.c.id.in_(mine),
+        ),
     )
 
 

@@ -1,0 +1,100 @@
+"""The boundary between nations, case by case (issue #20), through the HTTP API on SQLite and
+PostgreSQL: a hidden item answers like an absent one, counts never include what the reader may not
+see, only the originating nation changes its items, approvals bind content, a conflict is cleared by
+every nation it concerns, and history follows the item's current marking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from concord.centre import Centre
+from concord.clock import FixedClock
+from concord.domain.people import Role
+from tests.factories import ApiClient, person, sign_in
+from tests.integration.ops_helpers import operation_body, proposed
+from tests.intel_factories import indicator
+
+TUR_ONLY = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
+BOTH = {"level": "RESTRICTED", "releasable_to": ["IRQ", "TUR"], "tlp": "AMBER"}
+
+
+def _signed_in(centre: Centre, client: TestClient, nation: str, *roles: Role) -> ApiClient:
+    return sign_in(client, person(centre, nation, roles)[1])
+
+
+def _absent_and_hidden_alike(api: ApiClient, method: str, hidden: str, absent: str, **kw: Any) -> None:
+    """The same status and the same body shape (ids aside) for a hidden item and an absent one."""
+    a = getattr(api, method)(hidden, **kw)
+    b = getattr(api, method)(absent, **kw)
+    assert a.status_code == b.status_code == 404, (a.text, b.text)
+    assert a.json()["error"]["code"] == b.json()["error"]["code"]
+    assert set(a.json()["error"]) == set(b.json()["error"])
+
+
+def test_a_channel_marked_for_one_nation_is_absent_for_the_other(centre: Centre, client: TestClient) -> None:
+    tur_admin = _signed_in(centre, client, "TUR", Role.ADMINISTRATOR)
+    made = tur_admin.post("/api/channels", json={"kind": "centre", "name": "TUR planning cell",
+                                                 "max_marking": TUR_ONLY})
+    assert made.status_code == 201, made.text
+    channel_id = made.json()["id"]
+    absent = 10**9
+    message = {"body": "hello", "precedence": "ROUTINE", "marking": {"level": "UNCLASSIFIED", "releasable_to": []}}
+    for role in (Role.ADMINISTRATOR, Role.COMMANDER, Role.LIAISON_OFFICER, Role.ANALYST, Role.WATCH_OFFICER,
+                 Role.OBSERVER):
+        irq = _signed_in(centre, client, "IRQ", role)
+        assert all(c["id"] != channel_id for c in irq.get("/api/channels").json()), role
+        assert "TUR planning cell" not in irq.get("/api/channels").text
+        assert str(channel_id) not in irq.get("/api/messages/unread").json()
+        _absent_and_hidden_alike(irq, "get", f"/api/channels/{channel_id}/messages",
+                                 f"/api/channels/{absent}/messages")
+        _absent_and_hidden_alike(irq, "post", f"/api/channels/{channel_id}/messages",
+                                 f"/api/channels/{absent}/messages", json=message)
+        _absent_and_hidden_alike(irq, "get", "/api/messages/search?q=hello&channel_id=" + str(channel_id),
+                                 f"/api/messages/search?q=hello&channel_id={absent}")
+    # The nation it is marked for still has it.
+    assert any(c["id"] == channel_id for c in tur_admin.get("/api/channels").json())
+    assert tur_admin.post(f"/api/channels/{channel_id}/messages", json=message).status_code == 201
+
+
+def test_the_correlation_count_never_includes_a_hidden_holding(centre: Centre, client: TestClient) -> None:
+    tur = _signed_in(centre, client, "TUR", Role.ANALYST)
+    irq = _signed_in(centre, client, "IRQ", Role.ANALYST)
+    held, nobody = "192.0.2.201", "192.0.2.202"
+    assert tur.post("/api/intel/objects", json={"objects": [indicator(held)], "marking": TUR_ONLY}).status_code == 201
+    mine = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
+    for value in (held, nobody):
+        reply = irq.post("/api/intel/objects", json={"objects": [indicator(value)], "marking": mine})
+        assert reply.status_code == 201, reply.text
+        assert reply.json()["correlations"] == 0, value  # a value TUR holds hidden answers like one nobody holds
+    # Shared with IRQ, the same value does correlate and is counted for the publisher who sees both.
+    shared = "192.0.2.203"
+    tur.post("/api/intel/objects", json={"objects": [indicator(shared)], "marking": BOTH})
+    assert irq.post("/api/intel/objects", json={"objects": [indicator(shared)], "marking": mine}
+                    ).json()["correlations"] == 1
+
+
+def test_only_the_nation_that_added_a_site_retires_it(centre: Centre, client: TestClient) -> None:
+    irq_watch = _signed_in(centre, client, "IRQ", Role.WATCH_OFFICER)
+    school = irq_watch.post("/api/sites", json={
+        "kind": "school", "name": "Fictional Hillside School", "buffer_m": 300,
+        "geometry": {"type": "Point", "coordinates": [43.2, 36.2]}, "marking": {**BOTH, "releasable_to": ["TUR"]}})
+    assert school.status_code == 201, school.text
+    site_id = school.json()["id"]
+    for role in (Role.COMMANDER, Role.LIAISON_OFFICER, Role.ANALYST, Role.WATCH_OFFICER):
+        tur = _signed_in(centre, client, "TUR", role)
+        refused = tur.post(f"/api/sites/{site_id}/retire", json={"reason": "clear the way"})
+        assert refused.status_code == 403, (role, refused.text)
+        assert tur.get(f"/api/sites/{site_id}").json()["status"] != "retired"
+    retired = irq_watch.post(f"/api/sites/{site_id}/retire", json={"reason": "school closed"})
+    assert retired.json()["status"] == "retired"
+
+
+def _approved(s: Any, clock: FixedClock) -> dict[str, Any]:
+    op = proposed(s.tur_planner, operation_body(clock.now()))
+    for general in (s.tur_general, s.irq_general):
+        reply = general.post(f"/api/operations/{op['id']}/approve", json={"version": op["version"]})
+        assert reply.status_code == 200, reply.text
+    assert reply.json()["status"] == "approved"
+    return dict(reply.json())
