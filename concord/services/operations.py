@@ -107,7 +107,8 @@ class OperationService:
             return self._view(tx, op)
 
     def update(self, actor: Actor, operation_id: int, plan: OperationPlan) -> OperationView:
-        """Replace the plan. After proposal a change to where, when or who is a new version."""
+        """Replace the plan. After proposal any change to what is approved is a new version that voids
+        every earlier approval (`domain.operation_lifecycle.revise`)."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             require_lead(op, actor.nation, "change")

@@ -13,7 +13,7 @@ from concord.centre import Centre
 from concord.clock import FixedClock
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
-from tests.integration.ops_helpers import operation_body, proposed
+from tests.integration.ops_helpers import operation_body, proposed, staff
 from tests.intel_factories import indicator
 
 TUR_ONLY = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
@@ -98,3 +98,23 @@ def _approved(s: Any, clock: FixedClock) -> dict[str, Any]:
         assert reply.status_code == 200, reply.text
     assert reply.json()["status"] == "approved"
     return dict(reply.json())
+
+
+def test_a_changed_approved_operation_is_a_new_version_and_history_stays(centre: Centre, client: TestClient,
+                                                                         clock: FixedClock) -> None:
+    s = staff(centre, client)
+    op = _approved(s, clock)
+    url = f"/api/operations/{op['id']}"
+    reworded = s.tur_planner.put(url, json=operation_body(clock.now(), objective="A reworded fictional objective"))
+    assert reworded.status_code == 200, reworded.text
+    # A new version, back to proposed, both approvals void; the old version's text is kept as it was.
+    assert (reworded.json()["version"], reworded.json()["status"]) == (2, "proposed")
+    assert reworded.json()["pending_nations"] == ["IRQ", "TUR"]
+    versions = s.irq_general.get(f"{url}/versions").json()
+    assert [(v["version"], v["plan"]["objective"]) for v in versions] == [
+        (1, operation_body(clock.now())["objective"]), (2, "A reworded fictional objective")]
+    live = s.irq_general.get(url).json()
+    assert (live["version"], live["plan"]["objective"]) == (2, "A reworded fictional objective")
+    # The approval given for version 1 does not carry over to version 2.
+    stale = s.irq_general.post(f"{url}/approve", json={"version": 1})
+    assert stale.status_code == 409
