@@ -18,8 +18,8 @@
   that nation, and only on the current version (a stale version is refused, not applied).
 * A rejection carries a reason. A nation may change its decision while the operation is proposed;
   its latest decision on the current version counts.
-* An unresolved conflict (open or acknowledged) blocks approval unless a commander of a
-  participating nation has recorded an override with a justification for this version.
+* An unresolved conflict (open or acknowledged) blocks approval until every nation it concerns has
+  cleared it, each for itself (`concord.domain.conflicts`).
 """
 
 from __future__ import annotations
@@ -152,12 +152,12 @@ def check_decision(
 
 
 def check_approval_unblocked(blocking_conflicts: Sequence[int]) -> None:
-    """Raise unless no unresolved, un-overridden conflict stands in the way of approving."""
+    """Raise unless no conflict that a concerned nation has not cleared stands in the way of approving."""
     if blocking_conflicts:
         ids = ", ".join(str(c) for c in blocking_conflicts)
         raise StateConflict(
-            f"unresolved conflicts {ids} block approval; resolve them or have a commander "
-            "record an override with a justification",
+            f"conflicts {ids} block approval until every nation concerned has cleared them: each nation "
+            "resolves a conflict, or has a commander record an override with a justification, for itself",
             field="conflicts",
             details={"conflicts": list(blocking_conflicts)},
         )

@@ -7,13 +7,14 @@ operation the caller may not see is `NotFound`, exactly like one that does not e
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
-from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Override, blocks, check_override
-from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
+from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Conflict, Override, blocks, check_override
+from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.geo import to_geojson
 from concord.domain.operation_lifecycle import (
     Approval,
@@ -85,12 +86,17 @@ class OperationService:
         footprint = op.plan.footprint(op.key, self.deconfliction.standoff_m) if op.status in DECONFLICTED else None
         return self.deconfliction.reconcile_in(tx, op.key, footprint, actor, reason)
 
+    @staticmethod
+    def _blocking(conn: Connection, op: Operation) -> list[Conflict]:
+        """Unresolved conflicts of `op` that some concerned nation has not cleared yet."""
+        return [c for c in conflict_store.unresolved_involving(conn, op.key)
+                if blocks(c, op, conflict_store.concern(conn, c), conflict_store.resolved_by(conn, c.id))]
+
     def _view(self, tx: Tx | Connection, op: Operation) -> OperationView:
         conn = tx.conn if isinstance(tx, Tx) else tx
         approvals = store.approvals_of(conn, op.id)
-        unresolved = conflict_store.unresolved_involving(conn, op.key)
         return OperationView(op, approvals, pending_nations(op, approvals) if op.status == S.PROPOSED else [],
-                             sum(1 for c in unresolved if blocks(c, op)))
+                             len(self._blocking(conn, op)))
 
     # ---------------------------------------------------------------- planning
 
@@ -174,33 +180,48 @@ class OperationService:
                reason: str | None = None, override_justification: str | None = None) -> OperationView:
         """A participating nation's commander approves or rejects this version.
 
-        Approval is refused while an unresolved conflict stands, unless `override_justification` is
-        given: then an override is recorded on each blocking conflict, by this commander, for this
-        version, in the same transaction as the approval.
+        Approval is refused while a conflict stands that some nation concerned has not cleared
+        (`domain.conflicts.blocks`). With `override_justification`, this nation's override is recorded
+        first on each such conflict, for this version; the overrides stay recorded even when the
+        approval must still wait for the other nations concerned to clear the conflict.
         """
+        refused: ConcordError | None = None
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             approver = approver_of(actor)
             reason = check_decision(op, approver, version, decision, reason)
             now = self.clock.now()
             if decision == Decision.APPROVED:
-                blocking = [c for c in conflict_store.unresolved_involving(tx.conn, op.key) if blocks(c, op)]
+                blocking = self._blocking(tx.conn, op)
                 if blocking and override_justification is not None:
                     for conflict in blocking:
-                        text = check_override(conflict, op, approver, override_justification)
-                        self._record_override(tx, actor, op, conflict.id, text)
-                else:
+                        if not any(o.nation == actor.nation and o.operation_key == op.key and o.version == op.version
+                                   for o in conflict.overrides):
+                            text = check_override(conflict, op, approver, override_justification)
+                            self._record_override(tx, actor, op, conflict.id, text)
+                    blocking = self._blocking(tx.conn, op)
+                try:
                     check_approval_unblocked([c.id for c in blocking])
-            approval = Approval(actor.nation, actor.person_id, op.version, decision, reason, now)
-            store.add_approval(tx.conn, op.id, approval)
-            self._event(tx, actor, op, f"operation.{decision.value}_by_nation", nation=actor.nation,
-                        reason=reason)
-            status = status_after_decisions(op, store.approvals_of(tx.conn, op.id))
-            if status != op.status:
-                store.set_status(tx.conn, op.id, status, now)
-                op = Operation(op.id, op.plan, status, op.version, op.created_by, now)
-                self._event(tx, actor, op, f"operation.{status.value}")
-            return self._view(tx, op)
+                except ConcordError as exc:
+                    if override_justification is None:
+                        raise
+                    refused = exc  # the overrides just recorded are kept: commit them, then refuse
+            if refused is None:
+                return self._record_decision(tx, actor, op, decision, reason, now)
+        raise refused
+
+    def _record_decision(self, tx: Tx, actor: Actor, op: Operation, decision: Decision, reason: str | None,
+                         now: datetime) -> OperationView:
+        approval = Approval(actor.nation, actor.person_id, op.version, decision, reason, now)
+        store.add_approval(tx.conn, op.id, approval)
+        self._event(tx, actor, op, f"operation.{decision.value}_by_nation", nation=actor.nation,
+                    reason=reason)
+        status = status_after_decisions(op, store.approvals_of(tx.conn, op.id))
+        if status != op.status:
+            store.set_status(tx.conn, op.id, status, now)
+            op = Operation(op.id, op.plan, status, op.version, op.created_by, now)
+            self._event(tx, actor, op, f"operation.{status.value}")
+        return self._view(tx, op)
 
     def _record_override(self, tx: Tx, actor: Actor, op: Operation, conflict_id: int, justification: str) -> None:
         now = self.clock.now()
@@ -212,7 +233,8 @@ class OperationService:
                               "justification": justification})
 
     def override(self, actor: Actor, conflict_id: int, operation_id: int, justification: str | None) -> None:
-        """A commander of a participating nation overrides a conflict for the operation's current version."""
+        """A commander of a participating nation overrides a conflict for the operation's current version,
+        for their own nation only (the other nations concerned clear it for themselves)."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             views = conflict_store.for_reader(tx.conn, actor.reader, conflict_id=conflict_id)

@@ -118,3 +118,42 @@ def test_a_changed_approved_operation_is_a_new_version_and_history_stays(centre:
     # The approval given for version 1 does not carry over to version 2.
     stale = s.irq_general.post(f"{url}/approve", json={"version": 1})
     assert stale.status_code == 409
+
+
+def test_a_conflict_is_cleared_only_by_every_nation_concerned(centre: Centre, client: TestClient,
+                                                              clock: FixedClock) -> None:
+    s = staff(centre, client)
+    centre.nations.add("JOR", "Jordan")
+    joint = proposed(s.tur_planner, operation_body(clock.now()))
+    iraqi = proposed(s.irq_planner, operation_body(
+        clock.now(), name="Operation DEMO REED", participants=["IRQ"], tasks=[],
+        marking={"level": "RESTRICTED", "releasable_to": ["TUR", "JOR"]},
+        forces=[{"nation": "IRQ", "name": "Demo Border Guard Unit", "sidc": "10031000141211000000"}]))
+    [conflict] = [c for c in s.tur_general.get(f"/api/operations/{joint['id']}/conflicts").json()
+                  if c.get("sides") and f"operation:{iraqi['id']}" in [x["item"] for x in c["sides"]]]
+    conflict_id = conflict["conflict_id"]
+    assert conflict["awaiting_nations"] == ["IRQ", "TUR"]
+    # TUR overrides for its own operation: that clears the conflict for TUR alone.
+    assert s.tur_general.post(f"/api/conflicts/{conflict_id}/override", json={
+        "operation_id": joint["id"], "justification": "TUR accepts the overlap"}).status_code == 200
+    assert s.tur_general.get(f"/api/conflicts/{conflict_id}").json()["awaiting_nations"] == ["IRQ"]
+    assert s.tur_general.post(f"/api/operations/{joint['id']}/approve", json={"version": 1}).status_code == 409
+    refused = s.irq_general.post(f"/api/operations/{joint['id']}/approve", json={"version": 1})
+    assert refused.status_code == 409, refused.text  # no approval on TUR's override alone
+    assert s.tur_general.get(f"/api/operations/{joint['id']}").json()["blocking_conflicts"] >= 1
+    # A nation that sees both sides but has no item in the conflict takes no step on it.
+    jor = sign_in(client, person(centre, "JOR", (Role.WATCH_OFFICER,))[1])
+    assert jor.get(f"/api/conflicts/{conflict_id}").status_code == 200
+    assert jor.post(f"/api/conflicts/{conflict_id}/resolve", json={"note": "not ours"}).status_code == 403
+    # TUR resolving clears nothing for IRQ either; IRQ resolving for itself does clear it.
+    tur_resolve = s.tur_general.post(f"/api/conflicts/{conflict_id}/resolve", json={"note": "TUR side agreed"})
+    assert tur_resolve.status_code == 200 and tur_resolve.json()["status"] != "resolved"
+    assert s.tur_general.post(f"/api/conflicts/{conflict_id}/resolve", json={"note": "again"}).status_code == 409
+    irq_resolve = s.irq_general.post(f"/api/conflicts/{conflict_id}/resolve", json={"note": "IRQ side agreed"})
+    assert irq_resolve.json()["status"] == "resolved" and irq_resolve.json()["awaiting_nations"] == []
+    remaining = s.tur_general.get(f"/api/operations/{joint['id']}").json()["blocking_conflicts"]
+    assert remaining == 0, remaining
+    for general in (s.tur_general, s.irq_general):
+        last = general.post(f"/api/operations/{joint['id']}/approve", json={"version": 1})
+        assert last.status_code == 200, last.text
+    assert last.json()["status"] == "approved"
