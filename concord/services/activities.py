@@ -17,7 +17,7 @@ from concord.services.deconfliction import DeconflictionService
 from concord.storage import activities as store
 from concord.storage import nations as nation_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 
 NOTIFIERS = (Role.COMMANDER, Role.LIAISON_OFFICER)
 
@@ -66,6 +66,9 @@ class ActivityService:
             spec = check_activity(spec, [n.code for n in nation_store.list_nations(tx.conn)])
             store.save_activity(tx.conn, activity_id, spec, self.clock.now())
             self._event(tx, actor, activity_id, spec, "activity.updated")
+            if spec.marking != row.spec.marking:
+                narrow_history(tx.conn, spec.marking, item_type="activity", item_id=activity_id,
+                               mentioned_as=f"activity:{activity_id}", mentioned_in=("conflict",))
             self._reconcile(tx, actor, activity_id, spec)
             return self._visible(tx, actor, activity_id)
 

@@ -21,7 +21,7 @@ from concord.storage import incidents as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 
 #: Who works on incidents. Observers read; administrators manage accounts only.
 INCIDENT_ROLES = (Role.COMMANDER, Role.LIAISON_OFFICER, Role.WATCH_OFFICER, Role.ANALYST)
@@ -192,6 +192,8 @@ class IncidentService:
             self._event(tx, actor, kind, incident_id, after.report.marking,
                         {"status": after.status.value, "version": after.version, "text": entry.text,
                          **{k: v for k, v in entry.details.items() if isinstance(v, int | str | list)}})
+            if after.report.marking != before.report.marking:
+                narrow_history(tx.conn, after.report.marking, item_type="incident", item_id=incident_id)
         return self.get(actor, incident_id)
 
     @staticmethod

@@ -44,7 +44,7 @@ from concord.storage import conflicts as conflict_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 
 S = OperationStatus
 PLANNERS = (Role.COMMANDER, Role.LIAISON_OFFICER)
@@ -134,6 +134,9 @@ class OperationService:
                             voided_people=sorted({a.person_id for a in voided}),
                             participants=list(plan.participants))
             self._event(tx, actor, changed, "operation.updated", material=revision.version != op.version)
+            if plan.marking != op.plan.marking:
+                narrow_history(tx.conn, plan.marking, item_type="operation", item_id=op.id, mentioned_as=op.key,
+                               mentioned_in=("conflict",))
             if changed.status in DECONFLICTED and plan.material() != op.plan.material():
                 self._reconcile(tx, actor, changed, f"no longer overlapping after version {changed.version}")
             return self._view(tx, changed)

@@ -157,3 +157,35 @@ def test_a_conflict_is_cleared_only_by_every_nation_concerned(centre: Centre, cl
         last = general.post(f"/api/operations/{joint['id']}/approve", json={"version": 1})
         assert last.status_code == 200, last.text
     assert last.json()["status"] == "approved"
+
+
+def test_history_follows_an_items_current_marking(centre: Centre, client: TestClient) -> None:
+    from tests.integration.realtime.live import Socket, live_server
+    from tests.integration.realtime.live import sign_in as live_sign_in
+
+    tur = _signed_in(centre, client, "TUR", Role.ANALYST)
+    person(centre, "IRQ", (Role.ANALYST,), username="irq.replayer")
+    irq = sign_in(client, "irq.replayer")
+    shared = indicator("198.51.100.21", name="Fictional relay, shared at first")
+    published = tur.post("/api/intel/objects", json={"objects": [shared], "marking": BOTH})
+    object_id = published.json()["items"][0]["id"]
+    assert shared["id"] in irq.get("/api/events", params={"after": 0, "limit": 1000}).text  # seen while shared
+    assert tur.put(f"/api/intel/objects/{object_id}/release", json=TUR_ONLY).status_code == 204
+    assert irq.get(f"/api/intel/objects/{object_id}").status_code == 404
+    # REST replay from the start: nothing of the narrowed object, not its id, not its old marking.
+    replay = irq.get("/api/events", params={"after": 0, "limit": 1000})
+    assert replay.status_code == 200 and shared["id"] not in replay.text
+    assert "Fictional relay" not in replay.text
+    # Its originator still has the whole history.
+    assert shared["id"] in tur.get("/api/events", params={"after": 0, "limit": 1000}).text
+    # WebSocket replay from the first position: the same.
+    marker = indicator("198.51.100.22", name="Marker after narrowing")
+    tur.post("/api/intel/objects", json={"objects": [marker], "marking": BOTH})
+    with live_server(centre) as address:
+        socket = Socket(address, live_sign_in(address, "irq.replayer", "correct horse battery staple"),
+                        last_event_id=0)
+        frames: list[dict[str, Any]] = []
+        while not any(marker["id"] in str(f) for f in frames):
+            frames.extend(socket.events(1))
+        socket.ws.close()
+    assert shared["id"] not in str(frames) and "Fictional relay" not in str(frames)
