@@ -82,9 +82,9 @@ def may_change(actor: Actor, owner: str, kind: Kind) -> bool:
 def require_owner(actor: Actor, owner: str, kind: Kind, *, action: str) -> None:
     """Raise Forbidden unless `actor` may change the item (rule 1); `action` names it in the message."""
     if actor.nation != owner:
-        raise Forbidden(f"only {owner}, the nation that originated this {kind.value}, may {action} it",
+        raise Forbidden(f"only {owner}, the nation that originated this {kind.value}, may {action}",
                         field="originator", details={"owner": owner})
-    actor.require(*sorted(CHANGERS[kind]), action=f"to {action} a {kind.value}")
+    actor.require(*sorted(CHANGERS[kind]), action=f"to {action} ({kind.value})")
 
 
 def may_decide(actor: Actor, concerned: Collection[str], decision: Decision) -> bool:

@@ -25,7 +25,6 @@ from concord.domain.operation_lifecycle import (
     check_reason,
     check_transition,
     pending_nations,
-    require_lead,
     revise,
     status_after_decisions,
 )
@@ -37,6 +36,8 @@ from concord.domain.operations import (
     TaskStatus,
     check_plan,
 )
+from concord.domain.ownership import CHANGERS, Kind, require_decider, require_owner
+from concord.domain.ownership import Decision as Deciding
 from concord.domain.people import Actor, Role
 from concord.domain.sync_matrix import sync_matrix, sync_matrix_csv
 from concord.services.deconfliction import DeconflictionService
@@ -47,7 +48,6 @@ from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, narrow_history
 
 S = OperationStatus
-PLANNERS = (Role.COMMANDER, Role.LIAISON_OFFICER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ class OperationService:
     # ---------------------------------------------------------------- planning
 
     def create(self, actor: Actor, plan: OperationPlan) -> OperationView:
-        actor.require(*PLANNERS, action="planning an operation")
+        actor.require(*CHANGERS[Kind.OPERATION], action="planning an operation")
         with self.db.write() as tx:
             if plan.lead_nation != actor.nation:
                 raise Invalid("an operation is led by the planner's own nation", field="lead_nation")
@@ -117,8 +117,7 @@ class OperationService:
         every earlier approval (`domain.operation_lifecycle.revise`)."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, "change")
-            actor.require(*PLANNERS, action="changing an operation")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="change it")
             plan = check_plan(plan, [n.code for n in nation_store.list_nations(tx.conn)])
             revision = revise(op, plan, actor.nation)
             now = self.clock.now()
@@ -144,8 +143,7 @@ class OperationService:
     def propose(self, actor: Actor, operation_id: int) -> OperationView:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, "propose")
-            actor.require(*PLANNERS, action="proposing an operation")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="propose it")
             check_transition(op, S.PROPOSED)
             now = self.clock.now()
             store.set_status(tx.conn, op.id, S.PROPOSED, now)
@@ -164,7 +162,7 @@ class OperationService:
             task = op.plan.tasks[index]
             if actor.nation not in (task.owner_nation, op.plan.lead_nation):
                 raise Forbidden("only the task's owner nation or the lead nation reports on a task")
-            actor.require(*PLANNERS, Role.WATCH_OFFICER, action="reporting on a task")
+            actor.require(*CHANGERS[Kind.OPERATION], Role.WATCH_OFFICER, action="reporting on a task")
             if op.status not in (S.DRAFT, S.PROPOSED, S.APPROVED, S.ACTIVE):
                 raise StateConflict(f"a {op.status.value} operation's tasks do not change", field="status")
             tasks = list(op.plan.tasks)
@@ -193,6 +191,7 @@ class OperationService:
             op = self._load(tx, actor, operation_id)
             approver = approver_of(actor)
             reason = check_decision(op, approver, version, decision, reason)
+            require_decider(actor, op.plan.participants, Deciding.APPROVAL, action="deciding for a nation")
             now = self.clock.now()
             if decision == Decision.APPROVED:
                 blocking = self._blocking(tx.conn, op)
@@ -252,8 +251,7 @@ class OperationService:
               reason: str | None = None) -> OperationView:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, action)
-            actor.require(*PLANNERS, action=f"making an operation {target.value}")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action=f"{action} it")
             check_transition(op, target)
             if target == S.CANCELLED:
                 reason = check_reason(reason)

@@ -82,7 +82,7 @@ class SiteService:
         actor.require(*CONTRIBUTORS, action="retiring a protected site")
         with self.db.write() as tx:
             row = self._visible(tx, actor, site_id)
-            require_owner(actor, row.spec.marking.originator, Kind.SITE, action="retire")
+            require_owner(actor, row.spec.marking.originator, Kind.SITE, action="retire it")
             if row.status == SiteStatus.RETIRED:
                 raise StateConflict("the site is already retired", field="status")
             text = check_reason(reason)

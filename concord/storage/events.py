@@ -54,6 +54,9 @@ events = Table(
 # Built once: constructing the statement per call costs more than executing it.
 _INSERT = insert(events).returning(events.c.id)
 
+#: A recipient no person is: an event addressed to it reaches no one (people's ids start at 1).
+NO_ONE = 0
+
 # Any constant: one advisory lock key serialising event appends on PostgreSQL.
 _EVENT_LOCK = 7_340_001
 
@@ -189,7 +192,10 @@ def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_i
     for row in conn.execute(select(events).where(about)).all():
         current = marking_from_row(dict(row._mapping))
         narrowed = within(current, marking)
-        if narrowed != current:
+        if narrowed is None:  # nobody may see both: the event stays in the log, addressed to no one
+            conn.execute(update(events).where(events.c.id == row.id).values(recipient_id=NO_ONE))
+            changed += 1
+        elif narrowed != current:
             conn.execute(update(events).where(events.c.id == row.id).values(**marking_values(narrowed)))
             changed += 1
     return changed
