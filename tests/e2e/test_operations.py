@@ -64,6 +64,12 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     expect(irq_cdr.page.get_by_test_id("operation-status")).to_have_text("موافق عليها")
     irq_cdr.screenshot("operation-approved-ar")
 
+    # The lead nation may still change an approved plan; the editor says what saving does to approvals.
+    planner.page.goto(url)
+    planner.page.get_by_role("button", name="Edit plan").click()
+    expect(planner.page.get_by_test_id("new-version-rule")).to_contain_text("version 2")
+    expect(planner.page.get_by_test_id("new-version-rule")).to_contain_text("every approval given so far is void")
+
     # A second operation over the same ground and time conflicts with the first.
     plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
     expect(planner.page.get_by_test_id("conflict").first).to_be_visible(timeout=20000)

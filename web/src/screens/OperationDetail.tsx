@@ -97,7 +97,7 @@ export function OperationDetail({ id }: { id: number }) {
               </dd>
             </dl>
             <div class="row-actions">
-              {(op.status === "draft" || op.status === "proposed") && op.plan.lead_nation === nation && (
+              {(op.status === "draft" || op.status === "proposed" || op.status === "approved") && op.plan.lead_nation === nation && (
                 <button class="secondary" onClick={() => navigate(`/operations/${op.id}/edit`)}>
                   {t("ops.edit")}
                 </button>

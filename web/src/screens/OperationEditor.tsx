@@ -25,10 +25,13 @@ export function OperationEditor({ id }: { id?: number }) {
   const [phases, setPhases] = useState<{ name: string; starts: string; ends: string }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // Approvals bind content: saving a proposed or approved plan makes the next version (the server's rule).
+  const [reversion, setReversion] = useState<number | null>(null);
 
   useEffect(() => {
     if (!id) return;
     void operations.get(id).then((op) => {
+      setReversion(op.status === "proposed" || op.status === "approved" ? op.version + 1 : null);
       setName(op.plan.name);
       setObjective(op.plan.objective);
       setParticipants(op.plan.participants);
@@ -74,6 +77,11 @@ export function OperationEditor({ id }: { id?: number }) {
   return (
     <main class="page operation-editor">
       <h1>{id ? t("ops.edit") : t("ops.new")}</h1>
+      {reversion !== null && (
+        <p class="hint" role="note" data-testid="new-version-rule">
+          {t("ops.new_version_rule", { version: reversion })}
+        </p>
+      )}
       <form class="split" onSubmit={save} aria-label={t("ops.new")}>
         <div class="stack">
           <label>
