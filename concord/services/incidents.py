@@ -15,6 +15,7 @@ from concord.domain.errors import Invalid
 from concord.domain.incident_facts import CategoryVocabulary
 from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.services.messages import MessagingService
 from concord.storage import incidents as store
@@ -120,6 +121,7 @@ class IncidentService:
 
     def edit(self, actor: Actor, incident_id: int, changes: Mapping[str, Any]) -> IncidentView:
         def change(incident: Incident, vocab: CategoryVocabulary) -> tuple[Incident, TimelineEntry]:
+            require_owner(actor, incident.reporter, Kind.INCIDENT, action="edit its report")
             return rules.edit(incident, changes, actor.nation, actor.person_id, vocab, self.clock.now())
         return self._change(actor, incident_id, change, "incident.edited", "editing an incident",
                             check_partners=True)
