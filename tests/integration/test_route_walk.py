@@ -416,11 +416,11 @@ def replay_over_websocket(centre: Centre, tur: Tur, names: dict[Role, str], plan
     with live_server(centre) as address:
         for role, name in names.items():
             socket = Socket(address, live_sign_in(address, name, PASSWORD), last_event_id=0)
-            frames: list[dict[str, Any]] = []
-            while not any(marker["id"] in json.dumps(f) for f in frames):
-                frames.extend(socket.events(1))
+            texts: list[str] = []
+            while not texts or marker["id"] not in texts[-1]:
+                texts.extend(json.dumps(f) for f in socket.events(1))
             socket.ws.close()
-            text = json.dumps(frames)
+            text = "\n".join(texts)
             leaked = [secret for secret in planted.secrets if secret in text]
             if leaked:
                 failures.append(f"{role.value} WEBSOCKET /api/ws replay shows {leaked[:3]}")
