@@ -5,6 +5,7 @@ import { feature, mesh } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
 import countriesUrl from "world-atlas/countries-50m.json?url";
 import type { Theme } from "../theme";
+import { canvasRenderer } from "./canvas";
 
 const PALETTE: Record<Theme, { land: string; border: string; coast: string; grid: string }> = {
   dark: { land: "#1f2c39", border: "#8aa3bd", coast: "#51697f", grid: "#16222e" },
@@ -30,7 +31,7 @@ export interface BaseMap {
 export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> {
   const topo = await loadTopology();
   const countries = topo.objects["countries"] as GeometryCollection;
-  const renderer = L.canvas({ padding: 0.5, pane: "base" });
+  const renderer = canvasRenderer({ padding: 0.5, pane: "base" });
   // Path options (the canvas renderer) pass through GeoJSON to every vector it creates.
   const options = { renderer, pane: "base", interactive: false } as L.GeoJSONOptions;
   const land = L.geoJSON(feature(topo, countries), options);

@@ -1,0 +1,69 @@
+"""The map in a real browser: its base map, its grid and its life and death with the screens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import Officer
+
+pytestmark = pytest.mark.e2e
+OpenOfficer = Callable[[str], Officer]
+
+# Animation frames held back on request and run together on release (cancelled ones never), so a
+# test can put things in one frame that a person only rarely does. Leaflet takes these functions
+# when it loads, so this runs before the page's own scripts.
+HOLD_FRAMES = """(() => {
+  const request = window.requestAnimationFrame.bind(window);
+  const cancel = window.cancelAnimationFrame.bind(window);
+  const held = new Map();
+  let holding = false, next = 0;
+  window.requestAnimationFrame = (cb) => {
+    if (!holding) return request(cb);
+    const id = -(++next);
+    held.set(id, cb);
+    return id;
+  };
+  window.cancelAnimationFrame = (id) => (id < 0 ? held.delete(id) : cancel(id));
+  window.__frames = {
+    hold() { holding = true; },
+    release() {
+      holding = false;
+      const due = [...held.values()];
+      held.clear();
+      due.forEach((cb) => setTimeout(cb, 0, performance.now()));  // an error in one is the page's
+      return due.length;
+    },
+  };
+})();"""
+
+
+def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(officer: OpenOfficer) -> None:
+    """The base map's canvas asked for a redraw (the theme changed), the view then moved (a drag) and
+    redrew it at once, and the screens went (sign-out) before the next frame. Leaflet's canvas forgot
+    the frame it had asked for, so it ran on the destroyed canvas: "Cannot read properties of
+    undefined (reading 'save')" (CI, the TOTP sign-in test)."""
+    o = officer("irq.watch")
+    o.page.add_init_script(HOLD_FRAMES)
+    o.sign_in(language="en")
+    o.go("/map")
+    canvas = o.page.locator(".leaflet-pane canvas")
+    expect(canvas).to_have_count(1)
+    o.page.wait_for_load_state("networkidle")
+
+    o.page.evaluate("window.__frames.hold()")
+    o.page.get_by_role("button", name="Theme").click()  # the base map restyles: a redraw is asked for
+    box = o.page.get_by_test_id("map").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    o.page.mouse.move(x, y)
+    o.page.mouse.down()
+    o.page.mouse.move(x + 60, y + 30, steps=4)
+    o.page.mouse.up()  # the drag ends: the view moved, the canvas redraws now
+    o.page.get_by_role("button", name="Sign out").click()
+    expect(o.page.locator("input[name=username]")).to_be_visible()
+    o.page.evaluate("window.__frames.release()")
+    o.page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert [e for e in o.errors if "uncaught" in e] == []
