@@ -4,6 +4,7 @@ member of a conversation and no one else."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
         duty.click()
     expect(duty).to_have_text("في المناوبة")
 
+    # IRQ's liaison officer (not on the watch) sees the FLASH but is not offered to acknowledge it.
+    liaison = officer("irq.liaison")
+    liaison.sign_in(language="tr")
+    liaison.go("/map")
+
     tur = officer("tur.watch")
     tur.sign_in(language="en")
     open_joint_channel(tur)
@@ -53,6 +59,16 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
     expect(banner).to_contain_text("border post 7")
     expect(irq.page.get_by_test_id("alert-count")).not_to_have_text("⚑ ٠")
     irq.screenshot("flash-banner-ar")
+    seen = liaison.page.get_by_test_id("flash-banner")
+    expect(seen).to_contain_text("border post 7", timeout=15000)
+    expect(seen.get_by_test_id("flash-awaiting")).to_contain_text("Nöbetçi harekât subayınızın alındı onayı bekleniyor")
+    expect(seen.get_by_test_id("flash-ack")).to_have_count(0)
+    # It folds to a thin strip that still counts it, and unfolds.
+    seen.get_by_test_id("flash-fold").click()
+    expect(seen).to_have_attribute("data-folded", "true")
+    expect(seen).to_contain_text(re.compile(r"\d+ onaylanmamış"))
+    seen.get_by_test_id("flash-unfold").click()
+    expect(seen).to_contain_text("border post 7")
     irq.page.get_by_test_id("flash-ack").click()
     expect(banner.filter(has_text="border post 7")).to_have_count(0)
 

@@ -20,6 +20,7 @@ def test_an_rfi_from_irq_is_answered_by_tur(officer: OpenOfficer) -> None:
     form = irq.page.get_by_role("form", name="New RFI")
     form.get_by_label("Subject").fill("Ford crossings used last night (demo)")
     form.get_by_label("Question").fill("Which ford crossings on the river were used between 0100Z and 0400Z?")
+    form.locator("input[name=to-TUR]").check()  # addressed (and so released) to TUR only when chosen
     form.get_by_role("button", name="Send RFI").click()
     rfi = irq.page.get_by_test_id("rfi")
     expect(rfi).to_contain_text("Ford crossings used last night (demo)")
@@ -49,6 +50,7 @@ def test_an_incident_reported_by_tur_is_acknowledged_by_irq(officer: OpenOfficer
     tur.go("/incidents")
     form = tur.page.get_by_role("form", name="Report an incident")
     form.locator("input[name=title]").fill("Shots heard near the river bend (demo)")
+    form.locator("input[name=partner-IRQ]").check()  # shared with IRQ (and released to it) only when chosen
     form.get_by_role("button", name="Report an incident").click()
     incident = tur.page.get_by_test_id("incident")
     expect(incident).to_contain_text("Shots heard near the river bend (demo)")

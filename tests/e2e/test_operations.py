@@ -31,6 +31,11 @@ def plan_operation(o: Officer, name: str, cx: float, cy: float) -> str:
     o.page.get_by_test_id("new-operation").click()
     o.page.fill("input[name=name]", name)
     o.page.fill("textarea[name=objective]", f"{name}: joint patrol of the border crossing (exercise).")
+    partner = "IRQ" if "tur." in o.username else "TUR"
+    o.page.check(f"input[name=part-{partner}]")  # a partner takes part only when chosen
+    # ... and taking part means reading it: the marking releases it to them (ticked and locked).
+    expect(o.page.locator(f"input[name=rel-{partner}]")).to_be_checked()
+    expect(o.page.locator(f"input[name=rel-{partner}]")).to_be_disabled()
     draw_square(o.page, cx, cy, 40)
     o.page.get_by_test_id("save-operation").click()
     expect(o.page.get_by_test_id("operation-status")).to_be_visible()

@@ -38,17 +38,31 @@ effect(() => {
   }
 });
 
-/** FLASH: a red full-width banner that stays until acknowledged. */
+/** FLASH: a red full-width banner that stays until acknowledged. Acknowledge is offered only to
+ * those the server lets acknowledge (the on-duty watch); the others see who must. It can be folded
+ * to a thin red strip (still there, still counted); a new FLASH unfolds it. */
 export function FlashBanner() {
   const list = flashUnacked.value;
   const [error, setError] = useState<string | null>(null);
+  const [folded, setFolded] = useState<string | null>(null);
   if (!list.length) return null;
   const first = list[0]!;
+  if (folded === first.key)
+    return (
+      <div class="flash-banner folded" role="status" data-testid="flash-banner" data-folded="true">
+        <span class="flash-tag">FLASH</span>
+        <span>{t("flash.count", { count: list.length })}</span>
+        <button class="fold" onClick={() => setFolded(null)} aria-expanded="false" data-testid="flash-unfold">
+          {t("flash.show")}
+        </button>
+      </div>
+    );
   return (
     <div class="flash-banner" role="alert" data-testid="flash-banner">
       <span class="flash-tag">FLASH</span>
       <a
         href={first.href ?? "#"}
+        dir="auto"
         onClick={(e) => {
           e.preventDefault();
           if (first.href) navigate(first.href);
@@ -59,18 +73,26 @@ export function FlashBanner() {
       <Time value={first.at} />
       {error && <span class="flash-error" role="alert">{error}</span>}
       {list.length > 1 && <span class="more">{t("flash.more", { count: list.length - 1 })}</span>}
-      {first.acknowledge && (
-        <button
-          class="ack"
-          onClick={() => {
-            setError(null);
-            first.acknowledge?.().catch((err: unknown) => setError(errorMessage(err)));
-          }}
-          data-testid="flash-ack"
-        >
-          {t("alert.acknowledge")} <kbd>A</kbd>
+      <span class="flash-actions">
+        {first.acknowledge ? (
+          <button
+            class="ack"
+            onClick={() => {
+              setError(null);
+              first.acknowledge?.().catch((err: unknown) => setError(errorMessage(err)));
+            }}
+            data-testid="flash-ack"
+          >
+            {t("alert.acknowledge")} <kbd>A</kbd>
+          </button>
+        ) : (
+          <span class="flash-who" data-testid="flash-awaiting">{t("flash.awaiting")}</span>
+        )}
+        <button class="fold" onClick={() => setFolded(first.key)} aria-expanded="true" title={t("flash.hide")}
+                aria-label={t("flash.hide")} data-testid="flash-fold">
+          ▴
         </button>
-      )}
+      </span>
     </div>
   );
 }

@@ -1,3 +1,4 @@
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { unacknowledged } from "../alerts";
 import { now } from "../clock";
 import { localClock, zuluClock, zuluDate } from "../format";
@@ -115,6 +116,103 @@ function Who() {
   );
 }
 
+/** The screens' tabs; those that do not fit the header's width (a laptop, a long language) go into a
+ * "More" menu instead of being cut off. Widths are measured from an invisible copy of every tab. */
+function MainNav({ current }: { current: string }) {
+  const navRef = useRef<HTMLElement>(null);
+  const measureRef = useRef<HTMLDivElement>(null);
+  const [shown, setShown] = useState(SCREENS.length);
+  const [open, setOpen] = useState(false);
+  const language = lang.value;
+  useLayoutEffect(() => {
+    const nav = navRef.current;
+    const measure = measureRef.current;
+    if (!nav || !measure) return;
+    const fit = () => {
+      const items = [...measure.children] as HTMLElement[];
+      const more = items.pop()!;
+      const widths = items.map((el) => el.getBoundingClientRect().width + 2);
+      const room = nav.getBoundingClientRect().width;
+      const total = widths.reduce((a, b) => a + b, 0);
+      if (total <= room) return setShown(widths.length);
+      let used = more.getBoundingClientRect().width + 2;
+      let count = 0;
+      for (const w of widths) {
+        if (used + w > room) break;
+        used += w;
+        count++;
+      }
+      setShown(count);
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(nav);
+    return () => observer.disconnect();
+  }, [language]);
+  // Attached as the menu renders (not after paint), so an Escape right after opening closes it.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (!(e.target instanceof Node) || !navRef.current?.contains(e.target)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    document.addEventListener("pointerdown", close);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", close);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+  const link = (s: (typeof SCREENS)[number], role?: "menuitem") => (
+    <a
+      key={s.id}
+      href={s.path}
+      role={role}
+      class={current === s.id ? "active" : ""}
+      aria-current={current === s.id ? "page" : undefined}
+      title={t("nav.shortcut", { key: `g ${s.key}` })}
+      onClick={(e) => {
+        e.preventDefault();
+        setOpen(false);
+        navigate(s.path);
+      }}
+    >
+      {t(s.label)}
+    </a>
+  );
+  const hidden = SCREENS.slice(shown);
+  return (
+    <nav class="main-nav" aria-label={t("nav.label")} ref={navRef} data-testid="main-nav">
+      {SCREENS.slice(0, shown).map((s) => link(s))}
+      {hidden.length > 0 && (
+        <div class="nav-more">
+          <button
+            type="button"
+            class={hidden.some((s) => s.id === current) ? "active" : ""}
+            aria-haspopup="menu"
+            aria-expanded={open}
+            onClick={() => setOpen(!open)}
+            data-testid="nav-more"
+          >
+            {t("nav.more")} ▾
+          </button>
+          {open && (
+            <div class="nav-menu" role="menu" data-testid="nav-menu">
+              {hidden.map((s) => link(s, "menuitem"))}
+            </div>
+          )}
+        </div>
+      )}
+      <div class="nav-measure" ref={measureRef} aria-hidden="true">
+        {SCREENS.map((s) => (
+          <a key={s.id}>{t(s.label)}</a>
+        ))}
+        <button type="button" tabIndex={-1}>{t("nav.more")} ▾</button>
+      </div>
+    </nav>
+  );
+}
+
 export function Header() {
   const current = route.value.id;
   const count = unacknowledged.value.length;
@@ -124,23 +222,7 @@ export function Header() {
       <a class="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate("/map"))}>
         <span class="brand-mark" aria-hidden="true">◆</span> <span class="brand-name">CONCORD</span>
       </a>
-      <nav class="main-nav" aria-label={t("nav.label")}>
-        {SCREENS.map((s) => (
-          <a
-            key={s.id}
-            href={s.path}
-            class={current === s.id ? "active" : ""}
-            aria-current={current === s.id ? "page" : undefined}
-            title={t("nav.shortcut", { key: `g ${s.key}` })}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(s.path);
-            }}
-          >
-            {t(s.label)}
-          </a>
-        ))}
-      </nav>
+      <MainNav current={current} />
       <div class="header-right">
         <button
           class={`alert-count ${count ? "hot" : ""}`}

@@ -3,7 +3,7 @@ import { offers } from "../capabilities";
 import { now } from "../clock";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
-import { defaultMarking, MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
 import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
 import { personName } from "../features/directory";
@@ -82,7 +82,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
   const [lat, setLat] = useState("37.1");
   const [lon, setLon] = useState("42.9");
   const [occurred, setOccurred] = useState(toInput(new Date()));
-  const [partners, setPartners] = useState<string[]>(nations.value.map((n) => n.code).filter((c) => c !== own));
+  const [partners, setPartners] = useState<string[]>([]);
   const [marking, setMarking] = useState<MarkingInput>(defaultMarking());
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -96,7 +96,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
     try {
       const made = await incidents.report({
         category, title, description, location: { type: "Point", coordinates: [Number(lon), Number(lat)] },
-        occurred_from: `${occurred}:00Z`, counts: {}, marking, partners,
+        occurred_from: `${occurred}:00Z`, counts: {}, marking: withAddressed(marking, partners), partners,
       });
       onDone(made.id);
     } catch (err) {
@@ -143,13 +143,13 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
         <div class="chips">
           {nations.value.filter((n) => n.code !== own).map((n) => (
             <label key={n.code} class="check">
-              <input type="checkbox" checked={partners.includes(n.code)} onChange={() => setPartners(partners.includes(n.code) ? partners.filter((c) => c !== n.code) : [...partners, n.code])} />
+              <input type="checkbox" name={`partner-${n.code}`} checked={partners.includes(n.code)} onChange={() => setPartners(partners.includes(n.code) ? partners.filter((c) => c !== n.code) : [...partners, n.code])} />
               {n.code}
             </label>
           ))}
         </div>
       </div>
-      <MarkingPicker value={marking} onChange={setMarking} />
+      <MarkingPicker value={marking} onChange={setMarking} addressed={partners} />
       <ErrorText error={error} />
       <button class="primary" type="submit" disabled={!category}>
         {t("incident.report")}
@@ -269,7 +269,7 @@ function RfiList({ box }: { box: "inbox" | "outbox" }) {
 
 function NewRfi({ onDone }: { onDone: (id: number) => void }) {
   const own = me.value?.nation ?? "";
-  const [recipients, setRecipients] = useState<string[]>(nations.value.map((n) => n.code).filter((c) => c !== own));
+  const [recipients, setRecipients] = useState<string[]>([]);
   const [subject, setSubject] = useState("");
   const [question, setQuestion] = useState("");
   const [priority, setPriority] = useState("routine");
@@ -279,7 +279,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      const made = await rfis.submit({ recipients, subject, question, priority, ltiov: `${ltiov}:00Z`, marking });
+      const made = await rfis.submit({ recipients, subject, question, priority, ltiov: `${ltiov}:00Z`, marking: withAddressed(marking, recipients) });
       onDone(made.rfi.id);
     } catch (err) {
       setError(err);
@@ -293,7 +293,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
         <div class="chips">
           {nations.value.filter((n) => n.code !== own).map((n) => (
             <label key={n.code} class="check">
-              <input type="checkbox" checked={recipients.includes(n.code)} onChange={() => setRecipients(recipients.includes(n.code) ? recipients.filter((c) => c !== n.code) : [...recipients, n.code])} />
+              <input type="checkbox" name={`to-${n.code}`} checked={recipients.includes(n.code)} onChange={() => setRecipients(recipients.includes(n.code) ? recipients.filter((c) => c !== n.code) : [...recipients, n.code])} />
               {n.code}
             </label>
           ))}
@@ -323,7 +323,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
           <input type="datetime-local" value={ltiov} onInput={(e) => setLtiov(e.currentTarget.value)} dir="ltr" required />
         </label>
       </div>
-      <MarkingPicker value={marking} onChange={setMarking} />
+      <MarkingPicker value={marking} onChange={setMarking} addressed={recipients} />
       <ErrorText error={error} />
       <button class="primary" type="submit">
         {t("rfi.send")}
@@ -419,12 +419,12 @@ function RfiDetail({ id }: { id: number }) {
         )}
       </div>
       {mine && ["accepted", "answered", "submitted"].includes(mine.status) && (
-        <form class="card stack" onSubmit={(e) => (e.preventDefault(), void act(() => rfis.answer(id, text, marking)))}>
+        <form class="card stack" onSubmit={(e) => (e.preventDefault(), void act(() => rfis.answer(id, text, withAddressed(marking, [rfi.requester]))))}>
           <label>
             {t("rfi.answer")}
             <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
           </label>
-          <MarkingPicker value={marking} onChange={setMarking} />
+          <MarkingPicker value={marking} onChange={setMarking} addressed={[rfi.requester]} />
           <button class="primary" type="submit">
             {t("rfi.answer")}
           </button>
