@@ -70,9 +70,31 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     irq_cdr.screenshot("operation-approved-ar")
 
     # A second operation over the same ground and time conflicts with the first.
-    plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
+    second = plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
     expect(planner.page.get_by_test_id("conflict").first).to_be_visible(timeout=20000)
     planner.screenshot("operation-conflict-en")
+
+    # The standing conflict blocks approval: Approve is not offered, and the reason is given in the
+    # reader's language, without internal ids. A commander's override lifts it for this version, and
+    # the conflict then reads "overridden", not "open".
+    tur_cdr.page.select_option("select.lang", "tr")
+    tur_cdr.page.goto(second)
+    expect(tur_cdr.page.get_by_test_id("approve")).to_be_disabled()
+    reason = tur_cdr.page.get_by_test_id("approve-blocked")
+    expect(reason).to_contain_text("Onay, hâlâ açık")
+    assert "conflict" not in reason.inner_text().lower()
+    conflict = tur_cdr.page.get_by_test_id("conflict").first
+    expect(conflict).to_have_attribute("data-status", "open")
+    conflict.get_by_role("button", name="Geçersiz kıl").click()
+    conflict.locator("input").fill("Patrols coordinated by phone (exercise).")
+    conflict.locator("button[type=submit]").click()
+    expect(conflict).to_have_attribute("data-status", "overridden")
+    expect(tur_cdr.page.get_by_test_id("conflicts-standing")).to_have_text("0")
+    expect(tur_cdr.page.get_by_test_id("approve")).to_be_enabled()
+    expect(reason).to_have_count(0)
+    tur_cdr.page.get_by_test_id("approve").click()
+    expect(tur_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
+    expect(conflict).to_have_attribute("data-status", "overridden")
 
     irq_cdr.page.goto(url)
     expect(irq_cdr.page.get_by_test_id("conflict").first).to_be_visible()

@@ -109,7 +109,13 @@ export function OperationDetail({ id }: { id: number }) {
               )}
               {op.status === "proposed" && participating && isCommander && !myDecision && (
                 <>
-                  <button class="primary" onClick={() => void act(() => operations.approve(op.id, op.version))} data-testid="approve">
+                  <button
+                    class="primary"
+                    onClick={() => void act(() => operations.approve(op.id, op.version))}
+                    data-testid="approve"
+                    disabled={op.blocking_conflicts > 0}
+                    aria-describedby={op.blocking_conflicts > 0 ? "approve-blocked" : undefined}
+                  >
                     {t("ops.approve", { version: op.version })}
                   </button>
                   <button class="danger" onClick={() => setAsking("reject")}>
@@ -133,6 +139,11 @@ export function OperationDetail({ id }: { id: number }) {
                 </button>
               )}
             </div>
+            {op.status === "proposed" && participating && isCommander && !myDecision && op.blocking_conflicts > 0 && (
+              <p class="blocked-reason" id="approve-blocked" data-testid="approve-blocked">
+                {t("ops.approve_blocked", { count: op.blocking_conflicts })}
+              </p>
+            )}
             {asking && (
               <form
                 class="inline-form reason-form"
@@ -151,7 +162,7 @@ export function OperationDetail({ id }: { id: number }) {
               </form>
             )}
           </section>
-          <ConflictsPanel list={conflictList} operationId={op.id} onChange={() => void load()} />
+          <ConflictsPanel list={conflictList} operationId={op.id} version={op.version} onChange={() => void load()} />
         </div>
         <AreaMap shapes={shapes} testId="operation-map" />
       </div>
