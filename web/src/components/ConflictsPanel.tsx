@@ -55,7 +55,7 @@ function ConflictRow({ conflict, operationId, version, onChange }: { conflict: C
         {conflict.starts_at && (
           <>
             {" · "}
-            <Time value={conflict.starts_at} /> → {conflict.ends_at ? <Time value={conflict.ends_at} /> : "…"}
+            <Time value={conflict.starts_at} /> <span class="dir-arrow" aria-hidden="true">→</span> {conflict.ends_at ? <Time value={conflict.ends_at} /> : "…"}
           </>
         )}
       </div>

@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { unacknowledged } from "../alerts";
+import { roleName } from "../codes";
 import { now } from "../clock";
 import { localClock, zuluClock, zuluDate } from "../format";
 import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
@@ -13,14 +14,6 @@ import { hasRole, me, signOut } from "../session";
 import { theme, toggleTheme } from "../theme";
 
 const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
-const ROLE_KEYS: Record<string, string> = {
-  commander: tk("role.commander"),
-  liaison_officer: tk("role.liaison_officer"),
-  analyst: tk("role.analyst"),
-  watch_officer: tk("role.watch_officer"),
-  observer: tk("role.observer"),
-  administrator: tk("role.administrator"),
-};
 
 const LIVE_KEYS: Record<ConnectionState, string> = {
   idle: tk("live.idle"),
@@ -29,10 +22,7 @@ const LIVE_KEYS: Record<ConnectionState, string> = {
   closed: tk("live.closed"),
 };
 
-export function roleName(role: string): string {
-  const key = ROLE_KEYS[role];
-  return key ? t(key) : role;
-}
+export { roleName };
 
 function Clock() {
   const d = now.value;
@@ -106,7 +96,7 @@ function Who() {
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
         <span class="who-name">
-          <DutyState personId={person.id} /> {person.display_name}
+          <DutyState personId={person.id} /> <bdi>{person.display_name}</bdi>
         </span>
         <span class="who-role">
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}

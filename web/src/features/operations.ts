@@ -1,4 +1,5 @@
 // Joint operations (concord/api/operations.py, conflicts.py, sites.py): types, calls and map layers.
+import { siteKindName } from "../codes";
 import type { Geometry, Polygon } from "geojson";
 import { api, qs } from "../api";
 import { tk } from "../i18n";
@@ -229,7 +230,7 @@ registerLayer({
       (s): MapItem => ({
         key: `site-${s.id}`,
         title: s.name,
-        subtitle: `${s.kind} · ${Math.round(s.buffer_m)} m`,
+        subtitle: `${siteKindName(s.kind)} · ${Math.round(s.buffer_m)} m`,
         geometry: s.geometry,
         marking: s.marking,
         color: "#00bcd4",

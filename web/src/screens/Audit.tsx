@@ -1,3 +1,4 @@
+import { auditActionName, itemTypeName } from "../codes";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { ErrorText } from "../components/ErrorText";
@@ -53,7 +54,7 @@ function Verification({ index }: { index: number }) {
 
 function describe(entry: Record<string, unknown> | null): string {
   if (!entry) return "";
-  return `${String(entry["action"])} · ${String(entry["item_type"])} ${String(entry["item_id"])}`;
+  return `${auditActionName(String(entry["action"]))} · ${itemTypeName(String(entry["item_type"]))} ${String(entry["item_id"])}`;
 }
 
 /** The audit log: latest checkpoint, who has cosigned it, entries with in-browser verification. */

@@ -1,3 +1,4 @@
+import { precedenceName } from "../codes";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { ErrorText } from "../components/ErrorText";
@@ -109,7 +110,7 @@ function MessageRow({ message }: { message: Message }) {
   return (
     <li class={`message prec-${message.precedence.toLowerCase()} ${own ? "own" : ""}`} data-testid="message" data-precedence={message.precedence}>
       <div class="message-head">
-        {message.precedence !== "ROUTINE" && <span class={`prec-tag prec-${message.precedence.toLowerCase()}`}>{t(PRECEDENCE_KEYS[message.precedence])}</span>}
+        {message.precedence !== "ROUTINE" && <span class={`prec-tag prec-${message.precedence.toLowerCase()}`} title={precedenceName(message.precedence)}>{t(PRECEDENCE_KEYS[message.precedence])}</span>}
         <b>{personName(message.author_id)}</b>
         <span class="nation-code small">{message.author_nation}</span>
         <Time value={message.posted_at} />
@@ -158,7 +159,7 @@ function Composer({ channel, onSent }: { channel: Channel; onSent: () => void })
         <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.currentTarget.value as Precedence)} aria-label={t("chat.precedence")} class={`prec-select prec-${precedence.toLowerCase()}`}>
           {PRECEDENCES.map((p) => (
             <option key={p} value={p}>
-              {t(PRECEDENCE_KEYS[p])}
+              {precedenceName(p)}
             </option>
           ))}
         </select>

@@ -4,6 +4,7 @@ import { now } from "../clock";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
 import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
+import { categoryName, timelineName } from "../codes";
 import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
 import { personName } from "../features/directory";
@@ -56,7 +57,7 @@ function IncidentList() {
   const columns: Column<Incident>[] = [
     { key: "marking", label: t("marking.title"), render: (i) => <MarkingBadge marking={i.marking} compact /> },
     { key: "title", label: t("intel.title"), sort: (i) => i.title, render: (i) => <a href={`/incidents/${i.id}`} onClick={go(`/incidents/${i.id}`)}>{i.title}</a> },
-    { key: "category", label: t("incident.category"), sort: (i) => i.category, render: (i) => i.category_label ?? i.category },
+    { key: "category", label: t("incident.category"), sort: (i) => i.category, render: (i) => categoryName(i.category, i.category_label) },
     { key: "reporter", label: t("incident.reporter"), sort: (i) => i.reporter, render: (i) => i.reporter },
     { key: "occurred", label: t("incident.occurred"), sort: (i) => i.occurred_from, render: (i) => <Time value={i.occurred_from} /> },
     { key: "status", label: t("ops.status"), sort: (i) => i.status, render: (i) => <span class={`status status-${i.status}`}>{t(INCIDENT_STATUS_KEYS[i.status])}</span> },
@@ -182,16 +183,16 @@ function IncidentDetail({ id }: { id: number }) {
     <article class="stack" data-testid="incident">
       <div class="page-head">
         <button class="link" onClick={() => navigate("/incidents")}>
-          ← {t("coord.incidents")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {t("coord.incidents")}
         </button>
         <MarkingBadge marking={incident.marking} />
       </div>
       <h1>
-        {incident.title} <span class={`status status-${incident.status}`}>{t(INCIDENT_STATUS_KEYS[incident.status])}</span>
+        <bdi>{incident.title}</bdi> <span class={`status status-${incident.status}`}>{t(INCIDENT_STATUS_KEYS[incident.status])}</span>
       </h1>
       <dl class="facts">
         <dt>{t("incident.category")}</dt>
-        <dd>{incident.category_label ?? incident.category}</dd>
+        <dd>{categoryName(incident.category, incident.category_label)}</dd>
         <dt>{t("incident.reporter")}</dt>
         <dd>{incident.reporter}</dd>
         <dt>{t("incident.occurred")}</dt>
@@ -220,7 +221,7 @@ function IncidentDetail({ id }: { id: number }) {
         <ol class="timeline-list">
           {(incident.timeline ?? []).map((e, i) => (
             <li key={i}>
-              <Time value={e.at} /> <b>{e.nation}</b> {e.person_id ? personName(e.person_id) : ""} · <code>{e.kind}</code> {e.text && <span dir="auto">— {e.text}</span>}
+              <Time value={e.at} /> <b>{e.nation}</b> {e.person_id ? personName(e.person_id) : ""} · <span data-kind={e.kind}>{timelineName(e.kind)}</span> {e.text && <span dir="auto">— {e.text}</span>}
             </li>
           ))}
         </ol>
@@ -359,12 +360,12 @@ function RfiDetail({ id }: { id: number }) {
     <article class="stack" data-testid="rfi">
       <div class="page-head">
         <button class="link" onClick={() => navigate(`/incidents/rfi/${requester ? "outbox" : "inbox"}`)}>
-          ← {requester ? t("coord.rfi_outbox") : t("coord.rfi_inbox")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {requester ? t("coord.rfi_outbox") : t("coord.rfi_inbox")}
         </button>
         <MarkingBadge marking={rfi.marking} />
       </div>
       <h1>
-        {rfi.subject} <span class={`status status-${rfi.status}`}>{t(RFI_STATUS_KEYS[rfi.status])}</span>
+        <bdi>{rfi.subject}</bdi> <span class={`status status-${rfi.status}`}>{t(RFI_STATUS_KEYS[rfi.status])}</span>
       </h1>
       <dl class="facts">
         <dt>{t("rfi.from")}</dt>

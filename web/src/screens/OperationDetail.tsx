@@ -70,12 +70,12 @@ export function OperationDetail({ id }: { id: number }) {
     <main class="page operation" data-testid="operation">
       <div class="page-head">
         <button class="link" onClick={() => navigate("/operations")}>
-          ← {t("nav.operations")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {t("nav.operations")}
         </button>
         <MarkingBadge marking={op.marking} />
       </div>
       <h1>
-        {op.plan.name} <span class={`status status-${op.status}`} data-testid="operation-status">{t(STATUS_KEYS[op.status])}</span>{" "}
+        <bdi>{op.plan.name}</bdi> <span class={`status status-${op.status}`} data-testid="operation-status">{t(STATUS_KEYS[op.status])}</span>{" "}
         <span class="muted">v{op.version}</span>
       </h1>
       <ErrorText error={error} />
@@ -84,12 +84,12 @@ export function OperationDetail({ id }: { id: number }) {
           <section class="card">
             <dl class="facts">
               <dt>{t("ops.objective")}</dt>
-              <dd>{op.plan.objective}</dd>
+              <dd dir="auto">{op.plan.objective}</dd>
               <dt>{t("ops.lead")}</dt>
               <dd>{op.plan.lead_nation}</dd>
               <dt>{t("ops.window")}</dt>
               <dd>
-                <Time value={op.plan.window.starts_at} /> → <Time value={op.plan.window.ends_at} />
+                <Time value={op.plan.window.starts_at} /> <span class="dir-arrow" aria-hidden="true">→</span> <Time value={op.plan.window.ends_at} />
               </dd>
               <dt>{t("ops.approvals")}</dt>
               <dd>
