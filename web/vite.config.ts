@@ -1,10 +1,46 @@
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 // The built interface is served by the FastAPI app from concord/web/dist (see concord/api/web.py).
 const outDir = fileURLToPath(new URL("../concord/web/dist", import.meta.url));
 
+// Every text asset is also written compressed (.br and .gz beside it, at the strongest settings: it is
+// done once per build), so the server sends the smaller file to a browser that accepts it instead
+// of compressing on each request (concord/api/web.py). Source maps stay as they are: only a
+// developer's tools fetch them.
+const COMPRESSIBLE = /\.(js|css|json|html|svg|txt)$/;
+
+function precompress(dir: string): Plugin {
+  return {
+    name: "concord-precompress",
+    apply: "build",
+    closeBundle() {
+      const walk = (folder: string): string[] =>
+        readdirSync(folder).flatMap((name) => {
+          const path = join(folder, name);
+          return statSync(path).isDirectory() ? walk(path) : [path];
+        });
+      for (const path of walk(dir)) {
+        if (!COMPRESSIBLE.test(path)) continue;
+        const data = readFileSync(path);
+        if (data.length < 1024) continue;
+        writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(data, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+          }),
+        );
+      }
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [precompress(outDir)],
   base: "/",
   resolve: {
     alias: {

@@ -67,3 +67,24 @@ def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(office
     o.page.evaluate("window.__frames.release()")
     o.page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert [e for e in o.errors if "uncaught" in e] == []
+
+
+def test_the_map_loads_compressed_and_the_page_has_an_icon(officer: OpenOfficer) -> None:
+    """The browser gets the precompressed brotli files (the map outlines were 756 KB as sent) and
+    the icon the page names exists (favicon.ico was a 404)."""
+    o = officer("tur.watch")
+    encodings: dict[str, str | None] = {}
+    o.page.on("response", lambda r: encodings.__setitem__(r.url.rsplit("/", 1)[-1], r.headers.get("content-encoding"))
+              if "/assets/" in r.url else None)
+    o.sign_in(language="en")
+    o.go("/map")
+    expect(o.page.locator(".leaflet-pane canvas")).to_have_count(1)
+    o.page.wait_for_load_state("networkidle")
+    outlines = [name for name in encodings if name.startswith("countries-50m")]
+    assert outlines and all(encodings[name] == "br" for name in outlines), encodings
+    scripts = [name for name in encodings if name.endswith(".js") and name.startswith(("index-", "symbols-"))]
+    assert scripts and all(encodings[name] == "br" for name in scripts), encodings
+    icon = o.page.locator("link[rel=icon]").get_attribute("href")
+    assert icon == "/favicon.svg"
+    answer = o.context.request.get(f"{o.base}{icon}")
+    assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
