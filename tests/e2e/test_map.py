@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -88,3 +89,27 @@ def test_the_map_loads_compressed_and_the_page_has_an_icon(officer: OpenOfficer)
     assert icon == "/favicon.svg"
     answer = o.context.request.get(f"{o.base}{icon}")
     assert answer.status == 200 and answer.headers["content-type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_map_reads_positions_in_mgrs_with_its_grid_zones(officer: OpenOfficer, language: str) -> None:
+    """Staff read and pass positions in MGRS: the readout gives the MGRS reference (and degrees and
+    minutes) of the point under the pointer, and the grid zones are drawn and named on the map."""
+    o = officer("tur.watch")
+    o.sign_in(language=language)
+    o.go("/map")
+    coords = o.page.get_by_test_id("coords")
+    expect(coords.locator(".coords-mgrs")).to_have_text(re.compile(r"^\d{1,2}[C-X] [A-Z]{2} \d{5} \d{5}$"))
+    box = o.page.get_by_test_id("map").bounding_box()
+    assert box is not None
+    before = coords.locator(".coords-mgrs").inner_text()
+    o.page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.6)
+    expect(coords.locator(".coords-mgrs")).not_to_have_text(before)
+    expect(coords.locator(".coords-ll")).to_have_text(re.compile(r"^\d{2}°\d{2}\.\d′[NS] \d{3}°\d{2}\.\d′[EW]$"))
+    # The demo's ground (south-east Türkiye, northern Iraq) lies in zones 37S and 38S.
+    labels = o.page.locator(".grid-zone-label")
+    expect(labels.filter(has_text=re.compile(r"^38S$"))).to_have_count(1)
+    # The signed-in person's Latin name keeps its own direction on an Arabic screen (it was cut at
+    # its start: "...e (demo)").
+    assert o.page.locator(".who-person").evaluate("e => getComputedStyle(e).direction") == "ltr"
+    o.screenshot(f"map-mgrs-{language}")

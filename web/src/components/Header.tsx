@@ -96,7 +96,7 @@ function Who() {
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
         <span class="who-name">
-          <DutyState personId={person.id} /> <bdi>{person.display_name}</bdi>
+          <DutyState personId={person.id} /> <span class="who-person" dir="auto">{person.display_name}</span>
         </span>
         <span class="who-role">
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
