@@ -39,7 +39,7 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
   // item layers added before it finished loading).
   map.createPane("base").style.zIndex = "250";
   map.createPane("base-labels").style.zIndex = "260";
-  map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
+  map.attributionControl.setPrefix(false).addAttribution("Natural Earth · GeoNames");
   const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
   const scale = L.control.scale({ imperial: false });
   const coords = new L.Control({ position: "bottomleft" });

@@ -268,6 +268,48 @@ function RfiList({ box }: { box: "inbox" | "outbox" }) {
   );
 }
 
+type SitrepPeriod = "yesterday" | "shift" | "12h" | "24h" | "day";
+
+/** The SITREP's period, as the server takes it: a UTC day (date=) or [from, until). A watch runs
+ * 0600Z-1800Z and 1800Z-0600Z: "this shift" is the one running now, up to now. */
+export function sitrepQuery(period: SitrepPeriod, now: Date, day?: string): string {
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const hours = (h: number) => new Date(now.getTime() - h * 3600_000);
+  if (period === "day" && day) return `?date=${day}`;
+  if (period === "12h" || period === "24h") return `?from=${iso(hours(period === "12h" ? 12 : 24))}&until=${iso(now)}`;
+  if (period === "shift") {
+    const start = new Date(now);
+    const h = now.getUTCHours();
+    start.setUTCHours(h >= 18 ? 18 : h >= 6 ? 6 : -6, 0, 0, 0);
+    return `?from=${iso(start)}&until=${iso(now)}`;
+  }
+  return "";
+}
+
+function SitrepLink() {
+  const [period, setPeriod] = useState<SitrepPeriod>("yesterday");
+  const [day, setDay] = useState(new Date(Date.now() - 86400_000).toISOString().slice(0, 10));
+  const href = `/api/sitrep.pdf${sitrepQuery(period, now.value, day)}`;
+  return (
+    <span class="sitrep-pick">
+      <select aria-label={t("sitrep.period")} value={period} onChange={(e) => setPeriod(e.currentTarget.value as SitrepPeriod)}
+              data-testid="sitrep-period">
+        <option value="yesterday">{t("sitrep.yesterday")}</option>
+        <option value="shift">{t("sitrep.shift")}</option>
+        <option value="12h">{t("sitrep.last12")}</option>
+        <option value="24h">{t("sitrep.last24")}</option>
+        <option value="day">{t("sitrep.day")}</option>
+      </select>
+      {period === "day" && (
+        <input type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} dir="ltr" aria-label={t("sitrep.day")} />
+      )}
+      <a href={href} target="_blank" rel="noopener" data-testid="sitrep">
+        {t("coord.sitrep")} (PDF) ↗
+      </a>
+    </span>
+  );
+}
+
 function NewRfi({ onDone }: { onDone: (id: number) => void }) {
   const own = me.value?.nation ?? "";
   const [recipients, setRecipients] = useState<string[]>([]);
@@ -459,11 +501,7 @@ export function Coordination() {
     <main class="page coordination">
       <div class="page-head">
         <h1>{t("nav.incidents")}</h1>
-        {offers("/api/sitrep.pdf") && (
-          <a href="/api/sitrep.pdf" target="_blank" rel="noopener" data-testid="sitrep">
-            {t("coord.sitrep")} (PDF) ↗
-          </a>
-        )}
+        {offers("/api/sitrep.pdf") && <SitrepLink />}
       </div>
       <Tabs current={tab} />
       {body}
