@@ -237,3 +237,18 @@ def test_every_navigation_item_is_reachable_at_common_widths(officer: OpenOffice
     expect(o.page).to_have_url(f"{o.base}/admin")
     expect(nav.get_by_test_id("nav-more")).to_have_class("active")
     o.assert_no_console_errors()
+
+
+def test_the_sign_in_page_offers_the_three_languages(officer: OpenOfficer) -> None:
+    """Someone at a console left in another language can switch before signing in."""
+    o = officer("tur.watch")
+    o.go("/signin")
+    chooser = o.page.locator("select[name=signin-lang]")
+    for language, title, direction in (("ar", "تسجيل الدخول", "rtl"), ("tr", "Giriş", "ltr"),
+                                       ("en", "Sign in", "ltr")):
+        chooser.select_option(language)
+        expect(o.page.locator("html")).to_have_attribute("lang", language)
+        expect(o.page.locator("html")).to_have_attribute("dir", direction)
+        expect(o.page.locator("#signin-title")).to_have_text(title)
+        if language == "ar":
+            o.screenshot("signin-ar")

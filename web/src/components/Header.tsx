@@ -3,7 +3,7 @@ import { unacknowledged } from "../alerts";
 import { roleName } from "../codes";
 import { now } from "../clock";
 import { localClock, zuluClock, zuluDate } from "../format";
-import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
+import { formatNumber, LANG_NAMES, LANGS, lang, t, tk, type Lang } from "../i18n";
 import { levelLabel } from "../markings";
 import { realtime, type ConnectionState } from "../realtime";
 import { navigate, route, SCREENS } from "../router";
@@ -13,7 +13,6 @@ import { online } from "../features/presence";
 import { hasRole, me, signOut } from "../session";
 import { theme, toggleTheme } from "../theme";
 
-const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
 
 const LIVE_KEYS: Record<ConnectionState, string> = {
   idle: tk("live.idle"),
