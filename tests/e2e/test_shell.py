@@ -183,6 +183,22 @@ def test_the_operating_picture_on_a_wall_screen(browser: Browser, server: Server
 
 
 WIDTHS = (1024, 1366, 1440, 1536, 1920)
+TABS = """() => [...document.querySelectorAll("[data-testid=main-nav] > a")].map((a) => {
+    const r = a.getBoundingClientRect();
+    return {href: a.getAttribute("href"), cut: a.scrollWidth > a.clientWidth + 1, left: r.left, right: r.right};
+})"""
+
+
+def settled_tabs(o: Officer) -> list[dict[str, object]]:
+    """The header's tabs once it has measured itself for the window's new width (two reads alike)."""
+    last: list[dict[str, object]] = []
+    for _ in range(20):
+        o.page.wait_for_timeout(100)
+        now: list[dict[str, object]] = o.page.evaluate(TABS)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the navigation kept changing")
 
 
 @pytest.mark.parametrize(("username", "language"), [("tur.admin", "tr"), ("irq.admin", "ar"), ("tur.admin", "en")])
@@ -197,12 +213,7 @@ def test_every_navigation_item_is_reachable_at_common_widths(officer: OpenOffice
     nav = o.page.get_by_test_id("main-nav")
     for width in WIDTHS:
         o.page.set_viewport_size({"width": width, "height": 800})
-        o.page.wait_for_timeout(100)  # the header measures itself on resize
-        tabs = nav.locator(":scope > a")
-        shown = tabs.evaluate_all("""links => links.map((a) => {
-            const r = a.getBoundingClientRect();
-            return {href: a.getAttribute("href"), cut: a.scrollWidth > a.clientWidth + 1, left: r.left, right: r.right};
-        })""")
+        shown = settled_tabs(o)
         assert all(not t["cut"] for t in shown), f"a tab is cut off at {width} px in {language}: {shown}"
         room = nav.evaluate("n => { const r = n.getBoundingClientRect(); return [r.left, r.right]; }")
         assert all(room[0] - 1 <= t["left"] and t["right"] <= room[1] + 1 for t in shown), \
@@ -231,7 +242,7 @@ def test_every_navigation_item_is_reachable_at_common_widths(officer: OpenOffice
             o.screenshot(f"header-1024-{language}")
     # A screen in the menu opens from it, and the menu then shows which one is open.
     o.page.set_viewport_size({"width": 1024, "height": 800})
-    o.page.wait_for_timeout(100)
+    settled_tabs(o)
     nav.get_by_test_id("nav-more").click()
     nav.get_by_test_id("nav-menu").get_by_role("menuitem").last.click()
     expect(o.page).to_have_url(f"{o.base}/admin")
@@ -252,3 +263,18 @@ def test_the_sign_in_page_offers_the_three_languages(officer: OpenOfficer) -> No
         expect(o.page.locator("#signin-title")).to_have_text(title)
         if language == "ar":
             o.screenshot("signin-ar")
+
+
+def test_the_watch_turns_the_alarm_sound_on_and_sees_whether_it_is(officer: OpenOfficer) -> None:
+    """Browsers keep sound off until the first click after a reload: the header says so, and one
+    click ("Start watch") turns the FLASH alarm on."""
+    o = officer("tur.watch")
+    o.sign_in(language="tr")
+    sound = o.page.get_by_test_id("sound")
+    expect(sound).to_have_attribute("data-sound", "off")
+    expect(sound).to_contain_text("Ses kapalı")
+    sound.click()
+    expect(sound).to_have_attribute("data-sound", "on")
+    expect(sound).to_have_attribute("title", "FLASH alarm sesi açık")
+    o.page.reload()
+    expect(o.page.get_by_test_id("sound")).to_have_attribute("data-sound", "off")

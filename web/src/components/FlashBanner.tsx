@@ -1,4 +1,4 @@
-import { effect } from "@preact/signals";
+import { effect, signal } from "@preact/signals";
 import { flashUnacked } from "../alerts";
 import { t } from "../i18n";
 import { navigate } from "../router";
@@ -9,11 +9,34 @@ import { Time } from "./Time";
 let audio: AudioContext | null = null;
 const sounded = new Set<string>();
 
-/** A two-tone alarm generated in the browser (no audio file to fetch). */
-function alarm(): void {
+/** Whether the FLASH alarm can sound: browsers keep audio off until a person has clicked on the
+ * page, so after a reload it is off until someone starts the watch (header button). */
+export const soundOn = signal(false);
+
+function context(): AudioContext | null {
   try {
     audio ??= new AudioContext();
-    const ctx = audio;
+    audio.onstatechange = () => (soundOn.value = audio?.state === "running");
+    soundOn.value = audio.state === "running";
+    return audio;
+  } catch {
+    return null; // no audio device (e.g. a headless browser): the banner still cannot be missed
+  }
+}
+
+/** "Start watch": called from a click, which is what lets the browser play sound. */
+export async function enableSound(): Promise<void> {
+  const ctx = context();
+  if (!ctx) return;
+  await ctx.resume().catch(() => undefined);
+  soundOn.value = ctx.state === "running";
+}
+
+/** A two-tone alarm generated in the browser (no audio file to fetch). */
+function alarm(): void {
+  const ctx = context();
+  if (!ctx) return;
+  try {
     for (let i = 0; i < 3; i++) {
       const osc = ctx.createOscillator();
       const gain = ctx.createGain();
@@ -26,7 +49,7 @@ function alarm(): void {
       osc.stop(start + 0.2);
     }
   } catch {
-    // No audio device (e.g. a headless browser): the banner still cannot be missed.
+    // The banner is the alert; the sound only adds to it.
   }
 }
 

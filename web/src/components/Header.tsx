@@ -1,5 +1,6 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { unacknowledged } from "../alerts";
+import { enableSound, soundOn } from "./FlashBanner";
 import { roleName } from "../codes";
 import { now } from "../clock";
 import { localClock, zuluClock, zuluDate } from "../format";
@@ -223,6 +224,16 @@ export function Header() {
           ⚑ {formatNumber(count)}
         </button>
         <span class={`live live-${live}`} title={t(LIVE_KEYS[live])}>●</span>
+        <button
+          class={`icon sound ${soundOn.value ? "on" : "off"}`}
+          data-testid="sound"
+          data-sound={soundOn.value ? "on" : "off"}
+          title={soundOn.value ? t("sound.on") : t("sound.start_watch")}
+          aria-label={soundOn.value ? t("sound.on") : t("sound.start_watch")}
+          onClick={() => void enableSound()}
+        >
+          {soundOn.value ? "🔔" : <>🔕 <span class="sound-label">{t("sound.off")}</span></>}
+        </button>
         <Clock />
         <Watch />
         <Who />
