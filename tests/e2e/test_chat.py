@@ -127,3 +127,32 @@ def test_a_file_attached_in_the_composer_reaches_the_other_side_and_no_one_else(
     outsider = officer("tur.watch")
     outsider.sign_in()
     assert outsider.page.request.get(server.url + href).status == 404
+
+
+def test_one_edits_retracts_and_searches_messages(officer: OpenOfficer, server: Server) -> None:
+    """Search, edit and retract were API-only."""
+    require_feature(server, "/api/channels")
+    o = officer("tur.liaison")
+    o.sign_in(language="tr")
+    o.go("/chat")
+    o.page.locator(".channel-list a").first.click()
+    o.page.fill("textarea[name=body]", "Fuel convoy ORCHID leaves at 1400Z (exercise).")
+    o.page.get_by_test_id("send").click()
+    posted = o.page.get_by_test_id("message").filter(has_text="convoy ORCHID").last
+    expect(posted).to_be_visible()
+    mine = o.page.locator(f"[data-message-id='{posted.get_attribute('data-message-id')}']")
+
+    mine.get_by_test_id("message-edit").click()
+    mine.get_by_test_id("message-edit-body").fill("Fuel convoy ORCHID leaves at 1500Z (exercise).")
+    mine.get_by_role("button", name="Kaydet").click()
+    expect(mine).to_contain_text("1500Z")
+    expect(mine).to_contain_text("düzenlendi")
+
+    o.page.get_by_test_id("chat-search").fill("orchid")
+    o.page.get_by_test_id("chat-search").press("Enter")
+    expect(o.page.get_by_test_id("chat-results")).to_contain_text("1500Z")
+
+    o.page.once("dialog", lambda dialog: dialog.accept())
+    mine.get_by_test_id("message-retract").click()
+    expect(mine).not_to_contain_text("1500Z")
+    expect(mine.get_by_test_id("message-edit")).to_have_count(0)

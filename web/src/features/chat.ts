@@ -80,6 +80,9 @@ export const chat = {
   ack: (messageId: number) => api.post<unknown>(`/api/messages/${messageId}/ack`),
   ackState: (messageId: number) => api.get<AckState>(`/api/messages/${messageId}/ack`),
   read: (messageId: number) => api.post<void>(`/api/messages/${messageId}/read`),
+  edit: (messageId: number, body: string) => api.patch<Message>(`/api/messages/${messageId}`, { body }),
+  retract: (messageId: number) => api.del<Message>(`/api/messages/${messageId}`),
+  search: (q: string) => api.get<Message[]>(`/api/messages/search${qs({ q })}`),
 };
 
 /** Messages my nation still owes an acknowledgement for, by id. */
