@@ -4,6 +4,7 @@ conflicting operation raises a conflict that both nations see."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -95,6 +96,21 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     tur_cdr.page.get_by_test_id("approve").click()
     expect(tur_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
     expect(conflict).to_have_attribute("data-status", "overridden")
+
+    # The lead nation revises the plan: the version history says what changed; the sync matrix
+    # comes as CSV too.
+    planner.page.goto(second)
+    planner.page.get_by_role("button", name="Edit").click()
+    # A change of when (the end moves a day later) after proposal is a new version.
+    ends = planner.page.locator("input[type=datetime-local]").nth(1)
+    later = datetime.fromisoformat(ends.input_value()) + timedelta(days=1)
+    ends.fill(later.strftime("%Y-%m-%dT%H:%M"))
+    planner.page.get_by_test_id("save-operation").click()
+    versions = planner.page.get_by_test_id("versions")
+    expect(versions.get_by_test_id("version-2")).to_contain_text("Window")
+    expect(versions.get_by_test_id("version-2")).not_to_contain_text("Area")
+    csv = planner.context.request.get(f"{planner.base}{planner.page.get_by_test_id('sync-csv').get_attribute('href')}")
+    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
 
     irq_cdr.page.goto(url)
     expect(irq_cdr.page.get_by_test_id("conflict").first).to_be_visible()

@@ -144,6 +144,8 @@ export const operations = {
   complete: (id: number) => api.post<Operation>(`/api/operations/${id}/complete`),
   cancel: (id: number, reason: string) => api.post<Operation>(`/api/operations/${id}/cancel`, { reason }),
   conflicts: (id: number) => api.get<Conflict[]>(`/api/operations/${id}/conflicts`),
+  versions: (id: number) =>
+    api.get<{ version: number; plan: Record<string, unknown>; created_by: number; created_at: string }[]>(`/api/operations/${id}/versions`),
   matrix: (id: number) => api.get<SyncMatrix>(`/api/operations/${id}/sync-matrix`),
 };
 
