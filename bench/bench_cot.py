@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import Row, percentile
+from bench.harness import Row, free_port, percentile
 
 CLIENTS = 50
 IDLE_CLIENTS = 1000
@@ -34,13 +34,6 @@ QUIET_SECONDS = 5.0
 #: Events per second of the paced runs, where latency is the relay's own and not a queue's.
 PACED_RATES = (20.0, 200.0)
 _STAMP = re.compile(rb"<remarks>(\d+)</remarks>")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _time(value: datetime) -> str:
@@ -232,13 +225,13 @@ def run(quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         taky_dir = Path(tmp) / "taky"
         taky_dir.mkdir()
-        port = _free_port()
+        port = free_port()
         taky = _measure(_taky_command(taky_dir, port), port, taky_dir, seconds)
         results = {}
         for mode in ("gateway", "relay"):
             directory = Path(tmp) / mode
             directory.mkdir()
-            port = _free_port()
+            port = free_port()
             results[mode] = _measure(_concord_command(mode, port, directory), port, root, seconds)
     concord, floor = results["gateway"], results["relay"]
     return [

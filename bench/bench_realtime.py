@@ -26,18 +26,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from bench.harness import free_port, throwaway_postgres
 from bench.realtime_clients import pause_collector
 
 T = TypeVar("T")
 REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
-POSTGRES_SERVER = os.environ.get("CONCORD_BENCH_POSTGRES", "postgres@127.0.0.1:5432")  # trust auth, local
 CLIENT_PROCESSES = 2
 
 
@@ -165,7 +165,9 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
     database_url = database_url or f"sqlite:///{database}"
     env = {**os.environ, "CONCORD_DATABASE_URL": database_url, "CONCORD_DATA_DIR": str(workdir),
            "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192", "CONCORD_ESCALATION_SECONDS": "0",
-           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore"}
+           "CONCORD_WS_HEARTBEAT_SECONDS": "300", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore",
+           # `concord serve` opens the TAK listeners too: on ports of their own, not a running demo's.
+           "CONCORD_COT__TCP_PORT": str(free_port()), "CONCORD_COT__TLS_PORT": str(free_port())}
     settings = Settings(database_url=env["CONCORD_DATABASE_URL"], data_dir=workdir, argon2_time_cost=1,
                         argon2_memory_kib=8192)
     centre = Centre(settings)
@@ -218,14 +220,6 @@ def stop(served: Served) -> None:
         print("concord serve did not stop within 30 s of SIGTERM; killed", file=sys.stderr)
         served.proc.kill()
         served.proc.wait(10)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def latest_event_id(database: Path) -> int:
@@ -412,21 +406,6 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return uvloop.run(coro)
     except ImportError:
         return asyncio.run(coro)
-
-
-@contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """A fresh PostgreSQL database on the local server for one measurement, dropped afterwards."""
-    import psycopg
-
-    name = f"concord_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg://{POSTGRES_SERVER}/{name}"
-    finally:
-        with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def concord_fanout(load: Load, workdir: Path, database_url: str | None = None) -> tuple[Delivery, int, Posted]:

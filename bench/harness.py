@@ -6,10 +6,17 @@ and the target. Ratios are reported rather than absolute numbers: this machine i
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import statistics
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+#: The PostgreSQL server benchmarks measure on (trust auth, local), as user@host:port.
+POSTGRES_SERVER = os.environ.get("CONCORD_BENCH_POSTGRES", "postgres@127.0.0.1:5432")
 
 
 @dataclass(frozen=True)
@@ -46,3 +53,26 @@ def percentile(samples: list[float], p: float) -> float:
         return float("nan")
     k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing holds now: every listener a bench starts gets its own, so a
+    bench never meets a running centre (the demo's CoT ports 8087/8089 above all)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def throwaway_postgres() -> Iterator[str]:
+    """A fresh PostgreSQL database on the local server for one measurement, dropped afterwards."""
+    import psycopg
+
+    name = f"concord_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg://{POSTGRES_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"postgresql://{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

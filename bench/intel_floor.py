@@ -28,7 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench.intel_servers import BENCH_USER, Server, free_port, prepare_centre, wait_until_up
+from bench.harness import free_port
+from bench.intel_servers import BENCH_USER, Server, prepare_centre, wait_until_up
 from bench.taxii_echo import COLLECTION
 
 # --- storage ----------------------------------------------------------------------------------

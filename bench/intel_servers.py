@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from bench.harness import free_port
 
 PAGE = 1000
 
@@ -39,12 +40,6 @@ class Server:
     user: str
     password: str
     process: subprocess.Popen[bytes]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def medallion_files(directory: Path, port: int) -> Path:
@@ -148,14 +143,16 @@ BENCH_USER = "tur.bench"
 BENCH_PASSWORD = "bench password, not a secret"  # noqa: S105 (throwaway account, temporary database)
 
 
-def prepare_centre(directory: Path) -> Any:
-    """A migrated SQLite centre with TUR and IRQ and one TUR analyst; returns it (caller closes)."""
+def prepare_centre(directory: Path, database_url: str | None = None) -> Any:
+    """A migrated centre (a SQLite file in `directory` unless another database is given) with TUR and
+    IRQ and one analyst of each; returns it (the caller closes it)."""
     from concord.centre import Centre
     from concord.domain.markings import Level
     from concord.domain.people import Role
     from concord.settings import Settings
 
-    centre = Centre(Settings(database_url=f"sqlite:///{directory}/concord.db", data_dir=directory / "data"))
+    url = database_url or f"sqlite:///{directory}/concord.db"
+    centre = Centre(Settings(database_url=url, data_dir=directory / "data"))
     centre.migrate()
     centre.nations.add("TUR", "Türkiye")
     centre.nations.add("IRQ", "Iraq")

@@ -100,6 +100,8 @@ class Centre:
         migrate.upgrade(self.db)
 
     async def start(self) -> None:
+        # The planner's statistics as the store stands now (the hot reads do not depend on them).
+        await asyncio.to_thread(self.db.refresh_statistics)
         await self.bus.start()
         self._tasks = [asyncio.create_task(job()) for job in self.background]
 

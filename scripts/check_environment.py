@@ -17,6 +17,16 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+try:
+    from packaging.markers import Marker
+    from packaging.requirements import Requirement
+except ImportError:
+    # A runtime environment need not hold `packaging`, but every virtual environment holds pip,
+    # which carries its own copy. Guessing instead would want Windows-only packages here, and both
+    # pins of a package that the lock pins per Python version.
+    from pip._vendor.packaging.markers import Marker
+    from pip._vendor.packaging.requirements import Requirement
+
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 OWN = {"concord"}
 # The installer's own tools, which a virtual environment holds whatever the lock says.
@@ -30,11 +40,7 @@ def normalise(name: str) -> str:
 def marker_applies(marker: str | None) -> bool:
     if not marker:
         return True
-    try:
-        from packaging.markers import Marker
-    except ImportError:  # nothing installed yet: count the package as wanted, the install fixes it
-        return True
-    return Marker(marker).evaluate()
+    return bool(Marker(marker).evaluate())
 
 
 def read_lock(path: Path) -> dict[str, str]:
@@ -67,8 +73,6 @@ def differences(lock: dict[str, str], also: dict[str, str], have: dict[str, str]
 
 def unmet_ranges(project: Path, extras: list[str], have: dict[str, str]) -> list[str]:
     import tomllib
-
-    from packaging.requirements import Requirement
 
     declared = tomllib.loads(project.read_text())["project"]
     lines = list(declared["dependencies"])

@@ -64,6 +64,8 @@ def import_files(
                     )
                 progress.advance(task, len(items[start : start + BATCH]))
     console.print(f"{stored} objects stored or already held, {refused} refused.")
+    # A bulk import changes the tables' shape at once: tell the planner before readers arrive.
+    centre.db.refresh_statistics()
     centre.close()
     if refused:
         raise typer.Exit(1)

@@ -92,7 +92,8 @@ intel_versions = Table(
     Index("ix_intel_versions_added", "date_added", "id"),
     Index("ix_intel_versions_type_added", "stix_type", "date_added", "id"),
     Index("ix_intel_versions_origin_added", "originator", "date_added", "id"),
-    Index("ix_intel_versions_stix_id", "stix_id"),
+    # Reads by id seek this one index for their equalities and their order (migration intel_4).
+    Index("ix_intel_versions_stix_origin_added", "stix_id", "originator", "date_added", "id"),
 )
 
 intel_statuses = Table(

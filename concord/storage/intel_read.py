@@ -97,7 +97,15 @@ def _taxii_select(
         # parameters) kept only the originator prefix and scanned every earlier row, page after page.
         cursor = tuple_(literal(query.after.date_added, v.c.date_added.type), literal(query.after.row_id, v.c.id.type))
         stmt = stmt.where(tuple_(v.c.date_added, v.c.id) > cursor)
-    return stmt.where(_version_filter(query)).order_by(v.c.date_added, v.c.id).limit(query.limit + 1)
+    stmt = stmt.where(_version_filter(query))
+    if stix_id is None and query.ids is None:
+        return stmt.order_by(v.c.date_added, v.c.id).limit(query.limit + 1)
+    # A request that names its objects finds them by id first, then sorts the few it found. Written
+    # as one ordered query, a planner without statistics may walk the feed's (…, date_added, id)
+    # index for its free order instead (SQLite did, so a read by id cost a scan of the whole feed);
+    # a materialised CTE leaves the by-id index as the only good plan whatever the size.
+    named = stmt.cte("named").prefix_with("MATERIALIZED")
+    return select(*named.c).order_by(named.c.date_added, named.c.id).limit(query.limit + 1)
 
 
 def taxii_page(
