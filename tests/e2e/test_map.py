@@ -46,16 +46,16 @@ def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(office
     redrew it at once, and the screens went (sign-out) before the next frame. Leaflet's canvas forgot
     the frame it had asked for, so it ran on the destroyed canvas: "Cannot read properties of
     undefined (reading 'save')" (CI, the TOTP sign-in test)."""
-    o = officer("irq.watch")
+    o = officer("irq.watch")  # in the language the account keeps (another test relies on it)
     o.page.add_init_script(HOLD_FRAMES)
-    o.sign_in(language="en")
+    o.sign_in()
     o.go("/map")
     canvas = o.page.locator(".leaflet-pane canvas")
     expect(canvas).to_have_count(1)
     o.page.wait_for_load_state("networkidle")
 
     o.page.evaluate("window.__frames.hold()")
-    o.page.get_by_role("button", name="Theme").click()  # the base map restyles: a redraw is asked for
+    o.page.get_by_test_id("theme").click()  # the base map restyles: a redraw is asked for
     box = o.page.get_by_test_id("map").bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -63,7 +63,7 @@ def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(office
     o.page.mouse.down()
     o.page.mouse.move(x + 60, y + 30, steps=4)
     o.page.mouse.up()  # the drag ends: the view moved, the canvas redraws now
-    o.page.get_by_role("button", name="Sign out").click()
+    o.page.get_by_test_id("sign-out").click()
     expect(o.page.locator("input[name=username]")).to_be_visible()
     o.page.evaluate("window.__frames.release()")
     o.page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")

@@ -249,11 +249,11 @@ export function Header() {
             </option>
           ))}
         </select>
-        <button class="icon" onClick={toggleTheme} title={t("header.theme")} aria-label={t("header.theme")}>
+        <button class="icon" onClick={toggleTheme} title={t("header.theme")} aria-label={t("header.theme")} data-testid="theme">
           {theme.value === "dark" ? "☀" : "☾"}
         </button>
         {me.value && (
-          <button class="icon" onClick={() => void signOut()} title={t("header.sign_out")} aria-label={t("header.sign_out")}>
+          <button class="icon" onClick={() => void signOut()} title={t("header.sign_out")} aria-label={t("header.sign_out")} data-testid="sign-out">
             ⏻
           </button>
         )}

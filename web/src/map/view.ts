@@ -34,6 +34,10 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
     attributionControl: true,
     worldCopyJump: true,
     keyboard: true,
+    // No drift after a drag: Leaflet starts it from an animation frame it never cancels, so a map
+    // removed in between (signing out just after a drag) had that frame pan a map without panes
+    // ("Cannot read properties of undefined (reading 'classList')").
+    inertia: false,
   });
   // The base map lives in a pane under everything drawn on it (the canvas would otherwise cover
   // item layers added before it finished loading).
