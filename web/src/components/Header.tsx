@@ -232,7 +232,8 @@ export function Header() {
           aria-label={soundOn.value ? t("sound.on") : t("sound.start_watch")}
           onClick={() => void enableSound()}
         >
-          {soundOn.value ? "🔔" : <>🔕 <span class="sound-label">{t("sound.off")}</span></>}
+          {/* Plain characters: consoles often have no colour-emoji font. */}
+          {soundOn.value ? "♪" : <><span class="sound-mark">♪</span> <span class="sound-label">{t("sound.off")}</span></>}
         </button>
         <Clock />
         <Watch />
