@@ -115,6 +115,11 @@ def mount_web(app: FastAPI, dist: Path | None = None) -> None:
         if not index.is_file():
             return HTMLResponse(NOT_BUILT, status_code=503)
         headers = _security_headers(request)
+        if relative.endswith(".map") and not request.app.state.centre.settings.serve_source_maps:
+            return JSONResponse(
+                {"error": {"code": "not_found", "message": f"no such file: /{relative}", "details": {}}},
+                status_code=404,
+            )
         if relative:
             candidate = (root / relative).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():
