@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from concord import __version__, collector
 from concord.api import errors, routers
 from concord.api import messages as messages_api
-from concord.api.middleware import BodyLimit, Metrics, RequestContext
+from concord.api.middleware import BodyLimit, Metrics, RequestContext, SecurityHeaders
 from concord.api.web import mount_web
 from concord.centre import Centre
 from concord.cot.metrics import CotCollector
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
         version=__version__,
         description="Joint security coordination centre API.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # concord/api/docs.py: Swagger UI from a package, behind sign-in
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -53,10 +54,15 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
     mount_web(app)
     app.add_middleware(RequestContext, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     # A message with attachments may carry each file at its limit, plus the message and form framing.
     with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",),
                        wider=((messages_api.WITH_ATTACHMENTS, max(with_files, settings.max_body_bytes)),))
+    if settings.trusted_proxies:
+        # Outermost: X-Forwarded-For is believed only from the proxies named here, so the sign-in
+        # throttle sees each client's own address, and no client can claim another's.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

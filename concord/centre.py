@@ -12,6 +12,7 @@ from concord.clock import Clock, SystemClock
 from concord.cot.gateway import CotGateway
 from concord.domain.attachments import AttachmentLimits, base_type
 from concord.domain.messages import MessageLimits
+from concord.private_files import private_dir
 from concord.services.acknowledgements import AcknowledgementService
 from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
@@ -29,8 +30,11 @@ from concord.services.operations import OperationService
 from concord.services.passwords import Passwords
 from concord.services.people import PeopleService
 from concord.services.presence import PresenceService
+from concord.services.privileged_requests import PrivilegedRequestService
 from concord.services.releases import ReleaseService
 from concord.services.rfis import RfiService
+from concord.services.secrets import SecretBox
+from concord.services.sign_in_guard import SignInGuard
 from concord.services.sites import SiteService
 from concord.services.sitrep import SitrepService
 from concord.services.tracks import TrackService
@@ -45,17 +49,22 @@ class Centre:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, bus: EventBus | None = None) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        private_dir(settings.data_dir)  # keys, certificates, exports: the centre's user only
         self.db = Database(settings.database_url)
         self.bus: EventBus = bus or make_bus(settings.bus_url)
         self.db.on_commit(self.bus.publish)
         self.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
-        self.auth = AuthService(self.db, self.clock, self.passwords, settings)
+        self.sign_in_guard = SignInGuard(self.db, settings)
+        self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys")
+        self.privileged = PrivilegedRequestService(self.db, self.clock, self.people)
+        self.auth = AuthService(self.db, self.clock, self.passwords, settings, guard=self.sign_in_guard,
+                                box=self.secrets)
         partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
         self.intel = IntelService(self.db, self.clock, partners, parallel=settings.intel_validation_worker)
         self.intel_read = IntelReader(self.db, partners)
-        self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, settings)
+        self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, self.sign_in_guard)
         # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
         self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
                                                   contact=settings.deconfliction_contact)

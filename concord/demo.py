@@ -17,6 +17,7 @@ from concord.centre import Centre
 from concord.demo_coordination import coordination_scenario
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.private_files import write_private
 from concord.services.intel_demo import intel_scenario
 
 # (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
@@ -94,9 +95,7 @@ def load_scenario(centre: Centre) -> list[dict[str, Any]]:
     for step in SCENARIO_STEPS:
         step(centre, people)
     witness_demo_audit_log(centre)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(accounts, ensure_ascii=False, indent=2), encoding="utf-8")
-    path.chmod(0o600)
+    write_private(path, json.dumps(accounts, ensure_ascii=False, indent=2).encode("utf-8"))
     return accounts
 
 
@@ -201,3 +200,17 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
 
 
 SCENARIO_STEPS.append(_realtime_scenario)
+
+
+# --- Account security: the two-person rule -------------------------------------------------------
+
+def _two_person_request(centre: Centre, people: dict[str, int]) -> None:
+    """TUR's administrator asks to make the TUR analyst a deputy administrator; the request waits for
+    a second person of TUR (the commander or another administrator): GET /api/privileged-requests,
+    then POST /api/privileged-requests/{id}/confirm or …/refuse."""
+    admin = centre.people.actor(people["tur.admin"])
+    centre.privileged.request_appointment(admin, person_id=people["tur.analyst"], role=Role.ADMINISTRATOR,
+                                          starts_at=None, ends_at=None)
+
+
+SCENARIO_STEPS.append(_two_person_request)

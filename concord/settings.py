@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = Field(default="sqlite:///var/concord.db", description="sqlite:///PATH or postgresql+psycopg://…")
     bus_url: str = Field(default="memory://", description="memory://, postgresql://…, redis://… or nats://…")
     data_dir: Path = Field(default=Path("var"), description="keys, certificates, exports")
+    secrets_key_file: Path | None = Field(
+        default=None, description="keys sealing TOTP seeds (default DATA_DIR/keys/secrets.keys); keep it off the "
+        "database's disk and backups")
 
     # HTTP
     host: str = "127.0.0.1"
@@ -41,11 +44,19 @@ class Settings(BaseSettings):
     # Intelligence ingest: validate big batches in a second process while this one writes (needs two cores)
     intel_validation_worker: bool = True
 
-    # Sign-in
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description='JSON list of proxy addresses whose X-Forwarded-For is believed, '
+        'e.g. ["10.0.0.5"]; empty: the peer address is the client')
+    docs_public: bool = Field(default=False, description="serve /api/docs without sign-in (the demo does)")
+    serve_source_maps: bool = Field(default=False, description="serve the web UI's source maps (development)")
+
+    # Sign-in: progressive delay per account and per client address, never a lock-out
     session_ttl_minutes: int = 12 * 60  # one shift
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 20
-    login_window_seconds: int = 15 * 60
+    login_free_failures_per_account: int = 5
+    login_free_failures_per_address: int = 20
+    login_delay_base_seconds: float = 2.0  # the first delay; each further failure doubles it
+    login_delay_cap_seconds: float = 300.0
+    login_window_seconds: int = 15 * 60  # failures older than this are forgotten
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
 

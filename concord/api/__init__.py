@@ -11,9 +11,11 @@ from fastapi import APIRouter
 
 ROUTER_MODULES: list[str] = [
     "health",
+    "docs",
     "session",
     "nations",
     "people",
+    "privileged_requests",
     "events",
     "messages",
     "ws",

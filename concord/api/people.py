@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import NationCode, Strict, UtcDateTime
+from concord.api.privileged_requests import PrivilegedRequestOut
 from concord.clock import iso
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.domain.privileged_requests import needs_second_person
 from concord.services.people import PersonView
 
 router = APIRouter(prefix="/api", tags=["people"])
@@ -122,13 +124,34 @@ def enable(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/people/{person_id}/reset-password", response_model=PasswordOut, summary="Generate a new password")
-def reset_password(person_id: int, actor: ActorDep, centre: CentreDep) -> PasswordOut:
+@router.post("/people/{person_id}/unlock", status_code=204,
+             summary="Lift the sign-in delay that failed guesses put on an account (own nation)")
+def unlock(person_id: int, actor: ActorDep, centre: CentreDep) -> Response:
+    centre.people.lift_sign_in_delay(actor, person_id)
+    return Response(status_code=204)
+
+
+@router.post("/people/{person_id}/reset-password", response_model=PasswordOut | PrivilegedRequestOut,
+             summary="Generate a new password",
+             responses={202: {"model": PrivilegedRequestOut,
+                              "description": "a commander's password: a request for a second person to confirm"}})
+def reset_password(person_id: int, actor: ActorDep, centre: CentreDep, response: Response) -> Any:
+    if centre.privileged.holds(person_id, Role.COMMANDER):
+        response.status_code = 202
+        return PrivilegedRequestOut.of(centre.privileged.request_password_reset(actor, person_id))
     return PasswordOut(password=centre.people.reset_password(actor, person_id))
 
 
-@router.post("/appointments", response_model=AppointmentOut, status_code=201, summary="Appoint a person to a role")
-def appoint(body: AppointmentIn, actor: ActorDep, centre: CentreDep) -> AppointmentOut:
+@router.post("/appointments", response_model=AppointmentOut | PrivilegedRequestOut, status_code=201,
+             summary="Appoint a person to a role",
+             responses={202: {"model": PrivilegedRequestOut,
+                              "description": "a commander or administrator: a request for a second person of "
+                                             "the nation to confirm (POST /api/privileged-requests/{id}/confirm)"}})
+def appoint(body: AppointmentIn, actor: ActorDep, centre: CentreDep, response: Response) -> Any:
+    if needs_second_person(body.role):
+        response.status_code = 202
+        return PrivilegedRequestOut.of(centre.privileged.request_appointment(
+            actor, person_id=body.person_id, role=body.role, starts_at=body.starts_at, ends_at=body.ends_at))
     appointment_id = centre.people.appoint(actor, person_id=body.person_id, role=body.role,
                                            starts_at=body.starts_at, ends_at=body.ends_at)
     view = centre.people.get(body.person_id)

@@ -33,7 +33,17 @@ class TotpStartOut(BaseModel):
     uri: str
 
 
+class PasswordBody(Strict):
+    password: Annotated[str, Field(min_length=1, max_length=256, description="the current password")]
+
+
+class PasswordChangeBody(Strict):
+    password: Annotated[str, Field(min_length=1, max_length=256, description="the current password")]
+    new_password: Annotated[str, Field(min_length=1, max_length=256)]
+
+
 class TotpConfirmBody(Strict):
+    password: Annotated[str, Field(min_length=1, max_length=256, description="the current password")]
     secret: Annotated[str, Field(pattern=r"^[A-Z2-7]{32}$", description="the secret from POST /api/me/totp")]
     code: Annotated[str, Field(pattern=r"^\d{6}$")]
 
@@ -92,12 +102,21 @@ def start_totp(actor: ActorDep, centre: CentreDep) -> dict[str, str]:
 
 
 @router.post("/me/totp/confirm", status_code=204, summary="Turn TOTP on with a code from the new secret")
-def confirm_totp(body: TotpConfirmBody, actor: ActorDep, centre: CentreDep) -> Response:
-    centre.auth.confirm_totp(actor, body.secret, body.code)
+def confirm_totp(body: TotpConfirmBody, auth: AuthDep, centre: CentreDep) -> Response:
+    """Needs the current password; every other session of the person ends."""
+    centre.auth.confirm_totp(auth, body.password, body.secret, body.code)
     return Response(status_code=204)
 
 
-@router.delete("/me/totp", status_code=204, summary="Turn TOTP off")
-def disable_totp(actor: ActorDep, centre: CentreDep) -> Response:
-    centre.auth.disable_totp(actor)
+@router.delete("/me/totp", status_code=204, summary="Turn TOTP off (with the current password)")
+def disable_totp(body: PasswordBody, auth: AuthDep, centre: CentreDep) -> Response:
+    """Needs the current password; every other session of the person ends."""
+    centre.auth.disable_totp(auth, body.password)
+    return Response(status_code=204)
+
+
+@router.put("/me/password", status_code=204, summary="Change one's own password")
+def change_password(body: PasswordChangeBody, auth: AuthDep, centre: CentreDep) -> Response:
+    """Needs the current password; every other session and remembered credential ends."""
+    centre.auth.change_password(auth, body.password, body.new_password)
     return Response(status_code=204)

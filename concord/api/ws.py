@@ -121,6 +121,7 @@ class Session:
         self.send_lock = asyncio.Lock()
         self.connection_id = uuid.uuid4().hex
         self.received_after: frozenset[int] = frozenset()
+        self.recheck_due = False  # an event ended our person's credentials: re-check before going on
         self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
         self.person_id = actor.person_id
         # The shared fan-out (concord.api.ws_fanout) when the server lets us write frames ourselves.
@@ -207,6 +208,8 @@ class Session:
         me = self.actor.person_id
         try:
             for entry in entries:
+                if entry.credentials_of == me:
+                    self.recheck_due = True
                 if entry.id <= self.outbox.scanned:
                     continue
                 if entry.recipient_id is not None and entry.recipient_id != me:
@@ -233,6 +236,10 @@ class Session:
             elif scanned >= window.floor:
                 changed = window.changed
                 self._put(list(window.after(scanned)), window.head)
+                if self.recheck_due:
+                    last_auth = time.monotonic()
+                    self.recheck_due = False
+                    await self.reauthenticate()
                 self._join_fanout()
                 if self.fast:
                     continue
@@ -250,8 +257,9 @@ class Session:
                 self._put(entries, through)
                 if not entries and through <= scanned:
                     await asyncio.sleep(0.05)
-            if time.monotonic() - last_auth > REAUTH_SECONDS:
+            if self.recheck_due or time.monotonic() - last_auth > REAUTH_SECONDS:
                 last_auth = time.monotonic()
+                self.recheck_due = False
                 await self.reauthenticate()
 
     async def reauthenticate(self) -> None:

@@ -141,6 +141,12 @@ class FanOut:
             for member in list(self.members):
                 self._demote(member, before, [])
             return
+        ended = {e.credentials_of for e in entries if e.credentials_of is not None}
+        if ended:
+            # A member whose credentials just ended reads this batch on its own path, which re-checks
+            # its session before anything else is sent.
+            for member in [m for m in self.members if m.person_id in ended]:
+                self._demote(member, before, [])
         delivered = self.delivered
         high_water = self.high_water
         last = len(batch) - 1

@@ -19,6 +19,7 @@ from concord.domain.audit_verify import verify_bundle
 from concord.domain.audit_witness import WitnessState, cosign
 from concord.domain.errors import Invalid, NotFound, Unauthenticated
 from concord.domain.markings import Level, Reader, check_nation_code
+from concord.private_files import write_private
 from concord.settings import Settings
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def export(
         centre = _centre()
         bundle = centre.audit.export(Reader(None, _nation(nation), level))
         centre.close()
-    out.write_text(json.dumps(bundle))
+    write_private(out, json.dumps(bundle).encode())
     console.print(f"Wrote {out}: {len(bundle['leaves'])} entries, {len(bundle['checkpoints'])} checkpoints.")
 
 

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from concord.cli.errors import run_safely
+from concord.private_files import private_dir
 
 cot_app = typer.Typer(help="TAK gateway: client certificates and data packages.", no_args_is_help=True)
 console = Console()
@@ -31,12 +32,12 @@ def enroll(
     settings = centre.settings.cot
     found = centre.people.find(username)
     ca = centre.cot.ca
-    issued = ca.issue_client(found.username, found.nation)
+    issued = ca.issue_client(found.username, found.nation, credential_epoch=centre.people.credential_epoch(found.id))
     password = secrets.token_urlsafe(12)
     package = build_data_package(issued, ca.certificate, found.username, host or settings.public_host,
                                  settings.tls_port or 8089, password)
     directory = out or centre.settings.data_dir / "cot" / found.username
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     files = {
         f"{found.username}.zip": package,
         f"{found.username}.pem": issued.certificate_pem(),

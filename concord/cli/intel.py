@@ -18,6 +18,7 @@ from concord import collector
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
 from concord.domain.stix import bundle_chunks, split_objects
+from concord.private_files import open_private
 
 if TYPE_CHECKING:
     from concord.centre import Centre
@@ -88,7 +89,7 @@ def export(
             sys.stdout.write(chunk)
         sys.stdout.write("\n")
     else:
-        with out.open("w", encoding="utf-8") as handle:
+        with open_private(out) as handle:  # what the person may see, restricted items included
             for chunk in chunks:
                 handle.write(chunk)
     centre.close()

@@ -19,6 +19,7 @@ from concord.cli.intel import intel_app
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
 from concord.domain.people import Role
+from concord.private_files import write_private
 from concord.settings import Settings
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ app.add_typer(nation_app, name="nation")
 app.add_typer(cot_app, name="cot")
 app.add_typer(intel_app, name="intel")
 app.add_typer(audit_app, name="audit")
+keys_app = typer.Typer(help="Keys that seal secrets at rest (TOTP seeds).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console()
 
 
@@ -42,6 +45,19 @@ def _centre() -> Centre:
     centre = Centre(Settings())
     centre.migrate()
     return centre
+
+
+@keys_app.command("rotate")
+@run_safely
+def keys_rotate() -> None:
+    """Seal every TOTP seed with a new key and drop the old keys (also seals seeds an older version
+    stored in clear). Running servers read the new key when a seed no longer opens with theirs."""
+    from concord.services.auth import rotate_secret_keys
+
+    centre = _centre()
+    count = rotate_secret_keys(centre.db, centre.secrets)
+    centre.close()
+    console.print(f"Sealed {count} TOTP seed(s) with a new key in {centre.secrets.key_file}; the old keys are gone.")
 
 
 def _parse_when(value: str | None, field: str) -> datetime | None:
@@ -130,7 +146,9 @@ def serve(
     from concord.api.ws_server import ConcordWebSocketProtocol
 
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, proxy_headers=True,
+                port=port or settings.port, log_config=None, server_header=False,
+                # X-Forwarded-For only from CONCORD_TRUSTED_PROXIES, in the app (concord/app.py)
+                proxy_headers=False,
                 timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
                 # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
                 # class (concord.api.ws_fanout); per-connection compression would make every
@@ -153,6 +171,8 @@ def demo(
     os.environ.setdefault("CONCORD_COT__TCP_IDENTITY", "tur.field1")
     # The demo's TAK team "Red" reports for its own nation only (field markings are configurable).
     os.environ.setdefault("CONCORD_COT__MARKINGS", '{"by_group": {"Red": {"releasable_to": []}}}')
+    # The demo shows its API: /api/docs without sign-in (production keeps it behind sign-in).
+    os.environ.setdefault("CONCORD_DOCS_PUBLIC", "true")
     centre = _centre()
     accounts = load_scenario(centre)
     centre.close()
@@ -290,10 +310,10 @@ def sitrep(
     console.print(table)
     console.print(report.classification.banner(labels))
     if html is not None:
-        html.write_text(centre.sitrep.html(actor, period), encoding="utf-8")
+        write_private(html, centre.sitrep.html(actor, period).encode("utf-8"))
         console.print(f"HTML written to {html}")
     if pdf is not None:
-        pdf.write_bytes(centre.sitrep.pdf(actor, period))
+        write_private(pdf, centre.sitrep.pdf(actor, period))
         console.print(f"PDF written to {pdf}")
 
 

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from concord.cot.tls import NATION_ATTRIBUTE
+from concord.cot.tls import EPOCH_ATTRIBUTE, NATION_ATTRIBUTE
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import check_nation_code
 
@@ -143,7 +143,8 @@ class CertificateAuthority:
 
     # --- client certificates ------------------------------------------------------------------
 
-    def issue_client(self, username: str, nation: str, days: int = 365) -> IssuedCertificate:
+    def issue_client(self, username: str, nation: str, days: int = 365, *,
+                     credential_epoch: int = 0) -> IssuedCertificate:
         if not username or len(username) > 64:
             raise Invalid("username must be 1..64 characters", field="username")
         try:
@@ -152,7 +153,8 @@ class CertificateAuthority:
             raise Invalid(str(exc), field="nation") from None
         subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, username),
                              x509.NameAttribute(NATION_ATTRIBUTE, nation),
-                             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, CENTRE_UNIT)])
+                             x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, CENTRE_UNIT),
+                             x509.NameAttribute(EPOCH_ATTRIBUTE, str(credential_epoch))])
         issued = self._issue(subject, ExtendedKeyUsageOID.CLIENT_AUTH, timedelta(days=days), [])
         (self.directory / "issued").mkdir(exist_ok=True)
         (self.directory / "issued" / f"{issued.serial:x}.pem").write_bytes(issued.certificate_pem())

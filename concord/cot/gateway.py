@@ -152,7 +152,8 @@ class PolicyRouter:
     async def connected(self, session: CotSession) -> None:
         claimed = session.identity
         try:
-            who = await asyncio.to_thread(self.service.identify, claimed.username, claimed.nation)
+            who = await asyncio.to_thread(self.service.identify, claimed.username, claimed.nation,
+                                          claimed.credential_epoch)
         except Unauthenticated as exc:
             log.warning("CoT client %r refused: %s", session, exc.message)
             session.close()
@@ -390,7 +391,8 @@ class PolicyRouter:
         closed = 0
         for session, who in list(self.identities.items()):
             try:
-                now = await asyncio.to_thread(self.service.identify, who.username, session.identity.nation)
+                now = await asyncio.to_thread(self.service.identify, who.username, session.identity.nation,
+                                              session.identity.credential_epoch)
             except Unauthenticated:
                 now = None
             if now != who:

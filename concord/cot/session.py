@@ -31,6 +31,9 @@ class PeerIdentity:
     username: str
     nation: str | None            # named by the certificate; None for the configured TCP identity
     certificate_serial: int | None = None
+    #: the person's credential epoch when the certificate was issued (None: the TCP identity); a
+    #: password reset or a disable moves the epoch on and the certificate stops working
+    credential_epoch: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

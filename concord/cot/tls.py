@@ -16,6 +16,9 @@ from concord.domain.markings import check_nation_code
 #: The subject attribute carrying the nation. X.509 `C` is ISO 3166 alpha-2 only, so the alpha-3
 #: code goes in `O` ("organizationName"), next to the centre's name in `OU`.
 NATION_ATTRIBUTE = NameOID.ORGANIZATION_NAME
+#: The person's credential epoch at issue. X.509 has no attribute for it; `generationQualifier`
+#: ("the generation of this name", RFC 5280 §4.1.2.4) is the standard one closest in meaning.
+EPOCH_ATTRIBUTE = NameOID.GENERATION_QUALIFIER
 
 
 def server_context(ca_certificate: Path, certificate: Path, key: Path) -> ssl.SSLContext:
@@ -33,7 +36,19 @@ def identity_from_certificate(der: bytes) -> PeerIdentity:
         username=_single(certificate.subject, NameOID.COMMON_NAME, "CN"),
         nation=check_nation_code(_single(certificate.subject, NATION_ATTRIBUTE, "O")),
         certificate_serial=certificate.serial_number,
+        credential_epoch=_epoch(certificate.subject),
     )
+
+
+def _epoch(name: x509.Name) -> int:
+    values = name.get_attributes_for_oid(EPOCH_ATTRIBUTE)
+    if not values:
+        return 0  # issued before epochs: valid until the person's first credential change
+    value = values[0].value
+    text = value if isinstance(value, str) else value.decode("utf-8")
+    if not text.isdigit():
+        raise Invalid("the certificate's credential epoch is not a number", field="subject.generationQualifier")
+    return int(text)
 
 
 def _single(name: x509.Name, oid: x509.ObjectIdentifier, label: str) -> str:

@@ -95,14 +95,6 @@ def check_display_name(name: str) -> str:
     return name.strip()
 
 
-def check_password(password: str) -> str:
-    if len(password) < 12:
-        raise Invalid("a password has at least 12 characters", field="password")
-    if len(password) > 256:
-        raise Invalid("a password has at most 256 characters", field="password")
-    return password
-
-
 def check_appointment_window(starts_at: datetime, ends_at: datetime | None) -> None:
     if ends_at is not None and ends_at <= starts_at:
         raise Invalid("an appointment ends after it starts", field="ends_at")

@@ -54,6 +54,14 @@ class Entry:
     priority: int
     body: str
     delivery: tuple[int, int] | None  # (channel_id, message_id) of a posted message
+    #: The person whose credentials this event ended (password changed or reset, disabled, second
+    #: factor changed): their WebSocket sessions re-check at once instead of at the next interval.
+    credentials_of: int | None = None
+
+
+#: Events that move a person's credential epoch (services/auth.py, services/people.py).
+CREDENTIAL_EVENTS = frozenset({"person.password_changed", "person.password_reset", "person.disabled",
+                               "person.totp_enabled", "person.totp_disabled"})
 
 
 def render(event: Event) -> Entry:
@@ -70,7 +78,10 @@ def render(event: Event) -> Entry:
     delivery = None
     if event.kind == "message.posted" and isinstance(payload.get("channel_id"), int):
         delivery = (int(payload["channel_id"]), int(payload["id"]))
-    return Entry(event.id, event.recipient_id, priority, body, delivery)
+    credentials_of = None
+    if event.kind in CREDENTIAL_EVENTS and event.item_type == "person" and event.item_id.isdigit():
+        credentials_of = int(event.item_id)
+    return Entry(event.id, event.recipient_id, priority, body, delivery, credentials_of)
 
 
 @dataclass(frozen=True, slots=True)

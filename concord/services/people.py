@@ -7,23 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from concord.clock import Clock
-from concord.domain.errors import Invalid, NotFound, StateConflict
+from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.passwords import check_password
 from concord.domain.people import (
     Actor,
     Appointment,
     Role,
     check_appointment_window,
     check_display_name,
-    check_password,
     check_username,
 )
+from concord.domain.privileged_requests import check_not_self, needs_second_person
 from concord.services.passwords import Passwords
 from concord.storage import nations as nation_store
 from concord.storage import people as store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
-from concord.storage.sessions import revoke_all_sessions
+from concord.storage.sessions import record_attempt, revoke_all_sessions
 
 LANGUAGES = ("en", "tr", "ar")
 
@@ -82,7 +83,7 @@ class PeopleService:
             actor.require_admin_of(nation)
         check_username(username)
         display_name = check_display_name(display_name)
-        check_password(password)
+        check_password(password, username=username, display_name=display_name)
         if language not in LANGUAGES:
             raise Invalid(f"language is one of {', '.join(LANGUAGES)}", field="language")
         if nation_store.get_nation(tx.conn, nation) is None:
@@ -117,6 +118,7 @@ class PeopleService:
             now = self.clock.now()
             store.update_person(tx.conn, person_id, disabled=disabled)
             if disabled:
+                store.bump_credential_epoch(tx.conn, person_id)
                 revoke_all_sessions(tx.conn, person_id, now)
             append_event(tx, at=now, kind="person.disabled" if disabled else "person.enabled",
                          item_type="person", item_id=person_id, marking=self._national(row.nation),
@@ -125,22 +127,45 @@ class PeopleService:
 
     def reset_password(self, actor: Actor | None, person_id: int, password: str | None = None) -> str:
         """Set a new password (generated when not given), end every session; returns the password."""
+        with self.db.write() as tx:
+            return self.reset_password_in(tx, actor, person_id, password)
+
+    def reset_password_in(self, tx: Tx, actor: Actor | None, person_id: int, password: str | None = None) -> str:
         password = password or generate_password()
-        check_password(password)
+        row = self._target(tx, actor, person_id)
+        if actor is not None:
+            check_not_self(actor, person_id)  # one's own password changes with the current one
+        check_password(password, username=row.username, display_name=row.display_name)
+        now = self.clock.now()
+        store.update_person(tx.conn, person_id, password_hash=self.passwords.hash(password))
+        store.bump_credential_epoch(tx.conn, person_id)
+        revoke_all_sessions(tx.conn, person_id, now)
+        append_event(tx, at=now, kind="person.password_reset", item_type="person", item_id=person_id,
+                     marking=self._national(row.nation), actor_id=actor.person_id if actor else None,
+                     actor_nation=actor.nation if actor else None, payload={"username": row.username})
+        return password
+
+    def lift_sign_in_delay(self, actor: Actor | None, person_id: int) -> None:
+        """An administrator of the person's nation lifts the delay others' failed guesses put on the
+        account: failures before now stop counting for it (the guessers' addresses stay delayed)."""
         with self.db.write() as tx:
             row = self._target(tx, actor, person_id)
             now = self.clock.now()
-            store.update_person(tx.conn, person_id, password_hash=self.passwords.hash(password))
-            revoke_all_sessions(tx.conn, person_id, now)
-            append_event(tx, at=now, kind="person.password_reset", item_type="person", item_id=person_id,
+            record_attempt(tx.conn, username=row.username, client_address="administrator", at=now,
+                           succeeded=True, cleared_by=actor.person_id if actor else None)
+            append_event(tx, at=now, kind="person.sign_in_delay_lifted", item_type="person", item_id=person_id,
                          marking=self._national(row.nation), actor_id=actor.person_id if actor else None,
                          actor_nation=actor.nation if actor else None, payload={"username": row.username})
-        return password
 
     def appoint_in(self, tx: Tx, actor: Actor | None, *, person_id: int, role: Role, starts_at: datetime,
                    ends_at: datetime | None = None) -> int:
-        row = self._target(tx, actor, person_id)
         check_appointment_window(starts_at, ends_at)
+        row = self._target(tx, actor, person_id)
+        if actor is not None:
+            check_not_self(actor, person_id)
+            if needs_second_person(role):
+                raise Forbidden(f"appointing a {role.value} needs a second person: ask for it "
+                                "(POST /api/appointments answers with a request to confirm)", field="role")
         now = self.clock.now()
         appointment_id = store.add_appointment(tx.conn, person_id=person_id, nation=row.nation, role=role,
                                                starts_at=starts_at, ends_at=ends_at,
@@ -212,6 +237,13 @@ class PeopleService:
             raise Invalid(f"language is one of {', '.join(LANGUAGES)}", field="language")
         with self.db.write() as tx:
             store.update_person(tx.conn, actor.person_id, language=language)
+
+    def credential_epoch(self, person_id: int) -> int:
+        with self.db.read() as conn:
+            row = store.get_person(conn, person_id)
+        if row is None:
+            raise NotFound(f"no person {person_id}", field="person_id")
+        return row.credential_epoch
 
     def holders_of(self, nation: str, role: Role) -> list[int]:
         with self.db.read() as conn:

@@ -132,12 +132,17 @@ class TrackService:
 
     # --- who is connected -----------------------------------------------------------------------
 
-    def identify(self, username: str, certificate_nation: str | None = None) -> FieldIdentity:
-        """The person a TAK connection acts as, or `Unauthenticated`."""
+    def identify(self, username: str, certificate_nation: str | None = None,
+                 credential_epoch: int | None = None) -> FieldIdentity:
+        """The person a TAK connection acts as, or `Unauthenticated`. A certificate issued before the
+        person's latest password reset, disable or second-factor change (`credential_epoch`) is refused."""
         with self.db.read() as conn:
             row = people_store.find_person(conn, username)
             if row is None or row.disabled:
                 raise Unauthenticated(f"no enabled person {username!r}", field="username")
+            if credential_epoch is not None and credential_epoch != row.credential_epoch:
+                raise Unauthenticated("the certificate was issued before the person's credentials last changed; "
+                                      "enrol again", field="certificate")
             appointments = people_store.appointments_of(conn, [row.id])[row.id]
         if certificate_nation is not None and certificate_nation != row.nation:
             raise Unauthenticated("the certificate's nation is not the person's", field="nation")

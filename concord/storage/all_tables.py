@@ -16,6 +16,7 @@ import concord.storage.messages
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people
+import concord.storage.privileged_requests
 import concord.storage.releases
 import concord.storage.rfis
 import concord.storage.sessions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from concord.private_files import private_dir
 from concord.settings import sqlite_path
 
 
@@ -90,6 +92,18 @@ class Database:
         self.engine.dispose()
 
 
+def _private_database_file(path: Path) -> None:
+    """The database holds password hashes and every item: its directory 0700, the file 0600 before
+    SQLite first opens it (SQLite gives the -wal and -shm files the database file's mode). A file
+    left readable by an older version is narrowed."""
+    private_dir(path.parent)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(descriptor)
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if each.exists() and each.stat().st_uid == os.getuid() and each.stat().st_mode & 0o077:
+            each.chmod(0o600)
+
+
 def _make_engine(url: str, *, echo: bool) -> Engine:
     path = sqlite_path(url)
     if path is None:
@@ -99,7 +113,7 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
         return create_engine(sa_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
     if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(path))
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Connection,
@@ -34,7 +35,11 @@ people = Table(
     Column("nation", String(3), ForeignKey("nations.code"), nullable=False, index=True),
     Column("clearance", SmallInteger, nullable=False),
     Column("password_hash", String(200), nullable=False),
-    Column("totp_secret", String(64), nullable=True),
+    Column("totp_secret", String(255), nullable=True),  # encrypted (services/secrets.py)
+    Column("totp_last_step", BigInteger, nullable=True),  # the newest TOTP time step accepted
+    # Raised by every password change, reset, disable and second-factor change: sessions, remembered
+    # Basic checks and TAK certificates carry the epoch they were made in, and die when it moves.
+    Column("credential_epoch", Integer, nullable=False, default=0, server_default="0"),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("language", String(5), nullable=False, default="en"),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -65,11 +70,14 @@ class PersonRow:
     disabled: bool
     language: str
     created_at: datetime
+    credential_epoch: int = 0
+    totp_last_step: int | None = None
 
 
 def _person(row: Any) -> PersonRow:
     return PersonRow(row.id, row.username, row.display_name, row.nation, Level(row.clearance),
-                     row.password_hash, row.totp_secret, row.disabled, row.language, utc(row.created_at))
+                     row.password_hash, row.totp_secret, row.disabled, row.language, utc(row.created_at),
+                     row.credential_epoch, row.totp_last_step)
 
 
 def _appointment(row: Any) -> Appointment:
@@ -104,6 +112,28 @@ def list_people(conn: Connection, nation: str | None = None) -> list[PersonRow]:
 
 def update_person(conn: Connection, person_id: int, **values: Any) -> None:
     conn.execute(update(people).where(people.c.id == person_id).values(**values))
+
+
+def bump_credential_epoch(conn: Connection, person_id: int) -> int:
+    """Move the person's credential epoch on; returns the new epoch."""
+    return int(conn.execute(update(people).where(people.c.id == person_id)
+                            .values(credential_epoch=people.c.credential_epoch + 1)
+                            .returning(people.c.credential_epoch)).scalar_one())
+
+
+def use_totp_step(conn: Connection, person_id: int, step: int) -> bool:
+    """Record `step` as used; False when it (or a later one) was used already. One statement, so
+    two sign-ins racing with the same code cannot both win."""
+    result = conn.execute(update(people).where(
+        people.c.id == person_id,
+        (people.c.totp_last_step.is_(None)) | (people.c.totp_last_step < step),
+    ).values(totp_last_step=step))
+    return bool(result.rowcount)
+
+
+def totp_secrets(conn: Connection) -> list[tuple[int, str]]:
+    rows = conn.execute(select(people.c.id, people.c.totp_secret).where(people.c.totp_secret.is_not(None)))
+    return [(r.id, r.totp_secret) for r in rows]
 
 
 def add_appointment(conn: Connection, *, person_id: int, nation: str, role: Role, starts_at: datetime,

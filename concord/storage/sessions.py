@@ -34,6 +34,7 @@ sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("client_address", String(64), nullable=True),
+    Column("credential_epoch", Integer, nullable=False, default=0, server_default="0"),
 )
 
 sign_in_attempts = Table(
@@ -43,6 +44,7 @@ sign_in_attempts = Table(
     Column("client_address", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("succeeded", Boolean, nullable=False),
+    Column("cleared_by", Integer, nullable=True),  # an administrator who lifted the account's delay
     Index("ix_sign_in_attempts_username_at", "username", "at"),
     Index("ix_sign_in_attempts_client_address_at", "client_address", "at"),
 )
@@ -55,13 +57,15 @@ class SessionRow:
     csrf_hash: str
     expires_at: datetime
     revoked_at: datetime | None
+    credential_epoch: int
 
 
 def add_session(conn: Connection, *, token_hash: str, csrf_hash: str, person_id: int, at: datetime,
-                expires_at: datetime, client_address: str | None) -> int:
+                expires_at: datetime, client_address: str | None, credential_epoch: int) -> int:
     return int(conn.execute(insert(sessions).values(
         token_hash=token_hash, csrf_hash=csrf_hash, person_id=person_id, created_at=at,
-        expires_at=expires_at, client_address=client_address,
+        expires_at=expires_at, client_address=_address(client_address) if client_address else None,
+        credential_epoch=credential_epoch,
     ).returning(sessions.c.id)).scalar_one())
 
 
@@ -70,7 +74,7 @@ def find_session(conn: Connection, token_hash: str) -> SessionRow | None:
     if row is None:
         return None
     return SessionRow(row.id, row.person_id, row.csrf_hash, utc(row.expires_at),
-                      utc(row.revoked_at) if row.revoked_at else None)
+                      utc(row.revoked_at) if row.revoked_at else None, row.credential_epoch)
 
 
 def revoke_session(conn: Connection, session_id: int, at: datetime) -> None:
@@ -85,32 +89,56 @@ def revoke_all_sessions(conn: Connection, person_id: int, at: datetime) -> int:
     return int(result.rowcount)
 
 
+def move_session_epoch(conn: Connection, session_id: int, credential_epoch: int) -> None:
+    """Carry one session into a new epoch (the session that made the change stays signed in)."""
+    conn.execute(update(sessions).where(sessions.c.id == session_id).values(credential_epoch=credential_epoch))
+
+
 def record_attempt(conn: Connection, *, username: str, client_address: str, at: datetime,
-                   succeeded: bool) -> None:
+                   succeeded: bool, cleared_by: int | None = None) -> None:
     conn.execute(insert(sign_in_attempts).values(
-        username=username, client_address=client_address, at=at, succeeded=succeeded))
+        username=_name(username), client_address=_address(client_address), at=at, succeeded=succeeded,
+        cleared_by=cleared_by))
 
 
-def recent_failures(conn: Connection, *, username: str, client_address: str,
-                    since: datetime) -> tuple[int, int, datetime | None]:
-    """Failed attempts since `since` for the account and for the address, and the newest of them.
+# A name or address that does not fit its column (a TAXII Basic username, a forwarded address) is
+# counted by its first characters: the throttle still sees it, and the database never refuses it.
+def _name(username: str) -> str:
+    return username[:63]
 
-    A success for the account resets its count (only failures after the last success count).
-    """
+
+def _address(client_address: str) -> str:
+    return client_address[:64]
+
+
+@dataclass(frozen=True, slots=True)
+class Failures:
+    count: int
+    newest: datetime | None
+
+
+def account_failures(conn: Connection, username: str, since: datetime) -> Failures:
+    """Failed attempts on the account since `since` and after its last success (or clearing)."""
+    username = _name(username)
     last_ok = conn.execute(
         select(func.max(sign_in_attempts.c.at))
         .where(sign_in_attempts.c.username == username, sign_in_attempts.c.succeeded.is_(True))
     ).scalar_one()
     account_since = max(since, utc(last_ok)) if last_ok is not None else since
-    account = conn.execute(
+    count, newest = conn.execute(
         select(func.count(), func.max(sign_in_attempts.c.at))
         .where(sign_in_attempts.c.username == username, sign_in_attempts.c.succeeded.is_(False),
                sign_in_attempts.c.at > account_since)
     ).one()
-    by_address = conn.execute(
+    return Failures(int(count), utc(newest) if newest is not None else None)
+
+
+def client_failures(conn: Connection, client_address: str, since: datetime) -> Failures:
+    """Failed attempts from one client address since `since`."""
+    client_address = _address(client_address)
+    count, newest = conn.execute(
         select(func.count(), func.max(sign_in_attempts.c.at))
         .where(sign_in_attempts.c.client_address == client_address,
                sign_in_attempts.c.succeeded.is_(False), sign_in_attempts.c.at > since)
     ).one()
-    newest = max((utc(t) for t in (account[1], by_address[1]) if t is not None), default=None)
-    return int(account[0]), int(by_address[0]), newest
+    return Failures(int(count), utc(newest) if newest is not None else None)

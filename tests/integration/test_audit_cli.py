@@ -47,6 +47,7 @@ def test_witness_export_and_verify(env: Path) -> None:
     bundle = env / "bundle.json"
     code, out = run("audit", "export", "--nation", "TUR", "--out", str(bundle))
     assert code == 0, out
+    assert bundle.stat().st_mode & 0o777 == 0o600
     log_key = run("audit", "key")[1].strip()
     code, out = run("audit", "verify", str(bundle), "--log-key", log_key)
     assert code == 0, out

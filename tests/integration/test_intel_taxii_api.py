@@ -234,7 +234,7 @@ def test_bearer_tokens_work_too(client: TestClient, people: dict[str, str]) -> N
 
 def test_basic_auth_is_throttled_and_not_for_second_factor_accounts(client: TestClient, centre: Centre,
                                                                      people: dict[str, str]) -> None:
-    for _ in range(centre.settings.login_max_failures_per_account):
+    for _ in range(centre.settings.login_free_failures_per_account):
         assert client.get("/taxii2/", headers=basic(people["irq"], "wrong password")).status_code == 401
     throttled = client.get("/taxii2/", headers=basic(people["irq"], PASSWORD))
     assert throttled.status_code == 429 and "Retry-After" in throttled.headers

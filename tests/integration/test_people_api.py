@@ -53,8 +53,12 @@ def test_future_appointment_gives_no_role_until_it_starts(centre: Centre, client
     general_id, _ = person(centre, "TUR", (), username="tur.general")
     admin = sign_in(client, "tur.admin2")
     start = clock.now() + timedelta(days=30)
-    assert admin.post("/api/appointments", json={"person_id": general_id, "role": "commander",
-                                                 "starts_at": iso(start)}).status_code == 201
+    asked = admin.post("/api/appointments", json={"person_id": general_id, "role": "commander",
+                                                  "starts_at": iso(start)})
+    assert asked.status_code == 202  # the two-person rule: a second person of the nation confirms
+    person(centre, "TUR", (Role.ADMINISTRATOR,), username="tur.admin2b")
+    second = sign_in(client, "tur.admin2b")
+    assert second.post(f"/api/privileged-requests/{asked.json()['id']}/confirm").status_code == 200
     general = sign_in(client, "tur.general")
     assert general.get("/api/me").json()["roles"] == []
     assert general.get("/api/events").json() == []  # no post at the centre yet: reads nothing

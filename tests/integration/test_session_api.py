@@ -32,15 +32,20 @@ def test_wrong_password_and_unknown_user_look_the_same(centre: Centre, client: T
     assert a.json() == b.json()
 
 
-def test_throttling_per_account(centre: Centre, client: TestClient, clock: FixedClock) -> None:
+def test_throttling_is_a_progressive_delay_per_account(centre: Centre, client: TestClient,
+                                                        clock: FixedClock) -> None:
     person(centre, username="tur.cem")
     for _ in range(5):
         failed = client.post("/api/session", json={"username": "tur.cem", "password": "not the password"})
         assert failed.status_code == 401
     blocked = client.post("/api/session", json={"username": "tur.cem", "password": PASSWORD})
     assert blocked.status_code == 429
-    assert int(blocked.headers["retry-after"]) > 0
-    clock.advance(timedelta(minutes=16))
+    assert int(blocked.headers["retry-after"]) == 2  # the first delay; the next failure doubles it
+    clock.advance(timedelta(seconds=2))
+    assert client.post("/api/session", json={"username": "tur.cem", "password": "still wrong!"}).status_code == 401
+    assert client.post("/api/session", json={"username": "tur.cem", "password": PASSWORD}).headers[
+        "retry-after"] == "4"
+    clock.advance(timedelta(seconds=4))
     assert client.post("/api/session", json={"username": "tur.cem", "password": PASSWORD}).status_code == 200
 
 
@@ -101,10 +106,12 @@ def test_totp_second_factor(centre: Centre, client: TestClient, clock: FixedCloc
     secret = api.post("/api/me/totp").json()["secret"]
     code = pyotp.TOTP(secret).at(clock.now())
     wrong = "000000" if code != "000000" else "111111"
-    assert api.post("/api/me/totp/confirm", json={"secret": secret, "code": wrong}).status_code == 422
-    assert api.post("/api/me/totp/confirm", json={"secret": secret, "code": code}).status_code == 204
+    confirm = {"password": PASSWORD, "secret": secret}
+    assert api.post("/api/me/totp/confirm", json={**confirm, "code": wrong}).status_code == 422
+    assert api.post("/api/me/totp/confirm", json={**confirm, "code": code}).status_code == 204
     asked = client.post("/api/session", json={"username": "tur.kaan", "password": PASSWORD})
     assert asked.status_code == 401 and asked.json()["error"]["details"]["totp_required"] is True
+    clock.advance(timedelta(seconds=30))  # the enrolment used this time step's code
     ok = client.post("/api/session", json={"username": "tur.kaan", "password": PASSWORD,
                                            "totp": pyotp.TOTP(secret).at(clock.now())})
     assert ok.status_code == 200

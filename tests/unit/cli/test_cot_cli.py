@@ -45,6 +45,30 @@ def test_enroll_writes_certificate_key_and_data_package_then_revoke(env: Path) -
     assert certificate.serial_number in ca.revoked_serials()
 
 
+def test_a_password_reset_retires_the_certificates_issued_before_it(env: Path) -> None:
+    from concord.centre import Centre
+    from concord.cot.tls import EPOCH_ATTRIBUTE
+    from concord.domain.errors import Unauthenticated
+    from concord.settings import Settings
+
+    assert runner.invoke(app, ["appoint", "irq.scout", "field_unit"]).exit_code == 0
+    assert runner.invoke(app, ["cot", "enroll", "irq.scout"]).exit_code == 0
+    pem = env / "data" / "cot" / "irq.scout" / "irq.scout.pem"
+    before = x509.load_pem_x509_certificate(pem.read_bytes())
+    assert before.subject.get_attributes_for_oid(EPOCH_ATTRIBUTE)[0].value == "0"
+    assert runner.invoke(app, ["user", "reset-password", "irq.scout"]).exit_code == 0
+    assert runner.invoke(app, ["cot", "enroll", "irq.scout"]).exit_code == 0
+    after = x509.load_pem_x509_certificate(pem.read_bytes())
+    assert after.subject.get_attributes_for_oid(EPOCH_ATTRIBUTE)[0].value == "1"
+    centre = Centre(Settings())
+    try:
+        assert centre.tracks.identify("irq.scout", "IRQ", 1).username == "irq.scout"
+        with pytest.raises(Unauthenticated):
+            centre.tracks.identify("irq.scout", "IRQ", 0)
+    finally:
+        centre.close()
+
+
 def test_enrolling_an_unknown_person_fails_with_one_line(env: Path) -> None:
     result = runner.invoke(app, ["cot", "enroll", "no.such.person"])
     assert result.exit_code == 3

@@ -49,6 +49,7 @@ def test_import_reports_each_refused_object_and_resumes(env: Path) -> None:
     out = env / "irq.json"
     exported = runner.invoke(app, ["intel", "export", "--as", "irq.analyst1", "--out", str(out)])
     assert exported.exit_code == 0, exported.output
+    assert out.stat().st_mode & 0o777 == 0o600  # an export of what a SECRET-cleared reader may see
     objects = json.loads(out.read_text())["objects"]
     assert sorted(o["id"] for o in objects if o["type"] == "indicator") == sorted(o["id"] for o in good)
     assert {r for o in good for r in o["object_marking_refs"]} <= {o["id"] for o in objects}

@@ -33,6 +33,7 @@ def test_each_reader_gets_a_pdf_of_what_they_may_see(demo_env: dict[str, str], t
     result = runner.invoke(app, ["sitrep", "--as", "tur.commander", "--pdf", str(commander_pdf)], env=demo_env)
     assert result.exit_code == 0, result.output
     assert "overdue rfis" in result.output
+    assert commander_pdf.stat().st_mode & 0o777 == 0o600  # an export of restricted items: its owner's only
     text = pdf_text(commander_pdf)
     assert "SECRET (GİZLİ) // REL TO IRQ, TUR // TLP:AMBER" in text
     assert "Yayla-9" in text  # the SECRET incident of the demo

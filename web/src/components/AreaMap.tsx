@@ -12,6 +12,14 @@ export interface Shape {
   label?: string;
 }
 
+/** Leaflet inserts a string tooltip as HTML; user-written text goes in as a text node, never markup. */
+function textElement(text: string): HTMLElement {
+  const span = document.createElement("span");
+  span.dir = "auto";
+  span.textContent = text;
+  return span;
+}
+
 /** A small map of an operation's area and what touches it; optionally lets one draw the area. */
 export function AreaMap({ shapes, onDraw, testId }: { shapes: readonly Shape[]; onDraw?: (p: Polygon) => void; testId?: string }) {
   const host = useRef<HTMLDivElement>(null);
@@ -36,7 +44,7 @@ export function AreaMap({ shapes, onDraw, testId }: { shapes: readonly Shape[]; 
     const drawn = shapes.map((s) =>
       L.geoJSON(s.geometry, {
         style: { color: s.color, weight: 2, fillColor: s.color, fillOpacity: 0.18, dashArray: s.dashed ? "6 4" : undefined },
-      }).bindTooltip(s.label ?? "", { sticky: true }),
+      }).bindTooltip(textElement(s.label ?? ""), { sticky: true }),
     );
     drawn.forEach((d) => layer.addLayer(d));
     const bounds = drawn.reduce<L.LatLngBounds | null>((b, d) => (b ? b.extend(d.getBounds()) : d.getBounds()), null);

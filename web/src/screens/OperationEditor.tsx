@@ -2,7 +2,7 @@ import type { Polygon } from "geojson";
 import { useEffect, useState } from "preact/hooks";
 import { AreaMap } from "../components/AreaMap";
 import { ErrorText } from "../components/ErrorText";
-import { defaultMarking, MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
 import { operations, type OperationInput } from "../features/operations";
 import { t } from "../i18n";
 import { navigate } from "../router";
@@ -17,7 +17,7 @@ export function OperationEditor({ id }: { id?: number }) {
   const own = me.value?.nation ?? "";
   const [name, setName] = useState("");
   const [objective, setObjective] = useState("");
-  const [participants, setParticipants] = useState<string[]>(nations.value.map((n) => n.code));
+  const [participants, setParticipants] = useState<string[]>([own]);
   const [starts, setStarts] = useState(hoursFromNow(24));
   const [ends, setEnds] = useState(hoursFromNow(72));
   const [area, setArea] = useState<Polygon | null>(null);
@@ -55,7 +55,7 @@ export function OperationEditor({ id }: { id?: number }) {
       name,
       objective,
       participants: [...new Set([own, ...participants])],
-      marking,
+      marking: withAddressed(marking, participants),
       area,
       window: { starts_at: fromInput(starts), ends_at: fromInput(ends) },
       phases: phases.map((p) => ({ name: p.name, window: { starts_at: fromInput(p.starts), ends_at: fromInput(p.ends) } })),
@@ -97,7 +97,7 @@ export function OperationEditor({ id }: { id?: number }) {
             <div class="chips">
               {nations.value.map((n) => (
                 <label key={n.code} class="check">
-                  <input type="checkbox" checked={n.code === own || participants.includes(n.code)} disabled={n.code === own} onChange={() => toggle(n.code)} />
+                  <input type="checkbox" name={`part-${n.code}`} checked={n.code === own || participants.includes(n.code)} disabled={n.code === own} onChange={() => toggle(n.code)} />
                   {n.code}
                 </label>
               ))}
@@ -129,7 +129,7 @@ export function OperationEditor({ id }: { id?: number }) {
               + {t("ops.add_phase")}
             </button>
           </div>
-          <MarkingPicker value={marking} onChange={setMarking} />
+          <MarkingPicker value={marking} onChange={setMarking} addressed={participants.filter((c) => c !== own)} />
           <ErrorText error={error} />
           <div class="row-actions">
             <button class="primary" type="submit" disabled={busy} data-testid="save-operation">
