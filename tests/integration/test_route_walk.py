@@ -40,8 +40,12 @@ PUBLIC = "public"  # unauthenticated: health and published releases
 POLICY: dict[str, str] = {
     "GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /public/": PUBLIC, "GET /public/releases.json": PUBLIC,
     "GET /public/releases.atom": PUBLIC, "GET /public": PUBLIC, "GET /metrics": PUBLIC,
-    "GET /api/docs": PUBLIC, "GET /api/openapi.json": PUBLIC, "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /api/docs": PUBLIC, "GET /api/openapi.json": PUBLIC,
     "GET /{path:path}": PUBLIC,  # the web application's files
+    "GET /api/docs/assets/{name}": PUBLIC, "GET /api/docs/init.js": PUBLIC,
+    "PUT /api/me/password": ACCOUNT, "POST /api/people/{person_id}/unlock": ADMIN,
+    "GET /api/privileged-requests": ADMIN, "POST /api/privileged-requests/{request_id}/confirm": ADMIN,
+    "POST /api/privileged-requests/{request_id}/refuse": ADMIN,
     "POST /api/session": ACCOUNT, "DELETE /api/session": ACCOUNT, "DELETE /api/sessions": ACCOUNT,
     "GET /api/me": ACCOUNT, "PUT /api/me/language": ACCOUNT, "POST /api/me/totp": ACCOUNT,
     "DELETE /api/me/totp": ACCOUNT, "POST /api/me/totp/confirm": ACCOUNT,
