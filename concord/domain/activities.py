@@ -14,7 +14,7 @@ from enum import StrEnum
 from shapely.geometry.base import BaseGeometry
 
 from concord.domain.deconfliction import Footprint
-from concord.domain.errors import Forbidden, Invalid, StateConflict
+from concord.domain.errors import Invalid, StateConflict
 from concord.domain.markings import Marking
 from concord.domain.operations import AltitudeBand, Window, check_altitude, check_nation, check_window, text
 
@@ -56,11 +56,6 @@ def check_activity(spec: ActivitySpec, known_nations: Collection[str]) -> Activi
         check_window(spec.window, "window"),
         check_altitude(spec.altitude, "altitude"),
     )
-
-
-def require_notifier(spec: ActivitySpec, actor_nation: str) -> None:
-    if actor_nation != spec.nation:
-        raise Forbidden("only the notifying nation changes or withdraws its activity")
 
 
 def check_change(status: ActivityStatus) -> None:

@@ -128,8 +128,12 @@ def new_channel(
 
 
 def may_read_channel(channel: Channel, who: Participant, membership: Membership | None) -> bool:
-    """Whether `who` takes part in `channel` at all (each message is still checked with `can_see`)."""
-    if not who.may_read:
+    """Whether `who` takes part in `channel` at all (each message is still checked with `can_see`).
+
+    A channel exists only for the nations its maximum marking releases to: for anyone else it is
+    absent (not listed, no history, no posting), whatever its kind or membership. The level of the
+    ceiling is not asked: it bounds the messages, each of which `can_see` checks."""
+    if not who.may_read or who.nation not in channel.max_marking.audience:
         return False
     if channel.kind is ChannelKind.CENTRE:
         return True

@@ -1,9 +1,17 @@
 """Conflicts: two footprints whose zones meet in space and time, and what each nation is told.
 
 Lifecycle open → acknowledged → resolved (or open → resolved), each step by a named person with a
-note. A conflict blocks approval of an operation on either side until resolved, unless a commander
-of a nation taking part in that operation records an override, with a justification, for the
-operation's current version (a new version needs a new override, as it needs new approvals).
+note.
+
+**A conflict is cleared only by every nation whose item is in it** (`Concern.nations`: the
+participants of an operation side, the nation that added a site or notified an activity). Each
+concerned nation clears it for itself, in one of two ways: a commander of a nation taking part in an
+operation of the conflict records an override, with a justification, for that operation's current
+version (a new version needs a new override, as it needs new approvals); or someone of the nation
+resolves it (`check_resolution`). The conflict's status becomes *resolved* once every concerned nation
+has resolved it (or the centre finds the items no longer overlap). Until every concerned nation has
+cleared it, it blocks the approval of every operation in it (`blocks`): one nation's override never
+clears a conflict for another.
 
 Across markings: a reader who may see one side but not the other is told only what
 `ConflictWarning` holds — where and how large the overlap is, when, that it is another nation's
@@ -71,7 +79,9 @@ class Conflict:
 
 
 def check_step(conflict: Conflict, target: ConflictStatus, note: str | None) -> str:
-    """Check a lifecycle step by a person; return the normalised note."""
+    """Check a lifecycle step by a person; return the normalised note. Resolving is a step each
+    concerned nation takes for itself, so it stays open to the others while the conflict is
+    acknowledged (`check_resolution`)."""
     if target not in STEPS[conflict.status]:
         raise StateConflict(
             f"a {conflict.status.value} conflict cannot become {target.value}", field="status"
@@ -84,11 +94,47 @@ def check_step(conflict: Conflict, target: ConflictStatus, note: str | None) -> 
     return text
 
 
-def blocks(conflict: Conflict, op: Operation) -> bool:
-    """Does this conflict stand in the way of approving `op` at its current version?"""
-    if conflict.status == ConflictStatus.RESOLVED or not conflict.involves(op.key):
-        return False
-    return not any(o.operation_key == op.key and o.version == op.version for o in conflict.overrides)
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """Who a conflict concerns: the nations whose item (or participation) is in it, and the current
+    version of each operation in it (an override counts only for its operation's current version)."""
+
+    nations: frozenset[str]
+    versions: dict[str, int]  # operation key -> current version
+
+
+def cleared_by(conflict: Conflict, concern: Concern, resolved_by: frozenset[str]) -> frozenset[str]:
+    """The concerned nations that have cleared the conflict: resolved it, or overridden it for an
+    operation's current version."""
+    overridden = {o.nation for o in conflict.overrides if concern.versions.get(o.operation_key) == o.version}
+    return (resolved_by | overridden) & concern.nations
+
+
+def awaiting(conflict: Conflict, concern: Concern, resolved_by: frozenset[str]) -> frozenset[str]:
+    """The concerned nations that have not yet cleared the conflict (none once it is resolved)."""
+    if conflict.status == ConflictStatus.RESOLVED:
+        return frozenset()
+    return concern.nations - cleared_by(conflict, concern, resolved_by)
+
+
+def blocks(conflict: Conflict, op: Operation, concern: Concern, resolved_by: frozenset[str]) -> bool:
+    """Does this conflict stand in the way of approving `op`? Yes while any concerned nation has not
+    cleared it."""
+    return conflict.involves(op.key) and bool(awaiting(conflict, concern, resolved_by))
+
+
+def check_resolution(conflict: Conflict, nation: str, resolved_by: frozenset[str]) -> None:
+    """A nation resolves a conflict once, for itself."""
+    if nation in resolved_by:
+        raise StateConflict(f"{nation} has already resolved this conflict; the other nations concerned "
+                            "resolve it for themselves", field="status")
+
+
+def status_after_resolution(conflict: Conflict, concern: Concern, resolved_by: frozenset[str]) -> ConflictStatus:
+    """Resolved once every concerned nation has resolved it; acknowledged while some have."""
+    if concern.nations <= resolved_by:
+        return ConflictStatus.RESOLVED
+    return ConflictStatus.ACKNOWLEDGED
 
 
 def check_override(conflict: Conflict, op: Operation, approver: Approver, justification: str | None) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from concord.domain.errors import Forbidden, NotFound
 from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 
 JOINT = "joint"
@@ -114,10 +115,9 @@ def require_write(actor: Actor, collection: Collection) -> None:
 
 
 def require_originator(actor: Actor, marking: Marking, action: str) -> None:
-    """Revoking, deleting and changing release are for the originator nation's publishers only."""
-    if actor.nation != marking.originator:
-        raise Forbidden(f"only the originator nation ({marking.originator}) may {action}", field="originator")
-    actor.require(*PUBLISHERS, action=action)
+    """Revoking, deleting and changing release are for the originator nation's publishers only
+    (the ownership rule, `concord.domain.ownership`)."""
+    require_owner(actor, marking.originator, Kind.INTEL_OBJECT, action=action)
 
 
 def title_of(data: Mapping[str, Any]) -> str:

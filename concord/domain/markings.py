@@ -150,6 +150,23 @@ def is_wider(old: Marking, new: Marking) -> bool:
     )
 
 
+_TLP_ORDER = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED)
+
+
+def within(record: Marking, item: Marking) -> Marking | None:
+    """The marking of a record about an item (an event, say) once the item is marked `item`: only
+    people who may see both the record and the item may see the result (`can_see(r, within(a, b))`
+    implies `can_see(r, a) and can_see(r, b)`); None when no nation may see both. History follows an
+    item's *current* marking with it."""
+    common = record.audience & item.audience
+    level = Level(max(record.level, item.level))
+    if not common:
+        return None
+    originator = next((n for n in (record.originator, item.originator) if n in common), min(common))
+    tlp = max(record.tlp, item.tlp, key=_TLP_ORDER.index)
+    return Marking.build(level, originator, common, tlp, record.caveats | item.caveats)
+
+
 def highest(markings: Iterable[Marking]) -> Level:
     """The highest classification level among markings (UNCLASSIFIED if there are none)."""
     return max((m.level for m in markings), default=Level.UNCLASSIFIED)

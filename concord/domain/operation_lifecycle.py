@@ -2,28 +2,37 @@
 
     draft ──propose──▶ proposed ──(every participating nation approved this version)──▶ approved
                           ▲  │                                                            │
-                          └──┴── a change to area, window, altitude, phases or participants ◀─┘
-                                 (new version; earlier approvals void)
+                          └──┴──────────── any change to what is approved ◀──────────────┘
+                                 (new version; every approval of the earlier version void)
     approved ──activate──▶ active ──complete──▶ completed;   any of them ──cancel──▶ cancelled
 
 * Only the lead nation edits, proposes, activates, completes or cancels.
+* **Approvals bind content** (`revise` is the one place of this rule): an approval is given for one
+  version, and a version's content never changes. Any change to what is approved (`approved_content`:
+  the whole plan and its marking; only the progress of tasks is not part of it) of a proposed or
+  approved operation makes a new version, back to proposed, and so voids every approval of the
+  version before, whichever nation gave it. A draft has no approvals and changes in place; an active
+  operation's approved content does not change at all (complete or cancel it and plan anew). The
+  version history (`operation_versions`) is written once per version and never rewritten.
 * Only a person holding a *current* commander appointment for a participating nation decides for
   that nation, and only on the current version (a stale version is refused, not applied).
 * A rejection carries a reason. A nation may change its decision while the operation is proposed;
   its latest decision on the current version counts.
-* An unresolved conflict (open or acknowledged) blocks approval unless a commander of a
-  participating nation has recorded an override with a justification for this version.
+* An unresolved conflict (open or acknowledged) blocks approval until every nation it concerns has
+  cleared it, each for itself (`concord.domain.conflicts`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from concord.domain.errors import Forbidden, Invalid, StateConflict
-from concord.domain.operations import Operation, OperationPlan, OperationStatus
+from concord.domain.operation_codec import plan_to_dict
+from concord.domain.operations import Operation, OperationPlan, OperationStatus, TaskStatus
 
 S = OperationStatus
 
@@ -35,7 +44,7 @@ TRANSITIONS: dict[OperationStatus, frozenset[OperationStatus]] = {
     S.COMPLETED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-#: Statuses in which the plan may change at all, and those where a material change re-versions it.
+#: Statuses in which the plan may change at all, and those where any change to it is a new version.
 EDITABLE = frozenset({S.DRAFT, S.PROPOSED, S.APPROVED, S.ACTIVE})
 REVERSIONED = frozenset({S.PROPOSED, S.APPROVED})
 MIN_JUSTIFICATION = 10
@@ -88,20 +97,26 @@ def check_transition(op: Operation, target: OperationStatus) -> None:
         )
 
 
+def approved_content(plan: OperationPlan) -> tuple[dict[str, Any], dict[str, object]]:
+    """What an approval is given for: the whole plan and its marking, but not the progress of tasks
+    (reported by the nations doing them while the approved plan stands)."""
+    tasks = tuple(replace(t, status=TaskStatus.OPEN) for t in plan.tasks)
+    return plan_to_dict(replace(plan, tasks=tasks)), plan.marking.to_dict()
+
+
 def revise(op: Operation, new_plan: OperationPlan, actor_nation: str) -> Revision:
-    """The effect of replacing `op`'s plan by `new_plan` (already checked by `check_plan`)."""
+    """The effect of replacing `op`'s plan by `new_plan` (already checked by `check_plan`): the
+    version/approval rule of this module's docstring."""
     require_lead(op, actor_nation, "change")
     if new_plan.lead_nation != op.plan.lead_nation:
         raise Invalid("the lead nation of an operation does not change", field="lead_nation")
     if op.status not in EDITABLE:
         raise StateConflict(f"a {op.status.value} operation cannot change", field="status")
-    material = new_plan.material() != op.plan.material()
-    if not material:
+    if approved_content(new_plan) == approved_content(op.plan):
         return Revision(op.version, op.status, voids_approvals=False)
     if op.status == S.ACTIVE:
         raise StateConflict(
-            "an active operation's area, window, phases and participants cannot change; "
-            "complete or cancel it and plan anew",
+            "an active operation's approved plan cannot change; complete or cancel it and plan anew",
             field="status",
         )
     if op.status in REVERSIONED:
@@ -137,12 +152,12 @@ def check_decision(
 
 
 def check_approval_unblocked(blocking_conflicts: Sequence[int]) -> None:
-    """Raise unless no unresolved, un-overridden conflict stands in the way of approving."""
+    """Raise unless no conflict that a concerned nation has not cleared stands in the way of approving."""
     if blocking_conflicts:
         ids = ", ".join(str(c) for c in blocking_conflicts)
         raise StateConflict(
-            f"unresolved conflicts {ids} block approval; resolve them or have a commander "
-            "record an override with a justification",
+            f"conflicts {ids} block approval until every nation concerned has cleared them: each nation "
+            "resolves a conflict, or has a commander record an override with a justification, for itself",
             field="conflicts",
             details={"conflicts": list(blocking_conflicts)},
         )

@@ -11,7 +11,7 @@ from typing import Any
 from concord.clock import Clock, iso
 from concord.domain import acknowledgements as acks
 from concord.domain.duty import Shift, new_shift
-from concord.domain.errors import Invalid, NotFound
+from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Actor, Role
 from concord.services.messages import MessagingService, participant
@@ -63,8 +63,16 @@ class AcknowledgementService:
             message = self.messaging._message_for(conn, actor.reader, message_id)
             owed = store.acks_of(conn, message_id)
             markers = store.markers_for_channel(conn, message.channel_id)
+            channel = store.get_channel(conn, message.channel_id)
+            assert channel is not None
+            on_duty = any(s.person_id == actor.person_id for _, s in store.shifts_covering(conn, now, actor.nation))
             acked_nations = {e.nation: e for e in owed if e.acknowledged}
             nations_of = {p.id: p.nation for p in (people_store.get_person(conn, pid) for pid in markers) if p}
+        try:  # whether the reader would be let acknowledge now (the screen offers the button only then)
+            acks.acknowledging_nation(self.policy, message, channel, participant(actor), on_duty=on_duty, owed=owed)
+            may_acknowledge = True
+        except (Forbidden, StateConflict):
+            may_acknowledge = False
         deadline = self.policy.deadline(message)
         recipients = []
         for person_id, marker in sorted(markers.items()):
@@ -86,6 +94,7 @@ class AcknowledgementService:
                          "acknowledged_at": iso(e.acknowledged_at) if e.acknowledged_at else None,
                          "escalations": e.escalations} for e in owed],
             "recipients": recipients,
+            "may_acknowledge": may_acknowledge,
         }
 
     # ----------------------------------------------------------------------------- escalation

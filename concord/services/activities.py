@@ -9,17 +9,15 @@ from concord.domain.activities import (
     activity_key,
     check_activity,
     check_change,
-    require_notifier,
 )
 from concord.domain.errors import Invalid, NotFound
-from concord.domain.people import Actor, Role
+from concord.domain.ownership import CHANGERS, Kind, require_owner
+from concord.domain.people import Actor
 from concord.services.deconfliction import DeconflictionService
 from concord.storage import activities as store
 from concord.storage import nations as nation_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
-
-NOTIFIERS = (Role.COMMANDER, Role.LIAISON_OFFICER)
+from concord.storage.events import append_event, narrow_history
 
 
 class ActivityService:
@@ -45,7 +43,7 @@ class ActivityService:
         self.deconfliction.reconcile_in(tx, key, footprint, actor, "no longer overlapping")
 
     def notify(self, actor: Actor, spec: ActivitySpec) -> store.ActivityRow:
-        actor.require(*NOTIFIERS, action="notifying a national activity")
+        actor.require(*CHANGERS[Kind.ACTIVITY], action="notifying a national activity")
         if spec.nation != actor.nation:
             raise Invalid("a nation notifies only its own activities", field="nation")
         with self.db.write() as tx:
@@ -58,22 +56,23 @@ class ActivityService:
     def update(self, actor: Actor, activity_id: int, spec: ActivitySpec) -> store.ActivityRow:
         with self.db.write() as tx:
             row = self._visible(tx, actor, activity_id)
-            require_notifier(row.spec, actor.nation)
-            actor.require(*NOTIFIERS, action="changing a national activity")
+            require_owner(actor, row.spec.nation, Kind.ACTIVITY, action="change it")
             check_change(row.status)
             if spec.nation != row.spec.nation:
                 raise Invalid("the notifying nation does not change", field="nation")
             spec = check_activity(spec, [n.code for n in nation_store.list_nations(tx.conn)])
             store.save_activity(tx.conn, activity_id, spec, self.clock.now())
             self._event(tx, actor, activity_id, spec, "activity.updated")
+            if spec.marking != row.spec.marking:
+                narrow_history(tx.conn, spec.marking, item_type="activity", item_id=activity_id,
+                               mentioned_as=f"activity:{activity_id}", mentioned_in=("conflict",))
             self._reconcile(tx, actor, activity_id, spec)
             return self._visible(tx, actor, activity_id)
 
     def withdraw(self, actor: Actor, activity_id: int) -> store.ActivityRow:
         with self.db.write() as tx:
             row = self._visible(tx, actor, activity_id)
-            require_notifier(row.spec, actor.nation)
-            actor.require(*NOTIFIERS, action="withdrawing a national activity")
+            require_owner(actor, row.spec.nation, Kind.ACTIVITY, action="withdraw it")
             check_change(row.status)
             store.set_status(tx.conn, activity_id, ActivityStatus.WITHDRAWN, self.clock.now())
             self._event(tx, actor, activity_id, row.spec, "activity.withdrawn")

@@ -8,15 +8,21 @@ from typing import Any
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
-from concord.domain.conflicts import ConflictStatus, check_step, warning_for
+from concord.domain.conflicts import (
+    ConflictStatus,
+    awaiting,
+    check_resolution,
+    check_step,
+    status_after_resolution,
+    warning_for,
+)
 from concord.domain.errors import NotFound
 from concord.domain.geo import to_geojson
-from concord.domain.people import Actor, Role
+from concord.domain.ownership import Decision, require_decider
+from concord.domain.people import Actor
 from concord.storage import conflicts as store
 from concord.storage.db import Database
 from concord.storage.events import append_event
-
-HANDLERS = (Role.COMMANDER, Role.LIAISON_OFFICER, Role.WATCH_OFFICER)
 
 
 def _time(value: Any) -> str | None:
@@ -48,6 +54,8 @@ class ConflictService:
                            "nation": o.nation, "justification": o.justification, "at": iso(o.at)}
                           for o in c.overrides],
             "steps": [{**s, "at": iso(s["at"])} for s in store.steps_of(conn, c.id)],
+            # Both sides are visible to this reader, so the nations concerned may be named.
+            "awaiting_nations": sorted(awaiting(c, store.concern(conn, c), store.resolved_by(conn, c.id))),
             "created_at": iso(view.created_at),
             "restricted": False,
         }
@@ -66,21 +74,30 @@ class ConflictService:
             return self.render(conn, views[0])
 
     def step(self, actor: Actor, conflict_id: int, target: ConflictStatus, note: str | None) -> dict[str, Any]:
-        """Acknowledge or resolve, by a named person with a note; every side that person's nation may
-        not see stays hidden, and each side's followers are told through an event with its marking."""
-        actor.require(*HANDLERS, action=f"marking a conflict {target.value}")
+        """Acknowledge or resolve, by a named person of a nation the conflict concerns, with a note;
+        resolving is for the person's own nation (the conflict is resolved once every concerned nation
+        has). Every side that person's nation may not see stays hidden, and each side's followers are
+        told through an event with its marking."""
         with self.db.write() as tx:
             views = store.for_reader(tx.conn, actor.reader, conflict_id=conflict_id)
             if not views:
                 raise NotFound(f"no conflict {conflict_id}", field="conflict_id")
             conflict = views[0].conflict
+            concern = store.concern(tx.conn, conflict)
+            require_decider(actor, concern.nations, Decision.CONFLICT_STEP, action=f"marking a conflict {target.value}")
             text = check_step(conflict, target, note)
+            status = target
+            if target is ConflictStatus.RESOLVED:
+                resolved = store.resolved_by(tx.conn, conflict_id)
+                check_resolution(conflict, actor.nation, resolved)
+                status = status_after_resolution(conflict, concern, resolved | {actor.nation})
             now = self.clock.now()
             store.add_step(tx.conn, conflict_id, target, person_id=actor.person_id, nation=actor.nation, note=text,
-                           at=now)
+                           at=now, conflict_status=status)
             for side in (conflict.a_key, conflict.b_key):
                 append_event(tx, at=now, kind=f"conflict.{target.value}", item_type="conflict", item_id=conflict_id,
                              marking=store.side_marking(tx.conn, side), actor_id=actor.person_id,
                              actor_nation=actor.nation,
-                             payload={"conflict_id": conflict_id, "your_item": side, "status": target.value})
+                             payload={"conflict_id": conflict_id, "your_item": side, "status": status.value,
+                                      "step": target.value})
             return self.render(tx.conn, store.for_reader(tx.conn, actor.reader, conflict_id=conflict_id)[0])

@@ -15,13 +15,14 @@ from concord.domain.errors import Invalid
 from concord.domain.incident_facts import CategoryVocabulary
 from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.services.messages import MessagingService
 from concord.storage import incidents as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 
 #: Who works on incidents. Observers read; administrators manage accounts only.
 INCIDENT_ROLES = (Role.COMMANDER, Role.LIAISON_OFFICER, Role.WATCH_OFFICER, Role.ANALYST)
@@ -120,6 +121,7 @@ class IncidentService:
 
     def edit(self, actor: Actor, incident_id: int, changes: Mapping[str, Any]) -> IncidentView:
         def change(incident: Incident, vocab: CategoryVocabulary) -> tuple[Incident, TimelineEntry]:
+            require_owner(actor, incident.reporter, Kind.INCIDENT, action="edit its report")
             return rules.edit(incident, changes, actor.nation, actor.person_id, vocab, self.clock.now())
         return self._change(actor, incident_id, change, "incident.edited", "editing an incident",
                             check_partners=True)
@@ -192,6 +194,8 @@ class IncidentService:
             self._event(tx, actor, kind, incident_id, after.report.marking,
                         {"status": after.status.value, "version": after.version, "text": entry.text,
                          **{k: v for k, v in entry.details.items() if isinstance(v, int | str | list)}})
+            if after.report.marking != before.report.marking:
+                narrow_history(tx.conn, after.report.marking, item_type="incident", item_id=incident_id)
         return self.get(actor, incident_id)
 
     @staticmethod

@@ -29,8 +29,11 @@ from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, ind
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 from concord.taxii.pagination import date_added_key, render_timestamp
+
+#: Item types of events that name intelligence objects in their payload (batches, correlations).
+INTEL_HISTORY = ("intel_objects", "intel_correlation")
 
 
 @dataclass
@@ -134,7 +137,7 @@ class IntelService:
         if self.correlate:
             # Once per batch, not per chunk: its few statements cost the same for 50 objects or 1,000.
             batch.result.correlations += index_objects(tx, batch.indexed, at=now, actor_id=actor.person_id,
-                                                       cap=self.correlation_cap)
+                                                       reader=actor.reader, cap=self.correlation_cap)
         for marking, published in batch.published.items():
             stix_ids = list(published)
             append_event(
@@ -314,6 +317,8 @@ class IntelService:
                 actor_nation=actor.nation,
                 payload={"stix_id": summary.stix_id, "marking": marking.to_dict()},
             )
+            narrow_history(tx.conn, marking, item_type="intel_object", item_id=object_id,
+                           mentioned_as=summary.stix_id, mentioned_in=INTEL_HISTORY)
 
     def _next_modified(self, modified: str) -> str:
         """`modified` for the originator's next version: now, or a millisecond after the latest
@@ -361,6 +366,10 @@ class IntelService:
                     actor_nation=actor.nation,
                     payload={"stix_id": stix_id, "versions": list(versions or [])},
                 )
+                if not versions:  # gone for everyone but its originator, history included
+                    gone = Marking.build(summary.marking.level, summary.marking.originator, (), Tlp.RED)
+                    narrow_history(tx.conn, gone, item_type="intel_object", item_id=object_id,
+                                   mentioned_as=stix_id, mentioned_in=INTEL_HISTORY)
 
     def _summary(self, tx: Tx, actor: Actor, object_id: int) -> read_store.ObjectSummary:
         summary = read_store.get_object(tx.conn, actor.reader, object_id)

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from concord.domain.intel import shared_marking
-from concord.domain.markings import Marking
+from concord.domain.markings import Marking, Reader, can_see
 from concord.domain.observables import Observable, digest, extract
 from concord.storage import intel_correlation as index
 from concord.storage.db import Tx
@@ -45,9 +45,12 @@ class Indexed:
 
 
 def index_objects(
-    tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, cap: int = DEFAULT_CAP
+    tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, reader: Reader,
+    cap: int = DEFAULT_CAP
 ) -> int:
-    """Index values and record correlations; returns the number of correlations recorded."""
+    """Index values and record correlations; returns how many of the correlations recorded `reader`
+    (the publisher) may see both sides of. A correlation with an object hidden from the publisher is
+    recorded but not counted: the figure must not tell a nation what another holds."""
     wanted = {d for obj in objects for d in obj.values.values()}
     if not wanted:
         return 0
@@ -108,7 +111,8 @@ def index_objects(
             },
         ))
     append_events(tx, announcements)
-    return len(confirmed)
+    return sum(1 for obj, _other_id, _value, (_summary, _values, other_marking) in confirmed
+               if can_see(reader, obj.marking) and can_see(reader, other_marking))
 
 
 def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:

@@ -163,15 +163,23 @@ class MessagingService:
                 store.add_member(tx.conn, channel_id, Membership(person_id, may_post), now)
 
     def ensure_standard_channels(self) -> list[Channel]:
-        """The centre-wide channel and one channel per nation (idempotent; `concord` setup and demo)."""
+        """The centre-wide channel and one channel per nation (idempotent; `concord` setup and demo).
+
+        A channel exists only for the nations its ceiling releases to, so the centre-wide channel's
+        ceiling is widened to every partner, including nations that joined since it was made."""
         with self.db.read() as conn:
             nations = [n.code for n in nation_store.list_nations(conn)]
-            centre = store.find_channel(conn, ChannelKind.CENTRE)
+            centre = store.find_channel(conn, ChannelKind.CENTRE, system_only=True)
             missing = [n for n in nations if store.find_channel(conn, ChannelKind.NATION, nation=n) is None]
         made: list[Channel] = []
         if centre is None and nations:
             ceiling = Marking.build(Level.SECRET, nations[0], nations, Tlp.AMBER)
             made.append(self.create_channel(None, kind="centre", name="Joint watch", max_marking=ceiling))
+        elif centre is not None and not set(nations) <= centre.max_marking.audience:
+            assert centre.id is not None
+            widened = replace(centre.max_marking, releasable_to=centre.max_marking.releasable_to | set(nations))
+            with self.db.write() as tx:
+                store.set_channel_marking(tx.conn, centre.id, widened)
         for nation in missing:
             ceiling = Marking.build(Level.SECRET, nation, [nation], Tlp.AMBER_STRICT)
             made.append(self.create_channel(None, kind="nation", name=f"{nation} internal", max_marking=ceiling,

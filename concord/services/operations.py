@@ -7,13 +7,14 @@ operation the caller may not see is `NotFound`, exactly like one that does not e
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
-from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Override, blocks, check_override
-from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
+from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Conflict, Override, blocks, check_override
+from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.geo import to_geojson
 from concord.domain.operation_lifecycle import (
     Approval,
@@ -24,7 +25,6 @@ from concord.domain.operation_lifecycle import (
     check_reason,
     check_transition,
     pending_nations,
-    require_lead,
     revise,
     status_after_decisions,
 )
@@ -36,6 +36,8 @@ from concord.domain.operations import (
     TaskStatus,
     check_plan,
 )
+from concord.domain.ownership import CHANGERS, Kind, require_decider, require_owner
+from concord.domain.ownership import Decision as Deciding
 from concord.domain.people import Actor, Role
 from concord.domain.sync_matrix import sync_matrix, sync_matrix_csv
 from concord.services.deconfliction import DeconflictionService
@@ -43,10 +45,9 @@ from concord.storage import conflicts as conflict_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event
+from concord.storage.events import append_event, narrow_history
 
 S = OperationStatus
-PLANNERS = (Role.COMMANDER, Role.LIAISON_OFFICER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +86,22 @@ class OperationService:
         footprint = op.plan.footprint(op.key, self.deconfliction.standoff_m) if op.status in DECONFLICTED else None
         return self.deconfliction.reconcile_in(tx, op.key, footprint, actor, reason)
 
+    @staticmethod
+    def _blocking(conn: Connection, op: Operation) -> list[Conflict]:
+        """Unresolved conflicts of `op` that some concerned nation has not cleared yet."""
+        return [c for c in conflict_store.unresolved_involving(conn, op.key)
+                if blocks(c, op, conflict_store.concern(conn, c), conflict_store.resolved_by(conn, c.id))]
+
     def _view(self, tx: Tx | Connection, op: Operation) -> OperationView:
         conn = tx.conn if isinstance(tx, Tx) else tx
         approvals = store.approvals_of(conn, op.id)
-        unresolved = conflict_store.unresolved_involving(conn, op.key)
         return OperationView(op, approvals, pending_nations(op, approvals) if op.status == S.PROPOSED else [],
-                             sum(1 for c in unresolved if blocks(c, op)))
+                             len(self._blocking(conn, op)))
 
     # ---------------------------------------------------------------- planning
 
     def create(self, actor: Actor, plan: OperationPlan) -> OperationView:
-        actor.require(*PLANNERS, action="planning an operation")
+        actor.require(*CHANGERS[Kind.OPERATION], action="planning an operation")
         with self.db.write() as tx:
             if plan.lead_nation != actor.nation:
                 raise Invalid("an operation is led by the planner's own nation", field="lead_nation")
@@ -107,11 +113,11 @@ class OperationService:
             return self._view(tx, op)
 
     def update(self, actor: Actor, operation_id: int, plan: OperationPlan) -> OperationView:
-        """Replace the plan. After proposal a change to where, when or who is a new version."""
+        """Replace the plan. After proposal any change to what is approved is a new version that voids
+        every earlier approval (`domain.operation_lifecycle.revise`)."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, "change")
-            actor.require(*PLANNERS, action="changing an operation")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="change it")
             plan = check_plan(plan, [n.code for n in nation_store.list_nations(tx.conn)])
             revision = revise(op, plan, actor.nation)
             now = self.clock.now()
@@ -127,6 +133,9 @@ class OperationService:
                             voided_people=sorted({a.person_id for a in voided}),
                             participants=list(plan.participants))
             self._event(tx, actor, changed, "operation.updated", material=revision.version != op.version)
+            if plan.marking != op.plan.marking:
+                narrow_history(tx.conn, plan.marking, item_type="operation", item_id=op.id, mentioned_as=op.key,
+                               mentioned_in=("conflict",))
             if changed.status in DECONFLICTED and plan.material() != op.plan.material():
                 self._reconcile(tx, actor, changed, f"no longer overlapping after version {changed.version}")
             return self._view(tx, changed)
@@ -134,8 +143,7 @@ class OperationService:
     def propose(self, actor: Actor, operation_id: int) -> OperationView:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, "propose")
-            actor.require(*PLANNERS, action="proposing an operation")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="propose it")
             check_transition(op, S.PROPOSED)
             now = self.clock.now()
             store.set_status(tx.conn, op.id, S.PROPOSED, now)
@@ -154,7 +162,7 @@ class OperationService:
             task = op.plan.tasks[index]
             if actor.nation not in (task.owner_nation, op.plan.lead_nation):
                 raise Forbidden("only the task's owner nation or the lead nation reports on a task")
-            actor.require(*PLANNERS, Role.WATCH_OFFICER, action="reporting on a task")
+            actor.require(*CHANGERS[Kind.OPERATION], Role.WATCH_OFFICER, action="reporting on a task")
             if op.status not in (S.DRAFT, S.PROPOSED, S.APPROVED, S.ACTIVE):
                 raise StateConflict(f"a {op.status.value} operation's tasks do not change", field="status")
             tasks = list(op.plan.tasks)
@@ -173,33 +181,49 @@ class OperationService:
                reason: str | None = None, override_justification: str | None = None) -> OperationView:
         """A participating nation's commander approves or rejects this version.
 
-        Approval is refused while an unresolved conflict stands, unless `override_justification` is
-        given: then an override is recorded on each blocking conflict, by this commander, for this
-        version, in the same transaction as the approval.
+        Approval is refused while a conflict stands that some nation concerned has not cleared
+        (`domain.conflicts.blocks`). With `override_justification`, this nation's override is recorded
+        first on each such conflict, for this version; the overrides stay recorded even when the
+        approval must still wait for the other nations concerned to clear the conflict.
         """
+        refused: ConcordError | None = None
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             approver = approver_of(actor)
             reason = check_decision(op, approver, version, decision, reason)
+            require_decider(actor, op.plan.participants, Deciding.APPROVAL, action="deciding for a nation")
             now = self.clock.now()
             if decision == Decision.APPROVED:
-                blocking = [c for c in conflict_store.unresolved_involving(tx.conn, op.key) if blocks(c, op)]
+                blocking = self._blocking(tx.conn, op)
                 if blocking and override_justification is not None:
                     for conflict in blocking:
-                        text = check_override(conflict, op, approver, override_justification)
-                        self._record_override(tx, actor, op, conflict.id, text)
-                else:
+                        if not any(o.nation == actor.nation and o.operation_key == op.key and o.version == op.version
+                                   for o in conflict.overrides):
+                            text = check_override(conflict, op, approver, override_justification)
+                            self._record_override(tx, actor, op, conflict.id, text)
+                    blocking = self._blocking(tx.conn, op)
+                try:
                     check_approval_unblocked([c.id for c in blocking])
-            approval = Approval(actor.nation, actor.person_id, op.version, decision, reason, now)
-            store.add_approval(tx.conn, op.id, approval)
-            self._event(tx, actor, op, f"operation.{decision.value}_by_nation", nation=actor.nation,
-                        reason=reason)
-            status = status_after_decisions(op, store.approvals_of(tx.conn, op.id))
-            if status != op.status:
-                store.set_status(tx.conn, op.id, status, now)
-                op = Operation(op.id, op.plan, status, op.version, op.created_by, now)
-                self._event(tx, actor, op, f"operation.{status.value}")
-            return self._view(tx, op)
+                except ConcordError as exc:
+                    if override_justification is None:
+                        raise
+                    refused = exc  # the overrides just recorded are kept: commit them, then refuse
+            if refused is None:
+                return self._record_decision(tx, actor, op, decision, reason, now)
+        raise refused
+
+    def _record_decision(self, tx: Tx, actor: Actor, op: Operation, decision: Decision, reason: str | None,
+                         now: datetime) -> OperationView:
+        approval = Approval(actor.nation, actor.person_id, op.version, decision, reason, now)
+        store.add_approval(tx.conn, op.id, approval)
+        self._event(tx, actor, op, f"operation.{decision.value}_by_nation", nation=actor.nation,
+                    reason=reason)
+        status = status_after_decisions(op, store.approvals_of(tx.conn, op.id))
+        if status != op.status:
+            store.set_status(tx.conn, op.id, status, now)
+            op = Operation(op.id, op.plan, status, op.version, op.created_by, now)
+            self._event(tx, actor, op, f"operation.{status.value}")
+        return self._view(tx, op)
 
     def _record_override(self, tx: Tx, actor: Actor, op: Operation, conflict_id: int, justification: str) -> None:
         now = self.clock.now()
@@ -211,7 +235,8 @@ class OperationService:
                               "justification": justification})
 
     def override(self, actor: Actor, conflict_id: int, operation_id: int, justification: str | None) -> None:
-        """A commander of a participating nation overrides a conflict for the operation's current version."""
+        """A commander of a participating nation overrides a conflict for the operation's current version,
+        for their own nation only (the other nations concerned clear it for themselves)."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             views = conflict_store.for_reader(tx.conn, actor.reader, conflict_id=conflict_id)
@@ -226,8 +251,7 @@ class OperationService:
               reason: str | None = None) -> OperationView:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
-            require_lead(op, actor.nation, action)
-            actor.require(*PLANNERS, action=f"making an operation {target.value}")
+            require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action=f"{action} it")
             check_transition(op, target)
             if target == S.CANCELLED:
                 reason = check_reason(reason)

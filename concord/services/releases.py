@@ -8,6 +8,7 @@ from typing import Any
 from concord.clock import Clock
 from concord.domain import releases as rules
 from concord.domain.errors import Invalid
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.domain.releases import Release, ReleaseStatus
 from concord.storage import nations as nation_store
@@ -63,8 +64,14 @@ class ReleaseService:
             "release.approved")
 
     def withdraw(self, actor: Actor, release_id: int) -> Release:
-        return self._change(actor, release_id, DRAFTING_ROLES, "withdrawing a public release",
-                            lambda r: rules.withdraw(r, actor.nation, self.clock.now()), "release.withdrawn")
+        """Only the proposing nation withdraws its release (`domain.ownership`); a concerned nation that
+        does not agree withholds its approval."""
+        def change(release: Release) -> Release:
+            require_owner(actor, release.proposer, Kind.RELEASE, action="withdraw it")
+            return rules.withdraw(release, actor.nation, self.clock.now())
+
+        return self._change(actor, release_id, DRAFTING_ROLES, "withdrawing a public release", change,
+                            "release.withdrawn")
 
     def _change(self, actor: Actor, release_id: int, roles: tuple[Role, ...], action: str,
                 change: Callable[[Release], Release], kind: str) -> Release:

@@ -12,6 +12,7 @@ from concord.clock import Clock
 from concord.domain import rfis as rules
 from concord.domain.errors import Invalid
 from concord.domain.markings import Marking, can_see
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.domain.rfi_duplicates import PossibleDuplicate, possible_duplicates
 from concord.domain.rfis import Answer, NationFigures, Rfi
@@ -108,12 +109,16 @@ class RfiService:
         return self.get(actor, rfi_id)
 
     def close(self, actor: Actor, rfi_id: int) -> Rfi:
-        return self._change(actor, rfi_id, lambda r: rules.close(r, actor.nation, self.clock.now()),
-                            "rfi.closed", "closing an RFI")
+        def change(rfi: Rfi) -> Rfi:
+            require_owner(actor, rfi.requester, Kind.RFI, action="close it")
+            return rules.close(rfi, actor.nation, self.clock.now())
+        return self._change(actor, rfi_id, change, "rfi.closed", "closing an RFI")
 
     def withdraw(self, actor: Actor, rfi_id: int) -> Rfi:
-        return self._change(actor, rfi_id, lambda r: rules.withdraw(r, actor.nation, self.clock.now()),
-                            "rfi.withdrawn", "withdrawing an RFI")
+        def change(rfi: Rfi) -> Rfi:
+            require_owner(actor, rfi.requester, Kind.RFI, action="withdraw it")
+            return rules.withdraw(rfi, actor.nation, self.clock.now())
+        return self._change(actor, rfi_id, change, "rfi.withdrawn", "withdrawing an RFI")
 
     def notify_overdue(self) -> int:
         """Tell both sides, once, about each RFI whose LTIOV passed unanswered; returns how many."""

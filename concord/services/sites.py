@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from concord.clock import Clock
 from concord.domain.errors import NotFound, StateConflict
 from concord.domain.operation_lifecycle import check_reason
+from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.domain.sites import SiteKind, SiteSpec, SiteStatus, check_acknowledge, check_site, site_key
 from concord.services.deconfliction import DeconflictionService
@@ -76,9 +77,12 @@ class SiteService:
             return self._visible(tx, actor, site_id)
 
     def retire(self, actor: Actor, site_id: int, reason: str | None) -> store.SiteRow:
+        """Only the nation that added a site retires it (`domain.ownership`): a partner cannot clear a
+        protected site out of its operation's way."""
         actor.require(*CONTRIBUTORS, action="retiring a protected site")
         with self.db.write() as tx:
             row = self._visible(tx, actor, site_id)
+            require_owner(actor, row.spec.marking.originator, Kind.SITE, action="retire it")
             if row.status == SiteStatus.RETIRED:
                 raise StateConflict("the site is already retired", field="status")
             text = check_reason(reason)

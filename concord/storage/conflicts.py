@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 
 from concord.clock import utc
-from concord.domain.conflicts import Conflict, ConflictStatus, Override
+from concord.domain.conflicts import Concern, Conflict, ConflictStatus, Override
 from concord.domain.geo import to_geojson
 from concord.domain.markings import Marking, Reader
 from concord.storage.activities import national_activities
@@ -182,8 +182,10 @@ def update_overlap(conn: Connection, conflict_id: int, *, overlap: shapely.Geome
 
 
 def add_step(conn: Connection, conflict_id: int, status: ConflictStatus, *, person_id: int | None,
-             nation: str | None, note: str, at: datetime) -> None:
-    conn.execute(update(conflicts).where(conflicts.c.id == conflict_id).values(status=status.value, updated_at=at))
+             nation: str | None, note: str, at: datetime, conflict_status: ConflictStatus | None = None) -> None:
+    """Record a step; the conflict takes `conflict_status` (by default the step's own status)."""
+    new_status = (conflict_status or status).value
+    conn.execute(update(conflicts).where(conflicts.c.id == conflict_id).values(status=new_status, updated_at=at))
     conn.execute(insert(conflict_steps).values(conflict_id=conflict_id, status=status.value, person_id=person_id,
                                                nation=nation, note=note, at=at))
 
@@ -193,6 +195,33 @@ def steps_of(conn: Connection, conflict_id: int) -> list[dict[str, Any]]:
                         .order_by(conflict_steps.c.id))
     return [{"status": r.status, "person_id": r.person_id, "nation": r.nation, "note": r.note, "at": utc(r.at)}
             for r in rows]
+
+
+def resolved_by(conn: Connection, conflict_id: int) -> frozenset[str]:
+    """The nations that have resolved the conflict for themselves (a person's step, not the centre's)."""
+    rows = conn.execute(select(conflict_steps.c.nation).where(
+        conflict_steps.c.conflict_id == conflict_id, conflict_steps.c.status == ConflictStatus.RESOLVED.value,
+        conflict_steps.c.person_id.is_not(None), conflict_steps.c.nation.is_not(None)))
+    return frozenset(str(r.nation) for r in rows)
+
+
+def concern(conn: Connection, conflict: Conflict) -> Concern:
+    """The nations whose item or participation is in the conflict, and each operation's current version
+    (unfiltered: for the services' rules, never rendered to a reader who may not see a side)."""
+    nations: set[str] = set()
+    versions: dict[str, int] = {}
+    for key in (conflict.a_key, conflict.b_key):
+        kind, ident = split_key(key)
+        if kind == "operation":
+            row = conn.execute(select(operations.c.plan, operations.c.version, operations.c.m_originator)
+                               .where(operations.c.id == ident)).one()
+            nations.update(row.plan.get("participants", []))
+            nations.add(row.m_originator)
+            versions[key] = int(row.version)
+        else:
+            table = SIDE_TABLES[kind]
+            nations.add(str(conn.execute(select(table.c.m_originator).where(table.c.id == ident)).scalar_one()))
+    return Concern(frozenset(nations), versions)
 
 
 def add_override(conn: Connection, conflict_id: int, override: Override) -> None:

@@ -10,20 +10,25 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Column,
+    ColumnElement,
     Connection,
     DateTime,
     Index,
     String,
     Table,
+    Text,
+    and_,
+    cast,
     func,
     insert,
     or_,
     select,
     text,
+    update,
 )
 
 from concord.clock import utc
-from concord.domain.markings import Marking, Reader
+from concord.domain.markings import Marking, Reader, within
 from concord.storage.db import Tx
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, ids_of_insert, marking_columns, metadata
@@ -47,6 +52,9 @@ events = Table(
 
 # Built once: constructing the statement per call costs more than executing it.
 _INSERT = insert(events).returning(events.c.id)
+
+#: A recipient no person is: an event addressed to it reaches no one (people's ids start at 1).
+NO_ONE = 0
 
 # Any constant: one advisory lock key serialising event appends on PostgreSQL.
 _EVENT_LOCK = 7_340_001
@@ -165,6 +173,31 @@ def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int 
     if kinds:
         query = query.where(events.c.kind.in_(list(kinds)))
     return [_event(row._mapping) for row in conn.execute(query)]
+
+
+def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_id: str | int,
+                   mentioned_as: str | None = None, mentioned_in: Sequence[str] = ()) -> int:
+    """Re-mark the events about one item so that each is visible only to those who may see both the
+    event and the item under its current `marking` (`domain.markings.within`): called in the unit of
+    work that narrows, withdraws or deletes the item, so replay (REST or WebSocket) never hands its id,
+    name or content to a reader who may no longer see it. The events are those of the item itself
+    (`item_type`, `item_id`) and those of `mentioned_in` item types whose payload names it as
+    `mentioned_as` (a batch's STIX ids, a conflict's side). Returns how many events were re-marked."""
+    about: ColumnElement[bool] = and_(events.c.item_type == item_type, events.c.item_id == str(item_id))
+    if mentioned_as is not None and mentioned_in:
+        about = or_(about, and_(events.c.item_type.in_(list(mentioned_in)),
+                                cast(events.c.payload, Text).contains(f'"{mentioned_as}"', autoescape=True)))
+    changed = 0
+    for row in conn.execute(select(events).where(about)).all():
+        current = marking_from_row(dict(row._mapping))
+        narrowed = within(current, marking)
+        if narrowed is None:  # nobody may see both: the event stays in the log, addressed to no one
+            conn.execute(update(events).where(events.c.id == row.id).values(recipient_id=NO_ONE))
+            changed += 1
+        elif narrowed != current:
+            conn.execute(update(events).where(events.c.id == row.id).values(**marking_values(narrowed)))
+            changed += 1
+    return changed
 
 
 def latest_event_id(conn: Connection) -> int:

@@ -34,9 +34,9 @@ from concord.domain.acknowledgements import NationAck
 from concord.domain.attachments import Attachment
 from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.duty import Shift
-from concord.domain.markings import Reader
+from concord.domain.markings import Marking, Reader
 from concord.domain.messages import Message, Precedence, Revision
-from concord.storage.policy import marking_from_row, marking_values, visible_to
+from concord.storage.policy import in_audience, marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
 TS = DateTime(timezone=True)
@@ -156,6 +156,10 @@ def add_channel(conn: Connection, channel: Channel, *, at: datetime, created_by:
     return int(channel_id)
 
 
+def set_channel_marking(conn: Connection, channel_id: int, marking: Marking) -> None:
+    conn.execute(update(channels).where(channels.c.id == channel_id).values(**marking_values(marking)))
+
+
 def find_direct(conn: Connection, members: frozenset[int]) -> int | None:
     row = conn.execute(select(channels.c.id).where(channels.c.members_key == direct_key(members))).first()
     return None if row is None else int(row.id)
@@ -176,10 +180,14 @@ def get_channel(conn: Connection, channel_id: int) -> Channel | None:
     return _channel(row, members)
 
 
-def find_channel(conn: Connection, kind: ChannelKind, *, nation: str | None = None) -> Channel | None:
+def find_channel(conn: Connection, kind: ChannelKind, *, nation: str | None = None,
+                 system_only: bool = False) -> Channel | None:
+    """The first channel of `kind` (of `nation`; with `system_only`, one the centre made itself)."""
     query = select(channels).where(channels.c.kind == kind.value)
     if nation is not None:
         query = query.where(channels.c.nation == nation)
+    if system_only:
+        query = query.where(channels.c.created_by.is_(None))
     row = conn.execute(query.order_by(channels.c.id)).first()
     return None if row is None else _channel(row)
 
@@ -204,10 +212,13 @@ def member_ids(conn: Connection, channel_id: int) -> list[int]:
 def _readable_channels(reader: Reader) -> Any:
     """Channels the person takes part in (the kind rules of `domain.channels.may_read_channel`)."""
     mine = select(channel_members.c.channel_id).where(channel_members.c.person_id == reader.person_id)
-    return or_(
-        channels.c.kind == ChannelKind.CENTRE.value,
-        and_(channels.c.kind == ChannelKind.NATION.value, channels.c.nation == reader.nation),
-        channels.c.id.in_(mine),
+    return and_(
+        in_audience(channels, reader.nation),
+        or_(
+            channels.c.kind == ChannelKind.CENTRE.value,
+            and_(channels.c.kind == ChannelKind.NATION.value, channels.c.nation == reader.nation),
+            channels.c.id.in_(mine),
+        ),
     )
 
 

@@ -18,16 +18,19 @@ def visible_to(table: FromClause, reader: Reader) -> ColumnElement[bool]:
     """A WHERE clause selecting the rows of `table` that `reader` may see."""
     if not reader.may_read:
         return false()
+    return and_(table.c.m_level <= int(reader.clearance), in_audience(table, reader.nation))
+
+
+def in_audience(table: FromClause, nation: str) -> ColumnElement[bool]:
+    """A WHERE clause selecting the rows of `table` whose marking's audience includes `nation`
+    (the twin of `Marking.audience`, without the level)."""
     c = table.c
-    nation = reader.nation  # validated ISO 3166 alpha-3: no LIKE wildcards possible
-    return and_(
-        c.m_level <= int(reader.clearance),
-        or_(
-            c.m_originator == nation,
-            and_(
-                c.m_tlp.notin_([t.value for t in ORIGINATOR_ONLY_TLP]),
-                c.m_releasable_to.like(literal(f"%|{nation}|%")),
-            ),
+    # `nation` is a validated ISO 3166 alpha-3 code: no LIKE wildcards possible.
+    return or_(
+        c.m_originator == nation,
+        and_(
+            c.m_tlp.notin_([t.value for t in ORIGINATOR_ONLY_TLP]),
+            c.m_releasable_to.like(literal(f"%|{nation}|%")),
         ),
     )
 

@@ -45,3 +45,37 @@ def test_an_entry_is_verified_in_the_browser_and_a_forged_proof_is_caught(office
     index = (second.get_attribute("data-testid") or "").removeprefix("verify-")
     second.click()
     expect(irq.page.get_by_test_id(f"verified-{index}")).to_contain_text("Verification FAILED")
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_audit_log_pages_back_hides_reads_and_searches(officer: OpenOfficer, language: str) -> None:
+    """The list was the last 50 entries, mostly reads, with no filter, search or paging."""
+    o = officer("tur.admin")
+    o.sign_in(language=language)
+    for path in ("/intel", "/operations", "/incidents"):  # reading things writes read entries
+        o.go(path)
+        o.page.wait_for_load_state("networkidle")
+    o.go("/audit")
+    rows = o.page.get_by_test_id("audit-entries").locator("tbody tr")
+    expect(rows.first).to_be_visible()
+    hide = o.page.get_by_test_id("audit-hide-reads")
+    expect(hide).to_be_checked()
+    read_word = {"en": "read · ", "ar": "قُرئ · "}[language]
+    assert not any(read_word in r for r in rows.all_inner_texts())
+    hide.uncheck()
+    expect(rows.filter(has_text=read_word).first).to_be_visible()
+    hide.check()
+
+    person = {"en": "person", "ar": "شخص"}[language]  # sign-ins are always among the latest entries
+    o.page.get_by_test_id("audit-search").fill(person)
+    expect(rows.first).to_contain_text(person)
+    texts = rows.all_inner_texts()
+    assert texts and all(person in text for text in texts)
+    o.page.get_by_test_id("audit-search").fill("")
+
+    latest = o.page.get_by_test_id("audit-range").inner_text()
+    o.page.get_by_test_id("audit-older").click()
+    expect(o.page.get_by_test_id("audit-range")).not_to_have_text(latest)
+    expect(o.page.get_by_test_id("audit-latest")).to_be_enabled()
+    o.page.get_by_test_id("audit-latest").click()
+    expect(o.page.get_by_test_id("audit-latest")).to_be_disabled()  # back on the live, latest page

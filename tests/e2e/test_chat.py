@@ -4,6 +4,7 @@ member of a conversation and no one else."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
         duty.click()
     expect(duty).to_have_text("في المناوبة")
 
+    # IRQ's liaison officer (not on the watch) sees the FLASH but is not offered to acknowledge it.
+    liaison = officer("irq.liaison")
+    liaison.sign_in(language="tr")
+    liaison.go("/map")
+
     tur = officer("tur.watch")
     tur.sign_in(language="en")
     open_joint_channel(tur)
@@ -53,6 +59,16 @@ def test_a_flash_from_tur_is_alerted_to_irq_acknowledged_and_seen_acknowledged_b
     expect(banner).to_contain_text("border post 7")
     expect(irq.page.get_by_test_id("alert-count")).not_to_have_text("⚑ ٠")
     irq.screenshot("flash-banner-ar")
+    seen = liaison.page.get_by_test_id("flash-banner")
+    expect(seen).to_contain_text("border post 7", timeout=15000)
+    expect(seen.get_by_test_id("flash-awaiting")).to_contain_text("Nöbetçi harekât subayınızın alındı onayı bekleniyor")
+    expect(seen.get_by_test_id("flash-ack")).to_have_count(0)
+    # It folds to a thin strip that still counts it, and unfolds.
+    seen.get_by_test_id("flash-fold").click()
+    expect(seen).to_have_attribute("data-folded", "true")
+    expect(seen).to_contain_text(re.compile(r"\d+ onaylanmamış"))
+    seen.get_by_test_id("flash-unfold").click()
+    expect(seen).to_contain_text("border post 7")
     irq.page.get_by_test_id("flash-ack").click()
     expect(banner.filter(has_text="border post 7")).to_have_count(0)
 
@@ -111,3 +127,32 @@ def test_a_file_attached_in_the_composer_reaches_the_other_side_and_no_one_else(
     outsider = officer("tur.watch")
     outsider.sign_in()
     assert outsider.page.request.get(server.url + href).status == 404
+
+
+def test_one_edits_retracts_and_searches_messages(officer: OpenOfficer, server: Server) -> None:
+    """Search, edit and retract were API-only."""
+    require_feature(server, "/api/channels")
+    o = officer("tur.liaison")
+    o.sign_in(language="tr")
+    o.go("/chat")
+    o.page.locator(".channel-list a").first.click()
+    o.page.fill("textarea[name=body]", "Fuel convoy ORCHID leaves at 1400Z (exercise).")
+    o.page.get_by_test_id("send").click()
+    posted = o.page.get_by_test_id("message").filter(has_text="convoy ORCHID").last
+    expect(posted).to_be_visible()
+    mine = o.page.locator(f"[data-message-id='{posted.get_attribute('data-message-id')}']")
+
+    mine.get_by_test_id("message-edit").click()
+    mine.get_by_test_id("message-edit-body").fill("Fuel convoy ORCHID leaves at 1500Z (exercise).")
+    mine.get_by_role("button", name="Kaydet").click()
+    expect(mine).to_contain_text("1500Z")
+    expect(mine).to_contain_text("düzenlendi")
+
+    o.page.get_by_test_id("chat-search").fill("orchid")
+    o.page.get_by_test_id("chat-search").press("Enter")
+    expect(o.page.get_by_test_id("chat-results")).to_contain_text("1500Z")
+
+    o.page.once("dialog", lambda dialog: dialog.accept())
+    mine.get_by_test_id("message-retract").click()
+    expect(mine).not_to_contain_text("1500Z")
+    expect(mine.get_by_test_id("message-edit")).to_have_count(0)

@@ -4,6 +4,7 @@ conflicting operation raises a conflict that both nations see."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -31,6 +32,11 @@ def plan_operation(o: Officer, name: str, cx: float, cy: float) -> str:
     o.page.get_by_test_id("new-operation").click()
     o.page.fill("input[name=name]", name)
     o.page.fill("textarea[name=objective]", f"{name}: joint patrol of the border crossing (exercise).")
+    partner = "IRQ" if "tur." in o.username else "TUR"
+    o.page.check(f"input[name=part-{partner}]")  # a partner takes part only when chosen
+    # ... and taking part means reading it: the marking releases it to them (ticked and locked).
+    expect(o.page.locator(f"input[name=rel-{partner}]")).to_be_checked()
+    expect(o.page.locator(f"input[name=rel-{partner}]")).to_be_disabled()
     draw_square(o.page, cx, cy, 40)
     o.page.get_by_test_id("save-operation").click()
     expect(o.page.get_by_test_id("operation-status")).to_be_visible()
@@ -64,10 +70,53 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     expect(irq_cdr.page.get_by_test_id("operation-status")).to_have_text("موافق عليها")
     irq_cdr.screenshot("operation-approved-ar")
 
+    # The lead nation may still change an approved plan; the editor says what saving does to approvals.
+    planner.page.goto(url)
+    planner.page.get_by_role("button", name="Edit plan").click()
+    expect(planner.page.get_by_test_id("new-version-rule")).to_contain_text("version 2")
+    expect(planner.page.get_by_test_id("new-version-rule")).to_contain_text("every approval given so far is void")
+
     # A second operation over the same ground and time conflicts with the first.
-    plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
+    second = plan_operation(planner, "KARTAL-2 (demo)", 270, 210)
     expect(planner.page.get_by_test_id("conflict").first).to_be_visible(timeout=20000)
     planner.screenshot("operation-conflict-en")
+
+    # The standing conflict blocks approval: Approve is not offered, and the reason is given in the
+    # reader's language, without internal ids. A commander's override lifts it for this version, and
+    # the conflict then reads "overridden", not "open".
+    tur_cdr.page.select_option("select.lang", "tr")
+    tur_cdr.page.goto(second)
+    expect(tur_cdr.page.get_by_test_id("approve")).to_be_disabled()
+    reason = tur_cdr.page.get_by_test_id("approve-blocked")
+    expect(reason).to_contain_text("Onay, hâlâ açık")
+    assert "conflict" not in reason.inner_text().lower()
+    conflict = tur_cdr.page.get_by_test_id("conflict").first
+    expect(conflict).to_have_attribute("data-status", "open")
+    conflict.get_by_role("button", name="Geçersiz kıl").click()
+    conflict.locator("input").fill("Patrols coordinated by phone (exercise).")
+    conflict.locator("button[type=submit]").click()
+    expect(conflict).to_have_attribute("data-status", "overridden")
+    expect(tur_cdr.page.get_by_test_id("conflicts-standing")).to_have_text("0")
+    expect(tur_cdr.page.get_by_test_id("approve")).to_be_enabled()
+    expect(reason).to_have_count(0)
+    tur_cdr.page.get_by_test_id("approve").click()
+    expect(tur_cdr.page.get_by_test_id("approval-TUR")).to_have_attribute("data-state", "approved")
+    expect(conflict).to_have_attribute("data-status", "overridden")
+
+    # The lead nation revises the plan: the version history says what changed; the sync matrix
+    # comes as CSV too.
+    planner.page.goto(second)
+    planner.page.get_by_role("button", name="Edit").click()
+    # A change of when (the end moves a day later) after proposal is a new version.
+    ends = planner.page.locator("input[type=datetime-local]").nth(1)
+    later = datetime.fromisoformat(ends.input_value()) + timedelta(days=1)
+    ends.fill(later.strftime("%Y-%m-%dT%H:%M"))
+    planner.page.get_by_test_id("save-operation").click()
+    versions = planner.page.get_by_test_id("versions")
+    expect(versions.get_by_test_id("version-2")).to_contain_text("Window")
+    expect(versions.get_by_test_id("version-2")).not_to_contain_text("Area")
+    csv = planner.context.request.get(f"{planner.base}{planner.page.get_by_test_id('sync-csv').get_attribute('href')}")
+    assert csv.status == 200 and csv.headers["content-type"].startswith("text/csv")
 
     irq_cdr.page.goto(url)
     expect(irq_cdr.page.get_by_test_id("conflict").first).to_be_visible()

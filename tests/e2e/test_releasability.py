@@ -22,8 +22,13 @@ def publish(o: Officer, title: str, release_to_irq: bool) -> None:
     form = o.page.get_by_role("form", name="Publish a report")
     form.locator("input[name=name]").fill(title)
     form.locator("textarea[name=description]").fill(f"{title}: details for the watch.")
-    if not release_to_irq:
-        form.locator("input[name=rel-IRQ]").uncheck()
+    # Release is a deliberate act: nothing but the author's nation is ticked until one chooses.
+    expect(form.locator("input[name=rel-IRQ]")).not_to_be_checked()
+    expect(form.get_by_test_id("release-hint")).to_contain_text("Only TUR can read this")
+    if release_to_irq:
+        form.get_by_test_id("release-all").click()
+        expect(form.locator("input[name=rel-IRQ]")).to_be_checked()
+        expect(form.get_by_test_id("release-own")).to_be_visible()
     form.locator("select[name=level]").select_option("CONFIDENTIAL")
     form.get_by_test_id("publish").click()
     expect(o.page.get_by_test_id("intel-detail")).to_contain_text(title)

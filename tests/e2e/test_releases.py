@@ -27,6 +27,9 @@ def test_a_statement_needs_every_concerned_nation_before_it_is_public(officer: O
         "tr": ("Nehir geçidi tatbikatı hakkında ortak açıklama (demo)", "Ortak tatbikat yapıldı. (Kurgusal.)"),
         "ar": ("بيان مشترك بشأن تمرين معبر النهر (تجريبي)", "أجرت الدول الشريكة تمرينًا مشتركًا. (خيالي.)"),
     }
+    # Each language's fields are named on screen (they had no visible labels).
+    expect(form.locator("fieldset[lang=tr] legend")).to_have_text("Türkçe")
+    expect(form.locator("fieldset[lang=ar] label").first).to_contain_text("Title")
     for lang, (title, body) in texts.items():
         form.get_by_label(f"Title ({lang})").fill(title)
         form.get_by_label(f"Text ({lang})").fill(body)

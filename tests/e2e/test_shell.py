@@ -185,18 +185,101 @@ def test_the_operating_picture_on_a_wall_screen(browser: Browser, server: Server
         context.close()
 
 
+WIDTHS = (1024, 1366, 1440, 1536, 1920)
+TABS = """() => [...document.querySelectorAll("[data-testid=main-nav] > a")].map((a) => {
+    const r = a.getBoundingClientRect();
+    return {href: a.getAttribute("href"), cut: a.scrollWidth > a.clientWidth + 1, left: r.left, right: r.right};
+})"""
+
+
+def settled_tabs(o: Officer) -> list[dict[str, object]]:
+    """The header's tabs once it has measured itself for the window's new width (two reads alike)."""
+    last: list[dict[str, object]] = []
+    for _ in range(20):
+        o.page.wait_for_timeout(100)
+        now: list[dict[str, object]] = o.page.evaluate(TABS)
+        if now == last:
+            return now
+        last = now
+    raise AssertionError("the navigation kept changing")
+
+
 @pytest.mark.parametrize(("username", "language"), [("tur.admin", "tr"), ("irq.admin", "ar"), ("tur.admin", "en")])
-def test_every_navigation_item_shows_on_a_laptop_screen(officer: OpenOfficer, username: str, language: str) -> None:
-    """At 1366 px, in the longest language, no screen's name is cut off or scrolled out of the header."""
+def test_every_navigation_item_is_reachable_at_common_widths(officer: OpenOfficer, username: str,
+                                                             language: str) -> None:
+    """At 1024 to 1920 px, in every language, no screen's name is cut off or hidden: the tabs that do
+    not fit the header go into a "More" menu (at 1400-1536 px Turkish showed Audit as "De…" and hid
+    Administration; Arabic hid both)."""
     o = officer(username)
-    o.page.set_viewport_size({"width": 1366, "height": 768})
     o.sign_in(language=language)
     expect(o.page.locator("html")).to_have_attribute("lang", language)
-    nav = o.page.locator("nav.main-nav")
-    overflow = nav.evaluate("n => n.scrollWidth - n.clientWidth")
-    assert overflow <= 0, f"the navigation is {overflow} px too wide in {language}"
-    header = o.page.locator("header.app-header").bounding_box()
-    last = nav.get_by_role("link").last.bounding_box()
-    assert header is not None and last is not None
-    assert last["x"] >= 0 and last["x"] + last["width"] <= header["x"] + header["width"]
+    nav = o.page.get_by_test_id("main-nav")
+    for width in WIDTHS:
+        o.page.set_viewport_size({"width": width, "height": 800})
+        shown = settled_tabs(o)
+        assert all(not t["cut"] for t in shown), f"a tab is cut off at {width} px in {language}: {shown}"
+        room = nav.evaluate("n => { const r = n.getBoundingClientRect(); return [r.left, r.right]; }")
+        assert all(room[0] - 1 <= t["left"] and t["right"] <= room[1] + 1 for t in shown), \
+            f"a tab overflows the navigation at {width} px in {language}"
+        right = o.page.locator(".header-right").bounding_box()
+        box = nav.bounding_box()
+        assert right is not None and box is not None
+        # The navigation and the header's right-hand side (clock, who, language) do not overlap.
+        assert box["x"] + box["width"] <= right["x"] + 1 or right["x"] + right["width"] <= box["x"] + 1, width
+        hrefs = [t["href"] for t in shown]
+        if len(hrefs) < len(SCREENS):
+            more = nav.get_by_test_id("nav-more")
+            expect(more).to_be_visible()
+            more.click()
+            menu = nav.get_by_test_id("nav-menu")
+            expect(menu).to_be_visible()
+            # Tabs and menu read together (the header may re-measure itself in between).
+            hrefs = o.page.evaluate("""() => [...document.querySelectorAll(
+                "[data-testid=main-nav] > a, [data-testid=nav-menu] a")].map((a) => a.getAttribute("href"))""")
+            o.page.keyboard.press("Escape")
+            expect(menu).to_have_count(0)
+        else:
+            expect(nav.get_by_test_id("nav-more")).to_have_count(0)
+        assert sorted(hrefs) == sorted(SCREENS), f"at {width} px in {language}: {hrefs}"
+        if width == 1024:
+            # Who one is stays in the header at the narrowest width.
+            expect(o.page.locator(".who-name")).to_be_visible()
+            o.screenshot(f"header-1024-{language}")
+    # A screen in the menu opens from it, and the menu then shows which one is open.
+    o.page.set_viewport_size({"width": 1024, "height": 800})
+    settled_tabs(o)
+    nav.get_by_test_id("nav-more").click()
+    nav.get_by_test_id("nav-menu").get_by_role("menuitem").last.click()
+    expect(o.page).to_have_url(f"{o.base}/admin")
+    expect(nav.get_by_test_id("nav-more")).to_have_class("active")
     o.assert_no_console_errors()
+
+
+def test_the_sign_in_page_offers_the_three_languages(officer: OpenOfficer) -> None:
+    """Someone at a console left in another language can switch before signing in."""
+    o = officer("tur.watch")
+    o.go("/signin")
+    chooser = o.page.locator("select[name=signin-lang]")
+    for language, title, direction in (("ar", "تسجيل الدخول", "rtl"), ("tr", "Giriş", "ltr"),
+                                       ("en", "Sign in", "ltr")):
+        chooser.select_option(language)
+        expect(o.page.locator("html")).to_have_attribute("lang", language)
+        expect(o.page.locator("html")).to_have_attribute("dir", direction)
+        expect(o.page.locator("#signin-title")).to_have_text(title)
+        if language == "ar":
+            o.screenshot("signin-ar")
+
+
+def test_the_watch_turns_the_alarm_sound_on_and_sees_whether_it_is(officer: OpenOfficer) -> None:
+    """Browsers keep sound off until the first click after a reload: the header says so, and one
+    click ("Start watch") turns the FLASH alarm on."""
+    o = officer("tur.watch")
+    o.sign_in(language="tr")
+    sound = o.page.get_by_test_id("sound")
+    expect(sound).to_have_attribute("data-sound", "off")
+    expect(sound).to_contain_text("Ses kapalı")
+    sound.click()
+    expect(sound).to_have_attribute("data-sound", "on")
+    expect(sound).to_have_attribute("title", "FLASH alarm sesi açık")
+    o.page.reload()
+    expect(o.page.get_by_test_id("sound")).to_have_attribute("data-sound", "off")

@@ -45,23 +45,31 @@ def test_a_site_within_stand_off_blocks_approval_until_overridden(centre: Centre
     assert short.status_code == 422 and short.json()["error"]["details"]["field"] == "justification"
     # Nothing was written by the refused attempts.
     assert s.tur_general.get(f"/api/operations/{op['id']}").json()["approvals"] == []
-    approved = s.tur_general.post(f"/api/operations/{op['id']}/approve",
-                                  json={"version": 1, "override_justification": "Clinic evacuated; liaison confirmed"})
-    assert approved.status_code == 200 and approved.json()["pending_nations"] == ["IRQ"]
-    # The override is recorded for this version, by name, and the conflict itself stays open.
+    # TUR's override is recorded, but it clears the conflict for TUR only: the site is IRQ's and IRQ
+    # takes part, so the approval waits until IRQ has cleared it too.
+    waiting = s.tur_general.post(f"/api/operations/{op['id']}/approve",
+                                 json={"version": 1, "override_justification": "Clinic evacuated; liaison confirmed"})
+    assert waiting.status_code == 409 and waiting.json()["error"]["details"]["conflicts"] == [conflict["conflict_id"]]
     detail = s.irq_watch.get(f"/api/conflicts/{conflict['conflict_id']}").json()
-    assert detail["status"] == "open"
+    assert detail["status"] == "open" and detail["awaiting_nations"] == ["IRQ"]
     assert [(o["nation"], o["version"], o["justification"]) for o in detail["overrides"]] == [
         ("TUR", 1, "Clinic evacuated; liaison confirmed")]
-    # A new version needs a new override (and new approvals).
+    assert s.irq_general.post(f"/api/operations/{op['id']}/approve", json={"version": 1}).status_code == 409
+    approved = s.irq_general.post(f"/api/operations/{op['id']}/approve",
+                                  json={"version": 1, "override_justification": "Clinic evacuated; IRQ agrees"})
+    assert approved.status_code == 200 and approved.json()["pending_nations"] == ["TUR"], approved.text
+    assert approved.json()["blocking_conflicts"] == 0
+    assert s.irq_watch.get(f"/api/conflicts/{conflict['conflict_id']}").json()["awaiting_nations"] == []
+    # A new version needs new overrides (and new approvals), from every nation concerned.
     moved = s.tur_planner.put(f"/api/operations/{op['id']}",
                               json=operation_body(clock.now(), window=window(clock.now(), 49, 24)))
     assert (moved.json()["version"], moved.json()["blocking_conflicts"]) == (2, 1)
     assert s.irq_general.post(f"/api/operations/{op['id']}/approve", json={"version": 2}).status_code == 409
-    # An override on the conflict itself, by the Iraqi commander, unblocks version 2.
-    assert s.irq_general.post(f"/api/conflicts/{conflict['conflict_id']}/override",
-                              json={"operation_id": op["id"], "justification": "Agreed at the morning brief"}
-                              ).status_code == 200
+    # An override on the conflict itself, by each nation's commander, unblocks version 2.
+    for general in (s.irq_general, s.tur_general):
+        assert general.post(f"/api/conflicts/{conflict['conflict_id']}/override",
+                            json={"operation_id": op["id"], "justification": "Agreed at the morning brief"}
+                            ).status_code == 200
     assert s.irq_planner.post(f"/api/conflicts/{conflict['conflict_id']}/override",
                               json={"operation_id": op["id"], "justification": "Agreed at the morning brief"}
                               ).status_code == 403
@@ -152,10 +160,16 @@ def test_warnings_across_markings_leak_nothing(centre: Centre, client: TestClien
     [tur_warning] = s.tur_general.get(f"/api/operations/{secret['id']}/conflicts").json()
     assert tur_warning["restricted"] is True and tur_warning["status"] == "acknowledged"
     assert "border sweep" not in json.dumps(tur_warning)
-    # Turkey's commander may override for its own operation without learning more about the activity.
-    approved = s.tur_general.post(f"/api/operations/{secret['id']}/approve",
-                                  json={"version": 1, "override_justification": "Deconflicted by phone via the cell"})
-    assert approved.json()["status"] == "approved"
+    # Turkey's commander may override for its own operation without learning more about the activity;
+    # the activity is Iraq's, so the approval waits until Iraq has cleared the conflict for itself.
+    waiting = s.tur_general.post(f"/api/operations/{secret['id']}/approve",
+                                 json={"version": 1, "override_justification": "Deconflicted by phone via the cell"})
+    assert waiting.status_code == 409 and "IRQ" not in waiting.text
+    resolved = s.irq_watch.post(f"/api/conflicts/{warning['conflict_id']}/resolve", json={"note": "Sweep moved north"})
+    assert resolved.status_code == 200 and resolved.json()["restricted"] is True
+    assert "NIGHT HERON" not in resolved.text and "TUR" not in resolved.text
+    approved = s.tur_general.post(f"/api/operations/{secret['id']}/approve", json={"version": 1})
+    assert approved.json()["status"] == "approved", approved.text
 
 
 def test_humanitarian_movement_and_acknowledgement(centre: Centre, client: TestClient, clock: FixedClock) -> None:

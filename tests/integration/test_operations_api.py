@@ -43,10 +43,11 @@ def test_a_change_after_proposal_is_a_new_version_and_voids_approvals(centre: Ce
     s = staff(centre, client)
     op = proposed(s.tur_planner, operation_body(clock.now()))
     s.irq_general.post(f"/api/operations/{op['id']}/approve", json={"version": 1})
-    # A reworded objective is not a new version: the approval stands.
-    same = s.tur_planner.put(f"/api/operations/{op['id']}", json=operation_body(clock.now(), objective="Reworded"))
+    # Sending the same plan again changes nothing: the approval stands.
+    same = s.tur_planner.put(f"/api/operations/{op['id']}", json=operation_body(clock.now()))
     assert same.json()["version"] == 1 and same.json()["pending_nations"] == ["TUR"]
-    # A wider area is: version 2, the Iraqi approval is void and everyone involved is told.
+    # Any change is a new version (approvals bind content): version 2, the Iraqi approval is void and
+    # everyone involved is told.
     wider = s.tur_planner.put(f"/api/operations/{op['id']}",
                               json=operation_body(clock.now(), area=box(43.0, 36.0, 0.2, 0.1)))
     assert wider.status_code == 200, wider.text

@@ -61,8 +61,11 @@ export function span(ms: number): string {
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
   const mins = minutes % 60;
+  // Narrow units read well in English ("3h 12m") and Arabic; Turkish narrow ones ("17s 37d") read as
+  // seconds and days, so Turkish takes its short units ("17 sa. 37 dk.").
+  const display = locale.value.startsWith("tr") ? "short" : "narrow";
   const unit = (n: number, u: "day" | "hour" | "minute") =>
-    new Intl.NumberFormat(locale.value, { style: "unit", unit: u, unitDisplay: "narrow" }).format(n);
+    new Intl.NumberFormat(locale.value, { style: "unit", unit: u, unitDisplay: display }).format(n);
   if (days > 0) return `${unit(days, "day")} ${unit(hours, "hour")}`;
   if (hours > 0) return `${unit(hours, "hour")} ${unit(mins, "minute")}`;
   return unit(mins, "minute");

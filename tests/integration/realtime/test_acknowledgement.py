@@ -42,7 +42,12 @@ def test_an_overdue_flash_escalates_renotifies_and_stops_once_acknowledged(cast:
     assert cast.centre.acknowledgements.escalate_due() == 1
     assert irq_commander.events(1, kinds=ESCALATED)[0]["event"]["payload"]["level"] == 2
 
-    # the analyst may not acknowledge for IRQ; the watch officer off shift may not either
+    # the analyst may not acknowledge for IRQ; the watch officer off shift may not either (and neither is
+    # offered it); the commander is
+    assert cast.api("irq_analyst").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is False
+    assert cast.api("irq_watch").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is False
+    assert cast.api("irq_commander").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is True
+    assert cast.api("tur_watch").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is False
     analyst.send({"type": "ack", "message_id": flash["id"], "ref": "a1"})
     refused = [f for f in analyst.quiet(1.0) if f["type"] == "error"]
     assert refused and refused[0]["code"] == "forbidden" and refused[0]["ref"] == "a1"
@@ -52,6 +57,7 @@ def test_an_overdue_flash_escalates_renotifies_and_stops_once_acknowledged(cast:
         "person_id": cast.ids["irq_watch"], "starts_at": (now - timedelta(hours=1)).isoformat(),
         "ends_at": (now + timedelta(hours=7)).isoformat()})
     assert shift.status_code == 201, shift.text
+    assert cast.api("irq_watch").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is True
     watch = Socket(cast.address, cast.tokens["irq_watch"])
     watch.send({"type": "ack", "message_id": flash["id"], "ref": "w1"})
     frames = watch.quiet(1.5)
@@ -65,6 +71,7 @@ def test_an_overdue_flash_escalates_renotifies_and_stops_once_acknowledged(cast:
     state = cast.api("tur_watch").get(f"/api/messages/{flash['id']}/ack").json()
     assert state["nations"][0]["status"] == "acknowledged"
     assert state["nations"][0]["acknowledged_by"] == cast.ids["irq_watch"]
+    assert cast.api("irq_commander").get(f"/api/messages/{flash['id']}/ack").json()["may_acknowledge"] is False
     for sock in (irq_commander, sender, analyst, watch):
         sock.close()
 

@@ -10,12 +10,17 @@ import shapely
 
 from concord.domain.conflicts import (
     RESTRICTED_OTHER_SIDE,
+    Concern,
     Conflict,
     ConflictStatus,
     Override,
+    awaiting,
     blocks,
     check_override,
+    check_resolution,
     check_step,
+    cleared_by,
+    status_after_resolution,
     warning_for,
 )
 from concord.domain.errors import Forbidden, Invalid, StateConflict
@@ -56,17 +61,32 @@ def test_steps_need_a_note_and_go_forward() -> None:
             check_step(conflict(status), target, "x")
 
 
-def test_unresolved_conflicts_block_until_overridden_for_this_version() -> None:
+def test_a_conflict_blocks_until_every_concerned_nation_has_cleared_it() -> None:
     op = operation(version=2)
-    assert blocks(conflict(), op) and blocks(conflict(C.ACKNOWLEDGED), op)
-    assert not blocks(conflict(C.RESOLVED), op)
-    assert not blocks(conflict(), operation(op_id=3))  # not about that operation
+    concern = Concern(frozenset({"IRQ", "TUR"}), {"operation:1": 2, "operation:2": 1})
+    nobody: frozenset[str] = frozenset()
+    assert blocks(conflict(), op, concern, nobody) and blocks(conflict(C.ACKNOWLEDGED), op, concern, nobody)
+    assert not blocks(conflict(C.RESOLVED), op, concern, nobody)
+    assert not blocks(conflict(), operation(op_id=3), concern, nobody)  # not about that operation
     old = Override("operation:1", 1, 20, "IRQ", "justified at version one", T0)
-    assert blocks(conflict(overrides=(old,)), op)  # a new version needs a new override
-    now = replace(old, version=2)
-    assert not blocks(conflict(overrides=(now,)), op)
-    # Overriding for one side does not unblock the other side's operation.
-    assert blocks(conflict(overrides=(now,)), operation(op_id=2, version=2))
+    assert awaiting(conflict(overrides=(old,)), concern, nobody) == {"IRQ", "TUR"}  # a new version needs a new one
+    irq = replace(old, version=2)
+    # IRQ's override clears it for IRQ only: TUR's approval (and so the operation's) still waits.
+    assert awaiting(conflict(overrides=(irq,)), concern, nobody) == {"TUR"}
+    assert blocks(conflict(overrides=(irq,)), op, concern, nobody)
+    # TUR clears it by resolving for itself (or by its own override for its operation's current version).
+    assert not blocks(conflict(overrides=(irq,)), op, concern, frozenset({"TUR"}))
+    tur = Override("operation:2", 1, 30, "TUR", "justified for the other operation", T0)
+    assert not blocks(conflict(overrides=(irq, tur)), op, concern, nobody)
+    assert cleared_by(conflict(overrides=(irq, tur)), concern, nobody) == {"IRQ", "TUR"}
+
+
+def test_a_conflict_is_resolved_once_every_concerned_nation_has_resolved_it() -> None:
+    concern = Concern(frozenset({"IRQ", "TUR"}), {})
+    assert status_after_resolution(conflict(), concern, frozenset({"TUR"})) == C.ACKNOWLEDGED
+    assert status_after_resolution(conflict(), concern, frozenset({"TUR", "IRQ"})) == C.RESOLVED
+    with pytest.raises(StateConflict):
+        check_resolution(conflict(C.ACKNOWLEDGED), "TUR", frozenset({"TUR"}))
 
 
 def test_only_a_participating_commander_overrides_with_a_justification() -> None:

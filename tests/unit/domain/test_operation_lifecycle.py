@@ -25,6 +25,7 @@ from concord.domain.operation_lifecycle import (
     status_after_decisions,
 )
 from concord.domain.operations import OperationStatus as S
+from concord.domain.operations import TaskStatus
 from tests.unit.domain.factories import T0, operation, plan, window
 
 TUR_GENERAL = Approver(10, "TUR", is_commander=True)
@@ -124,7 +125,7 @@ def test_a_rejection_carries_a_reason() -> None:
     )
 
 
-def test_a_material_change_after_proposal_makes_a_new_version_and_voids_approvals() -> None:
+def test_any_change_after_proposal_makes_a_new_version_and_voids_approvals() -> None:
     for status in (S.PROPOSED, S.APPROVED):
         op = operation(status, version=2)
         for changed in (
@@ -132,15 +133,20 @@ def test_a_material_change_after_proposal_makes_a_new_version_and_voids_approval
             replace(op.plan, window=window(1, 48)),
             replace(op.plan, phases=op.plan.phases[:1]),
             replace(op.plan, participants=("IRQ", "JOR", "TUR")),
+            replace(op.plan, objective="Reworded"),  # approvals bind content, not only where and when
+            replace(op.plan, tasks=()),
+            replace(op.plan, marking=replace(op.plan.marking, releasable_to=frozenset({"TUR"}))),
         ):
             revision = revise(op, changed, "TUR")
             assert (revision.version, revision.status, revision.voids_approvals) == (3, S.PROPOSED, True)
 
 
-def test_other_changes_keep_the_version_and_the_approvals() -> None:
+def test_the_same_content_and_task_progress_keep_the_version_and_the_approvals() -> None:
     op = operation(S.APPROVED, version=2)
-    revision = revise(op, replace(op.plan, objective="Reworded", tasks=()), "TUR")
+    revision = revise(op, replace(op.plan), "TUR")
     assert (revision.version, revision.status, revision.voids_approvals) == (2, S.APPROVED, False)
+    progressed = tuple(replace(t, status=TaskStatus.DONE) for t in op.plan.tasks)
+    assert op.plan.tasks and revise(op, replace(op.plan, tasks=progressed), "TUR").version == 2
 
 
 def test_a_draft_changes_freely() -> None:
@@ -151,9 +157,9 @@ def test_a_draft_changes_freely() -> None:
 
 def test_what_cannot_change() -> None:
     op = operation(S.ACTIVE)
-    assert revise(op, replace(op.plan, objective="Reworded"), "TUR").status == S.ACTIVE
-    with pytest.raises(StateConflict):
-        revise(op, replace(op.plan, window=window(0, 72)), "TUR")
+    for changed in (replace(op.plan, objective="Reworded"), replace(op.plan, window=window(0, 72))):
+        with pytest.raises(StateConflict):
+            revise(op, changed, "TUR")
     for status in (S.COMPLETED, S.CANCELLED):
         with pytest.raises(StateConflict):
             revise(operation(status), replace(plan(), objective="x"), "TUR")

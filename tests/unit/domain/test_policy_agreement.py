@@ -49,3 +49,21 @@ def test_function_and_sql_filter_agree(database_url: str) -> None:
     finally:
         scratch.drop_all(db.engine)
         db.dispose()
+
+
+@given(markings, markings, readers)
+def test_a_record_within_an_items_marking_reaches_only_readers_of_both(record: Marking, item: Marking,
+                                                                       reader: Reader) -> None:
+    """History re-marked with `within` never reaches anyone the item's current marking hides it from."""
+    from concord.domain.markings import within
+
+    narrowed = within(record, item)
+    if narrowed is None:  # no nation may see both
+        assert not record.audience & item.audience
+        return
+    if can_see(reader, narrowed):
+        assert can_see(reader, record) and can_see(reader, item)
+    # The item's originator keeps its own history whenever it may see the record.
+    originator = Reader(1, item.originator, Level.SECRET)
+    if can_see(originator, record):
+        assert can_see(originator, narrowed)

@@ -5,15 +5,25 @@ import { hasRole } from "../session";
 import { ErrorText } from "./ErrorText";
 import { Time } from "./Time";
 
-export const CONFLICT_STATUS_KEYS: Record<Conflict["status"], string> = {
+export const CONFLICT_STATUS_KEYS: Record<Conflict["status"] | "overridden", string> = {
   open: tk("conflict.status.open"),
   acknowledged: tk("conflict.status.acknowledged"),
   resolved: tk("conflict.status.resolved"),
+  overridden: tk("conflict.status.overridden"),
 };
+
+/** As this operation's reader sees it: a conflict a commander overrode for the operation's current
+ * version no longer stands in its way ("overridden", not "open"); only standing ones are counted. */
+export function shownStatus(conflict: Conflict, operationId: number, version: number): Conflict["status"] | "overridden" {
+  if (conflict.status === "resolved") return "resolved";
+  const overridden = conflict.overrides?.some((o) => o.item === `operation:${operationId}` && o.version === version);
+  return overridden ? "overridden" : conflict.status;
+}
 
 type Action = "acknowledge" | "resolve" | "override";
 
-function ConflictRow({ conflict, operationId, onChange }: { conflict: Conflict; operationId: number; onChange: () => void }) {
+function ConflictRow({ conflict, operationId, version, onChange }: { conflict: Conflict; operationId: number; version: number; onChange: () => void }) {
+  const status = shownStatus(conflict, operationId, version);
   const [action, setAction] = useState<Action | null>(null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -33,10 +43,10 @@ function ConflictRow({ conflict, operationId, onChange }: { conflict: Conflict; 
   }
   const km2 = conflict.area_m2 / 1e6;
   return (
-    <li class={`conflict conflict-${conflict.status}`} data-testid="conflict">
+    <li class={`conflict conflict-${status}`} data-testid="conflict" data-status={status}>
       <div class="conflict-head">
-        <span class={`chip ${conflict.status === "resolved" ? "approved" : conflict.status === "open" ? "rejected" : "pending"}`}>
-          {t(CONFLICT_STATUS_KEYS[conflict.status])}
+        <span class={`chip ${status === "resolved" ? "approved" : status === "open" ? "rejected" : "pending"}`}>
+          {t(CONFLICT_STATUS_KEYS[status])}
         </span>
         <b>{conflict.sides ? conflict.sides.map((s) => s.name).join(" ⟷ ") : t("conflict.restricted_other")}</b>
       </div>
@@ -45,7 +55,7 @@ function ConflictRow({ conflict, operationId, onChange }: { conflict: Conflict; 
         {conflict.starts_at && (
           <>
             {" · "}
-            <Time value={conflict.starts_at} /> → {conflict.ends_at ? <Time value={conflict.ends_at} /> : "…"}
+            <Time value={conflict.starts_at} /> <span class="dir-arrow" aria-hidden="true">→</span> {conflict.ends_at ? <Time value={conflict.ends_at} /> : "…"}
           </>
         )}
       </div>
@@ -82,7 +92,7 @@ function ConflictRow({ conflict, operationId, onChange }: { conflict: Conflict; 
             <button class="secondary" onClick={() => setAction("resolve")}>
               {t("conflict.resolve")}
             </button>
-            {hasRole("commander") && !conflict.restricted && (
+            {hasRole("commander") && !conflict.restricted && status !== "overridden" && (
               <button class="secondary" onClick={() => setAction("override")}>
                 {t("conflict.override")}
               </button>
@@ -95,19 +105,20 @@ function ConflictRow({ conflict, operationId, onChange }: { conflict: Conflict; 
 }
 
 /** Conflicts of one operation: acknowledge, resolve, or (commanders) override with a justification. */
-export function ConflictsPanel({ list, operationId, onChange }: { list: readonly Conflict[]; operationId: number; onChange: () => void }) {
+export function ConflictsPanel({ list, operationId, version, onChange }: { list: readonly Conflict[]; operationId: number; version: number; onChange: () => void }) {
+  const standing = list.filter((c) => ["open", "acknowledged"].includes(shownStatus(c, operationId, version))).length;
   return (
     <section class="card conflicts-panel" data-testid="conflicts-panel">
       <h2>
         {t("conflict.title")}{" "}
-        <span class={`badge ${list.some((c) => c.status === "open") ? "" : "zero"}`}>{formatNumber(list.filter((c) => c.status === "open").length)}</span>
+        <span class={`badge ${standing ? "" : "zero"}`} data-testid="conflicts-standing">{formatNumber(standing)}</span>
       </h2>
       {list.length === 0 ? (
         <p class="muted empty">{t("conflict.none")}</p>
       ) : (
         <ul class="conflict-list">
           {list.map((c) => (
-            <ConflictRow key={c.conflict_id} conflict={c} operationId={operationId} onChange={onChange} />
+            <ConflictRow key={c.conflict_id} conflict={c} operationId={operationId} version={version} onChange={onChange} />
           ))}
         </ul>
       )}

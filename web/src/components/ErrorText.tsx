@@ -1,23 +1,32 @@
 import { ApiError } from "../api";
-import { t } from "../i18n";
+import { lang, t } from "../i18n";
 
-/** A server error in the reader's language where we know it, with the server's own message after. */
+/** A server error in the reader's language. The server's own (English) sentence follows only on an
+ * English screen; elsewhere it is kept for the curious in the tooltip, so a Turkish or Arabic reader
+ * never reads a sentence that switches language half-way (nor internal ids). */
 export function errorMessage(err: unknown): string {
   if (!(err instanceof ApiError)) return String(err);
+  const english = lang.value === "en";
+  const detail = (text: string) => (english && err.message ? `${text} ${err.message}` : text);
   if (err.status === 0) return t("error.network");
-  if (err.code === "forbidden") return `${t("error.forbidden")} ${err.message}`;
   if (err.code === "not_found") return t("error.not_found");
-  if (err.code === "conflict") return `${t("error.conflict")} ${err.message}`;
-  if (err.code === "invalid" || err.status === 422) {
-    return err.field ? `${t("error.invalid_field", { field: err.field })} ${err.message}` : `${t("error.invalid")} ${err.message}`;
+  if (err.code === "forbidden") return detail(t("error.forbidden"));
+  if (err.code === "conflict" && err.field === "conflicts") {
+    const ids = err.details["conflicts"];
+    return t("error.approval_blocked", { count: Array.isArray(ids) ? ids.length : 1 });
   }
-  return `${t("error.generic")} ${err.message}`;
+  if (err.code === "conflict") return detail(t("error.conflict"));
+  if (err.code === "invalid" || err.status === 422) {
+    return detail(err.field ? t("error.invalid_field", { field: err.field }) : t("error.invalid"));
+  }
+  return detail(t("error.generic"));
 }
 
 export function ErrorText({ error }: { error: unknown }) {
   if (!error) return null;
+  const server = error instanceof ApiError && lang.value !== "en" && error.message ? error.message : undefined;
   return (
-    <p class="form-error" role="alert">
+    <p class="form-error" role="alert" title={server ? `${t("error.server_said")}: ${server}` : undefined}>
       {errorMessage(error)}
     </p>
   );

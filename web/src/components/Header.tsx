@@ -1,7 +1,10 @@
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { unacknowledged } from "../alerts";
+import { enableSound, soundOn } from "./FlashBanner";
+import { roleName } from "../codes";
 import { now } from "../clock";
 import { localClock, zuluClock, zuluDate } from "../format";
-import { formatNumber, LANGS, lang, t, tk, type Lang } from "../i18n";
+import { formatNumber, LANG_NAMES, LANGS, lang, t, tk, type Lang } from "../i18n";
 import { levelLabel } from "../markings";
 import { realtime, type ConnectionState } from "../realtime";
 import { navigate, route, SCREENS } from "../router";
@@ -11,15 +14,6 @@ import { online } from "../features/presence";
 import { hasRole, me, signOut } from "../session";
 import { theme, toggleTheme } from "../theme";
 
-const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
-const ROLE_KEYS: Record<string, string> = {
-  commander: tk("role.commander"),
-  liaison_officer: tk("role.liaison_officer"),
-  analyst: tk("role.analyst"),
-  watch_officer: tk("role.watch_officer"),
-  observer: tk("role.observer"),
-  administrator: tk("role.administrator"),
-};
 
 const LIVE_KEYS: Record<ConnectionState, string> = {
   idle: tk("live.idle"),
@@ -28,10 +22,7 @@ const LIVE_KEYS: Record<ConnectionState, string> = {
   closed: tk("live.closed"),
 };
 
-export function roleName(role: string): string {
-  const key = ROLE_KEYS[role];
-  return key ? t(key) : role;
-}
+export { roleName };
 
 function Clock() {
   const d = now.value;
@@ -105,13 +96,110 @@ function Who() {
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
         <span class="who-name">
-          <DutyState personId={person.id} /> {person.display_name}
+          <DutyState personId={person.id} /> <span class="who-person" dir="auto">{person.display_name}</span>
         </span>
         <span class="who-role">
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
         </span>
       </span>
     </div>
+  );
+}
+
+/** The screens' tabs; those that do not fit the header's width (a laptop, a long language) go into a
+ * "More" menu instead of being cut off. Widths are measured from an invisible copy of every tab. */
+function MainNav({ current }: { current: string }) {
+  const navRef = useRef<HTMLElement>(null);
+  const measureRef = useRef<HTMLDivElement>(null);
+  const [shown, setShown] = useState(SCREENS.length);
+  const [open, setOpen] = useState(false);
+  const language = lang.value;
+  useLayoutEffect(() => {
+    const nav = navRef.current;
+    const measure = measureRef.current;
+    if (!nav || !measure) return;
+    const fit = () => {
+      const items = [...measure.children] as HTMLElement[];
+      const more = items.pop()!;
+      const widths = items.map((el) => el.getBoundingClientRect().width + 2);
+      const room = nav.getBoundingClientRect().width;
+      const total = widths.reduce((a, b) => a + b, 0);
+      if (total <= room) return setShown(widths.length);
+      let used = more.getBoundingClientRect().width + 2;
+      let count = 0;
+      for (const w of widths) {
+        if (used + w > room) break;
+        used += w;
+        count++;
+      }
+      setShown(count);
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(nav);
+    return () => observer.disconnect();
+  }, [language]);
+  // Attached as the menu renders (not after paint), so an Escape right after opening closes it.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const close = (e: Event) => {
+      if (!(e.target instanceof Node) || !navRef.current?.contains(e.target)) setOpen(false);
+    };
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setOpen(false);
+    document.addEventListener("pointerdown", close);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("pointerdown", close);
+      document.removeEventListener("keydown", onKey);
+    };
+  }, [open]);
+  const link = (s: (typeof SCREENS)[number], role?: "menuitem") => (
+    <a
+      key={s.id}
+      href={s.path}
+      role={role}
+      class={current === s.id ? "active" : ""}
+      aria-current={current === s.id ? "page" : undefined}
+      title={t("nav.shortcut", { key: `g ${s.key}` })}
+      onClick={(e) => {
+        e.preventDefault();
+        setOpen(false);
+        navigate(s.path);
+      }}
+    >
+      {t(s.label)}
+    </a>
+  );
+  const hidden = SCREENS.slice(shown);
+  return (
+    <nav class="main-nav" aria-label={t("nav.label")} ref={navRef} data-testid="main-nav">
+      {SCREENS.slice(0, shown).map((s) => link(s))}
+      {hidden.length > 0 && (
+        <div class="nav-more">
+          <button
+            type="button"
+            class={hidden.some((s) => s.id === current) ? "active" : ""}
+            aria-haspopup="menu"
+            aria-expanded={open}
+            onClick={() => setOpen(!open)}
+            data-testid="nav-more"
+          >
+            {t("nav.more")} ▾
+          </button>
+          {open && (
+            <div class="nav-menu" role="menu" data-testid="nav-menu">
+              {hidden.map((s) => link(s, "menuitem"))}
+            </div>
+          )}
+        </div>
+      )}
+      <div class="nav-measure" ref={measureRef} aria-hidden="true">
+        {SCREENS.map((s) => (
+          <a key={s.id}>{t(s.label)}</a>
+        ))}
+        <button type="button" tabIndex={-1}>{t("nav.more")} ▾</button>
+      </div>
+    </nav>
   );
 }
 
@@ -124,23 +212,7 @@ export function Header() {
       <a class="brand" href="/map" onClick={(e) => (e.preventDefault(), navigate("/map"))}>
         <span class="brand-mark" aria-hidden="true">◆</span> <span class="brand-name">CONCORD</span>
       </a>
-      <nav class="main-nav" aria-label={t("nav.label")}>
-        {SCREENS.map((s) => (
-          <a
-            key={s.id}
-            href={s.path}
-            class={current === s.id ? "active" : ""}
-            aria-current={current === s.id ? "page" : undefined}
-            title={t("nav.shortcut", { key: `g ${s.key}` })}
-            onClick={(e) => {
-              e.preventDefault();
-              navigate(s.path);
-            }}
-          >
-            {t(s.label)}
-          </a>
-        ))}
-      </nav>
+      <MainNav current={current} />
       <div class="header-right">
         <button
           class={`alert-count ${count ? "hot" : ""}`}
@@ -152,6 +224,17 @@ export function Header() {
           ⚑ {formatNumber(count)}
         </button>
         <span class={`live live-${live}`} title={t(LIVE_KEYS[live])}>●</span>
+        <button
+          class={`icon sound ${soundOn.value ? "on" : "off"}`}
+          data-testid="sound"
+          data-sound={soundOn.value ? "on" : "off"}
+          title={soundOn.value ? t("sound.on") : t("sound.start_watch")}
+          aria-label={soundOn.value ? t("sound.on") : t("sound.start_watch")}
+          onClick={() => void enableSound()}
+        >
+          {/* Plain characters: consoles often have no colour-emoji font. */}
+          {soundOn.value ? "♪" : <><span class="sound-mark">♪</span> <span class="sound-label">{t("sound.off")}</span></>}
+        </button>
         <Clock />
         <Watch />
         <Who />
@@ -167,11 +250,11 @@ export function Header() {
             </option>
           ))}
         </select>
-        <button class="icon" onClick={toggleTheme} title={t("header.theme")} aria-label={t("header.theme")}>
+        <button class="icon" onClick={toggleTheme} title={t("header.theme")} aria-label={t("header.theme")} data-testid="theme">
           {theme.value === "dark" ? "☀" : "☾"}
         </button>
         {me.value && (
-          <button class="icon" onClick={() => void signOut()} title={t("header.sign_out")} aria-label={t("header.sign_out")}>
+          <button class="icon" onClick={() => void signOut()} title={t("header.sign_out")} aria-label={t("header.sign_out")} data-testid="sign-out">
             ⏻
           </button>
         )}

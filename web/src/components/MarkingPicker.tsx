@@ -18,18 +18,28 @@ const TLP_HINTS: Record<(typeof TLPS)[number], string> = {
   RED: tk("marking.tlp_red"),
 };
 
+/** Release to another nation is a deliberate act: the default is the author's own nation only. */
 export function defaultMarking(): MarkingInput {
-  return { level: "RESTRICTED", releasable_to: nations.value.map((n) => n.code), tlp: "AMBER", caveats: [] };
+  return { level: "RESTRICTED", releasable_to: [], tlp: "AMBER", caveats: [] };
+}
+
+/** The marking as sent: the nations an item is addressed to (RFI recipients, operation participants,
+ * incident partners) must be able to read it, so choosing them is choosing its release. */
+export function withAddressed(value: MarkingInput, addressed: readonly string[]): MarkingInput {
+  return { ...value, releasable_to: [...new Set([...value.releasable_to, ...addressed])] };
 }
 
 /** Level (in the reader's labels, up to their clearance), releasable-to nations, TLP and ORCON. */
-export function MarkingPicker({ value, onChange }: { value: MarkingInput; onChange: (m: MarkingInput) => void }) {
+export function MarkingPicker({ value, onChange, addressed = [] }: { value: MarkingInput; onChange: (m: MarkingInput) => void; addressed?: readonly string[] }) {
   const own = me.value?.nation ?? "";
+  const partners = nations.value.map((n) => n.code).filter((c) => c !== own);
+  const releasedTo = new Set([...value.releasable_to, ...addressed]);
+  const allReleased = partners.length > 0 && partners.every((c) => releasedTo.has(c));
   const ceiling = LEVELS.indexOf((me.value?.clearance ?? "UNCLASSIFIED") as never);
   const preview: Marking = {
     level: value.level as Marking["level"],
     originator: own,
-    releasable_to: [...new Set([...value.releasable_to, own])],
+    releasable_to: [...new Set([...releasedTo, own])],
     tlp: value.tlp,
     caveats: value.caveats,
   };
@@ -53,19 +63,33 @@ export function MarkingPicker({ value, onChange }: { value: MarkingInput; onChan
       <div class="field">
         <span>{t("marking.releasable_to")}</span>
         <div class="chips">
-          {nations.value.map((n) => (
-            <label key={n.code} class="check">
-              <input
-                type="checkbox"
-                name={`rel-${n.code}`}
-                checked={n.code === own || value.releasable_to.includes(n.code)}
-                disabled={n.code === own}
-                onChange={() => toggleNation(n.code)}
-              />
-              {n.code}
-            </label>
-          ))}
+          {nations.value.map((n) => {
+            const locked = n.code === own || addressed.includes(n.code);
+            return (
+              <label key={n.code} class="check" title={addressed.includes(n.code) ? t("marking.addressed") : undefined}>
+                <input
+                  type="checkbox"
+                  name={`rel-${n.code}`}
+                  checked={n.code === own || releasedTo.has(n.code)}
+                  disabled={locked}
+                  onChange={() => toggleNation(n.code)}
+                />
+                {n.code}
+              </label>
+            );
+          })}
+          {partners.length > 0 &&
+            (allReleased ? (
+              <button type="button" class="link" data-testid="release-own" onClick={() => onChange({ ...value, releasable_to: [] })}>
+                {t("marking.own_only")}
+              </button>
+            ) : (
+              <button type="button" class="link" data-testid="release-all" onClick={() => onChange({ ...value, releasable_to: partners })}>
+                {t("marking.release_all")}
+              </button>
+            ))}
         </div>
+        {releasedTo.size === 0 && <span class="hint muted" data-testid="release-hint">{t("marking.own_only_hint", { nation: own })}</span>}
       </div>
       <label>
         TLP

@@ -20,7 +20,7 @@ export function SyncMatrix({ matrix }: { matrix: Matrix }) {
         <tr>
           <th>{t("ops.phase")}</th>
           <th class="timeline-head">
-            <Time value={matrix.window.starts_at} /> → <Time value={matrix.window.ends_at} />
+            <Time value={matrix.window.starts_at} /> <span class="dir-arrow" aria-hidden="true">→</span> <Time value={matrix.window.ends_at} />
           </th>
           {matrix.nations.map((n) => (
             <th key={n}>{n}</th>

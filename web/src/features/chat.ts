@@ -8,6 +8,7 @@ import type { Marking } from "../markings";
 import { realtime, type RealtimeEvent } from "../realtime";
 import { me } from "../session";
 import { personName } from "./directory";
+import { shifts } from "./duty";
 
 export const PRECEDENCES = ["FLASH", "IMMEDIATE", "PRIORITY", "ROUTINE"] as const;
 export type Precedence = (typeof PRECEDENCES)[number];
@@ -51,6 +52,8 @@ export interface Message {
   attachments: Attachment[];
   owing?: string[];
   ack_deadline?: string | null;
+  /** Whether the reader may acknowledge it now (the server's answer; only then is it offered). */
+  may_acknowledge?: boolean;
 }
 
 export interface AckState {
@@ -59,6 +62,7 @@ export interface AckState {
   deadline: string | null;
   nations: { nation: string; status: string; acknowledged_by: number | null; acknowledged_at: string | null; escalations: number }[];
   recipients: { person_id: number; nation: string | null; delivered: boolean; read: boolean; acknowledged: boolean }[];
+  may_acknowledge?: boolean;
 }
 
 export const chat = {
@@ -76,6 +80,9 @@ export const chat = {
   ack: (messageId: number) => api.post<unknown>(`/api/messages/${messageId}/ack`),
   ackState: (messageId: number) => api.get<AckState>(`/api/messages/${messageId}/ack`),
   read: (messageId: number) => api.post<void>(`/api/messages/${messageId}/read`),
+  edit: (messageId: number, body: string) => api.patch<Message>(`/api/messages/${messageId}`, { body }),
+  retract: (messageId: number) => api.del<Message>(`/api/messages/${messageId}`),
+  search: (q: string) => api.get<Message[]>(`/api/messages/search${qs({ q })}`),
 };
 
 /** Messages my nation still owes an acknowledgement for, by id. */
@@ -106,7 +113,8 @@ async function scan(): Promise<void> {
     for (const m of urgent) {
       const state = await chat.ackState(m.id);
       const mine = state.nations.find((n) => n.nation === nation);
-      if (mine && !isAckStatusDone(mine.status) && !mine.acknowledged_at) found.set(m.id, { ...m, ack_deadline: state.deadline });
+      if (mine && !isAckStatusDone(mine.status) && !mine.acknowledged_at)
+        found.set(m.id, { ...m, ack_deadline: state.deadline, may_acknowledge: state.may_acknowledge ?? true });
     }
   }
   owed.value = found;
@@ -119,7 +127,8 @@ function onEvent(event: RealtimeEvent): void {
   if (event.kind === "message.posted") {
     const m = payload as unknown as Message;
     if ((m.owing ?? []).includes(nation) && m.author_nation !== nation) {
-      owed.value = new Map(owed.peek()).set(m.id, m);
+      owed.value = new Map(owed.peek()).set(m.id, { ...m, may_acknowledge: false });
+      void refreshMayAcknowledge([m.id]).catch(() => undefined);
     }
   } else if (event.kind === "message.acknowledged") {
     const id = Number(payload["message_id"] ?? event.item_id);
@@ -128,6 +137,16 @@ function onEvent(event: RealtimeEvent): void {
       next.delete(id);
       owed.value = next;
     }
+  }
+}
+
+/** Ask the server again whether the reader may acknowledge (on arrival, and when the roster changes). */
+async function refreshMayAcknowledge(ids: readonly number[]): Promise<void> {
+  for (const id of ids) {
+    const state = await chat.ackState(id);
+    const m = owed.peek().get(id);
+    if (m && m.may_acknowledge !== state.may_acknowledge)
+      owed.value = new Map(owed.peek()).set(id, { ...m, may_acknowledge: state.may_acknowledge ?? true });
   }
 }
 
@@ -142,6 +161,11 @@ export function startChatAlerts(): void {
     if (me.value) scan().catch(() => undefined);
     else owed.value = new Map();
   });
+  // Taking (or ending) the watch changes who may acknowledge.
+  effect(() => {
+    void shifts.value;
+    if (me.peek()) void refreshMayAcknowledge([...owed.peek().keys()]).catch(() => undefined);
+  });
   effect(() => {
     const alerts: Alert[] = [...owed.value.values()].map((m) => ({
       key: `message-${m.id}`,
@@ -151,7 +175,7 @@ export function startChatAlerts(): void {
       marking: m.marking,
       acknowledged: false,
       href: `/chat/${m.channel_id}`,
-      acknowledge: () => acknowledge(m),
+      acknowledge: m.may_acknowledge ? () => acknowledge(m) : undefined,
     }));
     setAlerts("chat", alerts);
   });

@@ -1,4 +1,5 @@
 // Joint operations (concord/api/operations.py, conflicts.py, sites.py): types, calls and map layers.
+import { siteKindName } from "../codes";
 import type { Geometry, Polygon } from "geojson";
 import { api, qs } from "../api";
 import { tk } from "../i18n";
@@ -143,6 +144,8 @@ export const operations = {
   complete: (id: number) => api.post<Operation>(`/api/operations/${id}/complete`),
   cancel: (id: number, reason: string) => api.post<Operation>(`/api/operations/${id}/cancel`, { reason }),
   conflicts: (id: number) => api.get<Conflict[]>(`/api/operations/${id}/conflicts`),
+  versions: (id: number) =>
+    api.get<{ version: number; plan: Record<string, unknown>; created_by: number; created_at: string }[]>(`/api/operations/${id}/versions`),
   matrix: (id: number) => api.get<SyncMatrix>(`/api/operations/${id}/sync-matrix`),
 };
 
@@ -229,7 +232,7 @@ registerLayer({
       (s): MapItem => ({
         key: `site-${s.id}`,
         title: s.name,
-        subtitle: `${s.kind} · ${Math.round(s.buffer_m)} m`,
+        subtitle: `${siteKindName(s.kind)} · ${Math.round(s.buffer_m)} m`,
         geometry: s.geometry,
         marking: s.marking,
         color: "#00bcd4",

@@ -11,6 +11,8 @@ type Catalogue = Record<string, string>;
 
 const catalogues: Record<Lang, Catalogue> = { en, tr, ar };
 export const LANGS: readonly Lang[] = ["en", "tr", "ar"];
+/** Each language named in itself (the language menus). */
+export const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
 
 /** BCP 47 locales used for dates and numbers; Arabic follows Iraq's conventions (Arabic-Indic digits). */
 const LOCALES: Record<Lang, string> = { en: "en-GB", tr: "tr-TR", ar: "ar-IQ" };

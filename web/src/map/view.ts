@@ -1,4 +1,4 @@
-// A Leaflet map with the offline base map, metric scale, a coordinate readout and controls that
+// A Leaflet map with the offline base map, metric scale, a coordinate readout (MGRS and degrees) and controls that
 // move to the mirrored corners in Arabic. Used by the operating picture and by every smaller map.
 import { effect } from "@preact/signals";
 import L from "leaflet";
@@ -6,6 +6,7 @@ import "leaflet/dist/leaflet.css";
 import { dir, t } from "../i18n";
 import { theme } from "../theme";
 import { createBaseMap } from "./basemap";
+import { toMgrs } from "./mgrs";
 
 /** 36°45.2′N 043°07.9′E: degrees and decimal minutes, as plotted on charts. */
 export function formatLatLon(p: L.LatLng): string {
@@ -33,19 +34,32 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
     attributionControl: true,
     worldCopyJump: true,
     keyboard: true,
+    // No drift after a drag: Leaflet starts it from an animation frame it never cancels, so a map
+    // removed in between (signing out just after a drag) had that frame pan a map without panes
+    // ("Cannot read properties of undefined (reading 'classList')").
+    inertia: false,
   });
   // The base map lives in a pane under everything drawn on it (the canvas would otherwise cover
   // item layers added before it finished loading).
   map.createPane("base").style.zIndex = "250";
-  map.attributionControl.setPrefix(false).addAttribution("Natural Earth");
+  map.createPane("base-labels").style.zIndex = "260";
+  map.attributionControl.setPrefix(false).addAttribution("Natural Earth · GeoNames");
   const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
   const scale = L.control.scale({ imperial: false });
   const coords = new L.Control({ position: "bottomleft" });
   coords.onAdd = () => {
     const box = L.DomUtil.create("div", "coords");
     box.dir = "ltr";
-    box.textContent = formatLatLon(map.getCenter());
-    map.on("mousemove", (e: L.LeafletMouseEvent) => (box.textContent = formatLatLon(e.latlng)));
+    box.dataset["testid"] = "coords";
+    const grid = L.DomUtil.create("div", "coords-mgrs", box);
+    const latLon = L.DomUtil.create("div", "coords-ll", box);
+    grid.title = "MGRS";
+    const show = (p: L.LatLng) => {
+      grid.textContent = toMgrs(p.lat, p.lng) ?? "—";
+      latLon.textContent = formatLatLon(p);
+    };
+    show(map.getCenter());
+    map.on("mousemove", (e: L.LeafletMouseEvent) => show(e.latlng));
     return box;
   };
   const stopDir = effect(() => {
@@ -58,10 +72,12 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
   });
   let stopTheme = () => {};
   let disposed = false;
+  let stopBase = () => {};
   void createBaseMap(map, theme.value).then((base) => {
-    if (disposed) return;
+    if (disposed) return base.dispose();
     base.layer.addTo(map);
     stopTheme = effect(() => base.setTheme(theme.value));
+    stopBase = () => base.dispose();
   });
   return {
     map,
@@ -69,6 +85,7 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
       disposed = true;
       stopDir();
       stopTheme();
+      stopBase();
       // Stop a zoom or pan in flight: its next animation frame would touch removed panes.
       map.stop();
       map.off();

@@ -33,7 +33,7 @@ function AppointmentList({ person, onChange }: { person: Me; onChange: () => voi
         <div key={a.id} class={`appointment ${a.current ? "current" : "inactive"}`}>
           <span class="chip">{roleName(a.role)}</span>{" "}
           <span class="muted">
-            <Time value={a.starts_at} /> → {a.ends_at ? <Time value={a.ends_at} /> : t("admin.open_ended")}
+            <Time value={a.starts_at} /> <span class="dir-arrow" aria-hidden="true">→</span> {a.ends_at ? <Time value={a.ends_at} /> : t("admin.open_ended")}
           </span>
           {a.current && (
             <button class="link" onClick={() => void end(a)}>

@@ -1,3 +1,4 @@
+import { auditActionName, itemTypeName } from "../codes";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { ErrorText } from "../components/ErrorText";
@@ -53,7 +54,16 @@ function Verification({ index }: { index: number }) {
 
 function describe(entry: Record<string, unknown> | null): string {
   if (!entry) return "";
-  return `${String(entry["action"])} · ${String(entry["item_type"])} ${String(entry["item_id"])}`;
+  return `${auditActionName(String(entry["action"]))} · ${itemTypeName(String(entry["item_type"]))} ${String(entry["item_id"])}`;
+}
+
+function shown(leaf: Leaf, hideReads: boolean, query: string): boolean {
+  if (hideReads && leaf.entry?.["action"] === "read") return false;
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  if (!leaf.entry) return false;
+  const text = `${describe(leaf.entry)} ${String(leaf.entry["action"])} ${String(leaf.entry["item_type"])} ${String(leaf.entry["actor_nation"] ?? "")}`;
+  return text.toLowerCase().includes(q);
 }
 
 /** The audit log: latest checkpoint, who has cosigned it, entries with in-browser verification. */
@@ -62,13 +72,19 @@ export function Audit() {
   const [leaves, setLeaves] = useState<Leaf[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [exporting, setExporting] = useState(false);
+  // Paging back through the log (null: the latest entries), reads hidden by default (they are most
+  // of the log), and a search within the page by action, item or nation.
+  const [end, setEnd] = useState<number | null>(null);
+  const [hideReads, setHideReads] = useState(true);
+  const [query, setQuery] = useState("");
 
   async function load() {
     try {
       const cp = await api.get<Checkpoint>("/api/audit/checkpoint");
       setCheckpoint(cp);
-      const start = Math.max(0, cp.size - PAGE);
-      const rows = await api.get<Leaf[]>(`/api/audit/entries?start=${start}&end=${cp.size}`);
+      const last = Math.min(end ?? cp.size, cp.size);
+      const start = Math.max(0, last - PAGE);
+      const rows = await api.get<Leaf[]>(`/api/audit/entries?start=${start}&end=${last}`);
       setLeaves(rows.reverse());
       setError(null);
     } catch (err) {
@@ -77,8 +93,9 @@ export function Audit() {
   }
   useEffect(() => {
     void load();
-    return realtime.on("audit", () => void load());
-  }, [realtime.resyncs.value]);
+    // Live only on the latest page: an older page stays put while one reads it.
+    return end === null ? realtime.on("audit", () => void load()) : undefined;
+  }, [realtime.resyncs.value, end]);
 
   async function exportBundle() {
     setExporting(true);
@@ -146,6 +163,30 @@ export function Audit() {
         </section>
       )}
       <h2>{t("audit.entries")}</h2>
+      <div class="toolbar audit-tools">
+        <label class="check">
+          <input type="checkbox" checked={hideReads} onChange={(e) => setHideReads(e.currentTarget.checked)} data-testid="audit-hide-reads" />
+          {t("audit.hide_reads")}
+        </label>
+        <label>
+          {t("audit.search")}
+          <input type="search" value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="audit-search" />
+        </label>
+        {leaves.length > 0 && checkpoint && (
+          <span class="muted" data-testid="audit-range">
+            {t("audit.range", { from: leaves[leaves.length - 1]!.index, to: leaves[0]!.index, size: checkpoint.size })}
+          </span>
+        )}
+        <span class="row-actions">
+          <button class="secondary" disabled={!leaves.length || leaves[leaves.length - 1]!.index === 0}
+                  onClick={() => setEnd(leaves[leaves.length - 1]!.index)} data-testid="audit-older">
+            {t("audit.older")}
+          </button>
+          <button class="secondary" disabled={end === null} onClick={() => setEnd(null)} data-testid="audit-latest">
+            {t("audit.latest")}
+          </button>
+        </span>
+      </div>
       <table class="grid" data-testid="audit-entries">
         <thead>
           <tr>
@@ -158,7 +199,7 @@ export function Audit() {
           </tr>
         </thead>
         <tbody>
-          {leaves.map((leaf) => (
+          {leaves.filter((leaf) => shown(leaf, hideReads, query)).map((leaf) => (
             <tr key={leaf.index}>
               <td>{formatNumber(leaf.index)}</td>
               <td>{leaf.entry ? <Time value={String(leaf.entry["time"])} seconds /> : <span class="muted">{t("audit.restricted")}</span>}</td>

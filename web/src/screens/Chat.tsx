@@ -1,3 +1,4 @@
+import { precedenceName } from "../codes";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
 import { ErrorText } from "../components/ErrorText";
@@ -104,24 +105,100 @@ function Attachments({ message }: { message: Message }) {
   );
 }
 
-function MessageRow({ message }: { message: Message }) {
+function MessageRow({ message, onChange }: { message: Message; onChange: () => void }) {
   const own = message.author_id === me.value?.id;
+  const [editing, setEditing] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function run(action: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await action();
+      setEditing(null);
+      onChange();
+    } catch (err) {
+      setError(err);
+    }
+  }
   return (
-    <li class={`message prec-${message.precedence.toLowerCase()} ${own ? "own" : ""}`} data-testid="message" data-precedence={message.precedence}>
+    <li class={`message prec-${message.precedence.toLowerCase()} ${own ? "own" : ""}`} data-testid="message" data-message-id={message.id} data-precedence={message.precedence}>
       <div class="message-head">
-        {message.precedence !== "ROUTINE" && <span class={`prec-tag prec-${message.precedence.toLowerCase()}`}>{t(PRECEDENCE_KEYS[message.precedence])}</span>}
+        {message.precedence !== "ROUTINE" && <span class={`prec-tag prec-${message.precedence.toLowerCase()}`} title={precedenceName(message.precedence)}>{t(PRECEDENCE_KEYS[message.precedence])}</span>}
         <b>{personName(message.author_id)}</b>
         <span class="nation-code small">{message.author_nation}</span>
         <Time value={message.posted_at} />
         <MarkingBadge marking={message.marking} compact />
+        {own && !message.retracted_at && editing === null && (
+          <span class="message-actions">
+            <button class="link" onClick={() => setEditing(message.body)} data-testid="message-edit">
+              {t("chat.edit")}
+            </button>
+            <button
+              class="link danger-text"
+              onClick={() => window.confirm(t("chat.retract_confirm")) && void run(() => chat.retract(message.id))}
+              data-testid="message-retract"
+            >
+              {t("chat.retract")}
+            </button>
+          </span>
+        )}
       </div>
-      <div class="message-body" dir="auto">
-        {message.retracted_at ? <i class="muted">{t("chat.retracted")}</i> : message.body}
-        {message.edited_at && !message.retracted_at && <span class="muted"> ({t("chat.edited")})</span>}
-      </div>
+      {editing !== null ? (
+        <form class="inline-form" onSubmit={(e) => (e.preventDefault(), void run(() => chat.edit(message.id, editing)))}>
+          <textarea rows={2} value={editing} onInput={(e) => setEditing(e.currentTarget.value)} dir="auto" required
+                    aria-label={t("chat.edit")} data-testid="message-edit-body" />
+          <button class="primary" type="submit">
+            {t("chat.save")}
+          </button>
+          <button class="link" type="button" onClick={() => setEditing(null)}>
+            {t("draw.cancel")}
+          </button>
+        </form>
+      ) : (
+        <div class="message-body" dir="auto">
+          {message.retracted_at ? <i class="muted">{t("chat.retracted")}</i> : message.body}
+          {message.edited_at && !message.retracted_at && <span class="muted"> ({t("chat.edited")})</span>}
+        </div>
+      )}
+      <ErrorText error={error} />
       <Attachments message={message} />
       {(message.precedence === "FLASH" || message.precedence === "IMMEDIATE") && <AckChips message={message} />}
     </li>
+  );
+}
+
+/** Search every channel one can read; a result opens its channel. */
+function Search() {
+  const [q, setQ] = useState("");
+  const [results, setResults] = useState<Message[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function search(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      setResults(q.trim() ? await chat.search(q.trim()) : null);
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <form class="chat-search stack" onSubmit={search} role="search">
+      <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder={t("chat.search")}
+             aria-label={t("chat.search")} data-testid="chat-search" />
+      <ErrorText error={error} />
+      {results && (
+        <ul class="search-results" data-testid="chat-results">
+          {results.length === 0 && <li class="muted">{t("chat.no_results")}</li>}
+          {results.map((m) => (
+            <li key={m.id}>
+              <a href={`/chat/${m.channel_id}`} onClick={(e) => (e.preventDefault(), navigate(`/chat/${m.channel_id}`))}>
+                <b>{personName(m.author_id)}</b> <Time value={m.posted_at} />
+                <div dir="auto" class="muted">{m.body.slice(0, 120)}</div>
+              </a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </form>
   );
 }
 
@@ -158,7 +235,7 @@ function Composer({ channel, onSent }: { channel: Channel; onSent: () => void })
         <select name="precedence" value={precedence} onChange={(e) => setPrecedence(e.currentTarget.value as Precedence)} aria-label={t("chat.precedence")} class={`prec-select prec-${precedence.toLowerCase()}`}>
           {PRECEDENCES.map((p) => (
             <option key={p} value={p}>
-              {t(PRECEDENCE_KEYS[p])}
+              {precedenceName(p)}
             </option>
           ))}
         </select>
@@ -269,6 +346,7 @@ export function Chat() {
     <main class="chat" data-testid="chat">
       <nav class="channel-list" aria-label={t("chat.channels")}>
         <h2>{t("chat.channels")}</h2>
+        <Search />
         {(channels ?? []).map((c) => (
           <a
             key={c.id}
@@ -292,7 +370,7 @@ export function Chat() {
         <ErrorText error={error} />
         <ol class="messages" ref={list}>
           {messages.map((m) => (
-            <MessageRow key={m.id} message={m} />
+            <MessageRow key={m.id} message={m} onChange={() => void loadMessages()} />
           ))}
         </ol>
         {channel && <Composer channel={channel} onSent={() => void loadMessages()} />}

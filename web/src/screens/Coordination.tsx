@@ -3,7 +3,8 @@ import { offers } from "../capabilities";
 import { now } from "../clock";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
-import { defaultMarking, MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
+import { categoryName, timelineName } from "../codes";
 import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
 import { personName } from "../features/directory";
@@ -56,7 +57,7 @@ function IncidentList() {
   const columns: Column<Incident>[] = [
     { key: "marking", label: t("marking.title"), render: (i) => <MarkingBadge marking={i.marking} compact /> },
     { key: "title", label: t("intel.title"), sort: (i) => i.title, render: (i) => <a href={`/incidents/${i.id}`} onClick={go(`/incidents/${i.id}`)}>{i.title}</a> },
-    { key: "category", label: t("incident.category"), sort: (i) => i.category, render: (i) => i.category_label ?? i.category },
+    { key: "category", label: t("incident.category"), sort: (i) => i.category, render: (i) => categoryName(i.category, i.category_label) },
     { key: "reporter", label: t("incident.reporter"), sort: (i) => i.reporter, render: (i) => i.reporter },
     { key: "occurred", label: t("incident.occurred"), sort: (i) => i.occurred_from, render: (i) => <Time value={i.occurred_from} /> },
     { key: "status", label: t("ops.status"), sort: (i) => i.status, render: (i) => <span class={`status status-${i.status}`}>{t(INCIDENT_STATUS_KEYS[i.status])}</span> },
@@ -82,7 +83,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
   const [lat, setLat] = useState("37.1");
   const [lon, setLon] = useState("42.9");
   const [occurred, setOccurred] = useState(toInput(new Date()));
-  const [partners, setPartners] = useState<string[]>(nations.value.map((n) => n.code).filter((c) => c !== own));
+  const [partners, setPartners] = useState<string[]>([]);
   const [marking, setMarking] = useState<MarkingInput>(defaultMarking());
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
@@ -96,7 +97,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
     try {
       const made = await incidents.report({
         category, title, description, location: { type: "Point", coordinates: [Number(lon), Number(lat)] },
-        occurred_from: `${occurred}:00Z`, counts: {}, marking, partners,
+        occurred_from: `${occurred}:00Z`, counts: {}, marking: withAddressed(marking, partners), partners,
       });
       onDone(made.id);
     } catch (err) {
@@ -143,13 +144,13 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
         <div class="chips">
           {nations.value.filter((n) => n.code !== own).map((n) => (
             <label key={n.code} class="check">
-              <input type="checkbox" checked={partners.includes(n.code)} onChange={() => setPartners(partners.includes(n.code) ? partners.filter((c) => c !== n.code) : [...partners, n.code])} />
+              <input type="checkbox" name={`partner-${n.code}`} checked={partners.includes(n.code)} onChange={() => setPartners(partners.includes(n.code) ? partners.filter((c) => c !== n.code) : [...partners, n.code])} />
               {n.code}
             </label>
           ))}
         </div>
       </div>
-      <MarkingPicker value={marking} onChange={setMarking} />
+      <MarkingPicker value={marking} onChange={setMarking} addressed={partners} />
       <ErrorText error={error} />
       <button class="primary" type="submit" disabled={!category}>
         {t("incident.report")}
@@ -182,16 +183,16 @@ function IncidentDetail({ id }: { id: number }) {
     <article class="stack" data-testid="incident">
       <div class="page-head">
         <button class="link" onClick={() => navigate("/incidents")}>
-          ← {t("coord.incidents")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {t("coord.incidents")}
         </button>
         <MarkingBadge marking={incident.marking} />
       </div>
       <h1>
-        {incident.title} <span class={`status status-${incident.status}`}>{t(INCIDENT_STATUS_KEYS[incident.status])}</span>
+        <bdi>{incident.title}</bdi> <span class={`status status-${incident.status}`}>{t(INCIDENT_STATUS_KEYS[incident.status])}</span>
       </h1>
       <dl class="facts">
         <dt>{t("incident.category")}</dt>
-        <dd>{incident.category_label ?? incident.category}</dd>
+        <dd>{categoryName(incident.category, incident.category_label)}</dd>
         <dt>{t("incident.reporter")}</dt>
         <dd>{incident.reporter}</dd>
         <dt>{t("incident.occurred")}</dt>
@@ -220,7 +221,7 @@ function IncidentDetail({ id }: { id: number }) {
         <ol class="timeline-list">
           {(incident.timeline ?? []).map((e, i) => (
             <li key={i}>
-              <Time value={e.at} /> <b>{e.nation}</b> {e.person_id ? personName(e.person_id) : ""} · <code>{e.kind}</code> {e.text && <span dir="auto">— {e.text}</span>}
+              <Time value={e.at} /> <b>{e.nation}</b> {e.person_id ? personName(e.person_id) : ""} · <span data-kind={e.kind}>{timelineName(e.kind)}</span> {e.text && <span dir="auto">— {e.text}</span>}
             </li>
           ))}
         </ol>
@@ -267,9 +268,51 @@ function RfiList({ box }: { box: "inbox" | "outbox" }) {
   );
 }
 
+type SitrepPeriod = "yesterday" | "shift" | "12h" | "24h" | "day";
+
+/** The SITREP's period, as the server takes it: a UTC day (date=) or [from, until). A watch runs
+ * 0600Z-1800Z and 1800Z-0600Z: "this shift" is the one running now, up to now. */
+export function sitrepQuery(period: SitrepPeriod, now: Date, day?: string): string {
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const hours = (h: number) => new Date(now.getTime() - h * 3600_000);
+  if (period === "day" && day) return `?date=${day}`;
+  if (period === "12h" || period === "24h") return `?from=${iso(hours(period === "12h" ? 12 : 24))}&until=${iso(now)}`;
+  if (period === "shift") {
+    const start = new Date(now);
+    const h = now.getUTCHours();
+    start.setUTCHours(h >= 18 ? 18 : h >= 6 ? 6 : -6, 0, 0, 0);
+    return `?from=${iso(start)}&until=${iso(now)}`;
+  }
+  return "";
+}
+
+function SitrepLink() {
+  const [period, setPeriod] = useState<SitrepPeriod>("yesterday");
+  const [day, setDay] = useState(new Date(Date.now() - 86400_000).toISOString().slice(0, 10));
+  const href = `/api/sitrep.pdf${sitrepQuery(period, now.value, day)}`;
+  return (
+    <span class="sitrep-pick">
+      <select aria-label={t("sitrep.period")} value={period} onChange={(e) => setPeriod(e.currentTarget.value as SitrepPeriod)}
+              data-testid="sitrep-period">
+        <option value="yesterday">{t("sitrep.yesterday")}</option>
+        <option value="shift">{t("sitrep.shift")}</option>
+        <option value="12h">{t("sitrep.last12")}</option>
+        <option value="24h">{t("sitrep.last24")}</option>
+        <option value="day">{t("sitrep.day")}</option>
+      </select>
+      {period === "day" && (
+        <input type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} dir="ltr" aria-label={t("sitrep.day")} />
+      )}
+      <a href={href} target="_blank" rel="noopener" data-testid="sitrep">
+        {t("coord.sitrep")} (PDF) ↗
+      </a>
+    </span>
+  );
+}
+
 function NewRfi({ onDone }: { onDone: (id: number) => void }) {
   const own = me.value?.nation ?? "";
-  const [recipients, setRecipients] = useState<string[]>(nations.value.map((n) => n.code).filter((c) => c !== own));
+  const [recipients, setRecipients] = useState<string[]>([]);
   const [subject, setSubject] = useState("");
   const [question, setQuestion] = useState("");
   const [priority, setPriority] = useState("routine");
@@ -279,7 +322,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      const made = await rfis.submit({ recipients, subject, question, priority, ltiov: `${ltiov}:00Z`, marking });
+      const made = await rfis.submit({ recipients, subject, question, priority, ltiov: `${ltiov}:00Z`, marking: withAddressed(marking, recipients) });
       onDone(made.rfi.id);
     } catch (err) {
       setError(err);
@@ -293,7 +336,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
         <div class="chips">
           {nations.value.filter((n) => n.code !== own).map((n) => (
             <label key={n.code} class="check">
-              <input type="checkbox" checked={recipients.includes(n.code)} onChange={() => setRecipients(recipients.includes(n.code) ? recipients.filter((c) => c !== n.code) : [...recipients, n.code])} />
+              <input type="checkbox" name={`to-${n.code}`} checked={recipients.includes(n.code)} onChange={() => setRecipients(recipients.includes(n.code) ? recipients.filter((c) => c !== n.code) : [...recipients, n.code])} />
               {n.code}
             </label>
           ))}
@@ -323,7 +366,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
           <input type="datetime-local" value={ltiov} onInput={(e) => setLtiov(e.currentTarget.value)} dir="ltr" required />
         </label>
       </div>
-      <MarkingPicker value={marking} onChange={setMarking} />
+      <MarkingPicker value={marking} onChange={setMarking} addressed={recipients} />
       <ErrorText error={error} />
       <button class="primary" type="submit">
         {t("rfi.send")}
@@ -359,12 +402,12 @@ function RfiDetail({ id }: { id: number }) {
     <article class="stack" data-testid="rfi">
       <div class="page-head">
         <button class="link" onClick={() => navigate(`/incidents/rfi/${requester ? "outbox" : "inbox"}`)}>
-          ← {requester ? t("coord.rfi_outbox") : t("coord.rfi_inbox")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {requester ? t("coord.rfi_outbox") : t("coord.rfi_inbox")}
         </button>
         <MarkingBadge marking={rfi.marking} />
       </div>
       <h1>
-        {rfi.subject} <span class={`status status-${rfi.status}`}>{t(RFI_STATUS_KEYS[rfi.status])}</span>
+        <bdi>{rfi.subject}</bdi> <span class={`status status-${rfi.status}`}>{t(RFI_STATUS_KEYS[rfi.status])}</span>
       </h1>
       <dl class="facts">
         <dt>{t("rfi.from")}</dt>
@@ -419,12 +462,12 @@ function RfiDetail({ id }: { id: number }) {
         )}
       </div>
       {mine && ["accepted", "answered", "submitted"].includes(mine.status) && (
-        <form class="card stack" onSubmit={(e) => (e.preventDefault(), void act(() => rfis.answer(id, text, marking)))}>
+        <form class="card stack" onSubmit={(e) => (e.preventDefault(), void act(() => rfis.answer(id, text, withAddressed(marking, [rfi.requester]))))}>
           <label>
             {t("rfi.answer")}
             <textarea rows={3} value={text} onInput={(e) => setText(e.currentTarget.value)} required />
           </label>
-          <MarkingPicker value={marking} onChange={setMarking} />
+          <MarkingPicker value={marking} onChange={setMarking} addressed={[rfi.requester]} />
           <button class="primary" type="submit">
             {t("rfi.answer")}
           </button>
@@ -458,11 +501,7 @@ export function Coordination() {
     <main class="page coordination">
       <div class="page-head">
         <h1>{t("nav.incidents")}</h1>
-        {offers("/api/sitrep.pdf") && (
-          <a href="/api/sitrep.pdf" target="_blank" rel="noopener" data-testid="sitrep">
-            {t("coord.sitrep")} (PDF) ↗
-          </a>
-        )}
+        {offers("/api/sitrep.pdf") && <SitrepLink />}
       </div>
       <Tabs current={tab} />
       {body}

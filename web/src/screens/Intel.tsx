@@ -1,3 +1,4 @@
+import { stixTypeName } from "../codes";
 import { useEffect, useState } from "preact/hooks";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
@@ -36,7 +37,7 @@ function Feed() {
   }, [JSON.stringify(filter), realtime.resyncs.value]);
   const columns: Column<IntelObject>[] = [
     { key: "marking", label: t("marking.title"), sort: (o) => LEVELS.indexOf(o.marking.level), render: (o) => <MarkingBadge marking={o.marking} compact /> },
-    { key: "type", label: t("intel.type"), sort: (o) => o.type, render: (o) => <code>{o.type}</code> },
+    { key: "type", label: t("intel.type"), sort: (o) => o.type, render: (o) => <span data-type={o.type}>{stixTypeName(o.type)}</span> },
     {
       key: "title",
       label: t("intel.title"),
@@ -70,7 +71,7 @@ function Feed() {
             <option value="">{t("ops.all")}</option>
             {TYPES.map((x) => (
               <option key={x} value={x}>
-                {x}
+                {stixTypeName(x)}
               </option>
             ))}
           </select>
@@ -175,12 +176,12 @@ function Detail({ id }: { id: number }) {
     <article class="intel-detail stack" data-testid="intel-detail">
       <div class="page-head">
         <button class="link" onClick={() => navigate("/intel")}>
-          ← {t("nav.intel")}
+          <span class="dir-arrow" aria-hidden="true">←</span> {t("nav.intel")}
         </button>
         <MarkingBadge marking={o.marking} />
       </div>
       <h1>
-        {o.title || o.stix_id} {o.revoked && <span class="status status-cancelled">{t("intel.revoked")}</span>}
+        <bdi>{o.title || o.stix_id}</bdi> {o.revoked && <span class="status status-cancelled">{t("intel.revoked")}</span>}
       </h1>
       <dl class="facts">
         <dt>STIX</dt>
@@ -205,7 +206,7 @@ function Detail({ id }: { id: number }) {
               <li key={r.id}>
                 <MarkingBadge marking={r.marking} compact />{" "}
                 <a href={`/intel/${r.id}`} onClick={(e) => (e.preventDefault(), open(r))}>
-                  {r.type}: {r.title}
+                  {stixTypeName(r.type)}: <bdi>{r.title}</bdi>
                 </a>
               </li>
             ))}

@@ -2,7 +2,7 @@ import type { Polygon } from "geojson";
 import { useEffect, useState } from "preact/hooks";
 import { AreaMap } from "../components/AreaMap";
 import { ErrorText } from "../components/ErrorText";
-import { defaultMarking, MarkingPicker, type MarkingInput } from "../components/MarkingPicker";
+import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
 import { operations, type OperationInput } from "../features/operations";
 import { t } from "../i18n";
 import { navigate } from "../router";
@@ -17,7 +17,7 @@ export function OperationEditor({ id }: { id?: number }) {
   const own = me.value?.nation ?? "";
   const [name, setName] = useState("");
   const [objective, setObjective] = useState("");
-  const [participants, setParticipants] = useState<string[]>(nations.value.map((n) => n.code));
+  const [participants, setParticipants] = useState<string[]>([own]);
   const [starts, setStarts] = useState(hoursFromNow(24));
   const [ends, setEnds] = useState(hoursFromNow(72));
   const [area, setArea] = useState<Polygon | null>(null);
@@ -25,10 +25,13 @@ export function OperationEditor({ id }: { id?: number }) {
   const [phases, setPhases] = useState<{ name: string; starts: string; ends: string }[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // Approvals bind content: saving a proposed or approved plan makes the next version (the server's rule).
+  const [reversion, setReversion] = useState<number | null>(null);
 
   useEffect(() => {
     if (!id) return;
     void operations.get(id).then((op) => {
+      setReversion(op.status === "proposed" || op.status === "approved" ? op.version + 1 : null);
       setName(op.plan.name);
       setObjective(op.plan.objective);
       setParticipants(op.plan.participants);
@@ -52,7 +55,7 @@ export function OperationEditor({ id }: { id?: number }) {
       name,
       objective,
       participants: [...new Set([own, ...participants])],
-      marking,
+      marking: withAddressed(marking, participants),
       area,
       window: { starts_at: fromInput(starts), ends_at: fromInput(ends) },
       phases: phases.map((p) => ({ name: p.name, window: { starts_at: fromInput(p.starts), ends_at: fromInput(p.ends) } })),
@@ -74,6 +77,11 @@ export function OperationEditor({ id }: { id?: number }) {
   return (
     <main class="page operation-editor">
       <h1>{id ? t("ops.edit") : t("ops.new")}</h1>
+      {reversion !== null && (
+        <p class="hint" role="note" data-testid="new-version-rule">
+          {t("ops.new_version_rule", { version: reversion })}
+        </p>
+      )}
       <form class="split" onSubmit={save} aria-label={t("ops.new")}>
         <div class="stack">
           <label>
@@ -89,7 +97,7 @@ export function OperationEditor({ id }: { id?: number }) {
             <div class="chips">
               {nations.value.map((n) => (
                 <label key={n.code} class="check">
-                  <input type="checkbox" checked={n.code === own || participants.includes(n.code)} disabled={n.code === own} onChange={() => toggle(n.code)} />
+                  <input type="checkbox" name={`part-${n.code}`} checked={n.code === own || participants.includes(n.code)} disabled={n.code === own} onChange={() => toggle(n.code)} />
                   {n.code}
                 </label>
               ))}
@@ -121,7 +129,7 @@ export function OperationEditor({ id }: { id?: number }) {
               + {t("ops.add_phase")}
             </button>
           </div>
-          <MarkingPicker value={marking} onChange={setMarking} />
+          <MarkingPicker value={marking} onChange={setMarking} addressed={participants.filter((c) => c !== own)} />
           <ErrorText error={error} />
           <div class="row-actions">
             <button class="primary" type="submit" disabled={busy} data-testid="save-operation">

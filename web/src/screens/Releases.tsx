@@ -4,7 +4,7 @@ import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
 import { Time } from "../components/Time";
 import { personName } from "../features/directory";
-import { LANGS, lang, t, tk, type Lang } from "../i18n";
+import { LANG_NAMES, LANGS, lang, t, tk, type Lang } from "../i18n";
 import type { Marking } from "../markings";
 import { realtime } from "../realtime";
 import { hasRole, me, nations } from "../session";
@@ -121,9 +121,15 @@ function Propose({ onDone }: { onDone: () => void }) {
       </div>
       {LANGS.map((l) => (
         <fieldset key={l} class="marking-picker" lang={l} dir={l === "ar" ? "rtl" : "ltr"}>
-          <legend>{l.toUpperCase()}</legend>
-          <input aria-label={`${t("intel.title")} (${l})`} value={texts[l].title} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], title: e.currentTarget.value } })} required />
-          <textarea aria-label={`${t("release.body")} (${l})`} rows={3} value={texts[l].body} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], body: e.currentTarget.value } })} required />
+          <legend>{LANG_NAMES[l]}</legend>
+          <label>
+            <span lang={lang.value}>{t("intel.title")}</span>
+            <input aria-label={`${t("intel.title")} (${l})`} value={texts[l].title} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], title: e.currentTarget.value } })} required />
+          </label>
+          <label>
+            <span lang={lang.value}>{t("release.body")}</span>
+            <textarea aria-label={`${t("release.body")} (${l})`} rows={3} value={texts[l].body} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], body: e.currentTarget.value } })} required />
+          </label>
         </fieldset>
       ))}
       <ErrorText error={error} />

@@ -1,6 +1,6 @@
 import { useRef, useState } from "preact/hooks";
 import { ApiError } from "../api";
-import { t } from "../i18n";
+import { LANG_NAMES, LANGS, lang, t, type Lang } from "../i18n";
 import { signIn } from "../session";
 
 /** Password first; the TOTP step appears only when the server says a code is required. */
@@ -37,8 +37,24 @@ export function SignIn() {
   return (
     <main class="signin-screen">
       <form class="signin-card" onSubmit={submit} aria-labelledby="signin-title">
-        <div class="signin-brand">
-          <span class="brand-mark" aria-hidden="true">◆</span> CONCORD
+        <div class="signin-top">
+          <div class="signin-brand">
+            <span class="brand-mark" aria-hidden="true">◆</span> CONCORD
+          </div>
+          {/* Before signing in, the language is this browser's choice; signing in adopts the person's. */}
+          <select
+            class="lang"
+            name="signin-lang"
+            aria-label={t("header.language")}
+            value={lang.value}
+            onChange={(e) => (lang.value = e.currentTarget.value as Lang)}
+          >
+            {LANGS.map((l) => (
+              <option key={l} value={l} lang={l}>
+                {LANG_NAMES[l]}
+              </option>
+            ))}
+          </select>
         </div>
         <h1 id="signin-title">{t("signin.title")}</h1>
         <p class="muted">{t("signin.subtitle")}</p>
