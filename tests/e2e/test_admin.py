@@ -49,3 +49,31 @@ def test_other_roles_are_told_administration_is_for_administrators(officer: Open
     watch.sign_in(language="en")
     watch.go("/admin")
     expect(watch.page.locator("main")).to_contain_text("Only your nation's administrators")
+
+
+def test_privileged_changes_wait_for_a_second_person_of_the_nation(officer: OpenOfficer) -> None:
+    """The two-person rule in the browser: an administrator's appointment of a commander is sent for
+    confirmation (and may be withdrawn); the commander sees what awaits a second person."""
+    admin = officer("tur.admin")
+    admin.sign_in(language="en")
+    admin.go("/admin")
+    row = admin.page.get_by_test_id("people").locator("tr", has=admin.page.get_by_text("tur.watch", exact=True))
+    row.get_by_role("button", name="+ Appoint").click()
+    row.get_by_label("Role").select_option("commander")
+    row.get_by_role("button", name="Appoint", exact=True).click()
+    expect(admin.page.get_by_test_id("sent-for-confirmation")).to_be_visible()
+    pending = admin.page.get_by_test_id("privileged-requests")
+    mine = pending.locator("li", has_text="to be appointed Commander")
+    expect(mine).to_contain_text("Üsteğmen Arda Deneme (demo)")
+    expect(mine.get_by_role("button", name="Confirm")).to_have_count(0)  # never one's own request
+    admin.screenshot("admin-two-person-en")
+    mine.get_by_role("button", name="Withdraw").click()
+    expect(pending.locator("li", has_text="to be appointed Commander")).to_have_count(0)
+    expect(row.locator(".appointment.current")).not_to_contain_text("Commander")
+
+    commander = officer("tur.commander")
+    commander.sign_in(language="tr")
+    commander.go("/admin")
+    waiting = commander.page.get_by_test_id("privileged-requests")
+    expect(waiting).to_contain_text("Yüzbaşı Can Taslak (demo)")  # the demo's pending request
+    expect(waiting.get_by_role("button", name="Onayla")).to_have_count(1)

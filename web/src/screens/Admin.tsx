@@ -47,7 +47,80 @@ function AppointmentList({ person, onChange }: { person: Me; onChange: () => voi
   );
 }
 
-function AppointForm({ person, onDone }: { person: Me; onDone: () => void }) {
+/** What the server answers when a change needs a second person (202): the request it opened. */
+interface PrivilegedRequest {
+  id: number;
+  kind: "appointment" | "password_reset";
+  person_id: number;
+  role: string | null;
+  requested_by: number;
+  requested_at: string;
+  state: string;
+}
+
+function isPending(result: unknown): result is PrivilegedRequest {
+  return typeof result === "object" && result !== null && (result as PrivilegedRequest).state === "pending";
+}
+
+/** Requests of one's own nation awaiting a second person: confirm or refuse them, or withdraw one's own. */
+function PendingRequests({ version, onSettled }: { version: number; onSettled: (password: string | null) => void }) {
+  const [requests, setRequests] = useState<PrivilegedRequest[]>([]);
+  const [names, setNames] = useState<Map<number, string>>(new Map());
+  const [error, setError] = useState<unknown>(null);
+  async function load() {
+    try {
+      const [pending, directory] = await Promise.all([
+        api.get<PrivilegedRequest[]>("/api/privileged-requests"),
+        api.get<{ id: number; display_name: string }[]>("/api/people"),
+      ]);
+      setRequests(pending);
+      setNames(new Map(directory.map((p) => [p.id, p.display_name])));
+    } catch (err) {
+      setError(err);
+    }
+  }
+  useEffect(() => void load(), [version]);
+  async function decide(r: PrivilegedRequest, step: "confirm" | "refuse") {
+    setError(null);
+    try {
+      const result = await api.post<{ password?: string | null } | undefined>(`/api/privileged-requests/${r.id}/${step}`);
+      onSettled(result?.password ?? null);
+      await load();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  if (requests.length === 0 && !error) return null;
+  const name = (id: number) => names.get(id) ?? `#${id}`;
+  const self = me.value?.id;
+  return (
+    <section class="card" aria-label={t("admin.pending_title")} data-testid="privileged-requests">
+      <h2>{t("admin.pending_title")}</h2>
+      <p class="muted">{t("admin.pending_rule")}</p>
+      <ul class="plain">
+        {requests.map((r) => (
+          <li key={r.id}>
+            <b><bdi>{name(r.person_id)}</bdi></b>{" "}
+            {r.kind === "appointment" ? t("admin.pending_appointment", { role: roleName(r.role ?? "") })
+              : t("admin.pending_password_reset")}{" "}
+            <span class="muted">
+              {t("admin.asked_by", { name: name(r.requested_by) })} · <Time value={r.requested_at} />
+            </span>{" "}
+            {self !== r.requested_by && self !== r.person_id && (
+              <button class="primary" onClick={() => void decide(r, "confirm")}>{t("admin.confirm")}</button>
+            )}{" "}
+            <button class="secondary" onClick={() => void decide(r, "refuse")}>
+              {self === r.requested_by ? t("admin.withdraw") : t("admin.refuse")}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <ErrorText error={error} />
+    </section>
+  );
+}
+
+function AppointForm({ person, onDone }: { person: Me; onDone: (pending: boolean) => void }) {
   const [role, setRole] = useState<string>("watch_officer");
   const [starts, setStarts] = useState("");
   const [ends, setEnds] = useState("");
@@ -56,10 +129,10 @@ function AppointForm({ person, onDone }: { person: Me; onDone: () => void }) {
     e.preventDefault();
     setError(null);
     try {
-      await api.post("/api/appointments", {
+      const result = await api.post<unknown>("/api/appointments", {
         person_id: person.id, role, starts_at: utcFromInput(starts), ends_at: utcFromInput(ends),
       });
-      onDone();
+      onDone(isPending(result));
     } catch (err) {
       setError(err);
     }
@@ -148,6 +221,8 @@ export function Admin() {
   const [filter, setFilter] = useState("");
   const [appointing, setAppointing] = useState<number | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
+  const [sentForConfirmation, setSentForConfirmation] = useState(false);
+  const [requestsVersion, setRequestsVersion] = useState(0);
 
   async function load() {
     try {
@@ -166,10 +241,17 @@ export function Admin() {
     try {
       const result = await api.post<{ password?: string } | undefined>(path);
       if (result?.password) setSecret(result.password);
+      if (isPending(result)) requested();
       await load();
     } catch (err) {
       setError(err);
     }
+  }
+
+  /** A change went to a second person of the nation: say so, and show it among the pending ones. */
+  function requested() {
+    setSentForConfirmation(true);
+    setRequestsVersion((v) => v + 1);
   }
 
   if (!hasRole("administrator") || (error instanceof ApiError && error.code === "forbidden" && people === null)) {
@@ -177,6 +259,13 @@ export function Admin() {
       <main class="page">
         <h1>{t("nav.admin")}</h1>
         <p class="muted">{t("admin.only_admins")}</p>
+        {/* The commander is the other second person of the two-person rule. */}
+        {hasRole("commander") && <PendingRequests version={0} onSettled={(pw) => pw && setSecret(pw)} />}
+        {secret && (
+          <div class="card notice" role="status">
+            {t("admin.password_once")} <code dir="ltr" data-testid="new-password">{secret}</code>
+          </div>
+        )}
       </main>
     );
   }
@@ -196,7 +285,11 @@ export function Admin() {
         <>
           <AppointmentList person={p} onChange={() => void load()} />
           {appointing === p.id ? (
-            <AppointForm person={p} onDone={() => (setAppointing(null), void load())} />
+            <AppointForm person={p} onDone={(pending) => {
+              setAppointing(null);
+              if (pending) requested();
+              void load();
+            }} />
           ) : (
             <button class="link" onClick={() => setAppointing(p.id)}>
               + {t("admin.appoint")}
@@ -243,6 +336,16 @@ export function Admin() {
           </button>
         </div>
       )}
+      {sentForConfirmation && (
+        <div class="card notice" role="status" data-testid="sent-for-confirmation">
+          {t("admin.sent_for_confirmation")}{" "}
+          <button class="link" onClick={() => setSentForConfirmation(false)}>
+            {t("admin.dismiss")}
+          </button>
+        </div>
+      )}
+      <PendingRequests version={requestsVersion}
+        onSettled={(pw) => (pw && setSecret(pw), void load())} />
       <div class="toolbar">
         <label>
           {t("admin.filter")}
