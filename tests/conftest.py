@@ -56,6 +56,16 @@ def throwaway_postgres() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """No test's environment variables outlive it (`concord demo` run in process sets CONCORD_*
+    defaults that every later test's Settings would read; module fixtures guard their own)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """A fresh PostgreSQL database for this test run, migrated; dropped afterwards."""

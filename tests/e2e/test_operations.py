@@ -82,8 +82,9 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     planner.screenshot("operation-conflict-en")
 
     # The standing conflict blocks approval: Approve is not offered, and the reason is given in the
-    # reader's language, without internal ids. A commander's override lifts it for this version, and
-    # the conflict then reads "overridden", not "open".
+    # reader's language, without internal ids. It stands until every nation concerned has cleared it
+    # for itself: TUR's override leaves it awaiting IRQ; once IRQ's commander overrides too, it reads
+    # "overridden", not "open", and approval is offered.
     tur_cdr.page.select_option("select.lang", "tr")
     tur_cdr.page.goto(second)
     expect(tur_cdr.page.get_by_test_id("approve")).to_be_disabled()
@@ -95,6 +96,19 @@ def test_an_operation_drawn_by_tur_is_approved_by_both_and_a_conflict_is_seen_by
     conflict.get_by_role("button", name="Geçersiz kıl").click()
     conflict.locator("input").fill("Patrols coordinated by phone (exercise).")
     conflict.locator("button[type=submit]").click()
+    expect(conflict.get_by_test_id("conflict-awaiting")).to_contain_text("IRQ")
+    expect(conflict).to_have_attribute("data-status", "open")
+    expect(tur_cdr.page.get_by_test_id("approve")).to_be_disabled()
+    expect(conflict.get_by_role("button", name="Geçersiz kıl")).to_have_count(0)  # TUR has given its own
+
+    irq_cdr.page.goto(second)
+    irq_conflict = irq_cdr.page.get_by_test_id("conflict").first
+    irq_conflict.get_by_role("button", name="تجاوز").click()
+    irq_conflict.locator("input").fill("Agreed with TUR by phone (exercise).")
+    irq_conflict.locator("button[type=submit]").click()
+    expect(irq_conflict).to_have_attribute("data-status", "overridden")
+
+    tur_cdr.page.reload()
     expect(conflict).to_have_attribute("data-status", "overridden")
     expect(tur_cdr.page.get_by_test_id("conflicts-standing")).to_have_text("0")
     expect(tur_cdr.page.get_by_test_id("approve")).to_be_enabled()

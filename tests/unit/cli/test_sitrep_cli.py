@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -19,7 +20,14 @@ def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {"CONCORD_DATABASE_URL": f"sqlite:///{root / 'demo.db'}", "CONCORD_DATA_DIR": str(root / "data"),
            "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192",
            "CONCORD_DEMO_PASSWORD": "demo-password-123"}
-    loaded = runner.invoke(app, ["demo", "--no-serve"], env=env)
+    # `concord demo` sets its CONCORD_* defaults in the process environment, and the runner restores
+    # only the variables it was given: keep them from reaching every later test's settings.
+    saved = dict(os.environ)
+    try:
+        loaded = runner.invoke(app, ["demo", "--no-serve"], env=env)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
     assert loaded.exit_code == 0, loaded.output
     return env
 

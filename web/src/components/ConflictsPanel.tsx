@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { conflicts as conflictApi, type Conflict } from "../features/operations";
 import { formatNumber, t, tk } from "../i18n";
-import { hasRole } from "../session";
+import { hasRole, me } from "../session";
 import { ErrorText } from "./ErrorText";
 import { Time } from "./Time";
 
@@ -12,12 +12,20 @@ export const CONFLICT_STATUS_KEYS: Record<Conflict["status"] | "overridden", str
   overridden: tk("conflict.status.overridden"),
 };
 
-/** As this operation's reader sees it: a conflict a commander overrode for the operation's current
- * version no longer stands in its way ("overridden", not "open"); only standing ones are counted. */
+/** As this operation's reader sees it: a conflict overridden for the operation's current version by
+ * every nation concerned no longer stands in its way ("overridden", not "open"); while a nation has
+ * still to clear it, it stands. Only standing ones are counted. */
 export function shownStatus(conflict: Conflict, operationId: number, version: number): Conflict["status"] | "overridden" {
   if (conflict.status === "resolved") return "resolved";
+  if ((conflict.awaiting_nations ?? []).length > 0) return conflict.status;
   const overridden = conflict.overrides?.some((o) => o.item === `operation:${operationId}` && o.version === version);
   return overridden ? "overridden" : conflict.status;
+}
+
+/** Whether the reader's own nation has overridden it for this version already (each nation once). */
+function overriddenByMine(conflict: Conflict, operationId: number, version: number): boolean {
+  const nation = me.value?.nation;
+  return !!conflict.overrides?.some((o) => o.item === `operation:${operationId}` && o.version === version && o.nation === nation);
 }
 
 type Action = "acknowledge" | "resolve" | "override";
@@ -60,6 +68,11 @@ function ConflictRow({ conflict, operationId, version, onChange }: { conflict: C
         )}
       </div>
       {conflict.restricted && conflict.contact && <div class="muted">{t("conflict.contact", { contact: conflict.contact })}</div>}
+      {(conflict.awaiting_nations ?? []).length > 0 && (
+        <div class="muted" data-testid="conflict-awaiting">
+          {t("conflict.awaiting", { nations: (conflict.awaiting_nations ?? []).join(", ") })}
+        </div>
+      )}
       {conflict.overrides?.map((o) => (
         <div key={`${o.item}-${o.version}-${o.nation}`} class="override">
           ⚠ {t("conflict.overridden", { nation: o.nation, version: o.version })}: “{o.justification}”
@@ -92,7 +105,8 @@ function ConflictRow({ conflict, operationId, version, onChange }: { conflict: C
             <button class="secondary" onClick={() => setAction("resolve")}>
               {t("conflict.resolve")}
             </button>
-            {hasRole("commander") && !conflict.restricted && status !== "overridden" && (
+            {hasRole("commander") && !conflict.restricted && status !== "overridden" &&
+              !overriddenByMine(conflict, operationId, version) && (
               <button class="secondary" onClick={() => setAction("override")}>
                 {t("conflict.override")}
               </button>

@@ -81,6 +81,8 @@ export interface OperationSummary {
 export interface Conflict {
   conflict_id: number;
   status: "open" | "acknowledged" | "resolved";
+  /** Nations concerned that have not yet cleared it (overridden or resolved) for themselves. */
+  awaiting_nations?: string[];
   overlap: Geometry;
   area_m2: number;
   starts_at: string | null;
