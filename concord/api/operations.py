@@ -265,6 +265,32 @@ def preview(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> li
     return centre.operations.preview(actor, operation_id)
 
 
+class DraftCheckIn(Strict):
+    area: GeoJson
+    window: WindowIn
+    altitude: AltitudeIn | None = None
+    operation_id: Id | None = Field(None, description="the operation being edited (it does not conflict with itself)")
+
+
+class DraftOverlapOut(BaseModel):
+    item: str
+    kind: str
+    name: str
+    overlap: dict[str, Any]
+    area_m2: float
+    distance_m: float
+    starts_at: str | None
+    ends_at: str | None
+
+
+@router.post("/deconfliction-preview", response_model=list[DraftOverlapOut],
+             summary="What an unsaved area and window would overlap now (items the caller may see; nothing written)")
+def preview_draft(body: DraftCheckIn, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
+    altitude = AltitudeBand(body.altitude.low_m, body.altitude.high_m) if body.altitude else None
+    return centre.operations.preview_draft(actor, area_from_geojson(body.area, "area"), body.window.to_window(),
+                                           altitude, operation_id=body.operation_id)
+
+
 @router.get("/{operation_id}/sync-matrix", summary="Synchronisation matrix: phases x nations (JSON)")
 def matrix(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
     return centre.operations.matrix(actor, operation_id)

@@ -10,10 +10,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
 from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Conflict, Override, blocks, check_override
+from concord.domain.deconfliction import Footprint
 from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.geo import to_geojson
 from concord.domain.operation_lifecycle import (
@@ -30,11 +32,16 @@ from concord.domain.operation_lifecycle import (
 )
 from concord.domain.operations import (
     DECONFLICTED,
+    AltitudeBand,
     Operation,
     OperationPlan,
     OperationStatus,
     TaskStatus,
+    Window,
+    check_altitude,
     check_plan,
+    check_window,
+    operation_key,
 )
 from concord.domain.ownership import CHANGERS, Kind, require_decider, require_owner
 from concord.domain.ownership import Decision as Deciding
@@ -48,6 +55,8 @@ from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, narrow_history
 
 S = OperationStatus
+#: The key an unsaved plan is checked under: no stored item has it, so nothing is left out as "itself".
+DRAFT_KEY = "draft:new"
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +329,36 @@ class OperationService:
                              "restricted": True}
                 out.append(item)
             return out
+
+    def preview_draft(self, actor: Actor, area: BaseGeometry, window: Window, altitude: AltitudeBand | None,
+                      *, operation_id: int | None = None) -> list[dict[str, Any]]:
+        """What an unsaved plan's area and window would overlap now, for the editor while it draws.
+
+        Unlike `preview` (a saved plan, whose warnings the proposal will raise anyway), any shape can be
+        probed here, so only items the caller may see are answered: a hidden item answers as an absent
+        one (otherwise a probe could trace its outline). `operation_id` is the plan being edited, which
+        must not meet itself. Nothing is written.
+        """
+        actor.require(*CHANGERS[Kind.OPERATION], action="planning an operation")
+        window = check_window(window, "window")
+        altitude = check_altitude(altitude, "altitude")
+        with self.db.read() as conn:
+            key = DRAFT_KEY
+            if operation_id is not None:
+                if store.get_visible(conn, actor.reader, operation_id) is None:
+                    raise NotFound(f"no operation {operation_id}", field="operation_id")
+                key = operation_key(operation_id)
+            band = (altitude.low_m, altitude.high_m) if altitude else None
+            footprint = Footprint(key, area, self.deconfliction.standoff_m, window.starts_at, window.ends_at, band)
+            self.deconfliction.catch_up(conn)
+            overlaps = self.deconfliction.engine.check(footprint)
+            visible = conflict_store.visible_keys(conn, actor.reader, [o.key for o in overlaps])
+            return [{"item": o.key, "kind": o.key.split(":", 1)[0], "name": conflict_store.side_name(conn, o.key),
+                     "overlap": to_geojson(o.geometry), "area_m2": round(o.area_m2, 1),
+                     "distance_m": round(o.distance_m, 1),
+                     "starts_at": iso(o.starts_at) if o.starts_at else None,
+                     "ends_at": iso(o.ends_at) if o.ends_at else None}
+                    for o in overlaps if o.key in visible]
 
     def matrix(self, actor: Actor, operation_id: int) -> dict[str, Any]:
         with self.db.read() as conn:
