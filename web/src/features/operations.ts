@@ -122,6 +122,24 @@ export interface OperationInput {
   tasks: { title: string; owner_nation: string; due_at: string; phase: string | null }[];
 }
 
+/** One item an unsaved plan would overlap (only items the reader may see are ever answered). */
+export interface DraftOverlap {
+  item: string;
+  kind: "operation" | "site" | "activity";
+  name: string;
+  overlap: Geometry;
+  area_m2: number;
+  distance_m: number;
+  starts_at: string | null;
+  ends_at: string | null;
+}
+
+export interface DraftCheck {
+  area: Polygon;
+  window: Window;
+  operation_id?: number;
+}
+
 export interface SyncMatrix {
   nations: string[];
   window: Window;
@@ -149,6 +167,7 @@ export const operations = {
   versions: (id: number) =>
     api.get<{ version: number; plan: Record<string, unknown>; created_by: number; created_at: string }[]>(`/api/operations/${id}/versions`),
   matrix: (id: number) => api.get<SyncMatrix>(`/api/operations/${id}/sync-matrix`),
+  previewDraft: (body: DraftCheck) => api.post<DraftOverlap[]>("/api/operations/deconfliction-preview", body),
 };
 
 export const conflicts = {

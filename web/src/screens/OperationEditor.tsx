@@ -1,10 +1,14 @@
 import type { Polygon } from "geojson";
 import { useEffect, useState } from "preact/hooks";
-import { AreaMap } from "../components/AreaMap";
+import { AreaMap, type ContextShape } from "../components/AreaMap";
+import { DraftOverlaps } from "../components/DraftOverlaps";
 import { ErrorText } from "../components/ErrorText";
 import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
-import { operations, type OperationInput } from "../features/operations";
-import { t } from "../i18n";
+import { offers } from "../capabilities";
+import { operations, type DraftOverlap, type OperationInput } from "../features/operations";
+import "../features/tracks";
+import { formatNumber, t } from "../i18n";
+import { LAYER_LABELS, LAYERS, type MapItem } from "../map/layers";
 import { navigate } from "../router";
 import { me, nations } from "../session";
 
@@ -12,6 +16,32 @@ import { me, nations } from "../session";
 const toInput = (iso: string) => iso.slice(0, 16);
 const fromInput = (value: string) => `${value}:00Z`;
 const hoursFromNow = (h: number) => toInput(new Date(Date.now() + h * 3600_000).toISOString());
+
+/** What the planner sees around the draft: the operating picture's own layers, as they stand now. */
+const CONTEXT_LAYERS = ["operations", "sites", "tracks"] as const;
+type ContextLayer = (typeof CONTEXT_LAYERS)[number];
+const OVERLAP_COLOUR = "#e040fb";
+// Long enough that a planner typing a time does not fire a check per keystroke.
+const CHECK_DELAY_MS = 400;
+
+async function loadContext(): Promise<Record<ContextLayer, MapItem[]>> {
+  const loaded = await Promise.all(
+    CONTEXT_LAYERS.map(async (id) => {
+      const spec = LAYERS.find((l) => l.id === id);
+      // A layer this server does not offer, or one that fails, leaves the others standing.
+      if (!spec || !offers(spec.path)) return [];
+      return spec.load(null).catch(() => [] as MapItem[]);
+    }),
+  );
+  return { operations: loaded[0]!, sites: loaded[1]!, tracks: loaded[2]! };
+}
+
+function contextShapes(items: MapItem[], layer: ContextLayer, except?: string): ContextShape[] {
+  const colour = LAYERS.find((l) => l.id === layer)?.color ?? "#8798a9";
+  return items
+    .filter((i) => i.key !== except)
+    .map((i) => ({ key: i.key, geometry: i.geometry, color: i.color ?? colour, dashed: i.dashed, label: i.title }));
+}
 
 export function OperationEditor({ id }: { id?: number }) {
   const own = me.value?.nation ?? "";
@@ -27,6 +57,46 @@ export function OperationEditor({ id }: { id?: number }) {
   const [busy, setBusy] = useState(false);
   // Approvals bind content: saving a proposed or approved plan makes the next version (the server's rule).
   const [reversion, setReversion] = useState<number | null>(null);
+  const [context, setContext] = useState<Record<ContextLayer, MapItem[]> | null>(null);
+  const [shown, setShown] = useState<ReadonlySet<ContextLayer>>(new Set(CONTEXT_LAYERS));
+  const [overlaps, setOverlaps] = useState<DraftOverlap[] | null>(null);
+  const [checking, setChecking] = useState(false);
+  const [checkError, setCheckError] = useState<unknown>(null);
+
+  useEffect(() => {
+    void loadContext().then(setContext);
+  }, []);
+
+  // The live check: whenever the area or the window changes, ask what the draft would overlap now.
+  useEffect(() => {
+    if (!area || !offers("/api/operations/deconfliction-preview")) {
+      setOverlaps(null);
+      return;
+    }
+    let current = true;
+    setChecking(true);
+    const timer = setTimeout(() => {
+      operations
+        .previewDraft({ area, window: { starts_at: fromInput(starts), ends_at: fromInput(ends) }, operation_id: id })
+        .then(
+          (found) => {
+            if (!current) return;
+            setOverlaps(found);
+            setCheckError(null);
+          },
+          (err) => {
+            if (!current) return;
+            setOverlaps(null);
+            setCheckError(err);
+          },
+        )
+        .finally(() => current && setChecking(false));
+    }, CHECK_DELAY_MS);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [JSON.stringify(area), starts, ends, id]);
 
   useEffect(() => {
     if (!id) return;
@@ -70,6 +140,17 @@ export function OperationEditor({ id }: { id?: number }) {
       setBusy(false);
     }
   }
+
+  const mapContext: ContextShape[] = [
+    ...(context ? CONTEXT_LAYERS.filter((l) => shown.has(l)).flatMap((l) => contextShapes(context[l], l, id ? `operation-${id}` : undefined)) : []),
+    ...(overlaps ?? []).map((o) => ({ key: `overlap-${o.item}`, geometry: o.overlap, color: OVERLAP_COLOUR, label: o.name })),
+  ];
+  const toggleShown = (layer: ContextLayer) => {
+    const next = new Set(shown);
+    if (next.has(layer)) next.delete(layer);
+    else next.add(layer);
+    setShown(next);
+  };
 
   const toggle = (code: string) =>
     setParticipants(participants.includes(code) ? participants.filter((c) => c !== code) : [...participants, code]);
@@ -141,8 +222,21 @@ export function OperationEditor({ id }: { id?: number }) {
           </div>
         </div>
         <div class="stack">
-          <AreaMap shapes={area ? [{ geometry: area, color: "#ffd33d" }] : []} onDraw={setArea} testId="editor-map" />
+          <AreaMap shapes={area ? [{ geometry: area, color: "#ffd33d" }] : []} context={mapContext} onDraw={setArea} testId="editor-map" />
+          <div class="chips context-layers" role="group" aria-label={t("ops.context")}>
+            <span class="muted">{t("ops.context")}</span>
+            {CONTEXT_LAYERS.map((l) => (
+              <label key={l} class="check">
+                <input type="checkbox" name={`context-${l}`} checked={shown.has(l)} onChange={() => toggleShown(l)} />
+                <span class="swatch" style={{ background: LAYERS.find((s) => s.id === l)?.color }} />
+                {t(LAYER_LABELS[l])}
+                {context && <span class="muted"> ({formatNumber(context[l].length)})</span>}
+              </label>
+            ))}
+          </div>
           <p class="muted">{area ? t("ops.area_set", { corners: area.coordinates[0]!.length - 1 }) : t("ops.area_missing")}</p>
+          <DraftOverlaps found={overlaps} checking={checking} />
+          <ErrorText error={checkError} />
         </div>
       </form>
     </main>
