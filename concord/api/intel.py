@@ -69,12 +69,26 @@ class CorrelationOut(BaseModel):
     other: ObjectOut
 
 
+class AuthorOut(BaseModel):
+    person_id: int
+    display_name: str
+
+
+class PlaceOut(BaseModel):
+    object: ObjectOut
+    latitude: float
+    longitude: float
+
+
 class DetailOut(BaseModel):
     object: ObjectOut
+    author: AuthorOut | None = Field(None, description="who published it (the directory's name)")
     stix: dict[str, Any]
     versions: list[VersionOut]
     relationships: list[ObjectOut]
     correlations: list[CorrelationOut]
+    locations: list[PlaceOut] = Field(default_factory=list,
+                                      description="places it refers to or is linked with, that the caller may see")
 
 
 class ListOut(BaseModel):
@@ -158,6 +172,7 @@ def get_object(object_id: Id, actor: ActorDep, centre: CentreDep) -> DetailOut:
     detail = centre.intel_read.detail(actor, object_id)
     out = DetailOut(
         object=ObjectOut.of(detail.summary),
+        author=AuthorOut(person_id=detail.author[0], display_name=detail.author[1]) if detail.author else None,
         stix=json.loads(detail.versions[-1].raw or "{}") if detail.versions else {},
         versions=[VersionOut.of(v) for v in detail.versions],
         relationships=[ObjectOut.of(r) for r in detail.relationships],
@@ -167,11 +182,14 @@ def get_object(object_id: Id, actor: ActorDep, centre: CentreDep) -> DetailOut:
             )
             for c in detail.correlations
         ],
+        locations=[PlaceOut(object=ObjectOut.of(s), latitude=lat, longitude=lon) for s, lat, lon in detail.locations],
     )
     # The object in full, and the summaries of the objects linked to it that the page shows.
-    linked = [(r.id, r.marking, o) for r, o in zip(detail.relationships, out.relationships, strict=True)]
+    linked: list[tuple[int, Marking, BaseModel]] = [
+        (r.id, r.marking, o) for r, o in zip(detail.relationships, out.relationships, strict=True)]
     linked += [(c["other"].id, c["other"].marking, o.other)
                for c, o in zip(detail.correlations, out.correlations, strict=True)]
+    linked += [(s.id, s.marking, p) for (s, _, _), p in zip(detail.locations, out.locations, strict=True)]
     centre.audit.record_returned(actor, "intel", [(object_id, detail.summary.marking, out), *linked])
     return out
 

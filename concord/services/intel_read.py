@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select
 
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Forbidden, NotFound
-from concord.domain.markings import Marking
+from concord.domain.markings import Marking, Reader
 from concord.domain.people import Actor
 from concord.storage import intel as store
 from concord.storage import intel_correlation as correlation_store
 from concord.storage import intel_read as read_store
+from concord.storage import people as people_store
 from concord.storage.db import Database
 from concord.storage.intel_search import matching
 from concord.storage.policy import visible_to
@@ -33,6 +34,29 @@ class ObjectDetail:
     versions: list[read_store.VersionRow]
     relationships: list[read_store.ObjectSummary]
     correlations: list[dict[str, Any]]
+    #: Who published it: (person id, name as in the centre's directory), None for TAXII imports without one.
+    author: tuple[int, str] | None = None
+    #: Locations it refers to or is linked with that the reader may see: (object, latitude, longitude).
+    locations: list[tuple[read_store.ObjectSummary, float, float]] = field(default_factory=list)
+
+
+#: A report may refer to many objects; the detail page shows at most this many places.
+MAX_LOCATIONS = 50
+
+
+def _referred(stix: Mapping[str, Any]) -> set[str]:
+    """STIX ids an object points at where a place may be (report/note/opinion/observed-data refs, a
+    sighting's where-sighted, a relationship's ends)."""
+    refs: set[str] = set()
+    for name in ("object_refs", "where_sighted_refs"):
+        value = stix.get(name)
+        if isinstance(value, list):
+            refs.update(v for v in value[:1000] if isinstance(v, str))
+    for name in ("source_ref", "target_ref", "sighting_of_ref", "location_ref"):
+        value = stix.get(name)
+        if isinstance(value, str):
+            refs.add(value)
+    return refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +141,28 @@ class IntelReader:
                 if other is None:
                     continue
                 correlations.append({"id": row.id, "kind": row.kind, "value": row.value, "at": row.at, "other": other})
-        return ObjectDetail(summary, versions, relationships, correlations)
+            author_id = conn.execute(select(o.c.created_by_person).where(o.c.id == object_id)).scalar()
+            person = people_store.get_person(conn, int(author_id)) if author_id is not None else None
+            ends = conn.execute(select(o.c.source_ref, o.c.target_ref).where(o.c.id.in_([r.id for r in relationships])))
+            refs = _referred(json.loads(versions[-1].raw or "{}") if versions else {})
+            refs.update(ref for row in ends for ref in row if ref)
+            locations = [place for ref in sorted(refs) if ref.startswith("location--") and ref != summary.stix_id
+                         for place in self._location(conn, reader, ref)][:MAX_LOCATIONS]
+        author = (person.id, person.display_name) if person is not None else None
+        return ObjectDetail(summary, versions, relationships, correlations, author, locations)
+
+    @staticmethod
+    def _location(conn: Connection, reader: Reader, stix_id: str
+                  ) -> list[tuple[read_store.ObjectSummary, float, float]]:
+        for found in read_store.find_objects(conn, reader, stix_id):
+            if found.revoked:
+                continue
+            versions = read_store.versions_of(conn, reader, found.id)
+            stix = json.loads(versions[-1].raw or "{}") if versions else {}
+            lat, lon = stix.get("latitude"), stix.get("longitude")
+            if isinstance(lat, int | float) and isinstance(lon, int | float):
+                return [(found, float(lat), float(lon))]
+        return []
 
     def list_objects(self, actor: Actor, wanted: ListFilter) -> list[read_store.ObjectSummary]:
         with self.db.read() as conn:

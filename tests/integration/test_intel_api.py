@@ -69,6 +69,10 @@ def test_publish_report_and_read_it_with_relationships(team: dict[str, ApiClient
     assert detail["stix"]["pattern"] == ind["pattern"]
     assert [r["stix_id"] for r in detail["relationships"]] == [rel["id"]]
     assert len(detail["versions"]) == 1
+    # The page names who published it, as the centre's directory does.
+    me = team["tur"].get("/api/me").json()
+    assert detail["author"]["display_name"] == me["display_name"]
+    assert detail["author"]["person_id"] == me["id"]
     assert team["jor"].get(f"/api/intel/objects/{ind_row['id']}").status_code == 404
     only_reports = team["irq"].get("/api/intel/objects", params={"type": "report"})
     assert ids(only_reports) == {rep["id"]}
@@ -198,3 +202,31 @@ def test_a_release_change_is_stated_in_the_stix_text_as_a_new_version(team: dict
     widened, _ = to_stix(Marking.build(REL_IRQ["level"], "TUR", REL_IRQ["releasable_to"], REL_IRQ["tlp"]))
     assert set(seen["stix"]["object_marking_refs"]) == set(widened) | {statement["id"]}
     assert set(seen["object"]["marking"]["releasable_to"]) == {"IRQ", "TUR"}
+
+
+def location(name: str, lat: float, lon: float) -> dict[str, Any]:
+    return {"type": "location", "spec_version": "2.1", "id": f"location--{uuid.uuid4()}",
+            "created": "2026-11-02T08:00:00.000Z", "modified": "2026-11-02T08:00:00.000Z", "name": name,
+            "latitude": lat, "longitude": lon}
+
+
+def test_the_detail_shows_the_places_an_object_refers_to_that_the_reader_may_see(team: dict[str, ApiClient]) -> None:
+    ford = location("Fictional north ford", 36.61, 43.12)
+    hidden = location("Fictional TUR observation post", 36.70, 43.30)
+    publish(team["tur"], [hidden], TUR_ONLY)
+    actor = {"type": "threat-actor", "spec_version": "2.1", "id": f"threat-actor--{uuid.uuid4()}",
+             "created": "2026-11-02T08:00:00.000Z", "modified": "2026-11-02T08:00:00.000Z",
+             "name": "Fictional smuggling ring"}
+    located = {**relationship(actor["id"], ford["id"]), "relationship_type": "located-at"}
+    rep = report("Fictional crossing report", ford["id"], hidden["id"])
+    published = publish(team["tur"], [rep, ford, actor, located], REL_IRQ)
+    row = {i["stix_id"]: i["id"] for i in published["items"]}
+    for stix_id in (rep["id"], actor["id"]):
+        irq = team["irq"].get(f"/api/intel/objects/{row[stix_id]}").json()
+        assert [(p["object"]["title"], p["latitude"], p["longitude"]) for p in irq["locations"]] == [
+            ("Fictional north ford", 36.61, 43.12)]
+    # The originator sees its own hidden post too; IRQ's page never names it.
+    tur = team["tur"].get(f"/api/intel/objects/{row[rep['id']]}").json()
+    assert sorted(p["object"]["title"] for p in tur["locations"]) == ["Fictional TUR observation post",
+                                                                      "Fictional north ford"]
+    assert "observation post" not in team["irq"].get(f"/api/intel/objects/{row[rep['id']]}").text
