@@ -63,7 +63,7 @@ def prepare_texts(texts: Sequence[str]) -> list[Wire]:
 
 def to_wire(outcome: Outcome) -> Wire:
     if isinstance(outcome, Rejection):
-        return (False, outcome.id, outcome.version, outcome.message)
+        return (False, outcome.id, outcome.version, outcome.message, outcome.field)
     o = outcome.obj
     return (
         True, o.id, o.type, o.category.value, o.version, o.created, o.modified, o.revoked, o.created_by_ref,
@@ -75,7 +75,7 @@ def to_wire(outcome: Outcome) -> Wire:
 def from_wire(wire: Wire, item: RawItem) -> Outcome:
     """Rebuild an outcome around the item it was prepared from (its text and parsed value)."""
     if not wire[0]:
-        return Rejection(wire[1], wire[2], wire[3])
+        return Rejection(wire[1], wire[2], wire[3], wire[4])
     (_ok, obj_id, obj_type, category, version, created, modified, revoked, created_by, marking_refs, version_key,
      title, search_text, source, target, values) = wire
     obj = StixObject(obj_id, obj_type, _CATEGORIES[category], "2.1", version, created, modified, revoked, created_by,

@@ -103,6 +103,7 @@ class Rejection:
     id: str | None
     version: str | None
     message: str
+    field: str | None = None  # the object's property at fault, when one is (a form names it)
 
 
 def timestamp_key(text: str) -> str:
@@ -295,6 +296,7 @@ def reject(item: RawItem | Mapping[str, Any], error: Invalid) -> Rejection:
         obj_id if isinstance(obj_id, str) else None,
         version if isinstance(version, str) else None,
         message,
+        field if isinstance(field, str) else None,
     )
 
 

@@ -112,7 +112,12 @@ class IntelService:
             result = self.ingest_in(tx, actor, items, known=extra)
             if result.failures:
                 first = result.failures[0]
-                raise Invalid(f"object {first.get('id')}: {first['message']}", field="objects")
+                # Name the object by its place in the request and, when known, the property at fault
+                # (objects[0].pattern), so a form can point at the field.
+                index = next((i for i, o in enumerate(objects) if o.get("id") == first.get("id")), None)
+                at = "objects" if index is None else f"objects[{index}]"
+                where = f"{at}.{first['field']}" if index is not None and first.get("field") else at
+                raise Invalid(f"object {first.get('id')}: {first['message']}", field=where)
         return result
 
     def ingest_in(
@@ -158,7 +163,7 @@ class IntelService:
         valid: list[Prepared] = []
         for outcome in outcomes:
             if isinstance(outcome, Rejection):
-                result.failures.append(_failure(outcome.id, outcome.version, outcome.message))
+                result.failures.append(_failure(outcome.id, outcome.version, outcome.message, outcome.field))
             else:
                 valid.append(outcome)
         definitions = self._definitions(tx, [p.obj for p in valid], batch.known)
@@ -439,8 +444,10 @@ def _success(stix_id: str, version: str) -> dict[str, str]:
     return {"id": stix_id, "version": render_timestamp(version)}
 
 
-def _failure(stix_id: str | None, version: str | None, message: str) -> dict[str, str]:
+def _failure(stix_id: str | None, version: str | None, message: str, field: str | None = None) -> dict[str, str]:
     out = {"id": stix_id or "", "message": message}
     if version:
         out["version"] = version
+    if field:
+        out["field"] = field
     return out

@@ -157,7 +157,8 @@ def _status_body(status_id: str, requested: str, successes: list[Any], failures:
         "success_count": len(successes),
         "successes": successes,
         "failure_count": len(failures),
-        "failures": failures,
+        # status-details (TAXII 2.1 §4.3.1) has id, version and message; the field is for the REST form.
+        "failures": [{k: v for k, v in f.items() if k != "field"} for f in failures],
         "pending_count": 0,
         "pendings": [],
     }

@@ -19,8 +19,11 @@ SCREENS = ["/map", "/intel", "/operations", "/incidents", "/releases", "/chat", 
 
 def publish(o: Officer, title: str, release_to_irq: bool) -> None:
     o.go("/intel")
-    form = o.page.get_by_role("form", name="Publish a report")
+    form = o.page.get_by_role("form", name="Publish intelligence")
     form.locator("input[name=name]").fill(title)
+    # A report is about a place, picked on the map (nothing is prefilled).
+    form.get_by_test_id("intel-place-map").click()
+    expect(form.get_by_test_id("picked-place")).to_be_visible()
     form.locator("textarea[name=description]").fill(f"{title}: details for the watch.")
     # Release is a deliberate act: nothing but the author's nation is ticked until one chooses.
     expect(form.locator("input[name=rel-IRQ]")).not_to_be_checked()

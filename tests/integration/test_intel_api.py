@@ -230,3 +230,11 @@ def test_the_detail_shows_the_places_an_object_refers_to_that_the_reader_may_see
     assert sorted(p["object"]["title"] for p in tur["locations"]) == ["Fictional TUR observation post",
                                                                       "Fictional north ford"]
     assert "observation post" not in team["irq"].get(f"/api/intel/objects/{row[rep['id']]}").text
+
+
+def test_a_refused_object_is_named_by_its_place_and_property(team: dict[str, ApiClient]) -> None:
+    bad = {**indicator("198.51.100.9"), "pattern": "[ipv4-addr:value = "}
+    reply = team["tur"].post("/api/intel/objects", json={"objects": [report("R", bad["id"]), bad],
+                                                         "marking": REL_IRQ})
+    assert reply.status_code == 422
+    assert reply.json()["error"]["details"]["field"] == "objects[1].pattern"

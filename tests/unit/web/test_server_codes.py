@@ -46,6 +46,7 @@ def server_codes() -> set[str]:
         | keys("incident.status.", (s.value for s in IncidentStatus))
         | keys("precedence.", (p.name for p in Precedence))
         | keys("stix.", stix._KNOWN_OBJECTS)
+        | keys("stix.", stix._KNOWN_OBSERVABLES)   # the feed lists cyber-observables by type too
         | keys("conflict.status.", (s.value for s in ConflictStatus))
         | keys("ops.status.", (s.value for s in OperationStatus))
         | keys("rfi.status.", (s.value for s in RfiStatus))

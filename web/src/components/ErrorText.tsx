@@ -5,7 +5,8 @@ import { lang, t } from "../i18n";
  * English screen; elsewhere it is kept for the curious in the tooltip, so a Turkish or Arabic reader
  * never reads a sentence that switches language half-way (nor internal ids). */
 export function errorMessage(err: unknown): string {
-  if (!(err instanceof ApiError)) return String(err);
+  // A local check's message is already in the reader's language: no "Error:" prefix before it.
+  if (!(err instanceof ApiError)) return err instanceof Error ? err.message : String(err);
   const english = lang.value === "en";
   const detail = (text: string) => (english && err.message ? `${text} ${err.message}` : text);
   if (err.status === 0) return t("error.network");

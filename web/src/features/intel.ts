@@ -21,6 +21,16 @@ export interface IntelDetail {
   versions: { version: string; date_added: string; stix: Record<string, unknown> }[];
   relationships: IntelObject[];
   correlations: { id: number; kind: string; value: string; at: string; other: IntelObject }[];
+  author?: { person_id: number; display_name: string } | null;
+  locations?: { object: IntelObject; latitude: number; longitude: number }[];
+}
+
+export interface CrossCorrelation {
+  id: number;
+  kind: string;
+  value: string;
+  at: string;
+  objects: IntelObject[];
 }
 
 export interface IntelFilter {
@@ -37,39 +47,13 @@ export const intel = {
   get: (id: number) => api.get<IntelDetail>(`/api/intel/objects/${id}`),
   publish: (objects: Record<string, unknown>[], marking: MarkingInput) =>
     api.post<{ items: IntelObject[]; correlations: number }>("/api/intel/objects", { objects, marking }),
+  revoke: (id: number) => api.post<void>(`/api/intel/objects/${id}/revoke`),
+  setRelease: (id: number, marking: MarkingInput) => api.put<void>(`/api/intel/objects/${id}/release`, marking),
+  correlations: () => api.get<CrossCorrelation[]>("/api/intel/correlations"),
 };
 
-/** A random (version 4) UUID for STIX ids; works outside secure contexts too. */
-export function uuid4(): string {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6]! & 0x0f) | 0x40;
-  b[8] = (b[8]! & 0x3f) | 0x80;
-  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-export interface ReportDraft {
-  name: string;
-  description: string;
-  latitude: number;
-  longitude: number;
-  placeName: string;
-}
-
-/** A STIX 2.1 report and the location it is about (a report refers to at least one object). */
-export function reportObjects(d: ReportDraft, now = new Date()): Record<string, unknown>[] {
-  const time = now.toISOString();
-  const location = {
-    type: "location", spec_version: "2.1", id: `location--${uuid4()}`, created: time, modified: time,
-    name: d.placeName || d.name, latitude: d.latitude, longitude: d.longitude,
-  };
-  const report = {
-    type: "report", spec_version: "2.1", id: `report--${uuid4()}`, created: time, modified: time,
-    name: d.name, description: d.description, published: time, report_types: ["threat-report"],
-    object_refs: [location.id],
-  };
-  return [report, location];
-}
+/** Everything the reader may see, as one STIX 2.1 bundle (a download, not a fetch). */
+export const EXPORT_URL = "/api/intel/export";
 
 registerLayer({
   id: "intel",
