@@ -9,6 +9,7 @@ from typing import Any
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.cot.datapackage import build_data_package
 from concord.cot.gateway import CotGateway
 from concord.domain.attachments import AttachmentLimits, base_type
 from concord.domain.messages import MessageLimits
@@ -37,11 +38,15 @@ from concord.services.secrets import SecretBox
 from concord.services.sign_in_guard import SignInGuard
 from concord.services.sites import SiteService
 from concord.services.sitrep import SitrepService
+from concord.services.tak_devices import TakDeviceService
 from concord.services.tracks import TrackService
 from concord.settings import Settings
 from concord.storage import migrate
 from concord.storage.db import Database
 from concord.supervisor import Supervisor
+
+#: The TLS port TAK clients use by convention, written into packages when the listener has none set.
+TAK_TLS_PORT = 8089
 
 
 class StartupError(RuntimeError):
@@ -104,6 +109,11 @@ class Centre:
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
                               self.audit.record_reads)
+        cot = settings.cot
+        self.tak_devices = TakDeviceService(
+            self.db, self.clock, lambda: self.cot.ca,
+            lambda issued, ca, username, password: build_data_package(
+                issued, ca, username, cot.public_host, cot.tls_port or TAK_TLS_PORT, password))
         if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
             self.background.append(("cot-gateway", self.cot.housekeep))
         self.background.append(("deconfliction-follower", lambda: self.deconfliction.follow(self.bus)))

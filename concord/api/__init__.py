@@ -16,6 +16,7 @@ ROUTER_MODULES: list[str] = [
     "nations",
     "people",
     "privileged_requests",
+    "tak_devices",
     "events",
     "messages",
     "ws",

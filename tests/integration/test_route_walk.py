@@ -46,6 +46,8 @@ POLICY: dict[str, str] = {
     "PUT /api/me/password": ACCOUNT, "POST /api/people/{person_id}/unlock": ADMIN,
     "GET /api/privileged-requests": ADMIN, "POST /api/privileged-requests/{request_id}/confirm": ADMIN,
     "POST /api/privileged-requests/{request_id}/refuse": ADMIN,
+    "GET /api/people/{person_id}/tak-devices": ADMIN, "POST /api/people/{person_id}/tak-devices": ADMIN,
+    "POST /api/people/{person_id}/tak-devices/{serial}/revoke": ADMIN,
     "POST /api/session": ACCOUNT, "DELETE /api/session": ACCOUNT, "DELETE /api/sessions": ACCOUNT,
     "GET /api/me": ACCOUNT, "PUT /api/me/language": ACCOUNT, "POST /api/me/totp": ACCOUNT,
     "DELETE /api/me/totp": ACCOUNT, "POST /api/me/totp/confirm": ACCOUNT,
