@@ -1,4 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
+import { offers } from "../capabilities";
+import { TakDevices } from "../components/TakDevices";
 import { api, ApiError } from "../api";
 import { ErrorText } from "../components/ErrorText";
 import { roleName } from "../components/Header";
@@ -223,6 +225,7 @@ export function Admin() {
   const [secret, setSecret] = useState<string | null>(null);
   const [sentForConfirmation, setSentForConfirmation] = useState(false);
   const [requestsVersion, setRequestsVersion] = useState(0);
+  const [devicesOf, setDevicesOf] = useState<Me | null>(null);
 
   async function load() {
     try {
@@ -318,6 +321,9 @@ export function Admin() {
             <button class="secondary" onClick={() => void act(`/api/people/${p.id}/reset-password`)}>
               {t("admin.reset_password")}
             </button>
+            <button class="secondary" onClick={() => setDevicesOf(p)} data-testid="tak-open">
+              {t("admin.tak_devices")}
+            </button>
           </div>
         ),
     },
@@ -353,6 +359,9 @@ export function Admin() {
         </label>
       </div>
       <ErrorText error={error} />
+      {devicesOf && offers("/api/people/{person_id}/tak-devices") && (
+        <TakDevices key={devicesOf.id} person={devicesOf} onClose={() => setDevicesOf(null)} />
+      )}
       <div class="admin-layout">
         <SortableTable rows={rows} columns={columns} rowKey={(p) => p.id} testId="people" empty={t("admin.nobody")} />
         <NewPersonForm nation={nation} onCreated={(pw) => (setSecret(pw), void load())} />
