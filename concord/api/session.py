@@ -84,6 +84,11 @@ def sign_out_everywhere(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
     return {"revoked": centre.auth.sign_out_everywhere(actor)}
 
 
+@router.delete("/sessions/others", summary="Sign out of every other session (this one stays)")
+def sign_out_elsewhere(auth: AuthDep, centre: CentreDep) -> dict[str, int]:
+    return {"revoked": centre.auth.sign_out_elsewhere(auth)}
+
+
 @router.get("/me", response_model=PersonOut, summary="The signed-in person, with current roles")
 def me(actor: ActorDep, centre: CentreDep) -> PersonOut:
     return PersonOut.of(centre.people.get(actor.person_id), centre.clock.now())

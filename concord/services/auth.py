@@ -144,6 +144,12 @@ class AuthService:
         with self.db.write() as tx:
             return store.revoke_all_sessions(tx.conn, actor.person_id, self.clock.now())
 
+    def sign_out_elsewhere(self, auth: Authenticated) -> int:
+        """End the person's other sessions (a browser left signed in elsewhere); this one stays.
+        Remembered credentials and TAK certificates are untouched: a password change ends those."""
+        with self.db.write() as tx:
+            return store.revoke_other_sessions(tx.conn, auth.actor.person_id, auth.session_id, self.clock.now())
+
     # --- credentials the person changes ------------------------------------------------------
     def _confirm_password(self, conn: object, person_id: int, password: str) -> people_store.PersonRow:
         row = people_store.get_person(conn, person_id)  # type: ignore[arg-type]

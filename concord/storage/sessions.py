@@ -89,6 +89,15 @@ def revoke_all_sessions(conn: Connection, person_id: int, at: datetime) -> int:
     return int(result.rowcount)
 
 
+def revoke_other_sessions(conn: Connection, person_id: int, keep_session_id: int, at: datetime) -> int:
+    """End every session of the person but one (the one asking)."""
+    result = conn.execute(update(sessions)
+                          .where(sessions.c.person_id == person_id, sessions.c.id != keep_session_id,
+                                 sessions.c.revoked_at.is_(None))
+                          .values(revoked_at=at))
+    return int(result.rowcount)
+
+
 def move_session_epoch(conn: Connection, session_id: int, credential_epoch: int) -> None:
     """Carry one session into a new epoch (the session that made the change stays signed in)."""
     conn.execute(update(sessions).where(sessions.c.id == session_id).values(credential_epoch=credential_epoch))

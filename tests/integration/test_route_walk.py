@@ -49,6 +49,7 @@ POLICY: dict[str, str] = {
     "GET /api/people/{person_id}/tak-devices": ADMIN, "POST /api/people/{person_id}/tak-devices": ADMIN,
     "POST /api/people/{person_id}/tak-devices/{serial}/revoke": ADMIN,
     "POST /api/session": ACCOUNT, "DELETE /api/session": ACCOUNT, "DELETE /api/sessions": ACCOUNT,
+    "DELETE /api/sessions/others": ACCOUNT,
     "GET /api/me": ACCOUNT, "PUT /api/me/language": ACCOUNT, "POST /api/me/totp": ACCOUNT,
     "DELETE /api/me/totp": ACCOUNT, "POST /api/me/totp/confirm": ACCOUNT,
     "GET /api/nations": READ, "GET /api/people": READ, "POST /api/people": ADMIN, "GET /api/admin/people": ADMIN,

@@ -76,6 +76,18 @@ def test_sign_out_and_sign_out_everywhere(centre: Centre, client: TestClient) ->
     assert three.get("/api/me").status_code == 401
 
 
+def test_sign_out_of_the_other_sessions_keeps_this_one(centre: Centre, client: TestClient) -> None:
+    person(centre, username="tur.fatma")
+    person(centre, username="tur.other")
+    one, two, three = (sign_in(client, "tur.fatma") for _ in range(3))
+    someone_else = sign_in(client, "tur.other")
+    assert two.delete("/api/sessions/others").json() == {"revoked": 2}
+    assert two.get("/api/me").status_code == 200
+    assert one.get("/api/me").status_code == 401 and three.get("/api/me").status_code == 401
+    assert someone_else.get("/api/me").status_code == 200
+    assert two.delete("/api/sessions/others").json() == {"revoked": 0}
+
+
 def test_disabling_an_account_ends_its_sessions(centre: Centre, client: TestClient) -> None:
     person(centre, "TUR", (Role.ADMINISTRATOR,), username="tur.gul")
     target_id, _ = person(centre, username="tur.hakan")
