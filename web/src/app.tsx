@@ -11,6 +11,7 @@ import { realtime } from "./realtime";
 import { capabilitiesKnown, loadCapabilities, offers } from "./capabilities";
 import type { ComponentChildren } from "preact";
 import { navigate, path, queryParam, route, SCREENS } from "./router";
+import { Account } from "./screens/Account";
 import { Admin } from "./screens/Admin";
 import { Audit } from "./screens/Audit";
 import { Chat } from "./screens/Chat";
@@ -164,6 +165,8 @@ function Screen() {
       );
     case "admin":
       return <Admin />;
+    case "account":
+      return <Account />;
     default:
       return (
         <main class="page">

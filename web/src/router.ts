@@ -45,6 +45,8 @@ export const route = computed(() => {
   const parts = path.value.split("/").filter(Boolean);
   const head = parts[0] ?? "";
   if (head === "signin") return { id: "signin", params: parts.slice(1) };
+  // One's own account: reached from one's name in the header, not a tab.
+  if (head === "account") return { id: "account", params: parts.slice(1) };
   const screen = SCREENS.find((s) => s.path === `/${head}`);
   return { id: screen?.id ?? (head === "" ? "map" : "notfound"), params: parts.slice(1) };
 });

@@ -96,7 +96,11 @@ function Who() {
       <span class="nation-code" title={t("header.nation")}>{person.nation}</span>
       <span class="who-text">
         <span class="who-name">
-          <DutyState personId={person.id} /> <span class="who-person" dir="auto">{person.display_name}</span>
+          <DutyState personId={person.id} />{" "}
+          <a class="who-person" dir="auto" href="/account" title={t("account.title")} data-testid="account-link"
+            onClick={(e) => (e.preventDefault(), navigate("/account"))}>
+            {person.display_name}
+          </a>
         </span>
         <span class="who-role">
           {roles || t("header.no_appointment")} · {t("header.clearance")}: {levelLabel(person.clearance)}
