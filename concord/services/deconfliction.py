@@ -17,7 +17,7 @@ import logging
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from concord.bus.base import EventBus
 from concord.clock import Clock, iso
@@ -35,8 +35,6 @@ log = logging.getLogger("concord.deconfliction")
 FOLLOWED_ITEM_TYPES = ("operation", "activity", "site")
 #: The background follow loop catches up at most this often (checks catch up by themselves).
 FOLLOW_INTERVAL_SECONDS = 0.25
-# Any constant: one advisory lock key serialising conflict-writing checks on PostgreSQL.
-_DECONFLICTION_LOCK = 7_340_005
 
 
 class DeconflictionService:
@@ -109,8 +107,7 @@ class DeconflictionService:
     # ---------------------------------------------------------------- checks and records
 
     def check_in(self, tx: Tx, footprint: Footprint) -> list[Overlap]:
-        if tx.conn.dialect.name == "postgresql":
-            tx.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DECONFLICTION_LOCK})
+        conflict_store.serialise_checks(tx.conn)
         self.catch_up(tx.conn)
         found = self.engine.check(footprint)
         if footprint.key.startswith("site:"):

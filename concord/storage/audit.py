@@ -26,13 +26,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
 )
 
 from concord.domain.audit import AuditEntry
 from concord.domain.errors import StateConflict
 from concord.domain.markings import Marking, Reader
 from concord.domain.merkle import Frontier, NodeKey, range_nodes
+from concord.storage.dialect import Lock, hold, placeholder
 from concord.storage.policy import marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -63,7 +63,6 @@ audit_nodes = Table(
     PrimaryKeyConstraint("level", "idx"),
 )
 
-_AUDIT_LOCK = 7_340_002  # advisory lock key serialising audit appends on PostgreSQL
 _ENTRY_FIELDS = (
     "time",
     "actor_person",
@@ -106,7 +105,7 @@ class StoredTree:
         # 1 ms at a million entries). Level 0 is audit_entries.leaf_hash, the rest audit_nodes.
         if not keys:
             return []
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(self.conn)
         by_level: dict[int, list[int]] = {}
         for level, index in keys:
             by_level.setdefault(level, []).append(index)
@@ -137,8 +136,7 @@ class StoredTree:
 
 def lock(conn: Connection) -> None:
     """Serialise audit writers until the transaction ends (on SQLite the write lock already does)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+    hold(conn, Lock.AUDIT_APPEND)
 
 
 def tree_size(conn: Connection) -> int:
@@ -172,7 +170,7 @@ _ENTRY_COLUMNS = (
 def _insert_many(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """executemany through the driver: SQLAlchemy's per-value bind processing would cost more than
     the insert itself at tens of thousands of rows per second. Values are str, int, bytes or None."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608 - names are constants
     conn.exec_driver_sql(sql, rows)
 

@@ -38,6 +38,7 @@ from concord.domain.conflicts import Concern, Conflict, ConflictStatus, Override
 from concord.domain.geo import to_geojson
 from concord.domain.markings import Marking, Reader
 from concord.storage.activities import national_activities
+from concord.storage.dialect import Lock, hold
 from concord.storage.operations import operations
 from concord.storage.policy import marking_from_row, visible_to
 from concord.storage.schema import BigId, metadata
@@ -258,3 +259,8 @@ def visible_keys(conn: Connection, reader: Reader, keys: list[str]) -> set[str]:
         rows = conn.execute(select(table.c.id).where(table.c.id.in_(ids), visible_to(table, reader)))
         out.update(f"{kind}:{r.id}" for r in rows)
     return out
+
+
+def serialise_checks(conn: Connection) -> None:
+    """Until commit, let no other conflict-writing check run (see `services.deconfliction`)."""
+    hold(conn, Lock.DECONFLICTION)

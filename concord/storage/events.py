@@ -23,15 +23,15 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     update,
 )
 
 from concord.clock import utc
 from concord.domain.markings import Marking, Reader, within
 from concord.storage.db import Tx
+from concord.storage.dialect import Lock, hold, insert_returning_ids
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, ids_of_insert, marking_columns, metadata
+from concord.storage.schema import BigId, marking_columns, metadata
 
 events = Table(
     "events", metadata,
@@ -55,9 +55,6 @@ _INSERT = insert(events).returning(events.c.id)
 
 #: A recipient no person is: an event addressed to it reaches no one (people's ids start at 1).
 NO_ONE = 0
-
-# Any constant: one advisory lock key serialising event appends on PostgreSQL.
-_EVENT_LOCK = 7_340_001
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,14 +122,7 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
     conn = tx.conn
     rows = [_values(e) for e in new]
     _serialise_appends(conn)
-    if conn.dialect.name == "postgresql":
-        result = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows)
-        ids = [int(i) for i in result.scalars()]
-    else:
-        allocated = ids_of_insert(conn, events.c.id, lambda: conn.execute(insert(events), rows), len(rows))
-        if allocated is None:  # pragma: no cover - not SQLite's behaviour
-            raise RuntimeError("event ids were not allocated in order")
-        ids = allocated
+    ids = insert_returning_ids(conn, events, events.c.id, rows)
     for event, row, event_id in zip(new, rows, ids, strict=True):
         _remember(tx, row, event_id, event.marking)
     return ids
@@ -142,8 +132,7 @@ def _serialise_appends(conn: Connection) -> None:
     """On PostgreSQL, hold the append lock until commit: ids come from a sequence and could otherwise
     become visible out of order across concurrent transactions, and "resume after id N" must stay
     exact. (An SQLite writer holds the database's write lock already.)"""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
+    hold(conn, Lock.EVENT_APPEND)
 
 
 def _values(e: NewEvent) -> dict[str, Any]:
