@@ -4,10 +4,10 @@ records it produces.
 Every process holds one `DeconflictionEngine`. It is rebuilt from storage at start-up and then
 follows the event log: each event about an operation, activity or site makes the process reload that
 item's footprint (idempotent, so a replayed event does no harm). A check that will write conflicts
-runs inside the writer's transaction after catching up with the log, and on PostgreSQL under an
-advisory lock, so two processes proposing overlapping operations at the same moment cannot both miss
-each other (on SQLite the write lock already serialises them; on PostgreSQL the event log's append
-lock does too when the event is written first — this lock keeps the guarantee whatever the order).
+runs inside the writer's transaction after catching up with the log (committed events still waiting
+for their position included), and on PostgreSQL under an advisory lock, so two processes proposing
+overlapping operations at the same moment cannot both miss each other (on SQLite the write lock
+already serialises them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from concord.bus.base import EventBus
 from concord.clock import Clock, iso
@@ -27,7 +27,7 @@ from concord.domain.geo import to_geojson
 from concord.domain.people import Actor
 from concord.storage import conflicts as conflict_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event, events, latest_event_id
+from concord.storage.events import append_event, items_changed, latest_event_id
 from concord.storage.footprints import all_footprints, footprint_of
 
 log = logging.getLogger("concord.deconfliction")
@@ -70,12 +70,10 @@ class DeconflictionService:
             # The top first, and only events up to it: one committed between the two statements is
             # left for the next catch-up instead of being skipped.
             top = latest_event_id(conn)
-            rows = conn.execute(
-                select(events.c.id, events.c.item_type, events.c.item_id)
-                .where(events.c.id > self._followed_to, events.c.id <= top, events.c.item_type.in_(FOLLOWED_ITEM_TYPES))
-                .order_by(events.c.id)
-            ).all()
-            keys = dict.fromkeys(f"{r.item_type}:{r.item_id}" for r in rows)
+            # With the still unordered events too: another process's check that committed just
+            # before this one's lock was granted may not have its position yet (storage.event_order).
+            changed = items_changed(conn, self._followed_to, top, FOLLOWED_ITEM_TYPES, with_unordered=True)
+            keys = dict.fromkeys(f"{item_type}:{item_id}" for item_type, item_id in changed)
             for key in keys:
                 footprint = footprint_of(conn, key, self.standoff_m)
                 if footprint is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +16,9 @@ from sqlalchemy.engine import make_url
 
 from concord.private_files import private_dir
 from concord.settings import sqlite_path
+from concord.storage.event_order import order_committed, order_in_transaction, order_pending
+
+log = logging.getLogger("concord.storage")
 
 
 @dataclass
@@ -42,7 +46,8 @@ class Database:
             threading.RLock() if self.dialect == "sqlite" else nullcontext())
 
     def on_commit(self, publish: Callable[[int], None]) -> None:
-        """Call `publish(highest_event_id)` after each write that appended events (the bus)."""
+        """Call `publish(position)` after each write that appended events (the bus): every event of
+        that write has a position up to `position`."""
         self._published.append(publish)
 
     def before_commit(self, hook: Callable[[Tx], None]) -> None:
@@ -52,18 +57,42 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write unit of work: commit on success, roll back on any exception, then publish."""
+        top = 0
         with self._write_lock, self.engine.connect().execution_options(concord_write=True) as conn:
             tx = Tx(conn)
             with conn.begin():
                 yield tx
                 for hook in self._before_commit:
                     hook(tx)
+                if tx.event_ids:
+                    order_in_transaction(conn)
+            if tx.event_ids:
+                top = self._order_committed(conn, tx.event_ids)
         for callback in tx.after_commit:
             callback()
-        if tx.event_ids:
-            top = max(tx.event_ids)
-            for publish in self._published:
-                publish(top)
+        if top:
+            self._publish(top)
+
+    def _order_committed(self, conn: Connection, event_ids: list[int]) -> int:
+        """Give the committed events their positions. The write is done whatever happens here: a
+        failure is logged, and `order_pending` (every process, every second) orders them instead."""
+        try:
+            return order_committed(conn, event_ids)
+        except Exception:
+            log.exception("ordering committed events failed; the background ordering will")
+            return 0
+
+    def order_pending(self) -> int:
+        """Order committed events a writer left without a position, and announce them; how many."""
+        ordered, top = order_pending(self.engine)
+        if ordered:
+            log.warning("ordered %d events their writer left unordered", ordered)
+            self._publish(top)
+        return ordered
+
+    def _publish(self, top: int) -> None:
+        for publish in self._published:
+            publish(top)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

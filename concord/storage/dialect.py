@@ -43,8 +43,9 @@ class Lock(IntEnum):
     space, which does not overlap the single-key space of the whole-centre locks.
     """
 
-    #: Event appends, until commit, so ids become visible in id order (`storage.events`).
-    EVENT_APPEND = 7_340_001
+    #: Giving committed events their positions, one ordering transaction at a time (`storage.event_order`).
+    #: (7_340_001 was the lock every event append held until commit; it is no longer taken.)
+    EVENT_ORDER = 7_340_006
     #: Audit appends, until commit, so sequence numbers have no gaps or races (`storage.audit`).
     AUDIT_APPEND = 7_340_002
     #: Intel writes, until commit, so `date_added` order is commit order (`storage.intel`).

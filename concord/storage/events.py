@@ -1,4 +1,9 @@
-"""The one append-only event log. Written in the same transaction as each change."""
+"""The one append-only event log. Written in the same transaction as each change.
+
+Readers see events by `position`, not by row id: the order they were committed in, given by
+`storage.event_order` (the argument is there and in docs/architecture.md). An `Event`'s `id` is its
+position: the number clients hold and resume after (WebSocket `since`, REST `after`, CoT resync).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ColumnElement,
     Connection,
@@ -23,13 +29,14 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 
 from concord.clock import utc
 from concord.domain.markings import Marking, Reader, within
 from concord.storage.db import Tx
-from concord.storage.dialect import Lock, hold, insert_returning_ids
+from concord.storage.dialect import insert_returning_ids
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -47,7 +54,12 @@ events = Table(
     Column("request_id", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
     *marking_columns(),
+    # Given once the event is committed and ordered (`storage.event_order`); NULL until then.
+    Column("position", BigInteger, nullable=True),
     Index("ix_events_item", "item_type", "item_id"),
+    Index("ix_events_position", "position", unique=True),
+    Index("ix_events_unordered", "id", sqlite_where=text("position IS NULL"),
+          postgresql_where=text("position IS NULL")),
 )
 
 # Built once: constructing the statement per call costs more than executing it.
@@ -87,7 +99,6 @@ def append_event(
 ) -> int:
     """Append one event in the caller's transaction; returns its id."""
     conn = tx.conn
-    _serialise_appends(conn)
     values = _values(NewEvent(at=at, kind=kind, item_type=item_type, item_id=item_id, marking=marking,
                               payload=payload or {}, actor_id=actor_id, actor_nation=actor_nation,
                               recipient_id=recipient_id, request_id=request_id))
@@ -121,18 +132,10 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
         return []
     conn = tx.conn
     rows = [_values(e) for e in new]
-    _serialise_appends(conn)
     ids = insert_returning_ids(conn, events, events.c.id, rows)
     for event, row, event_id in zip(new, rows, ids, strict=True):
         _remember(tx, row, event_id, event.marking)
     return ids
-
-
-def _serialise_appends(conn: Connection) -> None:
-    """On PostgreSQL, hold the append lock until commit: ids come from a sequence and could otherwise
-    become visible out of order across concurrent transactions, and "resume after id N" must stay
-    exact. (An SQLite writer holds the database's write lock already.)"""
-    hold(conn, Lock.EVENT_APPEND)
 
 
 def _values(e: NewEvent) -> dict[str, Any]:
@@ -151,17 +154,31 @@ def _remember(tx: Tx, values: dict[str, Any], event_id: int, marking: Marking) -
 
 def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 500,
                  kinds: Sequence[str] | None = None) -> list[Event]:
-    """Events the reader may see with id > after_id, in id order."""
+    """Events the reader may see with position > after_id, in position order."""
     query = (
         select(events)
-        .where(events.c.id > after_id, visible_to(events, reader))
+        .where(events.c.position > after_id, visible_to(events, reader))
         .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
-        .order_by(events.c.id)
+        .order_by(events.c.position)
         .limit(limit)
     )
     if kinds:
         query = query.where(events.c.kind.in_(list(kinds)))
     return [_event(row._mapping) for row in conn.execute(query)]
+
+
+def items_changed(conn: Connection, after: int, top: int, item_types: Sequence[str], *,
+                  with_unordered: bool = False) -> list[tuple[str, str]]:
+    """(item type, item id) of the events of these item types with after < position <= top, in order;
+    `with_unordered` adds committed events not yet given a position (for a check that must see every
+    committed change, not only the ordered ones)."""
+    window: ColumnElement[bool] = and_(events.c.position > after, events.c.position <= top)
+    if with_unordered:
+        window = or_(window, events.c.position.is_(None))
+    query = (select(events.c.item_type, events.c.item_id)
+             .where(window, events.c.item_type.in_(list(item_types)))
+             .order_by(events.c.position.is_(None), events.c.position, events.c.id))
+    return [(str(t), str(i)) for t, i in conn.execute(query)]
 
 
 def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_id: str | int,
@@ -190,12 +207,13 @@ def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_i
 
 
 def latest_event_id(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
+    """The highest position given: every event a reader may see up to it is readable now."""
+    return int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
 
 
 def _event(row: Any) -> Event:
     return Event(
-        id=row["id"], at=utc(row["at"]), kind=row["kind"], item_type=row["item_type"],
+        id=row["position"], at=utc(row["at"]), kind=row["kind"], item_type=row["item_type"],
         item_id=row["item_id"], actor_id=row["actor_id"], actor_nation=row["actor_nation"],
         recipient_id=row["recipient_id"], payload=row["payload"], marking=marking_from_row(row),
     )

@@ -479,6 +479,6 @@ def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int
     """
     from concord.storage.events import _event, events
 
-    query = (select(events).where(events.c.id > after_id, visible_to(events, reader))
-             .order_by(events.c.id).limit(limit))
+    query = (select(events).where(events.c.position > after_id, visible_to(events, reader))
+             .order_by(events.c.position).limit(limit))
     return [_event(row._mapping) for row in conn.execute(query)]

@@ -240,9 +240,9 @@ def feed_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 
     """
     query = (
         select(events)
-        .where(events.c.id > after_id, visible_to(events, reader))
+        .where(events.c.position > after_id, visible_to(events, reader))
         .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
-        .order_by(events.c.id)
+        .order_by(events.c.position)
         .limit(limit)
     )
     return [_event(row._mapping) for row in conn.execute(query)]
