@@ -48,9 +48,6 @@ class StartupError(RuntimeError):
     """The centre cannot start as configured (e.g. a listener's port is taken); the message says why."""
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
-#: How often each process orders committed events their writer left unordered (it died in between).
-ORDER_SWEEP_SECONDS = 1.0
-
 #: A long-running loop with the name it is supervised, logged, counted and reported under.
 NamedTask = tuple[str, BackgroundTask]
 
@@ -97,7 +94,6 @@ class Centre:
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
                               record=self.presence.record, online=self.presence.online_markings)
         self.background.append(("event-feed", self.feed.run))
-        self.background.append(("event-order", self._order_events_left_behind))
         if settings.escalation_seconds > 0:
             every = settings.escalation_seconds
             self.background.append(("escalations", lambda: self.acknowledgements.run_escalations(every)))
@@ -117,13 +113,6 @@ class Centre:
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)
         self.background.append(("rfi-deadlines", self.rfis.overdue_loop))
-
-    async def _order_events_left_behind(self) -> None:
-        """Each writer orders its events right after its commit (storage/event_order.py); one that
-        died in between leaves them to this loop, in every process (ordering is safe to run in each)."""
-        while True:
-            await asyncio.sleep(ORDER_SWEEP_SECONDS)
-            await asyncio.to_thread(self.db.order_pending)
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

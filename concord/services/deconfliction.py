@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 from concord.bus.base import EventBus
 from concord.clock import Clock, iso
 from concord.domain.conflicts import ConflictStatus
-from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap
+from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap, zone_cells
 from concord.domain.geo import to_geojson
 from concord.domain.people import Actor
 from concord.storage import conflicts as conflict_store
@@ -67,12 +67,9 @@ class DeconflictionService:
         if not self._loaded:
             self.rebuild()
         with self._lock:
-            # The top first, and only events up to it: one committed between the two statements is
-            # left for the next catch-up instead of being skipped.
-            top = latest_event_id(conn)
-            # With the still unordered events too: another process's check that committed just
+            # Committed events still to be ordered too: another process's check that committed just
             # before this one's lock was granted may not have its position yet (storage.event_order).
-            changed = items_changed(conn, self._followed_to, top, FOLLOWED_ITEM_TYPES, with_unordered=True)
+            changed, top = items_changed(conn, self._followed_to, FOLLOWED_ITEM_TYPES)
             keys = dict.fromkeys(f"{item_type}:{item_id}" for item_type, item_id in changed)
             for key in keys:
                 footprint = footprint_of(conn, key, self.standoff_m)
@@ -105,7 +102,10 @@ class DeconflictionService:
     # ---------------------------------------------------------------- checks and records
 
     def check_in(self, tx: Tx, footprint: Footprint) -> list[Overlap]:
-        conflict_store.serialise_checks(tx.conn)
+        # Lock the cells of the zone it had (as last committed) and the zone it will have: a check
+        # nearby either waits for this one or is waited for, and sees its outcome.
+        self.catch_up(tx.conn)
+        conflict_store.serialise_checks(tx.conn, zone_cells([footprint, self.engine.get(footprint.key)]))
         self.catch_up(tx.conn)
         found = self.engine.check(footprint)
         if footprint.key.startswith("site:"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -16,9 +15,7 @@ from sqlalchemy.engine import make_url
 
 from concord.private_files import private_dir
 from concord.settings import sqlite_path
-from concord.storage.event_order import order_committed, order_in_transaction, order_pending
-
-log = logging.getLogger("concord.storage")
+from concord.storage.event_order import Sequencer, order_in_transaction
 
 
 @dataclass
@@ -44,6 +41,9 @@ class Database:
         # and retries on a backoff of up to 100 ms. (Other processes still meet at SQLite's lock.)
         self._write_lock: AbstractContextManager[Any] = (
             threading.RLock() if self.dialect == "sqlite" else nullcontext())
+        # PostgreSQL gives committed events their positions in this process's sequencer thread
+        # (storage/event_order.py); SQLite inside each writer's transaction.
+        self._sequencer = Sequencer(self.engine) if self.dialect == "postgresql" else None
 
     def on_commit(self, publish: Callable[[int], None]) -> None:
         """Call `publish(position)` after each write that appended events (the bus): every event of
@@ -57,7 +57,6 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """One write unit of work: commit on success, roll back on any exception, then publish."""
-        top = 0
         with self._write_lock, self.engine.connect().execution_options(concord_write=True) as conn:
             tx = Tx(conn)
             with conn.begin():
@@ -66,29 +65,14 @@ class Database:
                     hook(tx)
                 if tx.event_ids:
                     order_in_transaction(conn)
-            if tx.event_ids:
-                top = self._order_committed(conn, tx.event_ids)
+        # The connection is back in the pool before waiting: a busy pool cannot stall the ordering.
+        top = 0
+        if tx.event_ids:
+            top = self._sequencer.wait_ordered() if self._sequencer is not None else max(tx.event_ids)
         for callback in tx.after_commit:
             callback()
         if top:
             self._publish(top)
-
-    def _order_committed(self, conn: Connection, event_ids: list[int]) -> int:
-        """Give the committed events their positions. The write is done whatever happens here: a
-        failure is logged, and `order_pending` (every process, every second) orders them instead."""
-        try:
-            return order_committed(conn, event_ids)
-        except Exception:
-            log.exception("ordering committed events failed; the background ordering will")
-            return 0
-
-    def order_pending(self) -> int:
-        """Order committed events a writer left without a position, and announce them; how many."""
-        ordered, top = order_pending(self.engine)
-        if ordered:
-            log.warning("ordered %d events their writer left unordered", ordered)
-            self._publish(top)
-        return ordered
 
     def _publish(self, top: int) -> None:
         for publish in self._published:
@@ -118,6 +102,8 @@ class Database:
             conn.commit()
 
     def dispose(self) -> None:
+        if self._sequencer is not None:
+            self._sequencer.close()
         self.engine.dispose()
 
 

@@ -46,12 +46,17 @@ class Lock(IntEnum):
     #: Giving committed events their positions, one ordering transaction at a time (`storage.event_order`).
     #: (7_340_001 was the lock every event append held until commit; it is no longer taken.)
     EVENT_ORDER = 7_340_006
-    #: Audit appends, until commit, so sequence numbers have no gaps or races (`storage.audit`).
+    #: Numbering audit leaves into the tree: the one sequencer at a time (`storage.audit_queue`).
     AUDIT_APPEND = 7_340_002
     #: Intel writes, until commit, so `date_added` order is commit order (`storage.intel`).
     INTEL_WRITE = 7_340_003
-    #: Conflict-writing deconfliction checks (`services.deconfliction`).
+    #: Conflict-writing deconfliction checks: shared by checks that lock cells, exclusive for one
+    #: whose zone is too wide for cells (`storage.conflicts.serialise_checks`).
     DECONFLICTION = 7_340_005
+    #: Schema migrations: processes starting together migrate one at a time (`storage.migrate`).
+    MIGRATE = 7_340_008
+    #: One cell of the deconfliction grid (keyed by the cell).
+    DECONFLICTION_CELL = 7_340_007
 
 
 def name(conn: Connection) -> str:
@@ -77,6 +82,20 @@ def hold(conn: Connection, lock: Lock, key: str | int | None = None) -> None:
         conn.execute(_HOLD_KEYED, {"k": int(lock), "sub": _int4(key)})
 
 
+def hold_shared(conn: Connection, lock: Lock) -> None:
+    """Take `lock` in shared mode until the transaction ends: it excludes only `hold`'s exclusive mode."""
+    if is_postgresql(conn):
+        conn.execute(_HOLD_SHARED, {"k": int(lock)})
+
+
+def try_hold(conn: Connection, lock: Lock) -> bool:
+    """Take `lock` until the transaction ends if no one holds it; False at once if someone does.
+    Always True on SQLite (the write lock is already held)."""
+    if not is_postgresql(conn):
+        return True
+    return bool(conn.execute(_TRY_HOLD, {"k": int(lock)}).scalar_one())
+
+
 def hold_keys(conn: Connection, lock: Lock, keys: Iterable[str | int]) -> None:
     """Take `lock` for each of `keys`, in one order every writer shares (no deadlock between two)."""
     if not is_postgresql(conn):
@@ -86,6 +105,8 @@ def hold_keys(conn: Connection, lock: Lock, keys: Iterable[str | int]) -> None:
 
 
 _HOLD = text("SELECT pg_advisory_xact_lock(:k)")
+_HOLD_SHARED = text("SELECT pg_advisory_xact_lock_shared(:k)")
+_TRY_HOLD = text("SELECT pg_try_advisory_xact_lock(:k)")
 # The first key is the lock's number folded into 32 bits (all `Lock` values fit); the second the item.
 _HOLD_KEYED = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:sub AS integer))")
 

@@ -167,18 +167,23 @@ def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int 
     return [_event(row._mapping) for row in conn.execute(query)]
 
 
-def items_changed(conn: Connection, after: int, top: int, item_types: Sequence[str], *,
-                  with_unordered: bool = False) -> list[tuple[str, str]]:
-    """(item type, item id) of the events of these item types with after < position <= top, in order;
-    `with_unordered` adds committed events not yet given a position (for a check that must see every
-    committed change, not only the ordered ones)."""
-    window: ColumnElement[bool] = and_(events.c.position > after, events.c.position <= top)
-    if with_unordered:
-        window = or_(window, events.c.position.is_(None))
-    query = (select(events.c.item_type, events.c.item_id)
-             .where(window, events.c.item_type.in_(list(item_types)))
+def items_changed(conn: Connection, after: int, item_types: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
+    """What changed since position `after`, for a follower that must see every committed change:
+    (item type, item id) of the events of these item types with a position above `after` or none
+    yet (committed, still to be ordered: `storage.event_order`), and the top position.
+
+    One statement, so one snapshot: its positions are a gap-free 1..top, and every event up to
+    top has been read. (Reading the top in a statement of its own would let an event ordered in
+    between fall above it and out of the window, unread.)"""
+    top = select(func.coalesce(func.max(events.c.position), 0).label("top")).subquery()
+    changed = and_(or_(events.c.position > after, events.c.position.is_(None)),
+                   events.c.item_type.in_(list(item_types)))
+    query = (select(top.c.top, events.c.item_type, events.c.item_id)
+             .select_from(top.outerjoin(events, changed))
              .order_by(events.c.position.is_(None), events.c.position, events.c.id))
-    return [(str(t), str(i)) for t, i in conn.execute(query)]
+    rows = conn.execute(query).all()
+    found = [(str(r.item_type), str(r.item_id)) for r in rows if r.item_type is not None]
+    return found, int(rows[0].top) if rows else 0
 
 
 def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_id: str | int,
