@@ -3,7 +3,8 @@
 Level-0 hashes are the entries' `leaf_hash`; `audit_nodes` holds every complete aligned subtree of
 height >= 1, written as entries are appended, so any root or proof is O(log n) lookups
 (`concord.domain.merkle`). Appends are serialised: on SQLite by the write transaction's lock, on
-PostgreSQL by a transaction-level advisory lock, so sequence numbers have no gaps or races.
+PostgreSQL by `Lock.AUDIT_APPEND`, taken only by the sequencer (`storage.audit_queue`: writers queue
+their leaves instead), so sequence numbers have no gaps or races.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ audit_nodes = Table(
     PrimaryKeyConstraint("level", "idx"),
 )
 
-_ENTRY_FIELDS = (
+ENTRY_FIELDS = (
     "time",
     "actor_person",
     "actor_nation",
@@ -156,7 +157,7 @@ class TreeHead:
 _LAST_LEAF = select(audit_entries.c.seq, audit_entries.c.leaf_hash).order_by(audit_entries.c.seq.desc()).limit(1)
 _ENTRY_COLUMNS = (
     "seq",
-    *_ENTRY_FIELDS,
+    *ENTRY_FIELDS,
     "leaf_hash",
     "event_id",
     "m_level",
@@ -201,7 +202,7 @@ def append_entries(
     leaves: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
     for offset, new in enumerate(entries):
-        fields = tuple(getattr(new, name) for name in _ENTRY_FIELDS)
+        fields = tuple(getattr(new, name) for name in ENTRY_FIELDS)
         entry = AuditEntry(size + offset, *fields)
         entry.validate()
         leaf = entry.leaf_hash()
@@ -235,7 +236,7 @@ def append_entries(
 
 
 def _entry(row: Any) -> AuditEntry:
-    return AuditEntry(int(row.seq), *(getattr(row, name) for name in _ENTRY_FIELDS))
+    return AuditEntry(int(row.seq), *(getattr(row, name) for name in ENTRY_FIELDS))
 
 
 def readable_by(reader: Reader) -> Any:
@@ -251,7 +252,7 @@ def entries_in_range(conn: Connection, reader: Reader, start: int, end: int) -> 
     c = audit_entries.c
     readable = readable_by(reader).label("readable")
     rows = conn.execute(
-        select(c.seq, c.leaf_hash, readable, *(c[name] for name in _ENTRY_FIELDS))
+        select(c.seq, c.leaf_hash, readable, *(c[name] for name in ENTRY_FIELDS))
         .where(c.seq >= start, c.seq < end)
         .order_by(c.seq)
     )

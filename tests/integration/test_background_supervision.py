@@ -23,7 +23,7 @@ from concord.domain.people import Role
 from tests.conftest import fast_settings
 from tests.factories import person
 
-EXPECTED = {"event-feed", "escalations", "audit-checkpoints", "cot-gateway",
+EXPECTED = {"event-feed", "escalations", "audit-checkpoints", "audit-sequencer", "cot-gateway",
             "deconfliction-follower", "rfi-deadlines"}
 
 
