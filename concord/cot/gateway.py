@@ -38,6 +38,7 @@ from concord.domain.errors import Unauthenticated
 from concord.domain.markings import Marking, Reader, can_see
 from concord.domain.people import Actor
 from concord.services.audit import ReadItem
+from concord.services.follow import Followers, Progress
 from concord.services.tracks import FieldIdentity, Inbound, TrackService
 
 log = logging.getLogger(__name__)
@@ -63,48 +64,45 @@ ReadRecorder = Callable[[Actor, Sequence[ReadItem]], int]
 
 
 class ReaderFeed:
-    """New events for one reader, read once and handed to each of that reader's connections."""
+    """New events for one reader, read once and handed to each of that reader's connections: one
+    follower of the event log (services/follow.py) from where the reader's first connection joined."""
 
     def __init__(self, who: FieldIdentity, service: TrackService, bus: EventBus, start_after: int,
-                 record_reads: ReadRecorder | None, relayed_by: str):
+                 record_reads: ReadRecorder | None, relayed_by: str, followers: Followers):
         self.reader = who.reader
         self.actor = who.actor
         self._relayed_by = relayed_by
-        self._actor = who.actor
         self._record_reads = record_reads
         self.members: set[CotSession] = set()
-        self.cursor = start_after
         self._service = service
         self._bus = bus
+        self._followers = followers
+        self.follower = followers.follow("cot-feed", bus, self._step, start=lambda: start_after,
+                                         poll_seconds=FEED_POLL_SECONDS, label=f"cot-feed of {who.username}")
         self.task: asyncio.Task[None] | None = None
 
-    async def run(self) -> None:
-        while self.members:
-            await self._bus.wait_beyond(self.cursor, FEED_POLL_SECONDS)
-            try:
-                await self._deliver()
-            except Exception:
-                # e.g. the database restarting: keep the cursor and try again at the next wake-up
-                log.exception("CoT feed for %s failed; retrying", self.reader)
-                await asyncio.sleep(1.0)
+    def start(self) -> None:
+        self.task = asyncio.create_task(self.follower.run())
 
-    async def _deliver(self) -> None:
-        while True:
-            committed = self._bus.latest
-            items, self.cursor = await asyncio.to_thread(self._service.feed, self.reader, self.cursor,
-                                                         committed, FEED_BATCH)
-            # Positions this gateway relayed as they came in have reached its clients already.
-            items = [item for item in items if item.relayed_by != self._relayed_by]
-            if items and self._record_reads is not None:
-                # Sent to this person's clients: a read, audited like any other (one transaction).
-                await asyncio.to_thread(self._record_reads, self._actor, [i.read for i in items])
-            for item in items:
-                outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
-                for member in list(self.members):
-                    if member.key != item.origin:
-                        member.send(outgoing)
-            if not items or self._bus.latest <= self.cursor:
-                break
+    def stop(self) -> None:
+        """The reader's last connection left (or the gateway stops)."""
+        if self.task is not None:
+            self.task.cancel()
+        self._followers.forget(self.follower)
+
+    async def _step(self, position: int, latest: int) -> Progress:
+        items, cursor = await asyncio.to_thread(self._service.feed, self.reader, position, latest, FEED_BATCH)
+        # Positions this gateway relayed as they came in have reached its clients already.
+        items = [item for item in items if item.relayed_by != self._relayed_by]
+        if items and self._record_reads is not None:
+            # Sent to this person's clients: a read, audited like any other (one transaction).
+            await asyncio.to_thread(self._record_reads, self.actor, [i.read for i in items])
+        for item in items:
+            outgoing = Outgoing(item.uid, item.supersedable, xml=item.xml)
+            for member in list(self.members):
+                if member.key != item.origin:
+                    member.send(outgoing)
+        return Progress(cursor, more=cursor < self._bus.latest)
 
 
 @dataclass(slots=True)
@@ -119,8 +117,10 @@ class _Pending:
 
 
 class PolicyRouter:
-    def __init__(self, service: TrackService, bus: EventBus, record_reads: ReadRecorder | None = None):
+    def __init__(self, service: TrackService, bus: EventBus, record_reads: ReadRecorder | None = None,
+                 followers: Followers | None = None):
         self.service = service
+        self.followers = followers or Followers()
         self.bus = bus
         self.record_reads = record_reads
         #: Names this gateway in the events of the positions it relayed, so its feeds skip them.
@@ -222,6 +222,7 @@ class PolicyRouter:
             feed.members.discard(session)
             if not feed.members:
                 del self._feeds[who.reader]
+                feed.stop()
 
     # --- inside ---------------------------------------------------------------------------------------
 
@@ -234,10 +235,10 @@ class PolicyRouter:
         start = await asyncio.to_thread(self.service.latest_event_id)
         feed = self._feeds.get(reader)
         if feed is None or feed.task is None or feed.task.done():
-            feed = ReaderFeed(who, self.service, self.bus, start, self.record_reads, self.id)
+            feed = ReaderFeed(who, self.service, self.bus, start, self.record_reads, self.id, self.followers)
             self._feeds[reader] = feed
             feed.members.add(session)
-            feed.task = asyncio.create_task(feed.run())
+            feed.start()
         else:
             feed.members.add(session)
 
@@ -412,6 +413,8 @@ class PolicyRouter:
             except TimeoutError:
                 log.error("CoT reports still waiting to be stored at shutdown: %d", len(self._pending))
             tasks.append(self._writer)
+        for feed in self._feeds.values():
+            feed.stop()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -422,10 +425,11 @@ class CotGateway:
     """The listeners of `concord serve`, wired from the `cot` settings."""
 
     def __init__(self, service: TrackService, bus: EventBus, settings: CotSettings, data_dir: Path,
-                 clock: Callable[[], datetime], record_reads: ReadRecorder | None = None):
+                 clock: Callable[[], datetime], record_reads: ReadRecorder | None = None,
+                 followers: Followers | None = None):
         self.settings = settings
         self.service = service
-        self.router = PolicyRouter(service, bus, record_reads)
+        self.router = PolicyRouter(service, bus, record_reads, followers)
         limits = SessionLimits(settings.max_event_bytes, settings.outbox_soft_limit, settings.outbox_hard_limit,
                                max_connections=settings.max_connections,
                                idle_timeout=settings.idle_timeout_seconds)
