@@ -11,20 +11,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Forbidden, NotFound
+from concord.domain.intel_query import ObjectQuery
 from concord.domain.markings import Marking
 from concord.domain.people import Actor
 from concord.storage import intel as store
 from concord.storage import intel_correlation as correlation_store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database
-from concord.storage.intel_search import matching
-from concord.storage.policy import visible_to
-from concord.taxii.pagination import CursorCodec, ObjectQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +49,14 @@ class IntelReader:
     def __init__(self, db: Database, partners: Callable[[], Mapping[str, str]]) -> None:
         self.db = db
         self.partners = partners
-        self._codec: CursorCodec | None = None
+        self._paging_key: bytes | None = None
 
-    def codec(self) -> CursorCodec:
-        if self._codec is None:
+    def paging_key(self) -> bytes:
+        """The key signing paging tokens, the same in every server process (made on first use)."""
+        if self._paging_key is None:
             with self.db.write() as tx:
-                self._codec = CursorCodec(store.paging_key(tx.conn))
-        return self._codec
+                self._paging_key = store.paging_key(tx.conn)
+        return self._paging_key
 
     # --- TAXII -------------------------------------------------------------------------------
     def collections(self, actor: Actor) -> list[tuple[rules.Collection, bool, bool]]:
@@ -102,14 +99,8 @@ class IntelReader:
             if summary is None:
                 raise NotFound(f"no intelligence object {object_id}", field="id")
             versions = read_store.versions_of(conn, reader, object_id)
-            o = store.intel_objects
-            linked = conn.execute(
-                select(o.c.id)
-                .where(or_(o.c.source_ref == summary.stix_id, o.c.target_ref == summary.stix_id), visible_to(o, reader))
-                .order_by(o.c.id)
-                .limit(200)
-            ).scalars()
-            relationships = [s for s in (read_store.get_object(conn, reader, int(i)) for i in linked) if s]
+            linked = read_store.linked_ids(conn, reader, summary.stix_id)
+            relationships = [s for s in (read_store.get_object(conn, reader, i) for i in linked) if s]
             correlations = []
             for row in correlation_store.correlations_of(conn, reader, object_id):
                 other_id = row.object_b if row.object_a == object_id else row.object_a
@@ -121,7 +112,6 @@ class IntelReader:
 
     def list_objects(self, actor: Actor, wanted: ListFilter) -> list[read_store.ObjectSummary]:
         with self.db.read() as conn:
-            clause = matching(conn, wanted.text) if wanted.text else None
             return read_store.list_objects(
                 conn,
                 actor.reader,
@@ -132,7 +122,7 @@ class IntelReader:
                 tlp=wanted.tlp,
                 max_level=wanted.max_level,
                 include_revoked=wanted.include_revoked,
-                matching=clause,
+                text=wanted.text,
                 after_id=wanted.before_id,
                 limit=wanted.limit,
             )

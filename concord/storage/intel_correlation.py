@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import alias
 
-from concord.domain.markings import Reader
-from concord.storage.intel import executemany, intel_objects
-from concord.storage.policy import visible_to
+from concord.domain.markings import Marking, Reader
+from concord.storage.intel import executemany, intel_objects, intel_versions
+from concord.storage.policy import marking_from_row, visible_to
 from concord.storage.schema import BigId, ids_of_insert, many, metadata, one_of
 
 intel_observables = Table(
@@ -88,6 +88,47 @@ def _holders_query(dialect: str) -> Any:
         select(obs.c.digest, obs.c.object_id, intel_objects.c.m_originator)
         .select_from(obs.join(intel_objects, intel_objects.c.id == obs.c.object_id))
         .where(one_of(dialect, obs.c.digest, "ids"))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HolderDetail:
+    object_id: int
+    stix_id: str
+    stix_type: str
+    title: str
+    marking: Marking
+    raw: str   # the latest version's text
+
+
+def holder_details(conn: Connection, object_ids: set[int]) -> list[HolderDetail]:
+    """The latest text and marking of each object (revoked ones left out: they no longer correlate)."""
+    if not object_ids:
+        return []
+    found: list[HolderDetail] = []
+    markings: dict[tuple[Any, ...], Marking] = {}  # holders mostly share a few markings
+    dialect = conn.dialect.name
+    for row in conn.execute(_details_query(dialect), {"ids": many(dialect, object_ids)}):
+        (object_id, stix_id, stix_type, title, *marked, raw) = row
+        key = tuple(marked)
+        marking = markings.get(key)
+        if marking is None:
+            marking = markings[key] = marking_from_row(dict(zip(_MARKING_COLUMNS, marked, strict=True)))
+        found.append(HolderDetail(int(object_id), stix_id, stix_type, title, marking, raw))
+    return found
+
+
+_MARKING_COLUMNS = ("m_level", "m_originator", "m_releasable_to", "m_tlp", "m_caveats")
+
+
+@cache
+def _details_query(dialect: str) -> Any:
+    o = intel_objects.c
+    return (
+        select(o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
+               o.m_caveats, intel_versions.c.raw)
+        .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == o.id))
+        .where(and_(one_of(dialect, o.id, "ids"), intel_versions.c.is_latest.is_(True), o.revoked.is_(False)))
     )
 
 

@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, func, literal, or_, select, true, tuple_
 from sqlalchemy.sql import alias
 
+from concord.domain.intel_query import Cursor, ObjectQuery
 from concord.domain.markings import Marking, Reader
 from concord.storage.intel import intel_objects, intel_versions
+from concord.storage.intel_search import matching
 from concord.storage.policy import marking_from_row, visible_to
-from concord.taxii.pagination import Cursor, ObjectQuery
 
 o = intel_objects
 v = intel_versions
@@ -185,6 +186,15 @@ def latest_raw(conn: Connection, reader: Reader, object_ids: Sequence[int]) -> d
     return {int(r.object_id): r.raw for r in conn.execute(stmt)}
 
 
+def linked_ids(conn: Connection, reader: Reader, stix_id: str, limit: int = 200) -> list[int]:
+    """Objects the reader may see that refer to `stix_id` as their source or target (relationships,
+    sightings), oldest first."""
+    query = (select(o.c.id)
+             .where(or_(o.c.source_ref == stix_id, o.c.target_ref == stix_id), visible_to(o, reader))
+             .order_by(o.c.id).limit(limit))
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
 def list_objects(
     conn: Connection,
     reader: Reader,
@@ -196,11 +206,12 @@ def list_objects(
     tlp: str | None = None,
     max_level: int | None = None,
     include_revoked: bool = False,
-    matching: ColumnElement[bool] | None = None,
+    text: str | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[ObjectSummary]:
-    """Objects the reader may see, newest first by storage id, with the REST filters."""
+    """Objects the reader may see, newest first by storage id, with the REST filters; `text`: every
+    word of it in the object's text (full-text search, in the same query as the policy)."""
     stmt = select(o).where(visible_to(o, reader))
     if types:
         stmt = stmt.where(o.c.stix_type.in_(list(types)))
@@ -216,8 +227,8 @@ def list_objects(
         stmt = stmt.where(o.c.m_level <= max_level)
     if not include_revoked:
         stmt = stmt.where(o.c.revoked.is_(False))
-    if matching is not None:
-        stmt = stmt.where(matching)
+    if text:
+        stmt = stmt.where(matching(conn, text))
     if after_id is not None:
         stmt = stmt.where(o.c.id < after_id)
     return [_summary(r) for r in conn.execute(stmt.order_by(o.c.id.desc()).limit(limit))]

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from concord.app import create_app
 from concord.centre import Centre, StartupError
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings
 from concord.domain.people import Role
+from concord.settings import CotSettings
 from tests.conftest import fast_settings
 from tests.factories import person
 
