@@ -96,20 +96,23 @@ class Follower:
             except Exception as exc:
                 delay = await self._failed(exc, delay, "could not start")
         seen = 0  # the latest announcement a step has run after
+        more = True  # at start, and after a full batch: step at once (a backlog need not be announced)
         while True:
-            latest = await self.bus.wait_beyond(max(self.position, seen), self.poll_seconds)
+            if more:
+                latest = self.bus.latest
+            else:
+                latest = await self.bus.wait_beyond(max(self.position, seen), self.poll_seconds)
             try:
                 progress = await self.step(self.position, latest)
             except Exception as exc:
+                more = False
                 delay = await self._failed(exc, delay, "failed")
                 continue
             delay = self.backoff_seconds
             seen = max(seen, latest)
             self.position = max(self.position, progress.position)
-            if progress.more:
-                seen = 0  # read the next batch at once
-                continue
-            if self.pause_seconds > 0:
+            more = progress.more
+            if not more and self.pause_seconds > 0:
                 await asyncio.sleep(self.pause_seconds)
 
     async def _failed(self, exc: Exception, delay: float, what: str) -> float:

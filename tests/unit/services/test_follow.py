@@ -74,6 +74,26 @@ async def _wakes_and_batches() -> None:
         await bus.stop()
 
 
+def test_a_follower_catches_up_with_a_backlog_nobody_announced() -> None:
+    asyncio.run(_backlog())
+
+
+async def _backlog() -> None:
+    bus = InProcessBus()          # a process that has just started: its bus has announced nothing
+    await bus.start()
+    log = Log(batch=4)
+    log.head = 10
+    follower = Follower("test", bus, log.step, start=lambda: 0, poll_seconds=60)
+    task = asyncio.create_task(follower.run())
+    try:
+        await _until(lambda: follower.position == 10, timeout=5)
+        assert log.handled == list(range(1, 11))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await bus.stop()
+
+
 def test_a_failing_step_is_retried_with_back_off_reported_and_skips_nothing(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="concord.follow")
