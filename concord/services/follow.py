@@ -12,7 +12,7 @@ Where the position comes from is the consumer's choice: the head of the log (a l
 sends what happens from now on), a position the consumer keeps itself (the deconfliction engine,
 which catches up inside writers' transactions as well), or a durable row
 (`storage.follower_positions`) written in the same transaction as the batch's work, for a follower
-that must resume exactly where it stopped after a crash.
+that must resume exactly where it stopped after a crash, one process at a time (`durable_step`).
 
 Lag (events announced beyond the position) and errors are in `/metrics` per follower kind
 (`FollowerCollector`).
@@ -30,9 +30,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from concord.bus.base import EventBus
-from concord.storage.db import Database
+from concord.clock import Clock
+from concord.storage.db import Database, Tx
 from concord.storage.events import latest_event_id
-from concord.storage.follower_positions import load_position
+from concord.storage.follower_positions import claim_position, load_position, save_position
 
 log = logging.getLogger("concord.follow")
 
@@ -141,6 +142,32 @@ def durable(db: Database, name: str, *, first: int = 0) -> Start:
             saved = load_position(conn, name)
         return first if saved is None else saved
     return start
+
+
+#: One batch of a durable follower's work, in the transaction that saves its position: given the
+#: transaction, the durable position and the latest id announced, do the work, return the progress.
+DurableWork = Callable[[Tx, int, int], Progress]
+
+
+def durable_step(db: Database, name: str, work: DurableWork, clock: Clock, *, first: int = 0) -> Step:
+    """A step whose work and position commit together, one process at a time.
+
+    Each batch claims the follower's row (`claim_position`, a lock held to the end of the
+    transaction) and starts from the position stored there, not from the one in memory: whichever
+    process runs the follower next continues where the last committed batch left off. A batch cut
+    short by a crash or `kill -9` is rolled back, work and position together, and done again; a
+    batch that committed is never done twice."""
+    def run(latest: int) -> Progress:
+        with db.write() as tx:
+            position = claim_position(tx.conn, name, first, clock.now())
+            progress = work(tx, position, latest)
+            reached = max(position, progress.position)
+            save_position(tx.conn, name, reached, clock.now())
+        return Progress(reached, progress.more)
+
+    async def step(position: int, latest: int) -> Progress:
+        return await asyncio.to_thread(run, latest)
+    return step
 
 
 class Followers:

@@ -2,6 +2,8 @@
 
 One row per follower name. A follower saves its position in the same transaction as the work the
 events led to, so after a crash it resumes exactly after the last batch whose work is committed.
+The row is also the follower's lease: `claim_position` locks it until the transaction ends, so one
+process at a time works on a batch and the next one starts from where that batch got to.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Connection, DateTime, String, Table, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from concord.storage.schema import metadata
 
@@ -35,3 +39,16 @@ def save_position(conn: Connection, name: str, position: int, at: datetime) -> N
         .values(position=position, updated_at=at))
     if moved.rowcount == 0 and load_position(conn, name) is None:
         conn.execute(follower_positions.insert().values(name=name, position=position, updated_at=at))
+
+
+def claim_position(conn: Connection, name: str, first: int, at: datetime) -> int:
+    """The position of follower `name` (`first` when it never ran), its row locked until the
+    transaction ends: another process running the same follower waits here for the batch in progress
+    and then reads where it got to. (SQLite writers hold the database's write lock already.)"""
+    # Insert-or-ignore: two processes starting a new follower at once both see one row.
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    conn.execute(insert(follower_positions).values(name=name, position=first, updated_at=at)
+                 .on_conflict_do_nothing(index_elements=["name"]))
+    return int(conn.execute(
+        select(follower_positions.c.position).where(follower_positions.c.name == name).with_for_update()
+    ).scalar_one())
