@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from concord.domain.intel import shared_marking
 from concord.domain.markings import Marking, Reader, can_see
@@ -21,6 +22,7 @@ from concord.domain.observables import Observable, digest, extract
 from concord.storage import intel_correlation as index
 from concord.storage.db import Tx
 from concord.storage.events import NewEvent, append_events
+from concord.storage.policy import marking_from_row
 
 DEFAULT_CAP = 50
 
@@ -110,12 +112,22 @@ def index_objects(
 
 def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
     """Summary, values and marking of each matched holder (revoked holders no longer correlate)."""
+    if not object_ids:
+        return {}
     found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
-    for holder in index.holder_details(tx.conn, object_ids):
-        summary: dict[str, object] = {"id": holder.object_id, "stix_id": holder.stix_id, "type": holder.stix_type,
-                                      "title": holder.title}
-        found[holder.object_id] = (summary, extract(json.loads(holder.raw)), holder.marking)
+    markings: dict[tuple[Any, ...], Marking] = {}  # holders mostly share a few markings
+    for row in index.latest_of(tx.conn, object_ids):
+        (object_id, stix_id, stix_type, title, *marked, raw) = row
+        key = tuple(marked)
+        marking = markings.get(key)
+        if marking is None:
+            marking = markings[key] = marking_from_row(dict(zip(_MARKING_COLUMNS, marked, strict=True)))
+        summary: dict[str, object] = {"id": object_id, "stix_id": stix_id, "type": stix_type, "title": title}
+        found[int(object_id)] = (summary, extract(json.loads(raw)), marking)
     return found
+
+
+_MARKING_COLUMNS = ("m_level", "m_originator", "m_releasable_to", "m_tlp", "m_caveats")
 
 
 def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, Connection, DateTime, String, Table, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from concord.storage.dialect import for_update, insert_or_ignore
 from concord.storage.schema import metadata
 
 follower_positions = Table(
@@ -46,9 +45,7 @@ def claim_position(conn: Connection, name: str, first: int, at: datetime) -> int
     transaction ends: another process running the same follower waits here for the batch in progress
     and then reads where it got to. (SQLite writers hold the database's write lock already.)"""
     # Insert-or-ignore: two processes starting a new follower at once both see one row.
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(insert(follower_positions).values(name=name, position=first, updated_at=at)
-                 .on_conflict_do_nothing(index_elements=["name"]))
-    return int(conn.execute(
-        select(follower_positions.c.position).where(follower_positions.c.name == name).with_for_update()
-    ).scalar_one())
+    conn.execute(insert_or_ignore(conn.dialect.name, follower_positions).values(name=name, position=first,
+                                                                                 updated_at=at))
+    query = select(follower_positions.c.position).where(follower_positions.c.name == name)
+    return int(conn.execute(for_update(conn, query)).scalar_one())

@@ -34,10 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import alias
 
-from concord.domain.markings import Marking, Reader
+from concord.domain.markings import Reader
+from concord.storage.dialect import ids_of_insert, is_postgresql, many, one_of
 from concord.storage.intel import executemany, intel_objects, intel_versions
-from concord.storage.policy import marking_from_row, visible_to
-from concord.storage.schema import BigId, ids_of_insert, many, metadata, one_of
+from concord.storage.policy import visible_to
+from concord.storage.schema import BigId, metadata
 
 intel_observables = Table(
     "intel_observables",
@@ -91,38 +92,15 @@ def _holders_query(dialect: str) -> Any:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class HolderDetail:
-    object_id: int
-    stix_id: str
-    stix_type: str
-    title: str
-    marking: Marking
-    raw: str   # the latest version's text
-
-
-def holder_details(conn: Connection, object_ids: set[int]) -> list[HolderDetail]:
-    """The latest text and marking of each object (revoked ones left out: they no longer correlate)."""
-    if not object_ids:
-        return []
-    found: list[HolderDetail] = []
-    markings: dict[tuple[Any, ...], Marking] = {}  # holders mostly share a few markings
+def latest_of(conn: Connection, object_ids: Iterable[int]) -> Iterable[Any]:
+    """Rows (id, stix_id, stix_type, title, the five marking columns, raw latest text) of those of
+    these objects that are not revoked (revoked holders no longer correlate)."""
     dialect = conn.dialect.name
-    for row in conn.execute(_details_query(dialect), {"ids": many(dialect, object_ids)}):
-        (object_id, stix_id, stix_type, title, *marked, raw) = row
-        key = tuple(marked)
-        marking = markings.get(key)
-        if marking is None:
-            marking = markings[key] = marking_from_row(dict(zip(_MARKING_COLUMNS, marked, strict=True)))
-        found.append(HolderDetail(int(object_id), stix_id, stix_type, title, marking, raw))
-    return found
-
-
-_MARKING_COLUMNS = ("m_level", "m_originator", "m_releasable_to", "m_tlp", "m_caveats")
+    return conn.execute(_latest_query(dialect), {"ids": many(dialect, object_ids)})
 
 
 @cache
-def _details_query(dialect: str) -> Any:
+def _latest_query(dialect: str) -> Any:
     o = intel_objects.c
     return (
         select(o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
@@ -152,7 +130,7 @@ def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *,
     if not found:
         return []
     c = intel_correlations
-    if conn.dialect.name == "sqlite":
+    if not is_postgresql(conn):
         stamp = c.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         when = stamp(at) if stamp else at
         columns = ("kind", "value", "object_a", "object_b", "at")

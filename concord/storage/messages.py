@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -36,6 +37,8 @@ from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.duty import Shift
 from concord.domain.markings import Marking, Reader
 from concord.domain.messages import Message, Precedence, Revision
+from concord.storage.dialect import insert_or_ignore
+from concord.storage.dialect import name as dialect_name
 from concord.storage.policy import in_audience, marking_from_row, marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -345,15 +348,22 @@ def advance_marker(conn: Connection, person_id: int, channel_id: int, *, deliver
         delivered = max(delivered or 0, read)
     current = get_marker(conn, person_id, channel_id)
     if current is None:
-        conn.execute(insert(read_markers), {
+        # Two writes for one person and channel may run at once (no writer holds a centre-wide lock on
+        # PostgreSQL): the second insert waits for the first and skips, then both move it forward.
+        conn.execute(insert_or_ignore(dialect_name(conn), read_markers), {
             "person_id": person_id, "channel_id": channel_id, "delivered_through": delivered or 0,
             "delivered_at": at if delivered else None, "read_through": read or 0, "read_at": at if read else None})
-        return
+        current = get_marker(conn, person_id, channel_id)
+        assert current is not None
     values: dict[str, Any] = {}
+    # Forward only, decided on the row as it is when updated (a concurrent write may have moved it).
+    m = read_markers.c
     if delivered is not None and delivered > current["delivered_through"]:
-        values.update(delivered_through=delivered, delivered_at=at)
+        values.update(delivered_through=case((m.delivered_through < delivered, delivered), else_=m.delivered_through),
+                      delivered_at=case((m.delivered_through < delivered, at), else_=m.delivered_at))
     if read is not None and read > current["read_through"]:
-        values.update(read_through=read, read_at=at)
+        values.update(read_through=case((m.read_through < read, read), else_=m.read_through),
+                      read_at=case((m.read_through < read, at), else_=m.read_at))
     if values:
         conn.execute(update(read_markers).where(read_markers.c.person_id == person_id,
                                                 read_markers.c.channel_id == channel_id).values(**values))
@@ -479,6 +489,6 @@ def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int
     """
     from concord.storage.events import _event, events
 
-    query = (select(events).where(events.c.id > after_id, visible_to(events, reader))
-             .order_by(events.c.id).limit(limit))
+    query = (select(events).where(events.c.position > after_id, visible_to(events, reader))
+             .order_by(events.c.position).limit(limit))
     return [_event(row._mapping) for row in conn.execute(query)]
