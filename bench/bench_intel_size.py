@@ -74,7 +74,7 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
 
 def measure_reads(centre: Any, actor: Any, stored: int, rng: random.Random) -> dict[str, float]:
     from concord.domain.intel import collection_id
-    from concord.taxii.pagination import ObjectQuery, VersionMatch
+    from concord.domain.intel_query import ObjectQuery, VersionMatch
 
     feed = collection_id("TUR")
     envelopes = stored // ENVELOPE

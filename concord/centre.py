@@ -22,6 +22,7 @@ from concord.services.basic_auth import BasicCredentials
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
 from concord.services.feed import EventFeed
+from concord.services.follow import Followers
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
 from concord.services.intel_read import IntelReader
@@ -90,6 +91,8 @@ class Centre:
         self.background: list[NamedTask | BackgroundTask] = []
         self.supervisor = Supervisor(backoff_seconds=settings.background_backoff_seconds,
                                      degraded_seconds=settings.background_degraded_seconds)
+        # Every follower of the event log (services/follow.py): lag in /metrics, failures in /readyz.
+        self.followers = Followers(on_failure=self.supervisor.report)
         # Real-time communication (issue 4)
         self.messaging = MessagingService(self.db, self.clock, limits=MessageLimits(attachments=AttachmentLimits(
             settings.attachment_max_bytes, settings.attachment_max_count,
@@ -97,7 +100,8 @@ class Centre:
         self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
         self.presence = PresenceService(self.db, self.clock, self.messaging)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
-                              record=self.presence.record, online=self.presence.online_markings)
+                              record=self.presence.record, online=self.presence.online_markings,
+                              followers=self.followers)
         self.background.append(("event-feed", self.feed.run))
         if settings.escalation_seconds > 0:
             every = settings.escalation_seconds
@@ -109,7 +113,7 @@ class Centre:
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
-                              self.audit.record_reads)
+                              self.audit.record_reads, self.followers)
         cot = settings.cot
         self.tak_devices = TakDeviceService(
             self.db, self.clock, lambda: self.cot.ca,
@@ -117,7 +121,7 @@ class Centre:
                 issued, ca, username, cot.public_host, cot.tls_port or TAK_TLS_PORT, password))
         if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
             self.background.append(("cot-gateway", self.cot.housekeep))
-        self.background.append(("deconfliction-follower", lambda: self.deconfliction.follow(self.bus)))
+        self.background.append(("deconfliction-follower", self.deconfliction.follower(self.bus, self.followers).run))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock, self.messaging)
         self.rfis = RfiService(self.db, self.clock)

@@ -114,8 +114,8 @@ def _field_units(centre: Centre, people: dict[str, int]) -> None:
 
     from lxml.etree import Element, SubElement
 
+    from concord.cot.render import inbound
     from concord.domain.cot import CotEvent
-    from concord.services.tracks import inbound
 
     now = centre.clock.now()
     with centre.db.write() as tx:

@@ -51,6 +51,8 @@ class Supervisor:
         self.degraded_seconds = degraded_seconds
         self._clock = clock
         self._states: dict[str, TaskState] = {}
+        #: Failures a loop survived (it retries by itself): name → (reason, count, monotonic time).
+        self._reported: dict[str, tuple[str, int, float]] = {}
         self._stopping = False
 
     @property
@@ -85,6 +87,11 @@ class Supervisor:
         if inner is not None:
             inner.cancel("killed")
 
+    def report(self, name: str, reason: str) -> None:
+        """A loop that retries by itself (a follower of the event log) failed: degraded for a while."""
+        _, count, _ = self._reported.get(name, ("", 0, 0.0))
+        self._reported[name] = (reason, count + 1, self._clock())
+
     def state(self, name: str) -> TaskState:
         return self._states[name]
 
@@ -96,6 +103,9 @@ class Supervisor:
             recent = s.last_failure is not None and now - s.last_failure < self.degraded_seconds
             if s.task is not None and (not s.running or recent):
                 out.append(Degraded(s.name, s.last_error or "not running", s.restarts, s.running))
+        for name, (reason, count, at) in self._reported.items():
+            if now - at < self.degraded_seconds:
+                out.append(Degraded(name, reason, count, True))
         return out
 
     async def _supervise(self, state: TaskState) -> None:

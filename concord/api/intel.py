@@ -14,11 +14,11 @@ from pydantic import BaseModel, Field
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
 from concord.clock import iso
+from concord.domain.intel_query import date_added_key, render_timestamp
 from concord.domain.markings import Level, Marking
 from concord.domain.stix import bundle_chunks
 from concord.services.intel_read import ListFilter
 from concord.storage.intel_read import ObjectSummary, VersionRow
-from concord.taxii.pagination import date_added_key, render_timestamp
 
 router = APIRouter(prefix="/api/intel", tags=["intelligence"])
 

@@ -113,7 +113,7 @@ class OutgoingBatch:
 
 def encode(event: CotEvent, encoding: Encoding) -> bytes:
     from concord.cot.protocol import encode_frame  # the protobuf machinery imports the XML one
-    from concord.cot.xml import event_to_xml
+    from concord.cot.render import event_to_xml
 
     return event_to_xml(event) if encoding is Encoding.XML else encode_frame(event)
 

@@ -20,12 +20,10 @@ the two APIs are alike but their trees do not mix.
 
 from __future__ import annotations
 
-import copy
-
-from lxml.etree import Element, SubElement, XMLParser, XMLSyntaxError, _Element, fromstring, tostring
+from lxml.etree import Element, XMLParser, XMLSyntaxError, _Element, fromstring
 
 from concord.cot.drops import Dropped, DropReason
-from concord.domain.cot import UNKNOWN_ERROR, CotEvent, format_time, parse_float, parse_time
+from concord.domain.cot import UNKNOWN_ERROR, CotEvent, parse_float, parse_time
 from concord.domain.errors import Invalid
 
 DEFAULT_MAX_EVENT_BYTES = 64 * 1024
@@ -98,37 +96,3 @@ def event_from_element(root: _Element) -> CotEvent:
         qos=root.get("qos"),
         opex=root.get("opex"),
     )
-
-
-def event_to_element(event: CotEvent) -> _Element:
-    attrs = {
-        "version": "2.0",
-        "uid": event.uid,
-        "type": event.type,
-        "how": event.how,
-        "time": format_time(event.time),
-        "start": format_time(event.start),
-        "stale": format_time(event.stale),
-    }
-    for name in ("access", "qos", "opex"):
-        value = getattr(event, name)
-        if value:
-            attrs[name] = value
-    root = Element("event", attrs)
-    SubElement(root, "point", {
-        "lat": _number(event.lat), "lon": _number(event.lon), "hae": _number(event.hae),
-        "ce": _number(event.ce), "le": _number(event.le),
-    })
-    # A copy: an lxml element has one parent, and appending it would take it out of the event.
-    root.append(copy.copy(event.detail))
-    return root
-
-
-def event_to_xml(event: CotEvent) -> bytes:
-    """The event as one XML document (declaration + `<event>`), with nothing after `</event>`."""
-    body: bytes = tostring(event_to_element(event), encoding="utf-8", xml_declaration=False)
-    return XML_DECLARATION + body
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if value != int(value) else f"{value:.1f}"

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from lxml.etree import Element, SubElement, _Element
+from lxml.etree import _Element
 
 from concord.domain.cot import UNKNOWN_ERROR, CotEvent, EventClass, classify, xml_text
 from concord.domain.errors import Invalid
@@ -175,29 +175,13 @@ def chat_from_event(event: CotEvent) -> ChatMessage:
     )
 
 
-def chat_to_event(message: ChatMessage, lifetime: timedelta = timedelta(days=1)) -> CotEvent:
-    """A message → GeoChat as ATAK writes it, so every TAK client files it under `chatroom`."""
-    room = xml_text(message.chatroom)
-    sender = xml_text(message.sender_uid)
-    message_id = xml_text(message.message_id)
-    detail = Element("detail")
-    chat_id = xml_text(message.recipient_uid or room)
-    chat = SubElement(detail, "__chat", {
-        "parent": "RootContactGroup", "groupOwner": "false", "messageId": message_id,
-        "chatroom": room, "id": chat_id, "senderCallsign": xml_text(message.sender_callsign),
-    })
-    SubElement(chat, "chatgrp", {"uid0": sender, "uid1": chat_id, "id": chat_id})
-    SubElement(detail, "link", {"uid": sender, "type": "a-f-G-U-C", "relation": "p-p"})
-    remarks = SubElement(detail, "remarks", {
-        "source": f"BAO.F.ATAK.{sender}", "to": room,
-        "time": message.time.strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z",
-    })
-    remarks.text = xml_text(message.text)
-    return CotEvent(
-        uid=f"GeoChat.{sender}.{room}.{message_id}", type="b-t-f", how="h-g-i-g-o",
-        time=message.time, start=message.time, stale=message.time + lifetime,
-        lat=0.0, lon=0.0, hae=UNKNOWN_ERROR, detail=detail,
-    )
+#: How long a GeoChat message stays current on TAK clients.
+CHAT_LIFETIME = timedelta(days=1)
+
+
+def chat_uid(message: ChatMessage) -> str:
+    """The uid of a message as GeoChat (`GeoChat.<sender>.<room>.<message id>`), as ATAK writes it."""
+    return f"GeoChat.{xml_text(message.sender_uid)}.{xml_text(message.chatroom)}.{xml_text(message.message_id)}"
 
 
 def channel_for_chatroom(chatroom: str, field_channel: str) -> str:
@@ -271,40 +255,36 @@ class Shape:
     colour: int = OPERATION_COLOUR
 
 
-def shape_to_event(shape: Shape, now: datetime, lifetime: timedelta = timedelta(hours=24)) -> CotEvent:
-    """An area → a TAK drawing: `u-d-r` for an axis-aligned rectangle, `u-d-f` for any other polygon
-    (vertices as `<link point="lat,lon"/>`, ring closed), `u-d-c-c` for a point with a radius."""
+#: How long a drawing of an area stays current on TAK clients (it is sent again with each change).
+SHAPE_LIFETIME = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """How a shape is drawn on TAK clients: `u-d-r` an axis-aligned rectangle (its four corners),
+    `u-d-f` any other polygon (its ring, closed), `u-d-c-c` a point with a radius (no vertices)."""
+
+    cot_type: str
+    vertices: tuple[tuple[float, float], ...]   # (lon, lat)
+    centre: tuple[float, float]                  # (lat, lon)
+
+
+def outline(shape: Shape) -> Outline:
+    """The drawing of a shape, or `Invalid` when its geometry cannot be drawn."""
     kind = shape.geometry.get("type")
-    detail = Element("detail")
-    SubElement(detail, "contact", {"callsign": xml_text(shape.title)})
     if kind == "Point":
         if shape.radius_m is None or shape.radius_m <= 0:
             raise Invalid("a point shape needs a positive radius", field="radius_m")
         lon, lat = _position(shape.geometry.get("coordinates"))
-        shape_element = SubElement(detail, "shape")
-        radius = f"{shape.radius_m:.1f}"
-        SubElement(shape_element, "ellipse", {"major": radius, "minor": radius, "angle": "360"})
-        cot_type = "u-d-c-c"
-        centre = (lat, lon)
-    elif kind == "Polygon":
+        return Outline("u-d-c-c", (), (lat, lon))
+    if kind == "Polygon":
         ring = _exterior_ring(shape.geometry.get("coordinates"))
         cot_type = "u-d-r" if _is_rectangle(ring) else "u-d-f"
         vertices = ring[:-1] if cot_type == "u-d-r" else ring
-        for lon, lat in vertices:
-            SubElement(detail, "link", {"point": f"{lat:.7f},{lon:.7f}"})
         corners = ring[:-1]
         centre = (sum(p[1] for p in corners) / len(corners), sum(p[0] for p in corners) / len(corners))
-    else:
-        raise Invalid("an area must be a GeoJSON Polygon or a Point with a radius", field="geometry.type")
-    colour = str(shape.colour)
-    SubElement(detail, "strokeColor", {"value": colour})
-    SubElement(detail, "strokeWeight", {"value": "3.0"})
-    SubElement(detail, "fillColor", {"value": str((shape.colour & 0x00FFFFFF) | 0x40000000)})
-    SubElement(detail, "labels_on", {"value": "true"})
-    if shape.remarks:
-        SubElement(detail, "remarks").text = xml_text(shape.remarks)
-    return CotEvent(uid=shape.uid, type=cot_type, how="h-e", time=now, start=now, stale=now + lifetime,
-                    lat=centre[0], lon=centre[1], hae=UNKNOWN_ERROR, detail=detail)
+        return Outline(cot_type, tuple(vertices), centre)
+    raise Invalid("an area must be a GeoJSON Polygon or a Point with a radius", field="geometry.type")
 
 
 def _position(value: object) -> tuple[float, float]:

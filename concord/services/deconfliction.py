@@ -25,6 +25,7 @@ from concord.domain.conflicts import ConflictStatus
 from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap, zone_cells
 from concord.domain.geo import to_geojson
 from concord.domain.people import Actor
+from concord.services.follow import Follower, Followers, Progress
 from concord.storage import conflicts as conflict_store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, items_changed, latest_event_id
@@ -79,21 +80,23 @@ class DeconflictionService:
                     self.engine.upsert(footprint)
             self._followed_to = max(self._followed_to, top)
 
-    async def follow(self, bus: EventBus) -> None:
-        """Background loop of a server process: catch up whenever the bus announces new events."""
+    def follower(self, bus: EventBus, followers: Followers) -> Follower:
+        """The background follower of a server process: catch up whenever the bus announces events.
+
+        Every event wakes it (a busy chat channel: 100/s), yet it only keeps the engine warm: each
+        check catches up inside its own transaction first. So it catches up at most a few times a
+        second, in one read, rather than once per event."""
+        return followers.follow("deconfliction", bus, self._follow_step, start=self._start, poll_seconds=5.0,
+                                pause_seconds=FOLLOW_INTERVAL_SECONDS)
+
+    def _start(self) -> int:
         if not self._loaded:   # a check may already have built it (it rebuilds on first use)
-            await asyncio.to_thread(self.rebuild)
-        while True:
-            latest = await bus.wait_beyond(self._followed_to, 5.0)
-            if latest > self._followed_to:
-                try:
-                    await asyncio.to_thread(self._catch_up_now)
-                except Exception:  # a database hiccup must not end the loop; the next event retries
-                    log.exception("deconfliction engine could not catch up with the event log")
-                # Every event wakes this loop (a busy chat channel: 100/s), yet it only keeps the
-                # engine warm: each check catches up inside its own transaction first. So catch up
-                # at most a few times a second, in one read, rather than once per event.
-                await asyncio.sleep(FOLLOW_INTERVAL_SECONDS)
+            self.rebuild()
+        return self._followed_to
+
+    async def _follow_step(self, position: int, latest: int) -> Progress:
+        await asyncio.to_thread(self._catch_up_now)
+        return Progress(self._followed_to)
 
     def _catch_up_now(self) -> None:
         with self.db.read() as conn:

@@ -27,6 +27,7 @@ from concord.bus.base import EventBus
 from concord.clock import iso
 from concord.domain.markings import Level, Marking, Reader, can_see
 from concord.domain.messages import Precedence
+from concord.services.follow import Followers, Progress, from_head
 from concord.storage import messages as store
 from concord.storage.db import Database
 from concord.storage.events import Event, events_after, latest_event_id
@@ -126,7 +127,8 @@ class EventFeed:
     def __init__(self, db: Database, bus: EventBus, *, poll_seconds: float = 2.0, window: int = 20_000,
                  batch: int = 2000, record: Callable[[Recording], None] | None = None,
                  record_seconds: float = 2.0, presence_seconds: float = 30.0,
-                 online: Callable[[], dict[int, Marking]] | None = None) -> None:
+                 online: Callable[[], dict[int, Marking]] | None = None,
+                 followers: Followers | None = None) -> None:
         """`record(Recording)` persists delivered markers and presence (in a thread, beside the
         feed, never holding it up) every `record_seconds`: connections opened and closed since the
         last time, and every live one again every `presence_seconds` (well inside the 90 s after
@@ -135,7 +137,10 @@ class EventFeed:
 
         `online()` (in a thread, right after each such write while sessions are watching) says who
         is online on any process, each with the marking deciding who may know; the differences
-        since the last look go to the watching sessions (see the module docstring)."""
+        since the last look go to the watching sessions (see the module docstring).
+
+        The loop is one follower of the event log (services/follow.py) whose position is the latest
+        event every class has read up to: each class window keeps its own head besides."""
         self.online = online
         self._online: dict[int, Marking] = {}
         self.record = record
@@ -153,7 +158,8 @@ class EventFeed:
         self.window = window
         self.batch = batch
         self._classes: dict[ClassKey, ClassWindow] = {}
-        self._seen = 0
+        self.follower = (followers or Followers()).follow("event-feed", bus, self._step, start=from_head(db),
+                                                          poll_seconds=poll_seconds)
         self.deliveries: dict[tuple[int, int], int] = {}
         self._rendered: dict[int, Entry] = {}
         self._render_lock = threading.Lock()
@@ -244,7 +250,17 @@ class EventFeed:
         return writing
 
     async def run(self) -> None:
-        """Background task: wake on the bus (or the poll timeout) and read what is new.
+        """Background task: follow the event log (wake on the bus or the poll timeout) until cancelled."""
+        try:
+            await self.follower.run()
+        except asyncio.CancelledError:
+            if self._recording is not None and not self._recording.done():
+                with contextlib.suppress(Exception):  # let a write in progress finish
+                    await asyncio.wait_for(asyncio.shield(self._recording), 5)
+            raise
+
+    async def _step(self, position: int, latest: int) -> Progress:
+        """Read what is new for every class and hand it over.
 
         Writing a batch to every caught-up connection holds the event loop (and the GIL) for as
         long as the writes take, whatever the batch's size. So after a batch that took t seconds
@@ -252,22 +268,12 @@ class EventFeed:
         writing, the rest to requests (the posts themselves) and sessions, and when traffic is
         heavy the next batch simply holds more events, written with as many system calls as one.
         With few connections t is a fraction of a millisecond and nothing waits."""
-        while True:
-            try:
-                latest = await self.bus.wait_beyond(self._seen, self.poll_seconds)
-                self._seen = max(self._seen, latest)
-                writing = await self.refresh()
-                if writing > 0:
-                    await asyncio.sleep(min(writing, MAX_PAUSE))
-                await self._record_now_and_then()
-            except asyncio.CancelledError:
-                if self._recording is not None and not self._recording.done():
-                    with contextlib.suppress(Exception):  # let a write in progress finish
-                        await asyncio.wait_for(asyncio.shield(self._recording), 5)
-                raise
-            except Exception:
-                log.exception("live feed refresh failed; retrying")
-                await asyncio.sleep(self.poll_seconds)
+        writing = await self.refresh()
+        if writing > 0:
+            await asyncio.sleep(min(writing, MAX_PAUSE))
+        await self._record_now_and_then()
+        # Every class has read past `latest` (each window to the head of the log as it found it).
+        return Progress(max(position, latest))
 
     async def _record_now_and_then(self) -> None:
         """Start the periodic write of delivered markers and presence, if due, as its own task: a

@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from concord.clock import Clock
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.intel_prepare import Outcome, Prepared
+from concord.domain.intel_query import date_added_key, render_timestamp
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Actor
 from concord.domain.stix import RawItem, Rejection, StixObject, parse_object, timestamp_key
@@ -30,7 +29,6 @@ from concord.storage import intel as store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, narrow_history
-from concord.taxii.pagination import date_added_key, render_timestamp
 
 #: Item types of events that name intelligence objects in their payload (batches, correlations).
 INTEL_HISTORY = ("intel_objects", "intel_correlation")
@@ -260,7 +258,7 @@ class IntelService:
 
     def _date_added(self, tx: Tx, now: datetime) -> str:
         """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
-        newest = tx.conn.execute(select(func.max(store.intel_versions.c.date_added))).scalar()
+        newest = store.latest_date_added(tx.conn)
         candidate = date_added_key(now)
         if newest is not None and candidate <= newest:
             moment = datetime.strptime(newest[:26], "%Y-%m-%dT%H:%M:%S.%f") + timedelta(microseconds=1)

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection
 
 from concord.domain import intel as rules
 from concord.domain import intel_markings
 from concord.domain.errors import Forbidden, NotFound
+from concord.domain.intel_query import ObjectQuery
 from concord.domain.markings import Marking, Reader
 from concord.domain.people import Actor
 from concord.storage import intel as store
@@ -23,9 +24,6 @@ from concord.storage import intel_correlation as correlation_store
 from concord.storage import intel_read as read_store
 from concord.storage import people as people_store
 from concord.storage.db import Database
-from concord.storage.intel_search import matching
-from concord.storage.policy import visible_to
-from concord.taxii.pagination import CursorCodec, ObjectQuery
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +75,14 @@ class IntelReader:
     def __init__(self, db: Database, partners: Callable[[], Mapping[str, str]]) -> None:
         self.db = db
         self.partners = partners
-        self._codec: CursorCodec | None = None
+        self._paging_key: bytes | None = None
 
-    def codec(self) -> CursorCodec:
-        if self._codec is None:
+    def paging_key(self) -> bytes:
+        """The key signing paging tokens, the same in every server process (made on first use)."""
+        if self._paging_key is None:
             with self.db.write() as tx:
-                self._codec = CursorCodec(store.paging_key(tx.conn))
-        return self._codec
+                self._paging_key = store.paging_key(tx.conn)
+        return self._paging_key
 
     # --- TAXII -------------------------------------------------------------------------------
     def collections(self, actor: Actor) -> list[tuple[rules.Collection, bool, bool]]:
@@ -126,14 +125,8 @@ class IntelReader:
             if summary is None:
                 raise NotFound(f"no intelligence object {object_id}", field="id")
             versions = read_store.versions_of(conn, reader, object_id)
-            o = store.intel_objects
-            linked = conn.execute(
-                select(o.c.id)
-                .where(or_(o.c.source_ref == summary.stix_id, o.c.target_ref == summary.stix_id), visible_to(o, reader))
-                .order_by(o.c.id)
-                .limit(200)
-            ).scalars()
-            relationships = [s for s in (read_store.get_object(conn, reader, int(i)) for i in linked) if s]
+            linked = read_store.linked_ids(conn, reader, summary.stix_id)
+            relationships = [s for s in (read_store.get_object(conn, reader, i) for i in linked) if s]
             correlations = []
             for row in correlation_store.correlations_of(conn, reader, object_id):
                 other_id = row.object_b if row.object_a == object_id else row.object_a
@@ -141,9 +134,9 @@ class IntelReader:
                 if other is None:
                     continue
                 correlations.append({"id": row.id, "kind": row.kind, "value": row.value, "at": row.at, "other": other})
-            author_id = conn.execute(select(o.c.created_by_person).where(o.c.id == object_id)).scalar()
-            person = people_store.get_person(conn, int(author_id)) if author_id is not None else None
-            ends = conn.execute(select(o.c.source_ref, o.c.target_ref).where(o.c.id.in_([r.id for r in relationships])))
+            author_id = read_store.author_of(conn, object_id)
+            person = people_store.get_person(conn, author_id) if author_id is not None else None
+            ends = read_store.relationship_ends(conn, [r.id for r in relationships])
             refs = _referred(json.loads(versions[-1].raw or "{}") if versions else {})
             refs.update(ref for row in ends for ref in row if ref)
             locations = [place for ref in sorted(refs) if ref.startswith("location--") and ref != summary.stix_id
@@ -166,7 +159,6 @@ class IntelReader:
 
     def list_objects(self, actor: Actor, wanted: ListFilter) -> list[read_store.ObjectSummary]:
         with self.db.read() as conn:
-            clause = matching(conn, wanted.text) if wanted.text else None
             return read_store.list_objects(
                 conn,
                 actor.reader,
@@ -177,7 +169,7 @@ class IntelReader:
                 tlp=wanted.tlp,
                 max_level=wanted.max_level,
                 include_revoked=wanted.include_revoked,
-                matching=clause,
+                text=wanted.text,
                 after_id=wanted.before_id,
                 limit=wanted.limit,
             )

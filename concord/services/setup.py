@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from concord.centre import Centre
+from concord.clock import Clock
 from concord.domain.errors import Invalid
 from concord.domain.markings import Level
 from concord.domain.people import Role
-from concord.services.people import generate_password
+from concord.services.nations import NationService
+from concord.services.people import PeopleService, generate_password
+from concord.storage.db import Database
 
 #: (nation, username, role, password shown once or None when the operator typed it)
 CreatedAccount = tuple[str, str, str, str | None]
 
 
+class Setup(Protocol):
+    """What setting up needs (the centre has it): one unit of work per nation, through the services."""
+
+    db: Database
+    clock: Clock
+    nations: NationService
+    people: PeopleService
+
+
 def initialise(
-    centre: Centre,
+    centre: Setup,
     nations: Sequence[Sequence[str]],
     ask_password: Callable[[str], str | None],
     *,

@@ -28,33 +28,34 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
 from concord.clock import Clock
-from concord.cot.config import CotSettings
-from concord.cot.xml import event_to_xml, parse_event
 from concord.domain.channels import ChannelKind
-from concord.domain.cot import CotEvent, EventClass, classify, parse_time
+from concord.domain.cot import CotEvent, EventClass, parse_time
 from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, Unauthenticated
 from concord.domain.markings import Level, Marking, Reader, Tlp
 from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor
 from concord.domain.sites import SiteStatus
 from concord.domain.tracks import (
+    CHAT_LIFETIME,
     MAX_CHAT_TEXT,
     OPERATION_COLOUR,
     PROTECTED_COLOUR,
+    SHAPE_LIFETIME,
     ChatMessage,
     FieldMarkings,
     Shape,
     channel_for_chatroom,
     chat_from_event,
-    chat_to_event,
+    chat_uid,
     chatroom_for_channel,
     history_cutoff,
     map_point_from_event,
-    shape_to_event,
+    outline,
     track_from_event,
 )
 from concord.services.audit import ReadItem
 from concord.services.messages import MessagingService
+from concord.settings import CotSettings
 from concord.storage import messages as message_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as operation_store
@@ -104,12 +105,17 @@ class Inbound:
     relayed_by: str | None = None
 
 
+#: What a TAK client is sent, before the CoT adapter renders it (`cot.render.content_to_xml`): a
+#: report as it was sent (its XML text, stored), a channel message as GeoChat, or an area to draw.
+FieldContent = str | ChatMessage | Shape
+
+
 @dataclass(frozen=True, slots=True)
 class FeedItem:
     event_id: int
     origin: str | None          # the connection that sent it, which must not get it back
     uid: str
-    xml: bytes
+    content: FieldContent
     supersedable: bool
     stale: datetime
     read: ReadItem              # what a client receiving it has read (for the audit log)
@@ -282,11 +288,12 @@ class TrackService:
         with self.db.read() as conn:
             return latest_event_id(conn)
 
-    def picture(self, reader: Reader) -> list[tuple[bytes, ReadItem]]:
+    def picture(self, reader: Reader) -> list[tuple[FieldContent, ReadItem]]:
         """The current picture for a client that just connected: the approved and active operations'
-        areas and the protected sites it may see, then live tracks and map points."""
+        areas and the protected sites it may see (those that can be drawn), then live tracks and map
+        points."""
         now = self.clock.now()
-        out: list[tuple[bytes, ReadItem]] = []
+        out: list[tuple[FieldContent, ReadItem]] = []
         with self.db.read() as conn:
             areas: list[tuple[str, int, Marking]] = [
                 ("operation", row.operation.id, row.operation.plan.marking)
@@ -297,9 +304,9 @@ class TrackService:
                 shape = area_shape(conn, reader, item_type, str(item_id))
                 if shape is not None:
                     with contextlib.suppress(Invalid):
-                        out.append((event_to_xml(shape_to_event(shape, now)),
-                                    ReadItem(item_type, item_id, marking, None)))
-            out += [(xml.encode("utf-8"), ReadItem(kind, uid, marking, None))
+                        outline(shape)
+                        out.append((shape, ReadItem(item_type, item_id, marking, None)))
+            out += [(xml, ReadItem(kind, uid, marking, None))
                     for kind, uid, marking, xml in store.picture_xml(conn, reader, now)]
         return out
 
@@ -329,7 +336,7 @@ class TrackService:
         payload = row.payload
         if "cot" in payload:
             return FeedItem(row.id, payload.get("origin"), str(payload.get("uid", row.item_id)),
-                            str(payload["cot"]).encode("utf-8"), row.kind == "cot.position",
+                            str(payload["cot"]), row.kind == "cot.position",
                             parse_time(str(payload.get("stale")), "stale"), _read(row),
                             payload.get("relayed_by"))
         if row.kind == "message.posted":
@@ -339,10 +346,10 @@ class TrackService:
             if shape is None:
                 return None
             try:
-                event = shape_to_event(shape, now)
+                outline(shape)
             except Invalid:
-                return None
-            return FeedItem(row.id, None, shape.uid, event_to_xml(event), False, event.stale, _read(row))
+                return None     # an area that cannot be drawn is not sent
+            return FeedItem(row.id, None, shape.uid, shape, False, now + SHAPE_LIFETIME, _read(row))
         return None
 
     def _channel_message(self, conn: Connection, reader: Reader, row: Event) -> FeedItem | None:
@@ -367,8 +374,7 @@ class TrackService:
             sender_uid=f"concord-person-{author}",
             sender_callsign=str(payload.get("author_name") or f"{payload.get('author_nation', '')} centre").strip(),
             text=body[:MAX_CHAT_TEXT], time=posted)
-        event = chat_to_event(message)
-        return FeedItem(row.id, None, event.uid, event_to_xml(event), False, event.stale, _read(row))
+        return FeedItem(row.id, None, chat_uid(message), message, False, message.time + CHAT_LIFETIME, _read(row))
 
     # --- the map for the web picture -----------------------------------------------------------------
 
@@ -417,15 +423,6 @@ def _check_owner(owners: dict[str, str], uid: str, nation: str) -> None:
 
 def _read(row: Event) -> ReadItem:
     return ReadItem(row.item_type, row.item_id, row.marking, None)
-
-
-def inbound(event: CotEvent, xml: bytes | None = None) -> Inbound:
-    return Inbound(event, classify(event), xml if xml is not None else event_to_xml(event))
-
-
-def inbound_xml(data: bytes) -> Inbound:
-    """A report from trusted XML (the demo scenario, tests)."""
-    return inbound(parse_event(data), data)
 
 
 #: Operations whose area field units are shown: approved or under way.

@@ -10,6 +10,7 @@ import concord.storage.audit_checkpoints
 import concord.storage.audit_queue
 import concord.storage.conflicts
 import concord.storage.events
+import concord.storage.follower_positions
 import concord.storage.incidents
 import concord.storage.intel
 import concord.storage.intel_correlation

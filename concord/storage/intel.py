@@ -35,6 +35,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    func,
     insert,
     select,
     table,
@@ -427,3 +428,9 @@ def delete_versions(conn: Connection, object_id: int, versions: Sequence[str] | 
         )
         conn.execute(update(intel_objects).where(intel_objects.c.id == object_id).values(latest_version=remaining))
     return int(deleted)
+
+
+def latest_date_added(conn: Connection) -> str | None:
+    """The date-added key of the newest version stored (None for an empty store)."""
+    newest: str | None = conn.execute(select(func.max(intel_versions.c.date_added))).scalar()
+    return newest

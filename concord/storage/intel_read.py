@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, func, literal, or_, select, true, tuple_
 from sqlalchemy.sql import alias
 
+from concord.domain.intel_query import Cursor, ObjectQuery
 from concord.domain.markings import Marking, Reader
 from concord.storage.intel import intel_objects, intel_versions
+from concord.storage.intel_search import matching
 from concord.storage.policy import marking_from_row, visible_to
-from concord.taxii.pagination import Cursor, ObjectQuery
 
 o = intel_objects
 v = intel_versions
@@ -185,6 +186,15 @@ def latest_raw(conn: Connection, reader: Reader, object_ids: Sequence[int]) -> d
     return {int(r.object_id): r.raw for r in conn.execute(stmt)}
 
 
+def linked_ids(conn: Connection, reader: Reader, stix_id: str, limit: int = 200) -> list[int]:
+    """Objects the reader may see that refer to `stix_id` as their source or target (relationships,
+    sightings), oldest first."""
+    query = (select(o.c.id)
+             .where(or_(o.c.source_ref == stix_id, o.c.target_ref == stix_id), visible_to(o, reader))
+             .order_by(o.c.id).limit(limit))
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
 def list_objects(
     conn: Connection,
     reader: Reader,
@@ -196,11 +206,12 @@ def list_objects(
     tlp: str | None = None,
     max_level: int | None = None,
     include_revoked: bool = False,
-    matching: ColumnElement[bool] | None = None,
+    text: str | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[ObjectSummary]:
-    """Objects the reader may see, newest first by storage id, with the REST filters."""
+    """Objects the reader may see, newest first by storage id, with the REST filters; `text`: every
+    word of it in the object's text (full-text search, in the same query as the policy)."""
     stmt = select(o).where(visible_to(o, reader))
     if types:
         stmt = stmt.where(o.c.stix_type.in_(list(types)))
@@ -216,8 +227,8 @@ def list_objects(
         stmt = stmt.where(o.c.m_level <= max_level)
     if not include_revoked:
         stmt = stmt.where(o.c.revoked.is_(False))
-    if matching is not None:
-        stmt = stmt.where(matching)
+    if text:
+        stmt = stmt.where(matching(conn, text))
     if after_id is not None:
         stmt = stmt.where(o.c.id < after_id)
     return [_summary(r) for r in conn.execute(stmt.order_by(o.c.id.desc()).limit(limit))]
@@ -246,3 +257,18 @@ def markings_at_or_above(conn: Connection, reader: Reader, object_ids: Sequence[
         return {}
     stmt = select(o).where(o.c.id.in_(sorted(set(object_ids))), o.c.m_level >= level, visible_to(o, reader))
     return {int(row.id): marking_from_row(dict(row._mapping)) for row in conn.execute(stmt)}
+
+
+def author_of(conn: Connection, object_id: int) -> int | None:
+    """The person who published the object (None for one that came from outside, e.g. an import)."""
+    found = conn.execute(select(intel_objects.c.created_by_person).where(intel_objects.c.id == object_id)).scalar()
+    return int(found) if found is not None else None
+
+
+def relationship_ends(conn: Connection, object_ids: Sequence[int]) -> list[tuple[str | None, str | None]]:
+    """(source_ref, target_ref) of each of these relationship objects, for the caller's own filtering."""
+    if not object_ids:
+        return []
+    rows = conn.execute(select(intel_objects.c.source_ref, intel_objects.c.target_ref)
+                        .where(intel_objects.c.id.in_(list(object_ids))))
+    return [(r.source_ref, r.target_ref) for r in rows]

@@ -1,4 +1,5 @@
-"""TAXII 2.1 paging and filtering parameters (TAXII 2.1 §3.4 Pagination, §3.5 Filtering).
+"""TAXII 2.1 paging and filtering parameters (TAXII 2.1 §3.4 Pagination, §3.5 Filtering): the URL
+parameters read into a `domain.intel_query.ObjectQuery`, and the `next` token codec.
 
 Paging holds no state on the server: the `next` token is the position after the last item of a
 page — its (date_added, storage id) — signed with the server's key so a client can neither forge
@@ -15,27 +16,15 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from concord.domain.errors import Invalid
+from concord.domain.intel_query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Cursor, ObjectQuery, VersionMatch
 from concord.domain.stix import timestamp_key
-
-DEFAULT_PAGE_SIZE = 1000
-MAX_PAGE_SIZE = 1000
 
 _TAG_BYTES = 16
 _STIX_ID = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _TYPE = re.compile(r"^[a-z][a-z0-9-]{1,248}[a-z0-9]$")
 _SPEC_VERSION = re.compile(r"^\d+\.\d+$")
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Cursor:
-    """The position just after an item: its date_added (a `timestamp_key`) and storage id."""
-
-    date_added: str
-    row_id: int
 
 
 class CursorCodec:
@@ -63,33 +52,6 @@ class CursorCodec:
             raise Invalid("'next' is not a token this server issued", field="next")
         date_added, _, row_id = body.decode("ascii").partition("|")
         return Cursor(date_added, int(row_id))
-
-
-@dataclass(frozen=True, slots=True)
-class VersionMatch:
-    """`match[version]` (§3.5.1): first, last, all and/or specific versions. Default: last."""
-
-    first: bool = False
-    last: bool = True
-    all: bool = False
-    versions: frozenset[str] = frozenset()  # timestamp keys
-
-    @property
-    def is_default(self) -> bool:
-        return self == VersionMatch()
-
-
-@dataclass(frozen=True, slots=True)
-class ObjectQuery:
-    """The filters and page of one TAXII request (only those its endpoint supports are set)."""
-
-    ids: frozenset[str] | None = None
-    types: frozenset[str] | None = None
-    versions: VersionMatch = field(default_factory=VersionMatch)
-    spec_versions: frozenset[str] | None = None
-    added_after: str | None = None  # timestamp key
-    limit: int = DEFAULT_PAGE_SIZE
-    after: Cursor | None = None
 
 
 #: Parameters each endpoint accepts (TAXII 2.1 §5.3-§5.8 "URL Parameters").
@@ -182,22 +144,3 @@ def _limit(text: str | None, max_page_size: int) -> int:
         raise Invalid("'limit' must be a positive whole number", field="limit")
     # §3.4: the server may return fewer items than asked for; it never errs on a large limit.
     return min(int(text), max_page_size)
-
-
-def date_added_key(moment: datetime) -> str:
-    """A database time as a timestamp key (microsecond precision, as both databases store it)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
-
-
-def render_timestamp(key: str) -> str:
-    """A timestamp key as TAXII writes timestamps: millisecond precision unless more is needed."""
-    whole, fraction = key[:-1].split(".")
-    fraction = fraction.rstrip("0")
-    if len(fraction) <= 3:
-        fraction = fraction.ljust(3, "0")
-    elif len(fraction) <= 6:
-        fraction = fraction.ljust(6, "0")
-    return f"{whole}.{fraction}Z"

@@ -22,11 +22,12 @@ from concord.api.deps import bearer_token
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid, NotFound, TooLarge, Unauthenticated
 from concord.domain.intel import MEDIA_TYPE_STIX
+from concord.domain.intel_query import ObjectQuery, VersionMatch, render_timestamp
 from concord.domain.people import Actor
 from concord.domain.stix import split_objects
 from concord.storage.intel_read import VersionRow
 from concord.taxii import pagination
-from concord.taxii.pagination import ObjectQuery, VersionMatch, parse_query, render_timestamp
+from concord.taxii.pagination import CursorCodec, parse_query
 from concord.taxii.responses import (
     TAXII_MEDIA_TYPE,
     envelope,
@@ -97,8 +98,12 @@ def _authenticate(request: Request, centre: Centre) -> Actor:
     raise Unauthenticated("authenticate with HTTP Basic or a bearer token")
 
 
+def _codec(centre: Centre) -> CursorCodec:
+    return CursorCodec(centre.intel_read.paging_key())
+
+
 def _query(request: Request, centre: Centre, allowed: frozenset[str]) -> ObjectQuery:
-    return parse_query(request.query_params.multi_items(), allowed, centre.intel_read.codec())
+    return parse_query(request.query_params.multi_items(), allowed, _codec(centre))
 
 
 def _page_headers(rows: list[Any]) -> dict[str, str]:
@@ -197,7 +202,7 @@ def manifest(request: Request, centre: Centre, actor: Actor) -> Response:
     page = centre.intel_read.page(actor, request.path_params["collection_id"], query, with_raw=False)
     body: dict[str, Any] = {"more": page.more}
     if page.more and page.last is not None:
-        body["next"] = centre.intel_read.codec().encode(page.last)
+        body["next"] = _codec(centre).encode(page.last)
     if page.rows:
         body["objects"] = [
             {
@@ -222,7 +227,7 @@ def get_objects(request: Request, centre: Centre, actor: Actor) -> Response:
 def _objects_page(request: Request, centre: Centre, actor: Actor, query: ObjectQuery, stix_id: str | None) -> Response:
     page = centre.intel_read.page(actor, request.path_params["collection_id"], query, stix_id=stix_id)
     _found_or_404(page.rows, query, stix_id)
-    next_token = centre.intel_read.codec().encode(page.last) if page.more and page.last else None
+    next_token = _codec(centre).encode(page.last) if page.more and page.last else None
     _audit_page(centre, actor, page.rows)
     return envelope((r.raw or "" for r in page.rows), page.more, next_token, _page_headers(page.rows))
 
@@ -313,7 +318,7 @@ def object_versions(request: Request, centre: Centre, actor: Actor) -> Response:
     _found_or_404(page.rows, query, request.path_params["object_id"])
     body: dict[str, Any] = {"more": page.more}
     if page.more and page.last is not None:
-        body["next"] = centre.intel_read.codec().encode(page.last)
+        body["next"] = _codec(centre).encode(page.last)
     if page.rows:
         body["versions"] = [render_timestamp(r.version) for r in page.rows]
     return taxii_json(body, headers=_page_headers(page.rows))

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from concord.app import create_app
 from concord.centre import Centre, StartupError
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings
 from concord.domain.people import Role
+from concord.settings import CotSettings
 from tests.conftest import fast_settings
 from tests.factories import person
 
@@ -114,3 +114,36 @@ def test_a_cot_port_that_is_taken_fails_the_start_with_a_clear_message(
             pass
         centre.close()
     assert "the centre cannot start" in caplog.text and str(port) in caplog.text
+
+
+def test_a_follower_that_fails_retries_by_itself_and_says_so_in_readyz_and_metrics(
+    supervised: tuple[Centre, TestClient], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    centre, client = supervised
+    follower = next(f for f in centre.followers if f.kind == "deconfliction")
+    _wait(lambda: follower.position is not None)
+    failures = 2
+    real = centre.deconfliction._catch_up_now
+
+    def flaky() -> None:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise ConnectionError("database restarting")
+        real()
+
+    monkeypatch.setattr(centre.deconfliction, "_catch_up_now", flaky)
+    caplog.set_level(logging.ERROR, logger="concord.follow")
+    centre.nations.add("IRQ", "Iraq")            # an event: the follower wakes, fails twice, catches up
+    _wait(lambda: failures == 0 and follower.lag == 0 and follower.errors == 2)
+    assert "follower deconfliction failed; retrying" in caplog.text
+    assert set(centre.supervisor.names) == EXPECTED   # retried in place, not restarted
+    assert all(centre.supervisor.state(n).restarts == 0 for n in EXPECTED)
+    body = client.get("/readyz").json()
+    assert body["status"] == "degraded"
+    assert {"task": "follower:deconfliction", "reason": "ConnectionError: database restarting", "restarts": 2,
+            "running": True} in body["tasks"]
+    metrics = client.get("/metrics").text
+    assert 'concord_follower_errors_total{follower="deconfliction"} 2.0' in metrics
+    assert 'concord_follower_lag_events{follower="deconfliction"} 0.0' in metrics
+    assert 'concord_followers{follower="event-feed"} 1.0' in metrics

@@ -11,8 +11,8 @@ import pytest
 
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from concord.domain.people import Role
+from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
 from tests.factories import person
 from tests.unit.cot.cot_client import RawClient
@@ -146,7 +146,7 @@ def test_a_picture_larger_than_the_outbox_reaches_a_new_client(database_url: str
     centre.nations.add("IRQ", "Iraq")
     person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
     person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
-    from concord.services.tracks import inbound_xml
+    from concord.cot.render import inbound_xml
 
     tur = centre.tracks.identify("tur.field")
     centre.tracks.ingest(tur, "setup", [inbound_xml(marker_xml(uid=f"spot-{n}", when=clock.now()))
@@ -199,7 +199,7 @@ def test_what_a_tak_client_receives_is_an_audited_read(database_url: str, tmp_pa
     centre.nations.add("IRQ", "Iraq")
     person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
     irq_id, _ = person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
-    from concord.services.tracks import inbound_xml
+    from concord.cot.render import inbound_xml
 
     centre.tracks.ingest(centre.tracks.identify("tur.field"), "setup",
                          [inbound_xml(marker_xml(uid="spot-old", when=clock.now()))])

@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from concord.app import create_app
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
+from concord.cot.render import inbound_xml
 from concord.domain.markings import Level
 from concord.domain.people import Role
-from concord.services.tracks import inbound_xml
+from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
 from tests.factories import ApiClient, person, sign_in
 from tests.integration.test_cot_gateway import NATIONAL_GROUP, connected, with_gateway

@@ -19,12 +19,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event
 
+from concord.domain.intel_query import ObjectQuery, VersionMatch
 from concord.domain.markings import Level, Reader
 from concord.storage import intel_read
 from concord.storage.db import Database
 from concord.storage.intel import intel_objects, intel_versions
 from concord.storage.migrate import upgrade
-from concord.taxii.pagination import ObjectQuery, VersionMatch
 from tests.conftest import throwaway_postgres
 
 NATIONS = ("TUR", "IRQ", "ZZA")

@@ -10,9 +10,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from concord.centre import Centre
+from concord.domain.intel_query import ObjectQuery, VersionMatch, render_timestamp
 from concord.domain.stix import timestamp_key
 from concord.storage.intel_read import taxii_page
-from concord.taxii.pagination import ObjectQuery, VersionMatch, render_timestamp
 from tests.factories import PASSWORD, person
 from tests.intel_factories import TAXII, basic, collection_url, indicator
 

@@ -14,15 +14,15 @@ from fastapi.testclient import TestClient
 from concord.app import create_app
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
+from concord.cot.render import content_to_xml, inbound_xml
 from concord.cot.xml import parse_event
-from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.markings import Level, Marking, Reader, Tlp
 from concord.domain.operation_lifecycle import Decision
 from concord.domain.operations import OperationPlan, Window
 from concord.domain.people import Actor, Role
 from concord.domain.sites import SiteKind, SiteSpec
 from concord.domain.tracks import ALL_CHAT_ROOMS, chat_from_event
-from concord.services.tracks import inbound_xml
+from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
 from tests.factories import person, sign_in
 from tests.unit.cot.cot_samples import marker_xml, position_xml
@@ -79,7 +79,8 @@ def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_poli
 
     tur = cot_centre.tracks.identify("tur.field")
     irq = cot_centre.tracks.identify("irq.field")
-    tur_shapes = {i.uid: parse_event(i.xml) for i in cot_centre.tracks.feed(tur.reader, 0)[0]}
+    tur_shapes = {i.uid: parse_event(content_to_xml(i.content, clock.now()))
+                  for i in cot_centre.tracks.feed(tur.reader, 0)[0]}
     assert set(tur_shapes) == {f"concord-operation-{operation.id}", "concord-site-1"}
     assert f"concord-operation-{draft.id}" not in tur_shapes
     drawing = tur_shapes[f"concord-operation-{operation.id}"]
@@ -89,8 +90,10 @@ def test_operation_areas_and_protected_sites_go_out_as_drawings_through_the_poli
     irq_shapes = {i.uid for i in cot_centre.tracks.feed(irq.reader, 0)[0]}
     assert irq_shapes == {f"concord-operation-{operation.id}"}      # the national site stays national
     # A client connecting later finds them in its current picture, through the policy as well.
-    assert {parse_event(xml).uid for xml, _ in cot_centre.tracks.picture(tur.reader)} == set(tur_shapes)
-    assert {parse_event(xml).uid for xml, _ in cot_centre.tracks.picture(irq.reader)} == irq_shapes
+    def picture(reader: Reader) -> set[str]:
+        return {parse_event(content_to_xml(c, clock.now())).uid for c, _ in cot_centre.tracks.picture(reader)}
+    assert picture(tur.reader) == set(tur_shapes)
+    assert picture(irq.reader) == irq_shapes
 
 
 def test_channel_messages_go_out_as_geochat_to_who_may_read_them(cot_centre: Centre, clock: FixedClock) -> None:
@@ -108,7 +111,7 @@ def test_channel_messages_go_out_as_geochat_to_who_may_read_them(cot_centre: Cen
 
     def chats(username: str) -> list[tuple[str, str]]:
         items, _ = cot_centre.tracks.feed(cot_centre.tracks.identify(username).reader, 0)
-        events = [parse_event(i.xml) for i in items]
+        events = [parse_event(content_to_xml(i.content, clock.now())) for i in items]
         return [(m.chatroom, m.text) for m in (chat_from_event(e) for e in events if e.type == "b-t-f")]
 
     assert chats("tur.field") == [(ALL_CHAT_ROOMS, "All units: road 4 closed")]

@@ -21,8 +21,8 @@ from defusedxml.ElementTree import fromstring
 
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.cot.config import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from concord.domain.people import Role
+from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
 from tests.factories import person
 from tests.unit.cot.cot_samples import marker_xml, position_xml

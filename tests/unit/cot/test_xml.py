@@ -7,7 +7,8 @@ import time
 import pytest
 
 from concord.cot.drops import Dropped, DropReason
-from concord.cot.xml import XML_DECLARATION, event_to_xml, parse_event
+from concord.cot.render import event_to_xml
+from concord.cot.xml import XML_DECLARATION, parse_event
 
 from .cot_samples import (
     BILLION_LAUGHS,

@@ -12,17 +12,15 @@ from concord.domain.errors import Invalid
 from concord.domain.markings import Level, Reader, Tlp, can_see
 from concord.domain.tracks import (
     ALL_CHAT_ROOMS,
-    ChatMessage,
     FieldMarkings,
     MarkingRule,
     Shape,
     channel_for_chatroom,
     chat_from_event,
-    chat_to_event,
     chatroom_for_channel,
     history_cutoff,
     map_point_from_event,
-    shape_to_event,
+    outline,
     sidc_for_type,
     track_from_event,
 )
@@ -78,20 +76,6 @@ def test_history_cutoff_needs_a_positive_retention() -> None:
     assert caught.value.field == "retention"
 
 
-def test_geochat_round_trips_between_message_and_event() -> None:
-    message = ChatMessage("m-42", ALL_CHAT_ROOMS, "ANDROID-irq-3", "SAQR-3", "Convoy at checkpoint 4", NOW)
-    cot = chat_to_event(message)
-    assert cot.type == "b-t-f" and cot.uid == "GeoChat.ANDROID-irq-3.All Chat Rooms.m-42"
-    assert chat_from_event(cot) == message
-
-
-def test_geochat_from_text_with_control_characters_carries_the_rest() -> None:
-    # XML cannot carry most control characters: they are left out, the message is not lost.
-    message = ChatMessage("m-43", ALL_CHAT_ROOMS, "ANDROID-irq-3", "SAQR\x073", "Convoy\x0b at\x00 checkpoint", NOW)
-    back = chat_from_event(chat_to_event(message))
-    assert (back.text, back.sender_callsign) == ("Convoy at checkpoint", "SAQR3")
-
-
 def test_geochat_without_text_is_invalid() -> None:
     with pytest.raises(Invalid) as caught:
         chat_from_event(event("b-t-f", __chat={"chatroom": ALL_CHAT_ROOMS}))
@@ -116,27 +100,6 @@ def test_spot_report_becomes_a_map_point() -> None:
         map_point_from_event(event("a-f-G-U-C"))
 
 
-def test_rectangle_polygon_and_circle_become_tak_drawings() -> None:
-    rectangle = Shape("op-1", "Operation KESTREL", {"type": "Polygon", "coordinates": [
-        [[43.0, 36.0], [43.5, 36.0], [43.5, 36.5], [43.0, 36.5], [43.0, 36.0]]]})
-    cot = shape_to_event(rectangle, NOW)
-    assert cot.type == "u-d-r"
-    assert [link.get("point") for link in cot.detail.iter("link")] == [
-        "36.0000000,43.0000000", "36.0000000,43.5000000", "36.5000000,43.5000000", "36.5000000,43.0000000"]
-    assert (cot.lat, cot.lon) == (36.25, 43.25)
-
-    triangle = Shape("op-2", "Area B", {"type": "Polygon", "coordinates": [
-        [[43.0, 36.0], [43.5, 36.0], [43.2, 36.4], [43.0, 36.0]]]})
-    cot = shape_to_event(triangle, NOW)
-    assert cot.type == "u-d-f" and len(list(cot.detail.iter("link"))) == 4
-
-    hospital = Shape("site-1", "Hospital", {"type": "Point", "coordinates": [43.1, 36.9]}, radius_m=300)
-    cot = shape_to_event(hospital, NOW)
-    assert cot.type == "u-d-c-c"
-    assert cot.detail_attr("shape/ellipse", "major") == "300.0"
-    assert cot.stale == NOW + timedelta(hours=24)
-
-
 @pytest.mark.parametrize(("geometry", "radius", "field"), [
     ({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, None, "geometry.type"),
     ({"type": "Point", "coordinates": [43.1, 36.9]}, None, "radius_m"),
@@ -146,7 +109,7 @@ def test_rectangle_polygon_and_circle_become_tak_drawings() -> None:
 def test_unusable_geometry_names_the_field(geometry: dict[str, object], radius: float | None,
                                            field: str) -> None:
     with pytest.raises(Invalid) as caught:
-        shape_to_event(Shape("x", "x", geometry, radius_m=radius), NOW)
+        outline(Shape("x", "x", geometry, radius_m=radius))
     assert caught.value.field == field
 
 
@@ -166,19 +129,3 @@ def test_field_markings_group_rule_wins_over_nation_and_default() -> None:
     assert markings.marking_for("IRQ", None, partners).releasable_to == frozenset({"IRQ", "TUR"})
     everyone = FieldMarkings().marking_for("JOR", "Cyan", partners)
     assert everyone.releasable_to == frozenset(partners) and everyone.level is Level.RESTRICTED
-
-
-def test_a_direct_geochat_names_its_addressee_and_a_room_does_not() -> None:
-    direct = ChatMessage("m-7", "SAQR-1", "ANDROID-tur-1", "ALPHA-1", "Meet at the bridge", NOW,
-                         recipient_uid="ANDROID-irq-1")
-    cot = chat_to_event(direct)
-    assert cot.detail_attr("__chat/chatgrp", "uid1") == "ANDROID-irq-1"
-    assert chat_from_event(cot) == direct
-    room = chat_from_event(chat_to_event(ChatMessage("m-8", ALL_CHAT_ROOMS, "ANDROID-tur-1", "ALPHA-1", "hi", NOW)))
-    assert room.recipient_uid is None
-    group = chat_to_event(ChatMessage("m-9", "Patrol group", "ANDROID-tur-1", "ALPHA-1", "hi", NOW))
-    chatgrp = group.find("__chat/chatgrp")
-    assert chatgrp is not None
-    chatgrp.set("uid1", "ANDROID-tur-2")
-    chatgrp.set("uid2", "ANDROID-tur-3")           # a group chat lists its members
-    assert chat_from_event(group).recipient_uid is None

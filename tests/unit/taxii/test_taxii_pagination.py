@@ -8,16 +8,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from concord.domain.errors import Invalid
+from concord.domain.intel_query import Cursor, VersionMatch, date_added_key, render_timestamp
 from concord.taxii.pagination import (
     MANIFEST_PARAMS,
     OBJECTS_PARAMS,
     VERSIONS_PARAMS,
-    Cursor,
     CursorCodec,
-    VersionMatch,
-    date_added_key,
     parse_query,
-    render_timestamp,
 )
 
 CODEC = CursorCodec(b"k" * 32)
