@@ -18,8 +18,10 @@ from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.basic_auth import BasicCredentials
+from concord.services.channels import ChannelService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
+from concord.services.duty import DutyService
 from concord.services.feed import EventFeed
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
@@ -86,11 +88,14 @@ class Centre:
         self.supervisor = Supervisor(backoff_seconds=settings.background_backoff_seconds,
                                      degraded_seconds=settings.background_degraded_seconds)
         # Real-time communication (issue 4)
-        self.messaging = MessagingService(self.db, self.clock, limits=MessageLimits(attachments=AttachmentLimits(
+        self.channels = ChannelService(self.db, self.clock)
+        limits = MessageLimits(attachments=AttachmentLimits(
             settings.attachment_max_bytes, settings.attachment_max_count,
-            frozenset(base_type(t) for t in settings.attachment_types))))
+            frozenset(base_type(t) for t in settings.attachment_types)))
+        self.messaging = MessagingService(self.db, self.clock, self.channels, limits=limits)
         self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
-        self.presence = PresenceService(self.db, self.clock, self.messaging)
+        self.duty = DutyService(self.db, self.clock)
+        self.presence = PresenceService(self.db, self.clock)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
                               record=self.presence.record, online=self.presence.online_markings)
         self.background.append(("event-feed", self.feed.run))
@@ -108,7 +113,7 @@ class Centre:
             self.background.append(("cot-gateway", self.cot.housekeep))
         self.background.append(("deconfliction-follower", lambda: self.deconfliction.follow(self.bus)))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
-        self.incidents = IncidentService(self.db, self.clock, self.messaging)
+        self.incidents = IncidentService(self.db, self.clock, self.channels)
         self.rfis = RfiService(self.db, self.clock)
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)

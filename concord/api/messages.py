@@ -1,6 +1,6 @@
-"""Channels and messages over REST: history (paged), search, unread counts, acknowledgement state,
-attachments (posted with their message as multipart, downloaded through the message's policy), the
-duty roster and presence. Live traffic is pushed on `/api/ws`."""
+"""Messages over REST: history (paged), post, edit, retract, search, unread counts, acknowledgement
+and its state, attachments (posted with their message as multipart, downloaded through the message's
+policy). Live traffic is pushed on `/api/ws`."""
 
 from __future__ import annotations
 
@@ -12,28 +12,12 @@ from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.downloads import attachment_headers
-from concord.api.models import Id, MarkingIn, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, Strict
 from concord.clock import iso
 from concord.domain.attachments import Upload
-from concord.services.messages import MessagingService, message_view
+from concord.services.messages import message_view
 
 router = APIRouter(prefix="/api", tags=["messages"])
-
-
-
-class ChannelIn(Strict):
-    kind: Annotated[str, Field(pattern="^(centre|nation|operation|incident|direct)$")]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    max_marking: MarkingIn
-    nation: NationCode | None = None
-    subject_id: Annotated[str | None, Field(max_length=160)] = None
-    members: Annotated[list[Id], Field(max_length=500, default_factory=list)]
-
-
-class MemberIn(Strict):
-    person_id: Id
-    may_post: bool = True
-
 
 class MessageIn(Strict):
     # The domain's limit (4,000 characters by default) answers 413; this bound only stops abuse.
@@ -48,35 +32,9 @@ class EditIn(Strict):
                                   Field(max_length=50, default_factory=list)]
 
 
-class ShiftIn(Strict):
-    person_id: Id
-    starts_at: UtcDateTime
-    ends_at: UtcDateTime
-
-
 class Page(BaseModel):
     items: list[dict[str, Any]]
     next_before: int | None
-
-
-@router.get("/channels", summary="Channels the signed-in person takes part in, with unread counts")
-def list_channels(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    unread = centre.messaging.unread(actor)
-    return [{**MessagingService.channel_view(c), "unread": unread.get(c.id or 0, 0)}
-            for c in centre.messaging.channels(actor)]
-
-
-@router.post("/channels", status_code=201, summary="Create a channel (direct conversations reuse the pair's)")
-def create_channel(body: ChannelIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    channel = centre.messaging.create_channel(actor, kind=body.kind, name=body.name,
-                                              max_marking=body.max_marking.to_marking(actor.nation),
-                                              nation=body.nation, subject_id=body.subject_id, members=body.members)
-    return MessagingService.channel_view(channel)
-
-
-@router.post("/channels/{channel_id}/members", status_code=204, summary="Add a member (operation/incident)")
-def add_member(channel_id: Id, body: MemberIn, actor: ActorDep, centre: CentreDep) -> None:
-    centre.messaging.add_member(actor, channel_id, body.person_id, may_post=body.may_post)
 
 
 @router.get("/channels/{channel_id}/messages", response_model=Page, summary="History, newest first, paged")
@@ -190,21 +148,3 @@ def ack_state(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, A
 @router.post("/messages/{message_id}/read", status_code=204, summary="Mark read up to this message")
 def mark_read(message_id: Id, actor: ActorDep, centre: CentreDep) -> None:
     centre.messaging.mark_read(actor, message_id)
-
-
-@router.get("/duty", summary="Who is on shift as watch officer now")
-def on_duty(actor: ActorDep, centre: CentreDep, nation: NationCode | None = None) -> list[dict[str, Any]]:
-    return [{"id": shift_id, "nation": s.nation, "person_id": s.person_id, "starts_at": iso(s.starts_at),
-             "ends_at": iso(s.ends_at)} for shift_id, s in centre.acknowledgements.on_duty(nation=nation)]
-
-
-@router.post("/duty", status_code=201, summary="Plan a watch shift for a person of one's nation")
-def add_shift(body: ShiftIn, actor: ActorDep, centre: CentreDep) -> dict[str, int]:
-    return {"id": centre.acknowledgements.add_shift(actor, person_id=body.person_id, starts_at=body.starts_at,
-                                                    ends_at=body.ends_at)}
-
-
-@router.get("/presence", summary="Who is online now")
-def presence(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    return [{"person_id": o.person_id, "connections": o.connections, "since": iso(o.since)}
-            for o in centre.presence.online(actor)]

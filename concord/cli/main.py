@@ -136,7 +136,7 @@ def serve(
     configure(settings.log_json)
     centre = _centre()  # migrate before serving
     centre.close()
-    from concord.api.ws_server import ConcordWebSocketProtocol
+    from concord.api.ws.server import ConcordWebSocketProtocol
 
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
                 port=port or settings.port, log_config=None, server_header=False,
@@ -144,7 +144,7 @@ def serve(
                 proxy_headers=False,
                 timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
                 # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
-                # class (concord.api.ws_fanout); per-connection compression would make every
+                # class (concord.api.ws.fanout); per-connection compression would make every
                 # frame different, and event frames are small JSON.
                 ws=ConcordWebSocketProtocol, ws_per_message_deflate=False)
 

@@ -33,7 +33,8 @@ from sqlalchemy import (
 
 from concord.domain.attachments import Attachment
 from concord.domain.markings import Marking, Reader
-from concord.storage.messages import channels, messages, readable_channels
+from concord.storage.channels import channels, readable_channels
+from concord.storage.messages import messages
 from concord.storage.policy import marking_from_row, visible_to
 from concord.storage.schema import BigId, metadata
 

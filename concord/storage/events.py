@@ -175,6 +175,17 @@ def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int 
     return [_event(row._mapping) for row in conn.execute(query)]
 
 
+def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int) -> list[Event]:
+    """Events a whole reader class (nation + clearance) may see, addressed or not, in id order.
+
+    The live feed reads once per class and routes addressed events (`recipient_id`) to their one
+    person; releasability is still decided here, in SQL, by `visible_to`.
+    """
+    query = (select(events).where(events.c.id > after_id, visible_to(events, reader))
+             .order_by(events.c.id).limit(limit))
+    return [_event(row._mapping) for row in conn.execute(query)]
+
+
 def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_id: str | int,
                    mentioned_as: str | None = None, mentioned_in: Sequence[str] = ()) -> int:
     """Re-mark the events about one item so that each is visible only to those who may see both the

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
+    DateTime,
     Integer,
     MetaData,
     SmallInteger,
@@ -33,6 +34,9 @@ metadata = MetaData(naming_convention={
 
 #: An auto-incrementing 64-bit key on PostgreSQL that is SQLite's rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: Every timestamp column: an aware instant (SQLite keeps the text; `clock.utc` reads it back as UTC).
+TS = DateTime(timezone=True)
 
 
 def marking_columns() -> list[Column[object]]:

@@ -23,7 +23,7 @@ def setup(centre: Centre, client: TestClient) -> dict[str, Any]:
         "obs": person(centre, "IRQ", (Role.OBSERVER,)),
         "tur2": person(centre, "TUR", (Role.ANALYST,)),
     }
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     clients = {name: sign_in(client, username) for name, (_, username) in people.items()}
     channels = {c["kind"] + (c["nation"] or ""): c["id"] for c in clients["tur"].get("/api/channels").json()}
     return {"c": clients, "ch": channels, "ids": {n: pid for n, (pid, _) in people.items()}}

@@ -377,7 +377,7 @@ def walk(app: Any, client: TestClient, irq: dict[Role, ApiClient], irq_names: di
 
 def _accounts(centre: Centre, client: TestClient) -> tuple[Tur, dict[Role, ApiClient], dict[Role, str]]:
     centre.nations.add("JOR", "Jordan")
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     for name, role in (("tur.admin", Role.ADMINISTRATOR), ("tur.planner", Role.LIAISON_OFFICER),
                        ("tur.general", Role.COMMANDER), ("tur.analyst", Role.ANALYST)):
         person(centre, "TUR", (role,), username=name)
