@@ -30,6 +30,7 @@ from concord.api.ws.protocol import (
     MessageAction,
     Ping,
     Pong,
+    close_code,
     close_reason,
     closing_frame,
     error_frame,
@@ -141,7 +142,7 @@ class Session:
         try:
             frame = parse_client_frame(_payload(message), max_bytes=self.centre.settings.ws_max_frame_bytes)
         except ConcordError as exc:
-            raise Closing(CloseCode.BAD_HELLO, f"{exc.field}: {exc.message}"[:100], None) from None
+            raise Closing(close_code(exc.code), f"{exc.field}: {exc.message}"[:100], None) from None
         if not isinstance(frame, Hello):
             raise Closing(CloseCode.BAD_HELLO, "the first frame must be hello", None)
         return frame
