@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
 from pydantic import Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, NationCode, Strict
+from concord.api.read_audit import api_router
 from concord.services.channels import channel_view
 
-router = APIRouter(prefix="/api", tags=["messages"])
+router = api_router(prefix="/api", tags=["messages"])
 
 
 class ChannelIn(Strict):

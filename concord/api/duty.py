@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, NationCode, Strict, UtcDateTime
+from concord.api.read_audit import api_router
 from concord.clock import iso
 
-router = APIRouter(prefix="/api", tags=["messages"])
+router = api_router(prefix="/api", tags=["messages"])
 
 
 class ShiftIn(Strict):

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import File, Form, Path, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.downloads import attachment_headers
-from concord.api.models import Id, MarkingIn, Strict
+from concord.api.models import Id, MarkingIn, MarkingOut, Strict
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.attachments import Upload
+from concord.domain.messages import Message
 from concord.services.messages import message_view
 
-router = APIRouter(prefix="/api", tags=["messages"])
+router = api_router(prefix="/api", tags=["messages"])
+
 
 class MessageIn(Strict):
     # The domain's limit (4,000 characters by default) answers 413; this bound only stops abuse.
@@ -32,8 +35,29 @@ class EditIn(Strict):
                                   Field(max_length=50, default_factory=list)]
 
 
+class MessageOut(MarkedOut):
+    audit_type = "message"
+
+    id: int
+    channel_id: int
+    author_id: int
+    author_nation: str
+    precedence: str
+    body: str
+    version: int
+    posted_at: str
+    edited_at: str | None
+    retracted_at: str | None
+    attachments: list[dict[str, Any]]
+    marking: MarkingOut
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls.model_validate(message_view(message))
+
+
 class Page(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[MessageOut]
     next_before: int | None
 
 
@@ -43,9 +67,7 @@ def history(channel_id: Id, actor: ActorDep, centre: CentreDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
     items = centre.messaging.history(actor, channel_id, before=before, limit=limit)
     next_before = items[-1].id if len(items) == limit else None
-    views = [message_view(m) for m in items]
-    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(items, views, strict=True)))
-    return Page(items=views, next_before=next_before)
+    return Page(items=[MessageOut.of(m) for m in items], next_before=next_before)
 
 
 @router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
@@ -77,11 +99,8 @@ def post_with_attachments(channel_id: Id, message: Annotated[Json[MessageIn], Fo
 @router.get("/messages/search", summary="Search the text of messages one may see")
 def search(actor: ActorDep, centre: CentreDep, q: Annotated[str, Query(max_length=200)],
            channel_id: Id | None = None,
-           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
-    found = centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)
-    views = [message_view(m) for m in found]
-    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(found, views, strict=True)))
-    return views
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[MessageOut]:
+    return [MessageOut.of(m) for m in centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)]
 
 
 @router.get("/messages/unread", summary="Unread counts per channel")
@@ -90,11 +109,8 @@ def unread(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
 
 
 @router.get("/messages/{message_id}", summary="One message")
-def get_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    message = centre.messaging.get(actor, message_id)
-    view = message_view(message)
-    centre.audit.record_returned(actor, "message", [(message_id, message.marking, view)])
-    return view
+def get_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> MessageOut:
+    return MessageOut.of(centre.messaging.get(actor, message_id))
 
 
 @router.patch("/messages/{message_id}", summary="Edit (the author; history kept)",

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from concord.api.deps import ActorDep, CentreDep
+from concord.api.read_audit import api_router
 from concord.clock import iso
 
-router = APIRouter(prefix="/api", tags=["messages"])
+router = api_router(prefix="/api", tags=["messages"])
 
 
 @router.get("/presence", summary="Who is online now")

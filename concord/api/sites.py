@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import Query
+from pydantic import Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, Strict
 from concord.api.operations import AltitudeIn, GeoJson, Text, WindowIn
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.activities import ActivitySpec, ActivityStatus
 from concord.domain.geo import to_geojson
@@ -20,7 +21,7 @@ from concord.services.activities import ActivityService
 from concord.storage.activities import ActivityRow
 from concord.storage.sites import SiteRow
 
-router = APIRouter(prefix="/api", tags=["sites"])
+router = api_router(prefix="/api", tags=["sites"])
 ItemId = Id
 
 
@@ -34,7 +35,9 @@ class SiteIn(Strict):
     marking: MarkingIn | None = Field(None, description="default: UNCLASSIFIED, TLP:CLEAR, every nation")
 
 
-class SiteOut(BaseModel):
+class SiteOut(MarkedOut):
+    audit_type = "site"
+
     id: int
     kind: SiteKind
     name: str
@@ -107,7 +110,9 @@ class ActivityIn(Strict):
     marking: MarkingIn | None = Field(None, description="default: RESTRICTED, own nation only")
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(MarkedOut):
+    audit_type = "activity"
+
     id: int
     nation: str
     name: str
