@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from concord.centre import Centre
-from concord.demo_coordination import coordination_scenario
+from concord.demo.coordination import coordination_scenario
+from concord.demo.intel import intel_scenario
+from concord.demo.operations import load_operations
 from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.private_files import write_private
-from concord.services.intel_demo import intel_scenario
 
 # (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
 DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
@@ -39,15 +40,7 @@ ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
 SCENARIO_STEPS.append(intel_scenario)
-
-
-def _operations_step(centre: Centre, people: dict[str, int]) -> None:
-    from concord.demo_operations import load_operations  # issue 5
-
-    load_operations(centre, people)
-
-
-SCENARIO_STEPS.append(_operations_step)
+SCENARIO_STEPS.append(load_operations)
 
 
 def _accounts_file(centre: Centre) -> Path:
