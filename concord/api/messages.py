@@ -142,11 +142,31 @@ def retract_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[
     return message_view(centre.messaging.retract(actor, message_id))
 
 
+class RevisionOut(MarkedOut):
+    """An earlier version of a message, under the message's marking: reading it is audited as the
+    read of that version (`<message id>/v<version>`)."""
+
+    audit_type = "message_revision"
+
+    message_id: int
+    version: int
+    body: str
+    attachments: list[dict[str, Any]]
+    replaced_at: str
+    replaced_by: int
+    marking: MarkingOut
+
+    def audited_as(self) -> tuple[str | int, MarkingOut]:
+        return f"{self.message_id}/v{self.version}", self.marking
+
+
 @router.get("/messages/{message_id}/revisions", summary="Earlier versions of a message")
-def revisions(message_id: Id, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    return [{"version": r["version"], "body": r["body"], "attachments": r["attachments"],
-             "replaced_at": iso(r["replaced_at"]), "replaced_by": r["replaced_by"]}
-            for r in centre.messaging.revisions(actor, message_id)]
+def revisions(message_id: Id, actor: ActorDep, centre: CentreDep) -> list[RevisionOut]:
+    message, earlier = centre.messaging.revisions(actor, message_id)
+    marking = MarkingOut.of(message.marking)
+    return [RevisionOut(message_id=message_id, version=r["version"], body=r["body"], attachments=r["attachments"],
+                        replaced_at=iso(r["replaced_at"]), replaced_by=r["replaced_by"], marking=marking)
+            for r in earlier]
 
 
 @router.post("/messages/{message_id}/ack", summary="Acknowledge a FLASH/IMMEDIATE message for one's nation")

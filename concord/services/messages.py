@@ -117,14 +117,14 @@ class MessagingService:
     def retract(self, actor: Actor, message_id: int) -> Message:
         return self._change(actor, message_id, "message.retracted", None)
 
-    def revisions(self, actor: Actor, message_id: int) -> list[dict[str, Any]]:
-        """Earlier versions of a message. Once retracted, its words are withdrawn from everyone
-        but the author (the audit log keeps their hash, not the text)."""
+    def revisions(self, actor: Actor, message_id: int) -> tuple[Message, list[dict[str, Any]]]:
+        """The message and its earlier versions (which carry its marking). Once retracted, its
+        words are withdrawn from everyone but the author (the audit log keeps their hash, not the text)."""
         with self.db.read() as conn:
             message = self.message_for(conn, actor.reader, message_id)
             if message.retracted and message.author_id != actor.person_id:
-                return []
-            return store.revisions(conn, message_id)
+                return message, []
+            return message, store.revisions(conn, message_id)
 
     def attachment(self, actor: Actor, message_id: int, number: int) -> attachment_store.StoredAttachment:
         """An attachment of any version of a message the person may see (policy and channel, exactly

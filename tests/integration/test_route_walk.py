@@ -445,6 +445,8 @@ def _marked_items(body: object) -> Iterator[tuple[str, str]]:
     if isinstance(body, dict):
         marking = body.get("marking")
         item_id = body.get("id", body.get("uid"))
+        if item_id is None and "message_id" in body and "version" in body:  # an earlier version
+            item_id = f"{body['message_id']}/v{body['version']}"
         if isinstance(marking, dict) and "level" in marking and item_id is not None:
             yield str(item_id), str(marking["level"])
         for value in body.values():
@@ -483,6 +485,9 @@ def test_every_read_of_a_marked_item_is_audited(centre: Centre, client: TestClie
     tur, irq, _ = _accounts(centre, client)
     planted = Planted()
     plant(client, tur, clock, {"level": "SECRET", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted, shared=True)
+    message = planted.shared["message"][0]
+    assert tur.admin.http.patch(f"/api/messages/{message}", headers=tur.admin.headers,
+                                json={"body": "WALK edited"}).status_code == 200  # so that it has a revision
     reader = irq[Role.COMMANDER]
     level = centre.audit.read_level.name
     audited_kinds: set[str] = set()
@@ -505,4 +510,5 @@ def test_every_read_of_a_marked_item_is_audited(centre: Centre, client: TestClie
             failures.append(f"{key}: read of {sorted(returned - recorded)} left no audit entry")
     assert not failures, "\n".join(failures)
     # The walk reached the marked kinds (a walk that read nothing would pass for nothing).
-    assert {"message", "intel", "operation", "incident", "rfi", "site", "activity"} <= audited_kinds, audited_kinds
+    assert {"message", "message_revision", "intel", "operation", "incident", "rfi", "site", "activity"
+            } <= audited_kinds, audited_kinds
