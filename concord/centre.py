@@ -105,6 +105,7 @@ class Centre:
         # Registered before any feature writes: every write unit of work appends its audit entries.
         self.audit = AuditService(self.db, self.clock, settings)
         self.background.append(("audit-checkpoints", self.audit.run_checkpoints))
+        self.background.append(("audit-sequencer", self.audit.run_sequencer))
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,

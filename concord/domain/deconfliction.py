@@ -60,6 +60,33 @@ class Footprint:
             raise ValueError("a footprint's window ends after it starts")
 
 
+#: Cells of the grid conflict-writing checks lock (degrees); a zone wider than MAX_CELLS locks the centre.
+CELL_DEGREES = 0.5
+MAX_CELLS = 256
+
+
+def zone_cells(footprints: Iterable[Footprint | None]) -> list[str] | None:
+    """The grid cells the zones (geometry grown by its buffer) of these footprints touch, or None
+    when they touch more than `MAX_CELLS` (too wide to lock cell by cell).
+
+    Two zones that meet share a point, and that point's cell is among both zones' cells (cells are
+    taken from each zone's bounding box, grown never too little: `expand_box`), so two checks that
+    could find each other always share a cell."""
+    cells: set[str] = set()
+    for footprint in footprints:
+        if footprint is None or footprint.geometry.is_empty:
+            continue
+        minx, miny, maxx, maxy = (float(v) for v in expand_box(footprint.geometry.bounds, footprint.buffer_m))
+        if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
+            return None
+        xs = range(math.floor(minx / CELL_DEGREES), math.floor(maxx / CELL_DEGREES) + 1)
+        ys = range(math.floor(miny / CELL_DEGREES), math.floor(maxy / CELL_DEGREES) + 1)
+        if len(xs) * len(ys) + len(cells) > MAX_CELLS:
+            return None
+        cells.update(f"{x}:{y}" for x in xs for y in ys)
+    return sorted(cells)
+
+
 @dataclass(frozen=True, slots=True)
 class Overlap:
     """Where, when and at what height `key`'s zone meets the checked footprint's zone."""

@@ -25,11 +25,15 @@ from concord.request_context import current_request_id
 from concord.settings import Settings
 from concord.storage import audit as store
 from concord.storage import audit_checkpoints as checkpoint_store
+from concord.storage import audit_queue
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
 from concord.storage.nations import list_nations
 
 log = logging.getLogger(__name__)
+
+#: How often each process looks for queued audit leaves to integrate (storage/audit_queue.py).
+SEQUENCER_SECONDS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +123,31 @@ class AuditService:
         self._append(tx, entries)
 
     def _append(self, tx: Tx, entries: list[store.NewEntry]) -> None:
-        _, head = store.append_entries(tx.conn, entries, self._head)
+        head = audit_queue.record(tx.conn, entries, self._head)
         tx.after_commit.append(lambda: setattr(self, "_head", head))
+
+    # --- the sequencer (storage/audit_queue.py) ---------------------------------------------------
+    def integrate(self, *, wait: bool = True) -> int:
+        """Number every queued leaf into the tree, batch by batch; returns how many. With `wait`
+        False, only if no other sequencer (in any process) is at work. A no-op on SQLite."""
+        total = 0
+        while True:
+            with self.db.read() as conn:
+                if not audit_queue.waiting(conn):  # the usual case, and always on SQLite: no write
+                    return total
+            with self.db.write() as tx:
+                done, head = audit_queue.integrate(tx.conn, self._head, wait=wait)
+            if not done:
+                return total
+            self._head = head
+            total += done
+
+    async def run_sequencer(self) -> None:
+        """Background loop of every process: integrate queued leaves; whichever process gets the
+        sequencer's lock does it, and another takes over when that process dies."""
+        while True:
+            await asyncio.to_thread(self.integrate, wait=False)
+            await asyncio.sleep(SEQUENCER_SECONDS)
 
     def record_reads(self, actor: Actor, reads: Sequence[ReadItem], request_id: str | None = None) -> int:
         """Audit the reads of items at or above the configured level (one transaction for a page of
@@ -163,6 +190,7 @@ class AuditService:
     def issue_checkpoint(self) -> int | None:
         """Sign a checkpoint of the current tree if it grew since the last one; returns its size."""
         key = self.centre_key()
+        self.integrate()
         with self.db.write() as tx:
             store.lock(tx.conn)
             size = store.tree_size(tx.conn)
@@ -230,6 +258,7 @@ class AuditService:
             raise Invalid("a range is 0 <= start <= end", field="start")
         if end - start > 1000:
             raise Invalid("at most 1000 entries per request", field="end")
+        self.integrate()  # what was written before this read is in the tree it reads
         with self.db.read() as conn:
             return store.entries_in_range(conn, reader, start, end)
 

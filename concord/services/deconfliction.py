@@ -4,10 +4,10 @@ records it produces.
 Every process holds one `DeconflictionEngine`. It is rebuilt from storage at start-up and then
 follows the event log: each event about an operation, activity or site makes the process reload that
 item's footprint (idempotent, so a replayed event does no harm). A check that will write conflicts
-runs inside the writer's transaction after catching up with the log, and on PostgreSQL under an
-advisory lock, so two processes proposing overlapping operations at the same moment cannot both miss
-each other (on SQLite the write lock already serialises them; on PostgreSQL the event log's append
-lock does too when the event is written first — this lock keeps the guarantee whatever the order).
+runs inside the writer's transaction after catching up with the log (committed events still waiting
+for their position included), and on PostgreSQL under an advisory lock, so two processes proposing
+overlapping operations at the same moment cannot both miss each other (on SQLite the write lock
+already serialises them).
 """
 
 from __future__ import annotations
@@ -17,17 +17,17 @@ import logging
 import threading
 from datetime import datetime
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
 from concord.bus.base import EventBus
 from concord.clock import Clock, iso
 from concord.domain.conflicts import ConflictStatus
-from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap
+from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap, zone_cells
 from concord.domain.geo import to_geojson
 from concord.domain.people import Actor
 from concord.storage import conflicts as conflict_store
 from concord.storage.db import Database, Tx
-from concord.storage.events import append_event, events, latest_event_id
+from concord.storage.events import append_event, items_changed, latest_event_id
 from concord.storage.footprints import all_footprints, footprint_of
 
 log = logging.getLogger("concord.deconfliction")
@@ -35,8 +35,6 @@ log = logging.getLogger("concord.deconfliction")
 FOLLOWED_ITEM_TYPES = ("operation", "activity", "site")
 #: The background follow loop catches up at most this often (checks catch up by themselves).
 FOLLOW_INTERVAL_SECONDS = 0.25
-# Any constant: one advisory lock key serialising conflict-writing checks on PostgreSQL.
-_DECONFLICTION_LOCK = 7_340_005
 
 
 class DeconflictionService:
@@ -69,15 +67,10 @@ class DeconflictionService:
         if not self._loaded:
             self.rebuild()
         with self._lock:
-            # The top first, and only events up to it: one committed between the two statements is
-            # left for the next catch-up instead of being skipped.
-            top = latest_event_id(conn)
-            rows = conn.execute(
-                select(events.c.id, events.c.item_type, events.c.item_id)
-                .where(events.c.id > self._followed_to, events.c.id <= top, events.c.item_type.in_(FOLLOWED_ITEM_TYPES))
-                .order_by(events.c.id)
-            ).all()
-            keys = dict.fromkeys(f"{r.item_type}:{r.item_id}" for r in rows)
+            # Committed events still to be ordered too: another process's check that committed just
+            # before this one's lock was granted may not have its position yet (storage.event_order).
+            changed, top = items_changed(conn, self._followed_to, FOLLOWED_ITEM_TYPES)
+            keys = dict.fromkeys(f"{item_type}:{item_id}" for item_type, item_id in changed)
             for key in keys:
                 footprint = footprint_of(conn, key, self.standoff_m)
                 if footprint is None:
@@ -109,8 +102,10 @@ class DeconflictionService:
     # ---------------------------------------------------------------- checks and records
 
     def check_in(self, tx: Tx, footprint: Footprint) -> list[Overlap]:
-        if tx.conn.dialect.name == "postgresql":
-            tx.conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DECONFLICTION_LOCK})
+        # Lock the cells of the zone it had (as last committed) and the zone it will have: a check
+        # nearby either waits for this one or is waited for, and sees its outcome.
+        self.catch_up(tx.conn)
+        conflict_store.serialise_checks(tx.conn, zone_cells([footprint, self.engine.get(footprint.key)]))
         self.catch_up(tx.conn)
         found = self.engine.check(footprint)
         if footprint.key.startswith("site:"):

@@ -14,10 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Any
-
-from sqlalchemy import and_, select
 
 from concord.domain.intel import shared_marking
 from concord.domain.markings import Marking, Reader, can_see
@@ -25,9 +22,7 @@ from concord.domain.observables import Observable, digest, extract
 from concord.storage import intel_correlation as index
 from concord.storage.db import Tx
 from concord.storage.events import NewEvent, append_events
-from concord.storage.intel import intel_objects, intel_versions
 from concord.storage.policy import marking_from_row
-from concord.storage.schema import many, one_of
 
 DEFAULT_CAP = 50
 
@@ -121,8 +116,7 @@ def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], 
         return {}
     found: dict[int, tuple[dict[str, object], frozenset[Observable], Marking]] = {}
     markings: dict[tuple[Any, ...], Marking] = {}  # holders mostly share a few markings
-    dialect = tx.conn.dialect.name
-    for row in tx.conn.execute(_others_query(dialect), {"ids": many(dialect, object_ids)}):
+    for row in index.latest_of(tx.conn, object_ids):
         (object_id, stix_id, stix_type, title, *marked, raw) = row
         key = tuple(marked)
         marking = markings.get(key)
@@ -134,17 +128,6 @@ def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], 
 
 
 _MARKING_COLUMNS = ("m_level", "m_originator", "m_releasable_to", "m_tlp", "m_caveats")
-
-
-@cache
-def _others_query(dialect: str) -> Any:
-    o = intel_objects.c
-    return (
-        select(o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
-               o.m_caveats, intel_versions.c.raw)
-        .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == o.id))
-        .where(and_(one_of(dialect, o.id, "ids"), intel_versions.c.is_latest.is_(True), o.revoked.is_(False)))
-    )
 
 
 def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:

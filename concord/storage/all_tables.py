@@ -8,6 +8,7 @@ import concord.storage.activities
 import concord.storage.attachments
 import concord.storage.audit
 import concord.storage.audit_checkpoints
+import concord.storage.audit_queue
 import concord.storage.channels
 import concord.storage.conflicts
 import concord.storage.duty

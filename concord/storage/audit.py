@@ -3,7 +3,8 @@
 Level-0 hashes are the entries' `leaf_hash`; `audit_nodes` holds every complete aligned subtree of
 height >= 1, written as entries are appended, so any root or proof is O(log n) lookups
 (`concord.domain.merkle`). Appends are serialised: on SQLite by the write transaction's lock, on
-PostgreSQL by a transaction-level advisory lock, so sequence numbers have no gaps or races.
+PostgreSQL by `Lock.AUDIT_APPEND`, taken only by the sequencer (`storage.audit_queue`: writers queue
+their leaves instead), so sequence numbers have no gaps or races.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from sqlalchemy import (
     func,
     or_,
     select,
-    text,
 )
 
 from concord.domain.audit import AuditEntry
 from concord.domain.errors import StateConflict
 from concord.domain.markings import Marking, Reader
 from concord.domain.merkle import Frontier, NodeKey, range_nodes
+from concord.storage.dialect import Lock, hold, placeholder
 from concord.storage.policy import marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -63,8 +64,7 @@ audit_nodes = Table(
     PrimaryKeyConstraint("level", "idx"),
 )
 
-_AUDIT_LOCK = 7_340_002  # advisory lock key serialising audit appends on PostgreSQL
-_ENTRY_FIELDS = (
+ENTRY_FIELDS = (
     "time",
     "actor_person",
     "actor_nation",
@@ -106,7 +106,7 @@ class StoredTree:
         # 1 ms at a million entries). Level 0 is audit_entries.leaf_hash, the rest audit_nodes.
         if not keys:
             return []
-        mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
+        mark = placeholder(self.conn)
         by_level: dict[int, list[int]] = {}
         for level, index in keys:
             by_level.setdefault(level, []).append(index)
@@ -137,8 +137,7 @@ class StoredTree:
 
 def lock(conn: Connection) -> None:
     """Serialise audit writers until the transaction ends (on SQLite the write lock already does)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK})
+    hold(conn, Lock.AUDIT_APPEND)
 
 
 def tree_size(conn: Connection) -> int:
@@ -158,7 +157,7 @@ class TreeHead:
 _LAST_LEAF = select(audit_entries.c.seq, audit_entries.c.leaf_hash).order_by(audit_entries.c.seq.desc()).limit(1)
 _ENTRY_COLUMNS = (
     "seq",
-    *_ENTRY_FIELDS,
+    *ENTRY_FIELDS,
     "leaf_hash",
     "event_id",
     "m_level",
@@ -172,7 +171,7 @@ _ENTRY_COLUMNS = (
 def _insert_many(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """executemany through the driver: SQLAlchemy's per-value bind processing would cost more than
     the insert itself at tens of thousands of rows per second. Values are str, int, bytes or None."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(conn)
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608 - names are constants
     conn.exec_driver_sql(sql, rows)
 
@@ -203,7 +202,7 @@ def append_entries(
     leaves: list[bytes] = []
     rows: list[tuple[Any, ...]] = []
     for offset, new in enumerate(entries):
-        fields = tuple(getattr(new, name) for name in _ENTRY_FIELDS)
+        fields = tuple(getattr(new, name) for name in ENTRY_FIELDS)
         entry = AuditEntry(size + offset, *fields)
         entry.validate()
         leaf = entry.leaf_hash()
@@ -237,7 +236,7 @@ def append_entries(
 
 
 def _entry(row: Any) -> AuditEntry:
-    return AuditEntry(int(row.seq), *(getattr(row, name) for name in _ENTRY_FIELDS))
+    return AuditEntry(int(row.seq), *(getattr(row, name) for name in ENTRY_FIELDS))
 
 
 def readable_by(reader: Reader) -> Any:
@@ -253,7 +252,7 @@ def entries_in_range(conn: Connection, reader: Reader, start: int, end: int) -> 
     c = audit_entries.c
     readable = readable_by(reader).label("readable")
     rows = conn.execute(
-        select(c.seq, c.leaf_hash, readable, *(c[name] for name in _ENTRY_FIELDS))
+        select(c.seq, c.leaf_hash, readable, *(c[name] for name in ENTRY_FIELDS))
         .where(c.seq >= start, c.seq < end)
         .order_by(c.seq)
     )

@@ -7,6 +7,7 @@ row comes back only if the reader may see at least one side, with a flag per sid
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ from concord.domain.conflicts import Concern, Conflict, ConflictStatus, Override
 from concord.domain.geo import to_geojson
 from concord.domain.markings import Marking, Reader
 from concord.storage.activities import national_activities
+from concord.storage.dialect import Lock, hold, hold_keys, hold_shared
 from concord.storage.operations import operations
 from concord.storage.policy import marking_from_row, visible_to
 from concord.storage.schema import TS, BigId, metadata
@@ -255,3 +257,16 @@ def visible_keys(conn: Connection, reader: Reader, keys: list[str]) -> set[str]:
         rows = conn.execute(select(table.c.id).where(table.c.id.in_(ids), visible_to(table, reader)))
         out.update(f"{kind}:{r.id}" for r in rows)
     return out
+
+
+def serialise_checks(conn: Connection, cells: Sequence[str] | None) -> None:
+    """Until commit, let no other conflict-writing check whose zone shares one of `cells` run (see
+    `services.deconfliction`); `cells` None: no other check at all (a zone too wide for cells).
+
+    Every check holds the centre's lock, shared for a cell check, exclusive for a wide one, then its
+    cells in one sorted order: checks far apart run side by side, and no two can deadlock."""
+    if cells is None:
+        hold(conn, Lock.DECONFLICTION)
+        return
+    hold_shared(conn, Lock.DECONFLICTION)
+    hold_keys(conn, Lock.DECONFLICTION_CELL, cells)

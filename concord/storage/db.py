@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from concord.private_files import private_dir
 from concord.settings import sqlite_path
+from concord.storage.event_order import Sequencer, order_in_transaction
 
 
 @dataclass
@@ -40,9 +41,13 @@ class Database:
         # and retries on a backoff of up to 100 ms. (Other processes still meet at SQLite's lock.)
         self._write_lock: AbstractContextManager[Any] = (
             threading.RLock() if self.dialect == "sqlite" else nullcontext())
+        # PostgreSQL gives committed events their positions in this process's sequencer thread
+        # (storage/event_order.py); SQLite inside each writer's transaction.
+        self._sequencer = Sequencer(self.engine) if self.dialect == "postgresql" else None
 
     def on_commit(self, publish: Callable[[int], None]) -> None:
-        """Call `publish(highest_event_id)` after each write that appended events (the bus)."""
+        """Call `publish(position)` after each write that appended events (the bus): every event of
+        that write has a position up to `position`."""
         self._published.append(publish)
 
     def before_commit(self, hook: Callable[[Tx], None]) -> None:
@@ -58,12 +63,20 @@ class Database:
                 yield tx
                 for hook in self._before_commit:
                     hook(tx)
+                if tx.event_ids:
+                    order_in_transaction(conn)
+        # The connection is back in the pool before waiting: a busy pool cannot stall the ordering.
+        top = 0
+        if tx.event_ids:
+            top = self._sequencer.wait_ordered() if self._sequencer is not None else max(tx.event_ids)
         for callback in tx.after_commit:
             callback()
-        if tx.event_ids:
-            top = max(tx.event_ids)
-            for publish in self._published:
-                publish(top)
+        if top:
+            self._publish(top)
+
+    def _publish(self, top: int) -> None:
+        for publish in self._published:
+            publish(top)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -89,6 +102,8 @@ class Database:
             conn.commit()
 
     def dispose(self) -> None:
+        if self._sequencer is not None:
+            self._sequencer.close()
         self.engine.dispose()
 
 

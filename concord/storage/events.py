@@ -1,4 +1,9 @@
-"""The one append-only event log. Written in the same transaction as each change."""
+"""The one append-only event log. Written in the same transaction as each change.
+
+Readers see events by `position`, not by row id: the order they were committed in, given by
+`storage.event_order` (the argument is there and in docs/architecture.md). An `Event`'s `id` is its
+position: the number clients hold and resume after (WebSocket `since`, REST `after`, CoT resync).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ColumnElement,
     Connection,
@@ -30,8 +36,9 @@ from sqlalchemy import (
 from concord.clock import utc
 from concord.domain.markings import Marking, Reader, within
 from concord.storage.db import Tx
+from concord.storage.dialect import insert_returning_ids
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, ids_of_insert, marking_columns, metadata
+from concord.storage.schema import BigId, marking_columns, metadata
 
 events = Table(
     "events", metadata,
@@ -47,7 +54,12 @@ events = Table(
     Column("request_id", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
     *marking_columns(),
+    # Given once the event is committed and ordered (`storage.event_order`); NULL until then.
+    Column("position", BigInteger, nullable=True),
     Index("ix_events_item", "item_type", "item_id"),
+    Index("ix_events_position", "position", unique=True),
+    Index("ix_events_unordered", "id", sqlite_where=text("position IS NULL"),
+          postgresql_where=text("position IS NULL")),
 )
 
 # Built once: constructing the statement per call costs more than executing it.
@@ -55,9 +67,6 @@ _INSERT = insert(events).returning(events.c.id)
 
 #: A recipient no person is: an event addressed to it reaches no one (people's ids start at 1).
 NO_ONE = 0
-
-# Any constant: one advisory lock key serialising event appends on PostgreSQL.
-_EVENT_LOCK = 7_340_001
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +99,6 @@ def append_event(
 ) -> int:
     """Append one event in the caller's transaction; returns its id."""
     conn = tx.conn
-    _serialise_appends(conn)
     values = _values(NewEvent(at=at, kind=kind, item_type=item_type, item_id=item_id, marking=marking,
                               payload=payload or {}, actor_id=actor_id, actor_nation=actor_nation,
                               recipient_id=recipient_id, request_id=request_id))
@@ -124,26 +132,10 @@ def append_events(tx: Tx, new: Sequence[NewEvent]) -> list[int]:
         return []
     conn = tx.conn
     rows = [_values(e) for e in new]
-    _serialise_appends(conn)
-    if conn.dialect.name == "postgresql":
-        result = conn.execute(insert(events).returning(events.c.id, sort_by_parameter_order=True), rows)
-        ids = [int(i) for i in result.scalars()]
-    else:
-        allocated = ids_of_insert(conn, events.c.id, lambda: conn.execute(insert(events), rows), len(rows))
-        if allocated is None:  # pragma: no cover - not SQLite's behaviour
-            raise RuntimeError("event ids were not allocated in order")
-        ids = allocated
+    ids = insert_returning_ids(conn, events, events.c.id, rows)
     for event, row, event_id in zip(new, rows, ids, strict=True):
         _remember(tx, row, event_id, event.marking)
     return ids
-
-
-def _serialise_appends(conn: Connection) -> None:
-    """On PostgreSQL, hold the append lock until commit: ids come from a sequence and could otherwise
-    become visible out of order across concurrent transactions, and "resume after id N" must stay
-    exact. (An SQLite writer holds the database's write lock already.)"""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _EVENT_LOCK})
 
 
 def _values(e: NewEvent) -> dict[str, Any]:
@@ -162,12 +154,12 @@ def _remember(tx: Tx, values: dict[str, Any], event_id: int, marking: Marking) -
 
 def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 500,
                  kinds: Sequence[str] | None = None) -> list[Event]:
-    """Events the reader may see with id > after_id, in id order."""
+    """Events the reader may see with position > after_id, in position order."""
     query = (
         select(events)
-        .where(events.c.id > after_id, visible_to(events, reader))
+        .where(events.c.position > after_id, visible_to(events, reader))
         .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
-        .order_by(events.c.id)
+        .order_by(events.c.position)
         .limit(limit)
     )
     if kinds:
@@ -176,14 +168,33 @@ def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int 
 
 
 def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int) -> list[Event]:
-    """Events a whole reader class (nation + clearance) may see, addressed or not, in id order.
+    """Events a whole reader class (nation + clearance) may see, addressed or not, in position order.
 
     The live feed reads once per class and routes addressed events (`recipient_id`) to their one
     person; releasability is still decided here, in SQL, by `visible_to`.
     """
-    query = (select(events).where(events.c.id > after_id, visible_to(events, reader))
-             .order_by(events.c.id).limit(limit))
+    query = (select(events).where(events.c.position > after_id, visible_to(events, reader))
+             .order_by(events.c.position).limit(limit))
     return [_event(row._mapping) for row in conn.execute(query)]
+
+
+def items_changed(conn: Connection, after: int, item_types: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
+    """What changed since position `after`, for a follower that must see every committed change:
+    (item type, item id) of the events of these item types with a position above `after` or none
+    yet (committed, still to be ordered: `storage.event_order`), and the top position.
+
+    One statement, so one snapshot: its positions are a gap-free 1..top, and every event up to
+    top has been read. (Reading the top in a statement of its own would let an event ordered in
+    between fall above it and out of the window, unread.)"""
+    top = select(func.coalesce(func.max(events.c.position), 0).label("top")).subquery()
+    changed = and_(or_(events.c.position > after, events.c.position.is_(None)),
+                   events.c.item_type.in_(list(item_types)))
+    query = (select(top.c.top, events.c.item_type, events.c.item_id)
+             .select_from(top.outerjoin(events, changed))
+             .order_by(events.c.position.is_(None), events.c.position, events.c.id))
+    rows = conn.execute(query).all()
+    found = [(str(r.item_type), str(r.item_id)) for r in rows if r.item_type is not None]
+    return found, int(rows[0].top) if rows else 0
 
 
 def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_id: str | int,
@@ -212,12 +223,13 @@ def narrow_history(conn: Connection, marking: Marking, *, item_type: str, item_i
 
 
 def latest_event_id(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(events.c.id), 0))).scalar_one())
+    """The highest position given: every event a reader may see up to it is readable now."""
+    return int(conn.execute(select(func.coalesce(func.max(events.c.position), 0))).scalar_one())
 
 
 def _event(row: Any) -> Event:
     return Event(
-        id=row["id"], at=utc(row["at"]), kind=row["kind"], item_type=row["item_type"],
+        id=row["position"], at=utc(row["at"]), kind=row["kind"], item_type=row["item_type"],
         item_id=row["item_id"], actor_id=row["actor_id"], actor_nation=row["actor_nation"],
         recipient_id=row["recipient_id"], payload=row["payload"], marking=marking_from_row(row),
     )

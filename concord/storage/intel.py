@@ -6,7 +6,7 @@ Its marking — derived from its STIX markings or set by its originator — gove
 it, so narrowing release hides old versions too. A *version* is one `modified` of the object,
 stored as the exact text that was sent, with the time it was added.
 
-Ordering: versions are served in (date_added, id) order. Writers take `_INTEL_LOCK` (PostgreSQL; an
+Ordering: versions are served in (date_added, id) order. Writers take `Lock.INTEL_WRITE` (PostgreSQL; an
 SQLite writer holds the database lock already) before reading the clock, so a version committed
 later never sorts before one a reader has already paged past.
 """
@@ -41,12 +41,11 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from concord.domain.markings import Marking
+from concord.storage.dialect import Lock, hold, ids_of_insert, insert_or_ignore, is_postgresql, many, one_of
 from concord.storage.policy import marking_from_row, marking_values
-from concord.storage.schema import BigId, ids_of_insert, many, marking_columns, metadata, one_of
+from concord.storage.schema import BigId, marking_columns, metadata
 
 intel_objects = Table(
     "intel_objects",
@@ -115,8 +114,6 @@ intel_keys = Table(
     Column("value", LargeBinary(64), nullable=False),
 )
 
-# Any constant: one advisory lock key serialising intel writes on PostgreSQL (see module docstring).
-_INTEL_LOCK = 7_340_003
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +142,7 @@ class NewVersion:
 
 def lock_for_writing(conn: Connection) -> None:
     """Serialise intel writers until commit (PostgreSQL; SQLite writers are serialised already)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _INTEL_LOCK})
+    hold(conn, Lock.INTEL_WRITE)
 
 
 def paging_key(conn: Connection) -> bytes:
@@ -250,7 +246,7 @@ def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str
              r["search_text"], r["person_id"], r["date_added"], r["source_ref"], r["target_ref"], *m)
         )
     # A plain executemany, then the ids: SQLite would run INSERT … RETURNING row by row.
-    if conn.dialect.name != "sqlite":
+    if is_postgresql(conn):
         executemany(conn, intel_objects, _OBJECT_COLUMNS, values)
         return ids_by_stix_id(conn, originator, [r["stix_id"] for r in rows])
     new_ids = ids_of_insert(conn, intel_objects.c.id,
@@ -321,7 +317,7 @@ def _insert_statement(dialect: Any, table: Table, columns: tuple[str, ...], skip
     if compiled is None:
         statement: Any = insert(table)
         if skip_existing:
-            statement = (pg_insert if dialect.name == "postgresql" else sqlite_insert)(table).on_conflict_do_nothing()
+            statement = insert_or_ignore(dialect.name, table)
         compiled = _COMPILED[key] = statement.compile(dialect=dialect, column_keys=list(columns))
     return compiled
 

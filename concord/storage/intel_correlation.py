@@ -35,9 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.sql import alias
 
 from concord.domain.markings import Reader
-from concord.storage.intel import executemany, intel_objects
+from concord.storage.dialect import ids_of_insert, is_postgresql, many, one_of
+from concord.storage.intel import executemany, intel_objects, intel_versions
 from concord.storage.policy import visible_to
-from concord.storage.schema import BigId, ids_of_insert, many, metadata, one_of
+from concord.storage.schema import BigId, metadata
 
 intel_observables = Table(
     "intel_observables",
@@ -91,6 +92,24 @@ def _holders_query(dialect: str) -> Any:
     )
 
 
+def latest_of(conn: Connection, object_ids: Iterable[int]) -> Iterable[Any]:
+    """Rows (id, stix_id, stix_type, title, the five marking columns, raw latest text) of those of
+    these objects that are not revoked (revoked holders no longer correlate)."""
+    dialect = conn.dialect.name
+    return conn.execute(_latest_query(dialect), {"ids": many(dialect, object_ids)})
+
+
+@cache
+def _latest_query(dialect: str) -> Any:
+    o = intel_objects.c
+    return (
+        select(o.id, o.stix_id, o.stix_type, o.title, o.m_level, o.m_originator, o.m_releasable_to, o.m_tlp,
+               o.m_caveats, intel_versions.c.raw)
+        .select_from(intel_objects.join(intel_versions, intel_versions.c.object_id == o.id))
+        .where(and_(one_of(dialect, o.id, "ids"), intel_versions.c.is_latest.is_(True), o.revoked.is_(False)))
+    )
+
+
 def add_entries(conn: Connection, entries: Sequence[tuple[int, int]]) -> None:
     """Insert (digest, object id) pairs, ignoring ones already present."""
     executemany(conn, intel_observables, ("digest", "object_id"), entries, skip_existing=True)
@@ -111,7 +130,7 @@ def record_many(conn: Connection, found: Sequence[tuple[str, str, int, int]], *,
     if not found:
         return []
     c = intel_correlations
-    if conn.dialect.name == "sqlite":
+    if not is_postgresql(conn):
         stamp = c.c.at.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         when = stamp(at) if stamp else at
         columns = ("kind", "value", "object_a", "object_b", "at")

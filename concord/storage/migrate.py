@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from concord.storage.db import Database
+from concord.storage.dialect import Lock, hold
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,8 +22,11 @@ def _config() -> Config:
 
 
 def upgrade(db: Database) -> None:
+    """Migrate to every head in one transaction. Processes starting together against one database
+    take turns (`Lock.MIGRATE`, PostgreSQL): the first migrates, the others then find nothing to do."""
     cfg = _config()
     with db.engine.begin() as conn:
+        hold(conn, Lock.MIGRATE)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
 

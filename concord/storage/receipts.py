@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, ForeignKey, Table, insert, select, update
+from sqlalchemy import Column, Connection, ForeignKey, Table, case, select, update
 
+from concord.storage.dialect import insert_or_ignore
+from concord.storage.dialect import name as dialect_name
 from concord.storage.schema import TS, BigId, metadata
 
 read_markers = Table(
@@ -34,15 +36,22 @@ def advance_marker(conn: Connection, person_id: int, channel_id: int, *, deliver
         delivered = max(delivered or 0, read)
     current = get_marker(conn, person_id, channel_id)
     if current is None:
-        conn.execute(insert(read_markers), {
+        # Two writes for one person and channel may run at once (no writer holds a centre-wide lock on
+        # PostgreSQL): the second insert waits for the first and skips, then both move it forward.
+        conn.execute(insert_or_ignore(dialect_name(conn), read_markers), {
             "person_id": person_id, "channel_id": channel_id, "delivered_through": delivered or 0,
             "delivered_at": at if delivered else None, "read_through": read or 0, "read_at": at if read else None})
-        return
+        current = get_marker(conn, person_id, channel_id)
+        assert current is not None
     values: dict[str, Any] = {}
+    # Forward only, decided on the row as it is when updated (a concurrent write may have moved it).
+    m = read_markers.c
     if delivered is not None and delivered > current["delivered_through"]:
-        values.update(delivered_through=delivered, delivered_at=at)
+        values.update(delivered_through=case((m.delivered_through < delivered, delivered), else_=m.delivered_through),
+                      delivered_at=case((m.delivered_through < delivered, at), else_=m.delivered_at))
     if read is not None and read > current["read_through"]:
-        values.update(read_through=read, read_at=at)
+        values.update(read_through=case((m.read_through < read, read), else_=m.read_through),
+                      read_at=case((m.read_through < read, at), else_=m.read_at))
     if values:
         conn.execute(update(read_markers).where(read_markers.c.person_id == person_id,
                                                 read_markers.c.channel_id == channel_id).values(**values))

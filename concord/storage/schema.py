@@ -1,27 +1,8 @@
-"""The shared SQLAlchemy metadata, the marking columns every marked table carries, and bulk lookups."""
+"""The shared SQLAlchemy metadata and the marking columns every marked table carries."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
-from typing import Any
-
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    ColumnElement,
-    Connection,
-    DateTime,
-    Integer,
-    MetaData,
-    SmallInteger,
-    String,
-    any_,
-    bindparam,
-    func,
-    select,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, SmallInteger, String
 
 # Stable constraint names, so that migrations can refer to them on both dialects.
 metadata = MetaData(naming_convention={
@@ -49,39 +30,3 @@ def marking_columns() -> list[Column[object]]:
         Column("m_tlp", String(16), nullable=False),
         Column("m_caveats", String(100), nullable=False, default=""),
     ]
-
-
-def one_of(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
-    """`column IN (:name)` where :name is one parameter holding all the values (`many`).
-
-    A plain `IN` renders a parameter per value, which for a batch of a thousand costs more in
-    SQLAlchemy than the lookup costs the database. SQLite reads a JSON array (`json_each`),
-    PostgreSQL an array (`= ANY`). Build statements with it once per dialect and reuse them.
-    """
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(column.type)))
-    items = func.json_each(bindparam(name, type_=String)).table_valued("value")
-    return column.in_(select(items.c.value))
-
-
-def many(dialect: str, values: Iterable[str | int]) -> Any:
-    """The value of a `one_of` parameter: strings or integers."""
-    wanted = list(values)
-    return wanted if dialect == "postgresql" else json.dumps(wanted)
-
-
-def ids_of_insert(conn: Connection, id_column: ColumnElement[Any], insert_rows: Callable[[], object],
-                  count: int) -> list[int] | None:
-    """On SQLite: run `insert_rows` (which adds `count` rows to `id_column`'s table) and return the new
-    rows' ids in order, without INSERT … RETURNING, which SQLite runs row by row.
-
-    SQLite gives a new row the largest rowid plus one, and a writer holds the database's write lock,
-    so a batch takes the next ids in order. Checked: None if they were not (not SQLite's documented
-    behaviour; the caller reads them back or fails the transaction).
-    """
-    newest = select(func.max(id_column))
-    before = int(conn.execute(newest).scalar() or 0)
-    insert_rows()
-    if conn.execute(newest).scalar() != before + count:
-        return None
-    return list(range(before + 1, before + 1 + count))

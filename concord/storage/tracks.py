@@ -1,7 +1,7 @@
 """Tracks (last known position + history), map points, and the CoT feed read from the event log.
 
-Every query that returns marked rows filters with `visible_to` in SQL. Upserts are the one place
-with a dialect branch (SQLite and PostgreSQL both have INSERT … ON CONFLICT, in different modules).
+Every query that returns marked rows filters with `visible_to` in SQL. Upserts are built by
+`storage.dialect.upsert` (INSERT … ON CONFLICT on both databases, spelt in different modules).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from concord.clock import utc
 from concord.domain.markings import Marking, Reader
 from concord.domain.tracks import MapPoint, Track
+from concord.storage.dialect import upsert
 from concord.storage.events import Event, _event, events
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import TS, BigId, marking_columns, metadata
@@ -111,10 +111,7 @@ def _upsert_statement(conn: Connection, table: Table) -> Any:
     key = (conn.dialect.name, table.name)
     statement = _UPSERTS.get(key)
     if statement is None:
-        module: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
-        base = module.insert(table)
-        statement = _UPSERTS[key] = base.on_conflict_do_update(
-            index_elements=["uid"], set_={c.name: base.excluded[c.name] for c in table.columns if c.name != "uid"})
+        statement = _UPSERTS[key] = upsert(conn.dialect.name, table, ["uid"])
     return statement
 
 
@@ -240,9 +237,9 @@ def feed_after(conn: Connection, reader: Reader, after_id: int, *, limit: int = 
     """
     query = (
         select(events)
-        .where(events.c.id > after_id, visible_to(events, reader))
+        .where(events.c.position > after_id, visible_to(events, reader))
         .where(or_(events.c.recipient_id.is_(None), events.c.recipient_id == reader.person_id))
-        .order_by(events.c.id)
+        .order_by(events.c.position)
         .limit(limit)
     )
     return [_event(row._mapping) for row in conn.execute(query)]

@@ -23,8 +23,8 @@ from concord.domain.people import Role
 from tests.conftest import fast_settings
 from tests.factories import person
 
-EXPECTED = {"event-feed", "escalations", "audit-checkpoints", "cot-gateway", "deconfliction-follower",
-            "rfi-deadlines"}
+EXPECTED = {"event-feed", "escalations", "audit-checkpoints", "audit-sequencer", "cot-gateway",
+            "deconfliction-follower", "rfi-deadlines"}
 
 
 def _centre(database_url: str, tmp_path: Path, clock: FixedClock, tcp_port: int = 0) -> Centre:

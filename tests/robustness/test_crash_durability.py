@@ -50,7 +50,8 @@ def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]
            "CONCORD_COT__TCP_PORT": "0", "CONCORD_COT__TLS_PORT": "0"}
     proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    # A new process imports the whole centre first: on a loaded 2-core machine that alone took 30 s.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:

@@ -63,7 +63,8 @@ def start_server(db_url: str, bus_url: str, data_dir: Path) -> tuple[subprocess.
 
 
 def wait_ready(proc: subprocess.Popen[bytes], address: str) -> None:
-    deadline = time.monotonic() + 30
+    # A new process imports the whole centre first: on a loaded 2-core machine that alone took 30 s.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"concord serve exited: {proc.stderr.read().decode() if proc.stderr else ''}")
