@@ -181,7 +181,7 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
         person_id = centre.people.create(None, username=name, display_name=name, nation=nation,
                                          clearance=Level.SECRET, password=password)
         centre.people.appoint(None, person_id=person_id, role=Role.WATCH_OFFICER)
-    [joint] = [c for c in centre.messaging.ensure_standard_channels() if c.kind.value == "centre"]
+    [joint] = [c for c in centre.channels.ensure_standard_channels() if c.kind.value == "centre"]
     centre.close()
     port = free_port()
     log = (workdir / "server.log").open("wb")

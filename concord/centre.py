@@ -6,9 +6,12 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from cryptography import x509
+
 from concord.bus.base import EventBus
 from concord.bus.factory import make_bus
 from concord.clock import Clock, SystemClock
+from concord.cot.ca import IssuedCertificate
 from concord.cot.datapackage import build_data_package
 from concord.cot.gateway import CotGateway
 from concord.domain.attachments import AttachmentLimits, base_type
@@ -19,8 +22,10 @@ from concord.services.activities import ActivityService
 from concord.services.audit import AuditService
 from concord.services.auth import AuthService
 from concord.services.basic_auth import BasicCredentials
+from concord.services.channels import ChannelService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
+from concord.services.duty import DutyService
 from concord.services.feed import EventFeed
 from concord.services.follow import Followers
 from concord.services.incidents import IncidentService
@@ -94,11 +99,14 @@ class Centre:
         # Every follower of the event log (services/follow.py): lag in /metrics, failures in /readyz.
         self.followers = Followers(on_failure=self.supervisor.report)
         # Real-time communication (issue 4)
-        self.messaging = MessagingService(self.db, self.clock, limits=MessageLimits(attachments=AttachmentLimits(
+        self.channels = ChannelService(self.db, self.clock)
+        limits = MessageLimits(attachments=AttachmentLimits(
             settings.attachment_max_bytes, settings.attachment_max_count,
-            frozenset(base_type(t) for t in settings.attachment_types))))
+            frozenset(base_type(t) for t in settings.attachment_types)))
+        self.messaging = MessagingService(self.db, self.clock, self.channels, limits=limits)
         self.acknowledgements = AcknowledgementService(self.db, self.clock, self.messaging)
-        self.presence = PresenceService(self.db, self.clock, self.messaging)
+        self.duty = DutyService(self.db, self.clock)
+        self.presence = PresenceService(self.db, self.clock)
         self.feed = EventFeed(self.db, self.bus, poll_seconds=settings.feed_poll_seconds,
                               record=self.presence.record, online=self.presence.online_markings,
                               followers=self.followers)
@@ -115,15 +123,18 @@ class Centre:
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
                               self.audit.record_reads, self.followers)
         cot = settings.cot
-        self.tak_devices = TakDeviceService(
-            self.db, self.clock, lambda: self.cot.ca,
-            lambda issued, ca, username, password: build_data_package(
-                issued, ca, username, cot.public_host, cot.tls_port or TAK_TLS_PORT, password))
+
+        def package(issued: object, ca: x509.Certificate, username: str, password: str) -> bytes:
+            # The service sees the CA through a Protocol; what it hands back is what our CA issued.
+            assert isinstance(issued, IssuedCertificate)
+            return build_data_package(issued, ca, username, cot.public_host, cot.tls_port or TAK_TLS_PORT, password)
+
+        self.tak_devices = TakDeviceService(self.db, self.clock, lambda: self.cot.ca, package)
         if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
             self.background.append(("cot-gateway", self.cot.housekeep))
         self.background.append(("deconfliction-follower", self.deconfliction.follower(self.bus, self.followers).run))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
-        self.incidents = IncidentService(self.db, self.clock, self.messaging)
+        self.incidents = IncidentService(self.db, self.clock, self.channels)
         self.rfis = RfiService(self.db, self.clock)
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)

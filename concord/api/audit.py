@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.errors import ERROR_RESPONSES
 from concord.api.models import Id, Position
+from concord.api.read_audit import api_router
 
-router = APIRouter(prefix="/api/audit", tags=["audit"])
+router = api_router(prefix="/api/audit", tags=["audit"])
 
 Size = Annotated[Position, Query()]
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, Strict
 from concord.api.operations import Text
+from concord.api.read_audit import api_router
 from concord.domain.conflicts import ConflictStatus
 
-router = APIRouter(prefix="/api/conflicts", tags=["conflicts"])
+router = api_router(prefix="/api/conflicts", tags=["conflicts"])
 ConflictId = Id
 
 

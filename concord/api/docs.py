@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import HTTPException, Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from concord.api.deps import authenticate, get_centre
+from concord.api.read_audit import api_router
 from concord.domain.errors import ConcordError
 
-router = APIRouter(include_in_schema=False)
+router = api_router(include_in_schema=False)
 
 SWAGGER = Path(swagger_ui_bundle.swagger_ui_path)
 INIT = Path(__file__).parent / "docs_assets" / "init.js"

@@ -11,32 +11,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from concord.domain.errors import Code, ConcordError, Throttled
+from concord.domain.errors import RENDERING, Code, ConcordError, Throttled
 
 log = logging.getLogger("concord.api")
 
-STATUS: dict[Code, int] = {
-    Code.INVALID: 422,
-    Code.NOT_FOUND: 404,
-    Code.CONFLICT: 409,
-    Code.FORBIDDEN: 403,
-    Code.UNAUTHENTICATED: 401,
-    Code.THROTTLED: 429,
-    Code.TOO_LARGE: 413,
-    Code.UNAVAILABLE: 503,
-}
-
-#: WebSocket close codes (RFC 6455 private range) for the same failures.
-WS_CLOSE: dict[Code, int] = {
-    Code.UNAUTHENTICATED: 4401,
-    Code.FORBIDDEN: 4403,
-    Code.NOT_FOUND: 4404,
-    Code.INVALID: 4422,
-    Code.TOO_LARGE: 4413,
-    Code.THROTTLED: 4429,
-    Code.CONFLICT: 4409,
-    Code.UNAVAILABLE: 4503,
-}
 
 
 class ErrorDetail(BaseModel):
@@ -74,7 +52,7 @@ def error_response(exc: ConcordError) -> JSONResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
     if exc.code is Code.UNAUTHENTICATED:
         headers = {"WWW-Authenticate": 'Bearer realm="concord"'}
-    return JSONResponse(error_body(exc.code.value, exc.message, exc.details), STATUS[exc.code], headers=headers)
+    return JSONResponse(error_body(exc.code.value, exc.message, exc.details), RENDERING[exc.code].http, headers=headers)
 
 
 def _field(loc: tuple[Any, ...]) -> str:
@@ -99,7 +77,8 @@ def install(app: FastAPI) -> None:
         problems = [{"field": _field(tuple(e.get("loc", ()))), "reason": _reason(e.get("msg", ""))}
                     for e in errors[:20]]
         message = f"{field}: {_reason(str(first.get('msg', 'invalid')))}"
-        return JSONResponse(error_body(Code.INVALID.value, message, {"field": field, "problems": problems}), 422)
+        return JSONResponse(error_body(Code.INVALID.value, message, {"field": field, "problems": problems}),
+                            RENDERING[Code.INVALID].http)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

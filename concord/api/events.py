@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import MarkingOut, Position
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.storage.events import Event, events_after
 
-router = APIRouter(prefix="/api", tags=["events"])
+router = api_router(prefix="/api", tags=["events"])
 
 
 class EventOut(BaseModel):

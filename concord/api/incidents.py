@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.incidents import Incident, IncidentStatus, TimelineEntry
 from concord.domain.people import Actor
 from concord.services.incidents import IncidentView
 
-router = APIRouter(prefix="/api", tags=["incidents"])
+router = api_router(prefix="/api", tags=["incidents"])
 
 Text200 = Annotated[str, Field(max_length=200)]
 
@@ -86,7 +87,9 @@ class TimelineOut(BaseModel):
                    details=dict(e.details))
 
 
-class IncidentOut(BaseModel):
+class IncidentOut(MarkedOut):
+    audit_type = "incident"
+
     id: int
     reporter: str
     category: str
@@ -168,18 +171,13 @@ def list_incidents(
 ) -> list[IncidentOut]:
     found = centre.incidents.visible(actor, status=status.value if status else None, open_only=open_only,
                                      since=since, limit=limit)
-    out = [IncidentOut.of(i) for i in found]
-    centre.audit.record_returned(actor, "incident",
-                                 ((o.id, i.report.marking, o) for i, o in zip(found, out, strict=True)))
-    return out
+    return [IncidentOut.of(i) for i in found]
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentOut, summary="One incident with its timeline")
 def get_incident(incident_id: Id, actor: ActorDep, centre: CentreDep) -> IncidentOut:
     view = centre.incidents.get(actor, incident_id)
-    out = IncidentOut.of_view(view)
-    centre.audit.record_returned(actor, "incident", [(out.id, view.incident.report.marking, out)])
-    return out
+    return IncidentOut.of_view(view)
 
 
 @router.patch("/incidents/{incident_id}", response_model=IncidentOut, summary="Correct the report (reporter)")

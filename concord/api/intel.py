@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.intel_query import date_added_key, render_timestamp
 from concord.domain.markings import Level, Marking
@@ -20,10 +21,12 @@ from concord.domain.stix import bundle_chunks
 from concord.services.intel_read import ListFilter
 from concord.storage.intel_read import ObjectSummary, VersionRow
 
-router = APIRouter(prefix="/api/intel", tags=["intelligence"])
+router = api_router(prefix="/api/intel", tags=["intelligence"])
 
 
-class ObjectOut(BaseModel):
+class ObjectOut(MarkedOut):
+    audit_type = "intel"
+
     id: int
     stix_id: str
     type: str
@@ -80,7 +83,12 @@ class PlaceOut(BaseModel):
     longitude: float
 
 
-class DetailOut(BaseModel):
+class DetailOut(MarkedOut):
+    """One object in full: its read is audited with all of this as its content (the summaries of
+    the linked objects the page shows are audited as reads of those objects)."""
+
+    audit_type = "intel"
+
     object: ObjectOut
     author: AuthorOut | None = Field(None, description="who published it (the directory's name)")
     stix: dict[str, Any]
@@ -89,6 +97,9 @@ class DetailOut(BaseModel):
     correlations: list[CorrelationOut]
     locations: list[PlaceOut] = Field(default_factory=list,
                                       description="places it refers to or is linked with, that the caller may see")
+
+    def audited_as(self) -> tuple[str | int, MarkingOut]:
+        return self.object.id, self.object.marking
 
 
 class ListOut(BaseModel):
@@ -163,14 +174,13 @@ def list_objects(
         ),
     )
     items = [ObjectOut.of(s) for s in found]
-    centre.audit.record_returned(actor, "intel", ((o.id, s.marking, o) for s, o in zip(found, items, strict=True)))
     return ListOut(items=items, next=str(found[-1].id) if len(found) == limit else None)
 
 
 @router.get("/objects/{object_id}", response_model=DetailOut, summary="One object with its versions and links")
 def get_object(object_id: Id, actor: ActorDep, centre: CentreDep) -> DetailOut:
     detail = centre.intel_read.detail(actor, object_id)
-    out = DetailOut(
+    return DetailOut(
         object=ObjectOut.of(detail.summary),
         author=AuthorOut(person_id=detail.author[0], display_name=detail.author[1]) if detail.author else None,
         stix=json.loads(detail.versions[-1].raw or "{}") if detail.versions else {},
@@ -184,14 +194,6 @@ def get_object(object_id: Id, actor: ActorDep, centre: CentreDep) -> DetailOut:
         ],
         locations=[PlaceOut(object=ObjectOut.of(s), latitude=lat, longitude=lon) for s, lat, lon in detail.locations],
     )
-    # The object in full, and the summaries of the objects linked to it that the page shows.
-    linked: list[tuple[int, Marking, BaseModel]] = [
-        (r.id, r.marking, o) for r, o in zip(detail.relationships, out.relationships, strict=True)]
-    linked += [(c["other"].id, c["other"].marking, o.other)
-               for c, o in zip(detail.correlations, out.correlations, strict=True)]
-    linked += [(s.id, s.marking, p) for (s, _, _), p in zip(detail.locations, out.locations, strict=True)]
-    centre.audit.record_returned(actor, "intel", [(object_id, detail.summary.marking, out), *linked])
-    return out
 
 
 @router.post("/objects/{object_id}/revoke", status_code=204, summary="Revoke an object (originator only)")

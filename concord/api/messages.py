@@ -1,38 +1,25 @@
-"""Channels and messages over REST: history (paged), search, unread counts, acknowledgement state,
-attachments (posted with their message as multipart, downloaded through the message's policy), the
-duty roster and presence. Live traffic is pushed on `/api/ws`."""
+"""Messages over REST: history (paged), post, edit, retract, search, unread counts, acknowledgement
+and its state, attachments (posted with their message as multipart, downloaded through the message's
+policy). Live traffic is pushed on `/api/ws`."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import File, Form, Path, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field, Json
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.downloads import attachment_headers
-from concord.api.models import Id, MarkingIn, NationCode, Strict, UtcDateTime
+from concord.api.models import Id, MarkingIn, MarkingOut, Strict
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.attachments import Upload
-from concord.services.messages import MessagingService, message_view
+from concord.domain.messages import Message
+from concord.services.messages import message_view
 
-router = APIRouter(prefix="/api", tags=["messages"])
-
-
-
-class ChannelIn(Strict):
-    kind: Annotated[str, Field(pattern="^(centre|nation|operation|incident|direct)$")]
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    max_marking: MarkingIn
-    nation: NationCode | None = None
-    subject_id: Annotated[str | None, Field(max_length=160)] = None
-    members: Annotated[list[Id], Field(max_length=500, default_factory=list)]
-
-
-class MemberIn(Strict):
-    person_id: Id
-    may_post: bool = True
+router = api_router(prefix="/api", tags=["messages"])
 
 
 class MessageIn(Strict):
@@ -48,35 +35,30 @@ class EditIn(Strict):
                                   Field(max_length=50, default_factory=list)]
 
 
-class ShiftIn(Strict):
-    person_id: Id
-    starts_at: UtcDateTime
-    ends_at: UtcDateTime
+class MessageOut(MarkedOut):
+    audit_type = "message"
+
+    id: int
+    channel_id: int
+    author_id: int
+    author_nation: str
+    precedence: str
+    body: str
+    version: int
+    posted_at: str
+    edited_at: str | None
+    retracted_at: str | None
+    attachments: list[dict[str, Any]]
+    marking: MarkingOut
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls.model_validate(message_view(message))
 
 
 class Page(BaseModel):
-    items: list[dict[str, Any]]
+    items: list[MessageOut]
     next_before: int | None
-
-
-@router.get("/channels", summary="Channels the signed-in person takes part in, with unread counts")
-def list_channels(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    unread = centre.messaging.unread(actor)
-    return [{**MessagingService.channel_view(c), "unread": unread.get(c.id or 0, 0)}
-            for c in centre.messaging.channels(actor)]
-
-
-@router.post("/channels", status_code=201, summary="Create a channel (direct conversations reuse the pair's)")
-def create_channel(body: ChannelIn, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    channel = centre.messaging.create_channel(actor, kind=body.kind, name=body.name,
-                                              max_marking=body.max_marking.to_marking(actor.nation),
-                                              nation=body.nation, subject_id=body.subject_id, members=body.members)
-    return MessagingService.channel_view(channel)
-
-
-@router.post("/channels/{channel_id}/members", status_code=204, summary="Add a member (operation/incident)")
-def add_member(channel_id: Id, body: MemberIn, actor: ActorDep, centre: CentreDep) -> None:
-    centre.messaging.add_member(actor, channel_id, body.person_id, may_post=body.may_post)
 
 
 @router.get("/channels/{channel_id}/messages", response_model=Page, summary="History, newest first, paged")
@@ -85,9 +67,7 @@ def history(channel_id: Id, actor: ActorDep, centre: CentreDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page:
     items = centre.messaging.history(actor, channel_id, before=before, limit=limit)
     next_before = items[-1].id if len(items) == limit else None
-    views = [message_view(m) for m in items]
-    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(items, views, strict=True)))
-    return Page(items=views, next_before=next_before)
+    return Page(items=[MessageOut.of(m) for m in items], next_before=next_before)
 
 
 @router.post("/channels/{channel_id}/messages", status_code=201, summary="Post a message")
@@ -119,11 +99,8 @@ def post_with_attachments(channel_id: Id, message: Annotated[Json[MessageIn], Fo
 @router.get("/messages/search", summary="Search the text of messages one may see")
 def search(actor: ActorDep, centre: CentreDep, q: Annotated[str, Query(max_length=200)],
            channel_id: Id | None = None,
-           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[dict[str, Any]]:
-    found = centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)
-    views = [message_view(m) for m in found]
-    centre.audit.record_returned(actor, "message", ((v["id"], m.marking, v) for m, v in zip(found, views, strict=True)))
-    return views
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[MessageOut]:
+    return [MessageOut.of(m) for m in centre.messaging.search(actor, q, channel_id=channel_id, limit=limit)]
 
 
 @router.get("/messages/unread", summary="Unread counts per channel")
@@ -132,11 +109,8 @@ def unread(actor: ActorDep, centre: CentreDep) -> dict[str, int]:
 
 
 @router.get("/messages/{message_id}", summary="One message")
-def get_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, Any]:
-    message = centre.messaging.get(actor, message_id)
-    view = message_view(message)
-    centre.audit.record_returned(actor, "message", [(message_id, message.marking, view)])
-    return view
+def get_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> MessageOut:
+    return MessageOut.of(centre.messaging.get(actor, message_id))
 
 
 @router.patch("/messages/{message_id}", summary="Edit (the author; history kept)",
@@ -168,11 +142,31 @@ def retract_message(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[
     return message_view(centre.messaging.retract(actor, message_id))
 
 
+class RevisionOut(MarkedOut):
+    """An earlier version of a message, under the message's marking: reading it is audited as the
+    read of that version (`<message id>/v<version>`)."""
+
+    audit_type = "message_revision"
+
+    message_id: int
+    version: int
+    body: str
+    attachments: list[dict[str, Any]]
+    replaced_at: str
+    replaced_by: int
+    marking: MarkingOut
+
+    def audited_as(self) -> tuple[str | int, MarkingOut]:
+        return f"{self.message_id}/v{self.version}", self.marking
+
+
 @router.get("/messages/{message_id}/revisions", summary="Earlier versions of a message")
-def revisions(message_id: Id, actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    return [{"version": r["version"], "body": r["body"], "attachments": r["attachments"],
-             "replaced_at": iso(r["replaced_at"]), "replaced_by": r["replaced_by"]}
-            for r in centre.messaging.revisions(actor, message_id)]
+def revisions(message_id: Id, actor: ActorDep, centre: CentreDep) -> list[RevisionOut]:
+    message, earlier = centre.messaging.revisions(actor, message_id)
+    marking = MarkingOut.of(message.marking)
+    return [RevisionOut(message_id=message_id, version=r["version"], body=r["body"], attachments=r["attachments"],
+                        replaced_at=iso(r["replaced_at"]), replaced_by=r["replaced_by"], marking=marking)
+            for r in earlier]
 
 
 @router.post("/messages/{message_id}/ack", summary="Acknowledge a FLASH/IMMEDIATE message for one's nation")
@@ -190,21 +184,3 @@ def ack_state(message_id: Id, actor: ActorDep, centre: CentreDep) -> dict[str, A
 @router.post("/messages/{message_id}/read", status_code=204, summary="Mark read up to this message")
 def mark_read(message_id: Id, actor: ActorDep, centre: CentreDep) -> None:
     centre.messaging.mark_read(actor, message_id)
-
-
-@router.get("/duty", summary="Who is on shift as watch officer now")
-def on_duty(actor: ActorDep, centre: CentreDep, nation: NationCode | None = None) -> list[dict[str, Any]]:
-    return [{"id": shift_id, "nation": s.nation, "person_id": s.person_id, "starts_at": iso(s.starts_at),
-             "ends_at": iso(s.ends_at)} for shift_id, s in centre.acknowledgements.on_duty(nation=nation)]
-
-
-@router.post("/duty", status_code=201, summary="Plan a watch shift for a person of one's nation")
-def add_shift(body: ShiftIn, actor: ActorDep, centre: CentreDep) -> dict[str, int]:
-    return {"id": centre.acknowledgements.add_shift(actor, person_id=body.person_id, starts_at=body.starts_at,
-                                                    ends_at=body.ends_at)}
-
-
-@router.get("/presence", summary="Who is online now")
-def presence(actor: ActorDep, centre: CentreDep) -> list[dict[str, Any]]:
-    return [{"person_id": o.person_id, "connections": o.connections, "since": iso(o.since)}
-            for o in centre.presence.online(actor)]

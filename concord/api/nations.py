@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
+from concord.api.read_audit import api_router
 
-router = APIRouter(prefix="/api", tags=["nations"])
+router = api_router(prefix="/api", tags=["nations"])
 
 
 class NationOut(BaseModel):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict, UtcDateTime, Version
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.conflicts import ConflictStatus
 from concord.domain.markings import Level, Marking
@@ -31,7 +32,7 @@ from concord.domain.operations import (
 from concord.domain.people import Actor
 from concord.services.operations import OperationView
 
-router = APIRouter(prefix="/api/operations", tags=["operations"])
+router = api_router(prefix="/api/operations", tags=["operations"])
 
 GeoJson = Annotated[dict[str, Any], Field(description="GeoJSON geometry (RFC 7946), WGS84 longitude/latitude")]
 Text = Annotated[str, Field(max_length=4000)]
@@ -116,7 +117,9 @@ class ApprovalOut(BaseModel):
     at: str
 
 
-class OperationOut(BaseModel):
+class OperationOut(MarkedOut):
+    audit_type = "operation"
+
     id: int
     status: OperationStatus
     version: int
@@ -138,7 +141,9 @@ class OperationOut(BaseModel):
                    pending_nations=view.pending, blocking_conflicts=view.open_conflicts, updated_at=iso(op.updated_at))
 
 
-class OperationSummary(BaseModel):
+class OperationSummary(MarkedOut):
+    audit_type = "operation"
+
     id: int
     name: str
     status: OperationStatus
@@ -147,6 +152,7 @@ class OperationSummary(BaseModel):
     participants: list[str]
     starts_at: str
     ends_at: str
+    marking: MarkingOut
 
 
 class ApproveIn(Strict):
@@ -177,21 +183,17 @@ def list_operations(actor: ActorDep, centre: CentreDep, status: OperationStatus 
                     limit: Annotated[int, Query(ge=1, le=500)] = 200,
                     offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[OperationSummary]:
     found = centre.operations.list_visible(actor, status, limit=limit, offset=offset)
-    out = [OperationSummary(id=op.id, name=op.plan.name, status=op.status, version=op.version,
-                            lead_nation=op.plan.lead_nation, participants=list(op.plan.participants),
-                            starts_at=iso(op.plan.window.starts_at), ends_at=iso(op.plan.window.ends_at))
-           for op in found]
-    centre.audit.record_returned(actor, "operation",
-                                 ((o.id, op.plan.marking, o) for op, o in zip(found, out, strict=True)))
-    return out
+    return [OperationSummary(id=op.id, name=op.plan.name, status=op.status, version=op.version,
+                             lead_nation=op.plan.lead_nation, participants=list(op.plan.participants),
+                             starts_at=iso(op.plan.window.starts_at), ends_at=iso(op.plan.window.ends_at),
+                             marking=MarkingOut.of(op.plan.marking))
+            for op in found]
 
 
 @router.get("/{operation_id}", response_model=OperationOut, summary="One operation")
 def get_operation(operation_id: OperationId, actor: ActorDep, centre: CentreDep) -> OperationOut:
     view = centre.operations.get(actor, operation_id)
-    out = OperationOut.of(view)
-    centre.audit.record_returned(actor, "operation", [(out.id, view.operation.plan.marking, out)])
-    return out
+    return OperationOut.of(view)
 
 
 @router.put("/{operation_id}", response_model=OperationOut,

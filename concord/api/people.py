@@ -5,19 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, NationCode, Strict, UtcDateTime
 from concord.api.privileged_requests import PrivilegedRequestOut
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.domain.privileged_requests import needs_second_person
 from concord.services.people import PersonView
 
-router = APIRouter(prefix="/api", tags=["people"])
+router = api_router(prefix="/api", tags=["people"])
 
 
 class AppointmentOut(BaseModel):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.storage.privileged_requests import RequestRow
 
-router = APIRouter(prefix="/api", tags=["people"])
+router = api_router(prefix="/api", tags=["people"])
 
 
 class PrivilegedRequestOut(BaseModel):

@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 from functools import cache
 
 import jinja2
-from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from concord.api.deps import CentreDep
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.services.sitrep import CENTRE_NAME
 from concord.storage.releases import PublishedRelease
 
-router = APIRouter(prefix="/public", tags=["public"])
+router = api_router(prefix="/public", tags=["public"])
 
 LANGUAGES = ("en", "tr", "ar")
 LANGUAGE_NAMES = {"en": "English", "tr": "Türkçe", "ar": "العربية"}

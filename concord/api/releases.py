@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingOut, NationCode, Strict
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.releases import Release, ReleaseStatus
 
-router = APIRouter(prefix="/api", tags=["releases"])
+router = api_router(prefix="/api", tags=["releases"])
 
 
 class TextIn(Strict):
@@ -47,7 +47,9 @@ class ApprovalOut(BaseModel):
     at: str
 
 
-class ReleaseOut(BaseModel):
+class ReleaseOut(MarkedOut):
+    audit_type = "release"
+
     id: int
     proposer: str
     concerned: list[str]
@@ -91,17 +93,13 @@ def propose(body: ReleaseIn, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
 @router.get("/releases", response_model=list[ReleaseOut], summary="Release proposals the caller may see")
 def list_releases(actor: ActorDep, centre: CentreDep, status: ReleaseStatus | None = None) -> list[ReleaseOut]:
     found = centre.releases.visible(actor, status.value if status else None)
-    out = [ReleaseOut.of(r) for r in found]
-    centre.audit.record_returned(actor, "release", ((o.id, r.marking, o) for r, o in zip(found, out, strict=True)))
-    return out
+    return [ReleaseOut.of(r) for r in found]
 
 
 @router.get("/releases/{release_id}", response_model=ReleaseOut, summary="One release with its content hash")
 def get_release(release_id: Id, actor: ActorDep, centre: CentreDep) -> ReleaseOut:
     release = centre.releases.get(actor, release_id)
-    out = ReleaseOut.of(release)
-    centre.audit.record_returned(actor, "release", [(out.id, release.marking, out)])
-    return out
+    return ReleaseOut.of(release)
 
 
 @router.put("/releases/{release_id}", response_model=ReleaseOut,

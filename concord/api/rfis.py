@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, NationCode, Strict
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.domain.rfi_duplicates import PossibleDuplicate
 from concord.domain.rfis import Priority, Rfi, RfiStatus
 
-router = APIRouter(prefix="/api", tags=["rfis"])
+router = api_router(prefix="/api", tags=["rfis"])
 LevelName = Annotated[str, Field(pattern="^(UNCLASSIFIED|RESTRICTED|CONFIDENTIAL|SECRET)$")]
 
 
@@ -57,7 +57,9 @@ class AnswerOut(BaseModel):
     marking: MarkingOut
 
 
-class RfiOut(BaseModel):
+class RfiOut(MarkedOut):
+    audit_type = "rfi"
+
     id: int
     requester: str
     recipients: list[str]
@@ -139,9 +141,7 @@ def list_rfis(actor: ActorDep, centre: CentreDep, box: Literal["inbox", "outbox"
               status: RfiStatus | None = None) -> list[RfiOut]:
     now = centre.clock.now()
     found = centre.rfis.visible(actor, box=box, status=status.value if status else None)
-    out = [RfiOut.of(r, now) for r in found]
-    centre.audit.record_returned(actor, "rfi", ((o.id, r.marking, o) for r, o in zip(found, out, strict=True)))
-    return out
+    return [RfiOut.of(r, now) for r in found]
 
 
 @router.get("/rfis/figures", response_model=list[FiguresOut],
@@ -153,9 +153,7 @@ def figures(actor: ActorDep, centre: CentreDep) -> list[FiguresOut]:
 @router.get("/rfis/{rfi_id}", response_model=RfiOut, summary="One RFI with the answers the caller may see")
 def get_rfi(rfi_id: Id, actor: ActorDep, centre: CentreDep) -> RfiOut:
     rfi = centre.rfis.get(actor, rfi_id)
-    out = RfiOut.of(rfi, centre.clock.now())
-    centre.audit.record_returned(actor, "rfi", [(out.id, rfi.marking, out)])
-    return out
+    return RfiOut.of(rfi, centre.clock.now())
 
 
 @router.post("/rfis/{rfi_id}/accept", response_model=RfiOut, summary="Accept for the caller's nation")

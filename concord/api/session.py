@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 
 from concord.api.deps import CSRF_COOKIE, SESSION_COOKIE, ActorDep, AuthDep, CentreDep
 from concord.api.models import Strict
 from concord.api.people import PersonOut
+from concord.api.read_audit import api_router
 from concord.clock import iso
 
-router = APIRouter(prefix="/api", tags=["session"])
+router = api_router(prefix="/api", tags=["session"])
 
 
 class SignInBody(Strict):

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import Query
+from pydantic import Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id, MarkingIn, MarkingOut, Strict
 from concord.api.operations import AltitudeIn, GeoJson, Text, WindowIn
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
-from concord.domain.activities import ActivitySpec, ActivityStatus
+from concord.domain.activities import ActivitySpec, ActivityStatus, default_activity_marking
 from concord.domain.geo import to_geojson
-from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.operations import AltitudeBand, area_from_geojson
-from concord.domain.sites import DEFAULT_BUFFER_M, SiteKind, SiteSpec, SiteStatus, site_geometry
+from concord.domain.sites import DEFAULT_BUFFER_M, SiteKind, SiteSpec, SiteStatus, site_geometry, site_marking
 from concord.services.activities import ActivityService
 from concord.storage.activities import ActivityRow
 from concord.storage.sites import SiteRow
 
-router = APIRouter(prefix="/api", tags=["sites"])
+router = api_router(prefix="/api", tags=["sites"])
 ItemId = Id
 
 
@@ -34,7 +34,9 @@ class SiteIn(Strict):
     marking: MarkingIn | None = Field(None, description="default: UNCLASSIFIED, TLP:CLEAR, every nation")
 
 
-class SiteOut(BaseModel):
+class SiteOut(MarkedOut):
+    audit_type = "site"
+
     id: int
     kind: SiteKind
     name: str
@@ -64,7 +66,7 @@ class ReasonIn(Strict):
 @router.post("/sites", status_code=201, response_model=SiteOut, summary="Add a protected site or movement")
 def add_site(body: SiteIn, actor: ActorDep, centre: CentreDep) -> SiteOut:
     marking = (body.marking.to_marking(actor.nation) if body.marking is not None
-               else Marking.build(Level.UNCLASSIFIED, actor.nation, centre.nations.codes(), Tlp.CLEAR))
+               else site_marking(actor.nation, centre.nations.codes()))
     spec = SiteSpec(body.kind, body.name, site_geometry(body.kind, body.geometry, "geometry"),
                     body.buffer_m if body.buffer_m is not None else DEFAULT_BUFFER_M[body.kind], marking,
                     body.window.to_window() if body.window else None, body.notes)
@@ -107,7 +109,9 @@ class ActivityIn(Strict):
     marking: MarkingIn | None = Field(None, description="default: RESTRICTED, own nation only")
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(MarkedOut):
+    audit_type = "activity"
+
     id: int
     nation: str
     name: str
@@ -130,7 +134,7 @@ class ActivityOut(BaseModel):
 
 def _activity(body: ActivityIn, actor: Any) -> ActivitySpec:
     marking = (body.marking.to_marking(actor.nation) if body.marking is not None
-               else Marking.build(Level.RESTRICTED, actor.nation, [actor.nation]))
+               else default_activity_marking(actor.nation))
     return ActivitySpec(actor.nation, body.name, body.description, marking, area_from_geojson(body.area, "area"),
                         body.window.to_window(),
                         AltitudeBand(body.altitude.low_m, body.altitude.high_m) if body.altitude else None)

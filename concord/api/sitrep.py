@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Day
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.domain import coordination_fields as f
 from concord.domain.errors import Invalid
 from concord.domain.sitrep import Period, dtg
 
-router = APIRouter(prefix="/api", tags=["sitrep"])
+router = api_router(prefix="/api", tags=["sitrep"])
 
 DateQuery = Annotated[Day | None, Query(description="the UTC day (YYYY-MM-DD); default: yesterday")]
 FromQuery = Annotated[str | None, Query(alias="from", description="or a period: start, ISO 8601")]

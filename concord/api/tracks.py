@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import MarkingOut
+from concord.api.read_audit import MarkedOut, api_router
 from concord.clock import iso
 from concord.services.audit import ReadItem
 
-router = APIRouter(prefix="/api", tags=["tracks"])
+router = api_router(prefix="/api", tags=["tracks"])
 
 
-class TrackOut(BaseModel):
+class TrackOut(MarkedOut):
+    audit_type = "track"
+    audit_id = "uid"
+
     uid: str
     callsign: str
     cot_type: str
@@ -36,7 +40,10 @@ class TrackOut(BaseModel):
                       "marking": MarkingOut.of(row["marking"])})
 
 
-class MapPointOut(BaseModel):
+class MapPointOut(MarkedOut):
+    audit_type = "map_point"
+    audit_id = "uid"
+
     uid: str
     kind: str
     cot_type: str
@@ -69,7 +76,6 @@ class PositionOut(BaseModel):
 @router.get("/tracks", response_model=list[TrackOut], summary="Live (not stale) field tracks")
 def list_tracks(actor: ActorDep, centre: CentreDep) -> list[TrackOut]:
     rows = centre.tracks.tracks(actor.reader)
-    centre.audit.record_reads(actor, [ReadItem("track", r["uid"], r["marking"], None) for r in rows])
     return [TrackOut.of(row) for row in rows]
 
 
@@ -86,5 +92,4 @@ def track_history(actor: ActorDep, centre: CentreDep,
 @router.get("/map-points", response_model=list[MapPointOut], summary="Live markers and spot reports")
 def list_map_points(actor: ActorDep, centre: CentreDep) -> list[MapPointOut]:
     rows = centre.tracks.map_points(actor.reader)
-    centre.audit.record_reads(actor, [ReadItem("map_point", r["uid"], r["marking"], None) for r in rows])
     return [MapPointOut.of(row) for row in rows]

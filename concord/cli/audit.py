@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from concord.cli.centre import open_centre
 from concord.cli.errors import run_safely
 from concord.domain import checkpoint as notes
 from concord.domain import json_limits
@@ -21,21 +22,12 @@ from concord.domain.audit_witness import WitnessState, cosign
 from concord.domain.errors import Invalid, NotFound, Unauthenticated
 from concord.domain.markings import Level, Reader, check_nation_code
 from concord.private_files import write_private
-from concord.settings import Settings
 
 if TYPE_CHECKING:
     from concord.centre import Centre
 
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 console = Console()
-
-
-def _centre() -> Centre:
-    from concord.centre import Centre
-
-    centre = Centre(Settings())
-    centre.migrate()
-    return centre
 
 
 def _nation(code: str) -> str:
@@ -77,7 +69,7 @@ class _Api:
 @run_safely
 def show_key() -> None:
     """Print the centre's verifier key (C2SP vkey), creating the key if needed."""
-    centre = _centre()
+    centre = open_centre()
     console.print(centre.audit.public_key(), soft_wrap=True)
     centre.close()
 
@@ -86,7 +78,7 @@ def show_key() -> None:
 @run_safely
 def checkpoint() -> None:
     """Issue a checkpoint now if the log grew (the server does it every few seconds)."""
-    centre = _centre()
+    centre = open_centre()
     try:
         size = centre.audit.issue_checkpoint()
     finally:
@@ -110,7 +102,7 @@ def export(
         level = Level[clearance.upper()] if clearance.upper() in Level.__members__ else None
         if level is None:
             raise Invalid("clearance is UNCLASSIFIED, RESTRICTED, CONFIDENTIAL or SECRET", field="clearance")
-        centre = _centre()
+        centre = open_centre()
         bundle = centre.audit.export(Reader(None, _nation(nation), level))
         centre.close()
     write_private(out, json.dumps(bundle).encode())
@@ -212,7 +204,7 @@ def witness(
             RemoteCentre(_Api(url, token or ""), nation), nation, key, state, log_key, register
         )
     else:
-        centre = _centre()
+        centre = open_centre()
         try:
             size = run_witness(LocalCentre(centre, nation), nation, key, state, log_key, register)
         finally:

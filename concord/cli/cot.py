@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from concord.cli.centre import open_centre
 from concord.cli.errors import run_safely
 from concord.private_files import private_dir
 
@@ -25,10 +26,9 @@ def enroll(
     host: Annotated[str | None, typer.Option(help="server host written into the data package")] = None,
 ) -> None:
     """Issue a client certificate (CN = username, O = nation) and a TAK data package to import."""
-    from concord.cli.main import _centre
     from concord.cot.datapackage import build_data_package
 
-    centre = _centre()
+    centre = open_centre()
     settings = centre.settings.cot
     found = centre.people.find(username)
     ca = centre.cot.ca
@@ -59,9 +59,8 @@ def enroll(
 @run_safely
 def revoke(username: Annotated[str, typer.Argument(help="whose certificates to revoke")]) -> None:
     """Revoke every certificate issued to a person; their TAK clients are refused from the next connect."""
-    from concord.cli.main import _centre
 
-    centre = _centre()
+    centre = open_centre()
     serials = centre.cot.ca.revoke_user(username)
     centre.close()
     console.print(f"Revoked {len(serials)} certificate(s) of {username}: {', '.join(f'{s:x}' for s in serials)}")

@@ -10,14 +10,10 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from concord.domain.errors import Code, ConcordError
+from concord.domain.errors import RENDERING, Code, ConcordError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT: dict[Code, int] = {
-    Code.INVALID: 2, Code.NOT_FOUND: 3, Code.CONFLICT: 4, Code.FORBIDDEN: 5, Code.UNAUTHENTICATED: 6,
-    Code.THROTTLED: 7, Code.TOO_LARGE: 8, Code.UNAVAILABLE: 9,
-}
 _err = Console(stderr=True)
 
 
@@ -29,9 +25,9 @@ def run_safely(command: F) -> F:
         except ConcordError as exc:
             where = f" ({exc.field})" if exc.field else ""
             _err.print(f"[red]error[/red]{where}: {exc.message}")
-            raise typer.Exit(EXIT[exc.code]) from None
+            raise typer.Exit(RENDERING[exc.code].cli_exit) from None
         except OperationalError as exc:
             _err.print(f"[red]error[/red]: cannot use the database: {str(exc.orig).strip().splitlines()[0]}")
-            raise typer.Exit(EXIT[Code.UNAVAILABLE]) from None
+            raise typer.Exit(RENDERING[Code.UNAVAILABLE].cli_exit) from None
 
     return wrapper  # type: ignore[return-value]

@@ -15,25 +15,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from concord import collector
+from concord.cli.centre import open_centre
 from concord.cli.errors import run_safely
 from concord.domain.errors import Invalid
 from concord.domain.stix import bundle_chunks, split_objects
 from concord.private_files import open_private
 
 if TYPE_CHECKING:
-    from concord.centre import Centre
+    pass
 
 intel_app = typer.Typer(help="Import and export STIX 2.1 intelligence.", no_args_is_help=True)
 console = Console(stderr=True)
 BATCH = 1000
 
 
-
-
-def _centre() -> Centre:
-    from concord.cli.main import _centre as make
-
-    return make()
 
 
 @intel_app.command("import")
@@ -43,7 +38,7 @@ def import_files(
     as_user: Annotated[str, typer.Option("--as", help="the publishing person's username")],
 ) -> None:
     """Import bundles, reporting each refused object; run again to resume (held objects are skipped)."""
-    centre = _centre()
+    centre = open_centre()
     actor = centre.people.actor_named(as_user)
     stored = refused = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -80,7 +75,7 @@ def export(
     all_versions: Annotated[bool, typer.Option("--all-versions", help="every version, not only the latest")] = False,
 ) -> None:
     """Write a STIX 2.1 bundle of everything the person may see."""
-    centre = _centre()
+    centre = open_centre()
     actor = centre.people.actor_named(as_user)
     chunks = bundle_chunks(centre.intel_read.export(
         actor, all_versions=all_versions, on_batch=lambda batch: centre.audit.record_returned(actor, "intel", batch)))

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from concord.cli.audit import audit_app
+from concord.cli.centre import actor_for, open_centre
 from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
 from concord.cli.intel import intel_app
@@ -24,7 +25,7 @@ from concord.private_files import write_private
 from concord.settings import Settings
 
 if TYPE_CHECKING:
-    from concord.centre import Centre
+    pass
 
 app = typer.Typer(help="Concord: a joint security coordination centre.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -40,14 +41,6 @@ app.add_typer(keys_app, name="keys")
 console = Console()
 
 
-def _centre() -> Centre:
-    from concord.centre import Centre
-
-    centre = Centre(Settings())
-    centre.migrate()
-    return centre
-
-
 @keys_app.command("rotate")
 @run_safely
 def keys_rotate() -> None:
@@ -55,7 +48,7 @@ def keys_rotate() -> None:
     stored in clear). Running servers read the new key when a seed no longer opens with theirs."""
     from concord.services.auth import rotate_secret_keys
 
-    centre = _centre()
+    centre = open_centre()
     count = rotate_secret_keys(centre.db, centre.secrets)
     centre.close()
     console.print(f"Sealed {count} TOTP seed(s) with a new key in {centre.secrets.key_file}; the old keys are gone.")
@@ -99,9 +92,9 @@ def init(
     prompt_passwords: Annotated[bool, typer.Option("--prompt", help="prompt for administrator passwords")] = False,
 ) -> None:
     """Create the database, the centre's keys, and each nation's first administrator."""
-    from concord.services.setup import initialise
+    from concord.cli.setup import initialise
 
-    centre = _centre()
+    centre = open_centre()
     created = initialise(centre, [n.split(":", 1) for n in nation], lambda label: _password(prompt_passwords, label))
     _show_accounts(created, title="First administrators (passwords are shown once)")
     console.print(f"Audit log key: {centre.audit.public_key()}", soft_wrap=True)
@@ -134,9 +127,9 @@ def serve(
     os.environ.setdefault("CONCORD_COT__LISTEN", "true")
     settings = Settings()
     configure(settings.log_json)
-    centre = _centre()  # migrate before serving
+    centre = open_centre()  # migrate before serving
     centre.close()
-    from concord.api.ws_server import ConcordWebSocketProtocol
+    from concord.api.ws.server import ConcordWebSocketProtocol
 
     uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
                 port=port or settings.port, log_config=None, server_header=False,
@@ -144,7 +137,7 @@ def serve(
                 proxy_headers=False,
                 timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
                 # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
-                # class (concord.api.ws_fanout); per-connection compression would make every
+                # class (concord.api.ws.fanout); per-connection compression would make every
                 # frame different, and event frames are small JSON.
                 ws=ConcordWebSocketProtocol, ws_per_message_deflate=False)
 
@@ -157,16 +150,16 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="load the scenario and exit")] = False,
 ) -> None:
     """Initialise a centre with a clearly fictional scenario and serve it."""
-    from concord.demo import load_scenario
+    from concord.demo.scenario import load_scenario
 
     os.environ.setdefault("CONCORD_DATABASE_URL", "sqlite:///var/demo.db")
-    # Plain-TCP TAK clients of the demo act as a fictional TUR field unit (see concord.demo).
+    # Plain-TCP TAK clients of the demo act as a fictional TUR field unit (see concord.demo.scenario).
     os.environ.setdefault("CONCORD_COT__TCP_IDENTITY", "tur.field1")
     # The demo's TAK team "Red" reports for its own nation only (field markings are configurable).
     os.environ.setdefault("CONCORD_COT__MARKINGS", '{"by_group": {"Red": {"releasable_to": []}}}')
     # The demo shows its API: /api/docs without sign-in (production keeps it behind sign-in).
     os.environ.setdefault("CONCORD_DOCS_PUBLIC", "true")
-    centre = _centre()
+    centre = open_centre()
     accounts = load_scenario(centre)
     centre.close()
     table = Table(title="Demo accounts (fictional people; passwords also in var/demo-accounts.json)")
@@ -193,7 +186,7 @@ def user_add(
     """Create an account (its password is generated and shown once unless --prompt)."""
     from concord.services.people import generate_password
 
-    centre = _centre()
+    centre = open_centre()
     password = _password(prompt_password, username) or generate_password()
     centre.people.create(None, username=username, display_name=name, nation=nation.upper(),
                          clearance=_level(clearance), password=password)
@@ -204,7 +197,7 @@ def user_add(
 @run_safely
 def user_disable(username: str) -> None:
     """Disable an account and end all its sessions."""
-    centre = _centre()
+    centre = open_centre()
     centre.people.set_disabled(None, centre.people.find(username).id, True)
     console.print(f"Disabled {username}; its sessions are ended.")
 
@@ -216,7 +209,7 @@ def user_reset_password(
     prompt_password: Annotated[bool, typer.Option("--prompt", help="prompt for the password")] = False,
 ) -> None:
     """Set a new password (generated unless --prompt) and end all sessions."""
-    centre = _centre()
+    centre = open_centre()
     password = centre.people.reset_password(None, centre.people.find(username).id,
                                             _password(prompt_password, username))
     console.print(f"New password for {username} (shown once): {password}")
@@ -231,7 +224,7 @@ def appoint(
     ends: Annotated[str | None, typer.Option(help="ISO 8601 UTC end (default open-ended)")] = None,
 ) -> None:
     """Appoint a person to a role at the centre for their nation."""
-    centre = _centre()
+    centre = open_centre()
     person = centre.people.find(username)
     appointment_id = centre.people.appoint(None, person_id=person.id, role=_role(role),
                                            starts_at=_parse_when(starts, "starts"), ends_at=_parse_when(ends, "ends"))
@@ -249,7 +242,7 @@ def nation_add(
     ] = False,
 ) -> None:
     """Add a partner nation and its first administrator."""
-    from concord.services.setup import initialise
+    from concord.cli.setup import initialise
 
     labels: dict[str, str] = {}
     for item in label:
@@ -257,7 +250,7 @@ def nation_add(
         if not sep:
             raise Invalid(f"{item!r} is not LEVEL=label", field="label")
         labels[level.strip().upper()] = text
-    centre = _centre()
+    centre = open_centre()
     created = initialise(centre, [[code.upper(), name]], lambda who: _password(prompt_password, who),
                          labels={code.upper(): labels} if labels else None, only_new=False)
     _show_accounts(created, title=f"{code.upper()} has joined; its first administrator")
@@ -267,7 +260,7 @@ def nation_add(
 @run_safely
 def nation_list() -> None:
     """List partner nations and their classification labels."""
-    centre = _centre()
+    centre = open_centre()
     table = Table(title="Partner nations")
     for column in ("code", "name", *[level.name for level in Level]):
         table.add_column(column)
@@ -289,9 +282,9 @@ def sitrep(
     html: Annotated[Path | None, typer.Option(help="write the HTML here")] = None,
 ) -> None:
     """The daily situation report for one reader, as PDF and/or HTML (a summary is always printed)."""
-    from concord.cli.sitrep import actor_for, day_period
+    from concord.cli.sitrep import day_period
 
-    centre = _centre()
+    centre = open_centre()
     actor = actor_for(centre, as_user)
     period = day_period(date, centre.clock.now())
     report, labels = centre.sitrep.build(actor, period)

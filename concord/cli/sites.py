@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from concord.cli.centre import open_centre
 from concord.cli.errors import run_safely
 from concord.domain import json_limits
 from concord.domain.errors import Invalid
-from concord.domain.markings import Level, Marking, Tlp
-from concord.domain.sites import SiteSpec, site_from_feature
+from concord.domain.markings import Level, Tlp
+from concord.domain.sites import DEFAULT_SITE_LEVEL, DEFAULT_SITE_TLP, SiteSpec, site_from_feature, site_marking
 
 sites_app = typer.Typer(help="Protected sites and humanitarian movements.", no_args_is_help=True)
 console = Console()
@@ -53,19 +54,18 @@ def import_sites(
     file: Annotated[Path, typer.Argument(help="GeoJSON FeatureCollection; properties kind, name, buffer_m, "
                                               "starts_at, ends_at, notes")],
     nation: Annotated[str, typer.Option(help="the notifying nation (originator of the sites' marking)")],
-    level: Annotated[str, typer.Option(help="classification level")] = "UNCLASSIFIED",
-    tlp: Annotated[str, typer.Option(help="TLP 2.0 label")] = "CLEAR",
+    level: Annotated[str, typer.Option(help="classification level")] = DEFAULT_SITE_LEVEL.name,
+    tlp: Annotated[str, typer.Option(help="TLP 2.0 label")] = DEFAULT_SITE_TLP.value,
 ) -> None:
     """Import protected sites and humanitarian movements, releasable to every partner nation."""
-    from concord.cli.main import _centre
 
     features = read_feature_collection(file)
-    centre = _centre()
+    centre = open_centre()
     codes = centre.nations.codes()
     if nation.upper() not in codes:
         raise Invalid(f"{nation!r} is not a partner nation of this centre", field="nation")
     try:
-        marking = Marking.build(Level[level.upper()], nation.upper(), codes, Tlp(tlp.upper()))
+        marking = site_marking(nation.upper(), codes, Level[level.upper()], Tlp(tlp.upper()))
     except (KeyError, ValueError):
         raise Invalid("unknown level or TLP label", field="level") from None
     specs: list[SiteSpec] = []

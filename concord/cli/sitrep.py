@@ -1,24 +1,12 @@
-"""Who a SITREP is for when it is asked for outside a signed-in session (the `concord sitrep` command)."""
+"""The period a SITREP covers when it is asked for outside a signed-in session (`concord sitrep`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from concord.centre import Centre
 from concord.domain import times
-from concord.domain.errors import Forbidden, Invalid
-from concord.domain.people import Actor
+from concord.domain.errors import Invalid
 from concord.domain.sitrep import Period
-
-
-def actor_for(centre: Centre, username: str) -> Actor:
-    """The person as they would be signed in now: their nation, clearance and current roles."""
-    person = centre.people.find(username)
-    if person.disabled:
-        raise Forbidden(f"{username} is disabled", field="as")
-    if not person.current_roles:
-        raise Forbidden(f"{username} holds no current appointment and may read nothing", field="as")
-    return centre.people.actor(person.id)
 
 
 def day_period(value: str | None, now: datetime) -> Period:

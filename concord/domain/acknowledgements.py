@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from concord.domain.channels import Channel, ChannelKind, Participant
 from concord.domain.errors import Forbidden, Invalid, StateConflict
 from concord.domain.messages import Message, Precedence
+from concord.domain.ownership import require_concerned
 
 WATCH_OFFICER = "watch_officer"
 
@@ -111,9 +112,8 @@ def acknowledging_nation(
     if who.person_id == message.author_id:
         raise Forbidden("the author cannot acknowledge their own message", field="message_id")
     owed_by_nation = {a.nation: a for a in owed}
-    entry = owed_by_nation.get(who.nation)
-    if entry is None:
-        raise Forbidden(f"{who.nation} owes no acknowledgement for this message", field="message_id")
+    require_concerned(who.nation, owed_by_nation, action="acknowledging this message")
+    entry = owed_by_nation[who.nation]
     if entry.acknowledged:
         raise StateConflict(f"{who.nation} has already acknowledged this message", field="message_id")
     if channel.kind is ChannelKind.DIRECT:

@@ -13,16 +13,22 @@ from enum import StrEnum
 
 from shapely.geometry.base import BaseGeometry
 
+from concord.domain.coordination_fields import text
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import Invalid, StateConflict
-from concord.domain.markings import Marking
-from concord.domain.operations import AltitudeBand, Window, check_altitude, check_nation, check_window, text
+from concord.domain.markings import Level, Marking
+from concord.domain.operations import AltitudeBand, Window, check_altitude, check_nation, check_window
 
 
 class ActivityStatus(StrEnum):
     NOTIFIED = "notified"
     WITHDRAWN = "withdrawn"
 
+
+
+def default_activity_marking(nation: str) -> Marking:
+    """A national activity is the nation's own unless it releases it: RESTRICTED, itself only."""
+    return Marking.build(Level.RESTRICTED, nation, [nation])
 
 @dataclass(frozen=True, slots=True)
 class ActivitySpec:

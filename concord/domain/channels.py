@@ -32,12 +32,6 @@ class ChannelKind(StrEnum):
     DIRECT = "direct"
 
 
-#: Kinds whose members are listed one by one (the others are open to a whole centre or nation).
-LISTED_KINDS: frozenset[ChannelKind] = frozenset(
-    {ChannelKind.OPERATION, ChannelKind.INCIDENT, ChannelKind.DIRECT}
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Participant:
     """A person acting in channels, reduced to what the rules need."""

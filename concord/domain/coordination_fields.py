@@ -1,4 +1,4 @@
-"""Field checks shared by incidents, RFIs and public releases.
+"""Field checks shared by incidents, RFIs, public releases, operations, sites and activities.
 
 Each check takes raw input (as parsed from JSON or the CLI), returns the clean value, and raises
 `Invalid` naming the field otherwise, so an adapter can hand user input straight to the domain.
@@ -28,7 +28,8 @@ def utc_time(value: Any, field: str) -> datetime:
 
 
 def text(value: Any, field: str, *, max_length: int, required: bool = True, single_line: bool = False) -> str:
-    """A trimmed string of at most `max_length` characters."""
+    """A trimmed string of at most `max_length` characters: the one text check of every feature, so
+    the same mistake reads the same everywhere."""
     if value is None and not required:
         return ""
     if not isinstance(value, str):

@@ -33,7 +33,6 @@ MAX_VERTICES = 5_000
 AREA_TYPES = ("Polygon", "MultiPolygon")
 SITE_TYPES = ("Point", "Polygon", "MultiPolygon")
 ROUTE_TYPES = ("LineString",)
-ALL_TYPES = ("Point", "LineString", "Polygon", "MultiPolygon")
 
 _WGS84 = Geod(ellps="WGS84")
 _GRID_DEGREES = 0.5

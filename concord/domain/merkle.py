@@ -20,7 +20,6 @@ import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()  # RFC 9162 §2.1.1: MTH({}) = SHA-256()
 
 NodeKey = tuple[int, int]  # (level, index) of a complete aligned subtree

@@ -16,8 +16,9 @@ from enum import IntEnum
 
 from concord.domain.attachments import Attachment, AttachmentLimits, Upload, check_uploads
 from concord.domain.channels import Channel, Membership, Participant, check_marking_within, check_may_post
-from concord.domain.errors import Forbidden, Invalid, StateConflict, TooLarge
+from concord.domain.errors import Invalid, StateConflict, TooLarge
 from concord.domain.markings import Marking
+from concord.domain.ownership import Kind, require_author
 
 
 class Precedence(IntEnum):
@@ -133,8 +134,7 @@ def compose(
 
 
 def _check_author_change(message: Message, actor_id: int, what: str) -> None:
-    if actor_id != message.author_id:
-        raise Forbidden(f"only the author may {what} a message", field="message_id")
+    require_author(actor_id, message.author_id, Kind.MESSAGE, action=what)
     if message.retracted:
         raise StateConflict(f"a retracted message cannot be {what}ed", field="message_id")
 

@@ -12,7 +12,6 @@ DEFAULT_LABELS: dict[str, dict[str, str]] = {
             "SECRET": "GİZLİ"},
     "IRQ": {"UNCLASSIFIED": "غير مصنف", "RESTRICTED": "محدود", "CONFIDENTIAL": "مكتوم", "SECRET": "سري"},
 }
-DEFAULT_NAMES = {"TUR": "Türkiye", "IRQ": "Iraq"}
 
 
 @dataclass(frozen=True, slots=True)

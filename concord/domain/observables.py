@@ -252,9 +252,3 @@ def parse_observable(text: str) -> Observable:
         raise ValueError(f"{value!r} is not a valid {kind}")
     return found
 
-
-def all_of(objects: Iterable[Mapping[str, Any]]) -> frozenset[Observable]:
-    found: set[Observable] = set()
-    for obj in objects:
-        found.update(extract(obj))
-    return frozenset(found)

@@ -16,6 +16,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from concord.domain.coordination_fields import text
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import Invalid
 from concord.domain.geo import AREA_TYPES, parse_geometry
@@ -158,15 +159,6 @@ def operation_key(operation_id: int) -> str:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def text(value: str, field: str, *, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(f"{field} is required", field=field)
-    if len(value) > max_length:
-        raise Invalid(f"{field} has at most {max_length} characters", field=field)
-    return value
 
 
 def check_window(window: Window, field: str) -> Window:

@@ -8,7 +8,9 @@ The rule:
 1. **Items belong to their originating nation.** Only people of that nation change, retire, revoke,
    withdraw, narrow, widen or delete it, and only through the roles `CHANGERS` names for its kind
    (a TUR watch officer cannot retire an IRQ protected site, whoever may see it).
-2. **Decisions belong to the nation they concern.** An approval of an operation, an acknowledgement
+2. **Authored items belong to their author.** A message is changed (edited, retracted) by the one
+   person who wrote it, so never by anyone of another nation: rule 1, narrowed to a person.
+3. **Decisions belong to the nation they concern.** An approval of an operation, an acknowledgement
    of a message or an incident, an override or a resolution of a conflict is given by a nation on its
    own behalf: by someone of a nation whose item or whose participation the decision is about,
    holding one of the roles `DECIDERS` names for it. No nation decides for another.
@@ -41,6 +43,7 @@ class Kind(StrEnum):
     CHANNEL = "channel"
     RFI = "rfi"
     RELEASE = "release"
+    MESSAGE = "message"
 
 
 #: For each kind, the roles of the owning nation that may change it.
@@ -54,6 +57,9 @@ CHANGERS: dict[Kind, frozenset[Role]] = {
     Kind.RFI: frozenset({Role.COMMANDER, Role.LIAISON_OFFICER, Role.ANALYST}),
     Kind.RELEASE: _PLANNERS,
 }
+
+#: Kinds whose items belong to the one person who wrote them (rule 2), whatever their roles.
+AUTHORED: frozenset[Kind] = frozenset({Kind.MESSAGE})
 
 
 class Decision(StrEnum):
@@ -74,11 +80,6 @@ DECIDERS: dict[Decision, frozenset[Role]] = {
 }
 
 
-def may_change(actor: Actor, owner: str, kind: Kind) -> bool:
-    """Whether `actor` may change an item of `kind` originated by `owner` (rule 1)."""
-    return actor.nation == owner and bool(actor.roles & CHANGERS[kind])
-
-
 def require_owner(actor: Actor, owner: str, kind: Kind, *, action: str) -> None:
     """Raise Forbidden unless `actor` may change the item (rule 1); `action` names it in the message."""
     if actor.nation != owner:
@@ -87,15 +88,22 @@ def require_owner(actor: Actor, owner: str, kind: Kind, *, action: str) -> None:
     actor.require(*sorted(CHANGERS[kind]), action=f"to {action} ({kind.value})")
 
 
-def may_decide(actor: Actor, concerned: Collection[str], decision: Decision) -> bool:
-    """Whether `actor` may take `decision` for their nation (rule 2)."""
-    return actor.nation in concerned and bool(actor.roles & DECIDERS[decision])
+def require_author(person_id: int, author_id: int, kind: Kind, *, action: str) -> None:
+    """Raise Forbidden unless the person wrote the item (rule 2); `action` names the change."""
+    assert kind in AUTHORED, kind
+    if person_id != author_id:
+        raise Forbidden(f"only the author may {action} a {kind.value}", field=f"{kind.value}_id")
+
+
+def require_concerned(nation: str, concerned: Collection[str], *, action: str) -> None:
+    """Raise Forbidden unless `nation` is among the nations a decision concerns (rule 3)."""
+    if nation not in concerned:
+        raise Forbidden(f"{nation} is not concerned: {action} belongs to "
+                        f"{', '.join(sorted(concerned)) or 'no nation'}", field="nation")
 
 
 def require_decider(actor: Actor, concerned: Collection[str], decision: Decision, *, action: str) -> None:
     """Raise Forbidden unless `actor`'s nation is among the `concerned` nations and the actor holds a
-    role that takes `decision` (rule 2)."""
-    if actor.nation not in concerned:
-        raise Forbidden(f"{actor.nation} is not concerned: {action} belongs to "
-                        f"{', '.join(sorted(concerned)) or 'no nation'}", field="nation")
+    role that takes `decision` (rule 3)."""
+    require_concerned(actor.nation, concerned, action=action)
     actor.require(*sorted(DECIDERS[decision]), action=action)

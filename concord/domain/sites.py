@@ -9,6 +9,7 @@ acknowledged by someone at the centre, nothing more.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,13 +18,18 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from concord.domain import times
+from concord.domain.coordination_fields import text
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import Invalid, StateConflict
 from concord.domain.geo import ROUTE_TYPES, SITE_TYPES, parse_geometry
-from concord.domain.markings import Marking
-from concord.domain.operations import Window, check_window, text
+from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.operations import Window, check_window
 
 MAX_BUFFER_M = 50_000.0
+#: A site is notified so that no nation plans over it: unless its nation says otherwise, every
+#: partner may see it (UNCLASSIFIED, TLP:CLEAR, releasable to every nation of the centre).
+DEFAULT_SITE_LEVEL = Level.UNCLASSIFIED
+DEFAULT_SITE_TLP = Tlp.CLEAR
 
 
 class SiteKind(StrEnum):
@@ -71,6 +77,12 @@ class SiteSpec:
             window.starts_at if window else None,
             window.ends_at if window else None,
         )
+
+
+def site_marking(nation: str, partners: Iterable[str], level: Level = DEFAULT_SITE_LEVEL,
+                 tlp: Tlp = DEFAULT_SITE_TLP) -> Marking:
+    """The marking of a site `nation` notifies to every partner (the API's and the import's default)."""
+    return Marking.build(level, nation, partners, tlp)
 
 
 def site_key(site_id: int) -> str:

@@ -1,23 +1,24 @@
-"""Acknowledgement of FLASH and IMMEDIATE messages, their escalation when overdue (driven by the
-clock), and the duty roster that says who the on-duty watch officer is."""
+"""Acknowledgement of FLASH and IMMEDIATE messages and their escalation when overdue (driven by the
+clock). Who the on-duty watch officer is comes from the duty roster (`storage.duty`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 from typing import Any
 
 from concord.clock import Clock, iso
 from concord.domain import acknowledgements as acks
-from concord.domain.duty import Shift, new_shift
-from concord.domain.errors import Forbidden, Invalid, NotFound, StateConflict
-from concord.domain.markings import Level, Marking, Tlp
+from concord.domain.errors import Forbidden, StateConflict
 from concord.domain.people import Actor, Role
-from concord.services.messages import MessagingService, participant
-from concord.storage import messages as store
-from concord.storage import nations as nation_store
+from concord.services.channels import participant
+from concord.services.messages import MessagingService
+from concord.storage import acknowledgements as store
+from concord.storage import channels as channel_store
+from concord.storage import duty as duty_store
+from concord.storage import messages as message_store
 from concord.storage import people as people_store
+from concord.storage import receipts as receipt_store
 from concord.storage.db import Database
 from concord.storage.events import append_event
 
@@ -29,6 +30,7 @@ class AcknowledgementService:
         self.db = db
         self.clock = clock
         self.messaging = messaging
+        self.channels = messaging.channels
 
     @property
     def policy(self) -> acks.AckPolicy:
@@ -37,35 +39,35 @@ class AcknowledgementService:
     def acknowledge(self, actor: Actor, message_id: int) -> acks.NationAck:
         now = self.clock.now()
         with self.db.write() as tx:
-            message = self.messaging._message_for(tx.conn, actor.reader, message_id)
-            channel = store.get_channel(tx.conn, message.channel_id)
+            message = self.messaging.message_for(tx.conn, actor.reader, message_id)
+            channel = channel_store.get_channel(tx.conn, message.channel_id)
             assert channel is not None
             owed = store.acks_of(tx.conn, message_id, for_update=True)
-            on_duty = any(s.person_id == actor.person_id for _, s in store.shifts_covering(tx.conn, now, actor.nation))
+            on_duty = duty_store.is_on_duty(tx.conn, actor.person_id, actor.nation, now)
             nation = acks.acknowledging_nation(self.policy, message, channel, participant(actor), on_duty=on_duty,
                                                owed=owed)
             entry = acks.acknowledge(next(e for e in owed if e.nation == nation), actor.person_id, now)
             rest = [entry if e.nation == nation else e for e in owed]
             store.save_nation_ack(tx.conn, entry)
             store.set_next_check(tx.conn, message_id, acks.next_check(self.policy, message, rest))
-            store.advance_marker(tx.conn, actor.person_id, message.channel_id, read=message_id, at=now)
-            self.messaging._emit(tx, channel, kind="message.acknowledged", item_type="message", item_id=message_id,
-                                 marking=message.marking, actor=actor, now=now,
-                                 payload={"message_id": message_id, "channel_id": message.channel_id,
-                                          "nation": nation, "acknowledged_by": actor.person_id,
-                                          "acknowledged_at": iso(now), "precedence": message.precedence.name})
+            receipt_store.advance_marker(tx.conn, actor.person_id, message.channel_id, read=message_id, at=now)
+            self.channels.emit(tx, channel, kind="message.acknowledged", item_type="message", item_id=message_id,
+                               marking=message.marking, actor=actor, now=now,
+                               payload={"message_id": message_id, "channel_id": message.channel_id,
+                                        "nation": nation, "acknowledged_by": actor.person_id,
+                                        "acknowledged_at": iso(now), "precedence": message.precedence.name})
             return entry
 
     def state(self, actor: Actor, message_id: int) -> dict[str, Any]:
         """Per owing nation: status and who acknowledged; per recipient: delivered / read / acknowledged."""
         now = self.clock.now()
         with self.db.read() as conn:
-            message = self.messaging._message_for(conn, actor.reader, message_id)
+            message = self.messaging.message_for(conn, actor.reader, message_id)
             owed = store.acks_of(conn, message_id)
-            markers = store.markers_for_channel(conn, message.channel_id)
-            channel = store.get_channel(conn, message.channel_id)
+            markers = receipt_store.markers_for_channel(conn, message.channel_id)
+            channel = channel_store.get_channel(conn, message.channel_id)
             assert channel is not None
-            on_duty = any(s.person_id == actor.person_id for _, s in store.shifts_covering(conn, now, actor.nation))
+            on_duty = duty_store.is_on_duty(conn, actor.person_id, actor.nation, now)
             acked_nations = {e.nation: e for e in owed if e.acknowledged}
             nations_of = {p.id: p.nation for p in (people_store.get_person(conn, pid) for pid in markers) if p}
         try:  # whether the reader would be let acknowledge now (the screen offers the button only then)
@@ -107,7 +109,7 @@ class AcknowledgementService:
         for message_id in due_ids:
             assert message_id is not None
             with self.db.write() as tx:
-                message = store.get_message(tx.conn, message_id)
+                message = message_store.get_message(tx.conn, message_id)
                 if message is None:
                     continue
                 owed = store.acks_of(tx.conn, message_id, for_update=True)
@@ -119,7 +121,7 @@ class AcknowledgementService:
                 for escalation in escalations:
                     store.save_nation_ack(tx.conn, updated[escalation.nation])
                 store.set_next_check(tx.conn, message_id, acks.next_check(self.policy, message, list(updated.values())))
-                channel = store.get_channel(tx.conn, message.channel_id)
+                channel = channel_store.get_channel(tx.conn, message.channel_id)
                 assert channel is not None
                 for escalation in escalations:
                     payload = {"message_id": message_id, "channel_id": message.channel_id,
@@ -130,9 +132,9 @@ class AcknowledgementService:
                         append_event(tx, at=now, kind="message.escalated", item_type="message", item_id=message_id,
                                      marking=message.marking, payload=payload, recipient_id=person_id)
                     # Re-notify everyone who receives the message that it still awaits this nation.
-                    self.messaging._emit(tx, channel, kind="message.ack_overdue", item_type="message",
-                                         item_id=message_id, marking=message.marking, actor=None, now=now,
-                                         payload=payload)
+                    self.channels.emit(tx, channel, kind="message.ack_overdue", item_type="message",
+                                       item_id=message_id, marking=message.marking, actor=None, now=now,
+                                       payload=payload)
                 raised += len(escalations)
         return raised
 
@@ -144,28 +146,3 @@ class AcknowledgementService:
             except Exception:  # keep the loop alive; the next tick retries
                 log.exception("escalation tick failed")
             await asyncio.sleep(every)
-
-    # ----------------------------------------------------------------------------- duty roster
-    def add_shift(self, actor: Actor | None, *, person_id: int, starts_at: datetime, ends_at: datetime) -> int:
-        with self.db.write() as tx:
-            person = people_store.get_person(tx.conn, person_id)
-            if person is None or (actor is not None and person.nation != actor.nation):
-                raise NotFound(f"no person {person_id} of your nation", field="person_id")
-            if actor is not None:
-                actor.require(Role.COMMANDER, Role.ADMINISTRATOR, Role.WATCH_OFFICER, action="planning watch shifts")
-            shift = new_shift(person.nation, person_id, person.nation, starts_at, ends_at)
-            shift_id = store.add_shift(tx.conn, shift, actor.person_id if actor else None)
-            codes = [n.code for n in nation_store.list_nations(tx.conn)]
-            append_event(tx, at=self.clock.now(), kind="duty.shift_added", item_type="duty_shift", item_id=shift_id,
-                         marking=Marking.build(Level.UNCLASSIFIED, person.nation, codes, Tlp.GREEN),
-                         actor_id=actor.person_id if actor else None, actor_nation=actor.nation if actor else None,
-                         payload={"nation": person.nation, "person_id": person_id, "starts_at": iso(starts_at),
-                                  "ends_at": iso(ends_at)})
-            return shift_id
-
-    def on_duty(self, at: datetime | None = None, nation: str | None = None) -> list[tuple[int, Shift]]:
-        """The roster is known centre-wide: partners must know whom to call."""
-        if nation is not None and len(nation) != 3:
-            raise Invalid("nation is an ISO 3166-1 alpha-3 code", field="nation")
-        with self.db.read() as conn:
-            return store.shifts_covering(conn, at or self.clock.now(), nation)

@@ -28,9 +28,8 @@ from concord.clock import iso
 from concord.domain.markings import Level, Marking, Reader, can_see
 from concord.domain.messages import Precedence
 from concord.services.follow import Followers, Progress, from_head
-from concord.storage import messages as store
 from concord.storage.db import Database
-from concord.storage.events import Event, events_after, latest_event_id
+from concord.storage.events import Event, events_after, events_for_class, latest_event_id
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +222,7 @@ class EventFeed:
     def _read(self, reader: Reader, after_id: int) -> tuple[list[Entry], int]:
         with self.db.read() as conn:
             top = latest_event_id(conn)
-            rows = store.events_for_class(conn, reader, after_id, self.batch)
+            rows = events_for_class(conn, reader, after_id, self.batch)
         if len(rows) == self.batch:
             return [self._render(e) for e in rows], rows[-1].id
         return [self._render(e) for e in rows], max(top, rows[-1].id if rows else after_id)

@@ -17,7 +17,7 @@ from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
 from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
-from concord.services.messages import MessagingService
+from concord.services.channels import ChannelService
 from concord.storage import incidents as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
@@ -44,10 +44,10 @@ def channel_subject(incident_id: int) -> str:
 
 
 class IncidentService:
-    def __init__(self, db: Database, clock: Clock, messaging: MessagingService | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, channels: ChannelService | None = None) -> None:
         self.db = db
         self.clock = clock
-        self.messaging = messaging
+        self.channels = channels
 
     # --- reads ----------------------------------------------------------------------------------
     def get(self, actor: Actor, incident_id: int) -> IncidentView:
@@ -55,8 +55,8 @@ class IncidentService:
             incident = store.get_incident(conn, actor.reader, incident_id)
             entries = store.timeline(conn, actor.reader, incident_id)
             vocab = store.vocabulary(conn)
-            channel_id = (self.messaging.subject_channel_in(conn, ChannelKind.INCIDENT, channel_subject(incident_id))
-                          if self.messaging else None)
+            channel_id = (self.channels.subject_channel_in(conn, ChannelKind.INCIDENT, channel_subject(incident_id))
+                          if self.channels else None)
         return IncidentView(incident, entries, vocab.label(incident.report.category), channel_id)
 
     def visible(self, actor: Actor, *, status: str | None = None, open_only: bool = False,
@@ -92,7 +92,7 @@ class IncidentService:
         """The incident's own channel, in the report's unit of work: its ceiling is the incident's marking
         released to the concerned nations only; its members are the reporter and the concerned nations'
         people on incident duty (as appointed now) who are cleared for that ceiling."""
-        if self.messaging is None:
+        if self.channels is None:
             return
         marking = incident.report.marking
         concerned = incident.report.partners | {incident.reporter}
@@ -117,7 +117,7 @@ class IncidentService:
             name = name[:MAX_NAME_CHARS - 1].rstrip() + "…"
         channel = new_channel(ChannelKind.INCIDENT, name, ceiling, subject_id=channel_subject(incident_id),
                               members=cleared)
-        self.messaging.store_channel_in(tx, channel, actor=actor)
+        self.channels.store_channel_in(tx, channel, actor=actor)
 
     def edit(self, actor: Actor, incident_id: int, changes: Mapping[str, Any]) -> IncidentView:
         def change(incident: Incident, vocab: CategoryVocabulary) -> tuple[Incident, TimelineEntry]:

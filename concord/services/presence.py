@@ -14,27 +14,26 @@ from concord.clock import Clock
 from concord.domain.markings import Marking, can_see
 from concord.domain.people import Actor
 from concord.services.feed import Recording
-from concord.services.messages import MessagingService
 from concord.services.people import directory_marking
-from concord.storage import messages as store
 from concord.storage import nations as nation_store
+from concord.storage import presence as store
+from concord.storage import receipts as receipt_store
 from concord.storage.db import Database
 
 STALE_AFTER = timedelta(seconds=90)
 
 
 class PresenceService:
-    def __init__(self, db: Database, clock: Clock, messaging: MessagingService) -> None:
+    def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self.messaging = messaging
 
     def record(self, recording: Recording) -> None:
         """The live feed's periodic write: delivered markers and presence, in one unit of work."""
         now = self.clock.now()
         with self.db.write() as tx:
             for (person_id, channel_id), message_id in sorted(recording.deliveries.items()):
-                store.advance_marker(tx.conn, person_id, channel_id, delivered=message_id, at=now)
+                receipt_store.advance_marker(tx.conn, person_id, channel_id, delivered=message_id, at=now)
             for connection_id in sorted(recording.closed):
                 store.disconnected(tx.conn, connection_id)
             for connection_id, person_id in sorted(recording.opened.items()):

@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cryptography import x509
 from sqlalchemy import Connection
@@ -26,11 +26,31 @@ from concord.storage import people as people_store
 from concord.storage.db import Database
 from concord.storage.events import append_event
 
-if TYPE_CHECKING:
-    from concord.cot.ca import CertificateAuthority, IssuedCertificate
+
+# What the service uses of the TAK gateway's certificate authority (cot/ca.py), as Protocols: the
+# gateway is an adapter above the services, so the service names only the shape it needs.
+class IssuedCertificate(Protocol):
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    def certificate_pem(self) -> bytes: ...
+
+
+class CertificateAuthority(Protocol):
+    @property
+    def certificate(self) -> x509.Certificate: ...
+
+    def revoked_serials(self) -> frozenset[int]: ...
+
+    def issued_to(self, username: str) -> list[x509.Certificate]: ...
+
+    def issue_client(self, username: str, nation: str, *, credential_epoch: int) -> IssuedCertificate: ...
+
+    def revoke(self, serial: int) -> None: ...
+
 
 #: (issued, CA certificate, username, password) → the data package zip.
-PackageBuilder = Callable[["IssuedCertificate", x509.Certificate, str, str], bytes]
+PackageBuilder = Callable[[IssuedCertificate, x509.Certificate, str, str], bytes]
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ from concord.domain.tracks import (
 from concord.services.audit import ReadItem
 from concord.services.messages import MessagingService
 from concord.settings import CotSettings
-from concord.storage import messages as message_store
+from concord.storage import channels as channel_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as operation_store
 from concord.storage import people as people_store
@@ -257,7 +257,7 @@ class TrackService:
             if recipient_id is not None:
                 # The direct conversation of the two people (the service reuses the pair's channel).
                 ceiling = Marking.build(Level.SECRET, who.nation, batch.partners, Tlp.AMBER)
-                channel_id = self.messaging.create_channel_in(
+                channel_id = self.messaging.channels.create_channel_in(
                     tx, who.actor, kind=ChannelKind.DIRECT.value, name=f"GeoChat {message.chatroom}"[:80],
                     max_marking=ceiling, members={who.person_id, recipient_id}).id
                 batch.channels = None     # the sender may take part in one more channel now
@@ -266,7 +266,7 @@ class TrackService:
                 if batch.channels is None:
                     # The sender's channels by name (the first of a name, as listed), once per batch.
                     batch.channels = {}
-                    for channel in message_store.channels_for(tx.conn, who.reader):
+                    for channel in channel_store.channels_for(tx.conn, who.reader):
                         if channel.id is not None:
                             batch.channels.setdefault(channel.name, channel.id)
                 channel_id = batch.channels.get(name)
@@ -362,7 +362,7 @@ class TrackService:
             return None
         if payload.get("source") == FROM_COT:
             return None     # GeoChat from the field: TAK clients already get it as sent (`cot.chat`)
-        names = {c.id: c.name for c in message_store.channels_for(conn, reader)}
+        names = {c.id: c.name for c in channel_store.channels_for(conn, reader)}
         channel = names.get(payload.get("channel_id"))
         if channel is None:
             return None

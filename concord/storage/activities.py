@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    DateTime,
     Float,
     Integer,
     LargeBinary,
@@ -29,9 +28,7 @@ from concord.domain.geo import to_geojson
 from concord.domain.markings import Reader
 from concord.domain.operations import AltitudeBand, Window
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 national_activities = Table(
     "national_activities",

@@ -3,12 +3,15 @@
 One import per line, so that features adding tables never touch the same line.
 """
 
+import concord.storage.acknowledgements
 import concord.storage.activities
 import concord.storage.attachments
 import concord.storage.audit
 import concord.storage.audit_checkpoints
 import concord.storage.audit_queue
+import concord.storage.channels
 import concord.storage.conflicts
+import concord.storage.duty
 import concord.storage.events
 import concord.storage.follower_positions
 import concord.storage.incidents
@@ -18,7 +21,9 @@ import concord.storage.messages
 import concord.storage.nations
 import concord.storage.operations
 import concord.storage.people
+import concord.storage.presence
 import concord.storage.privileged_requests
+import concord.storage.receipts
 import concord.storage.releases
 import concord.storage.rfis
 import concord.storage.sessions

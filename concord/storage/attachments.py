@@ -20,7 +20,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -33,9 +32,10 @@ from sqlalchemy import (
 
 from concord.domain.attachments import Attachment
 from concord.domain.markings import Marking, Reader
-from concord.storage.messages import channels, messages, readable_channels
+from concord.storage.channels import channels, readable_channels
+from concord.storage.messages import messages
 from concord.storage.policy import marking_from_row, visible_to
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 message_attachments = Table(
     "message_attachments", metadata,
@@ -46,7 +46,7 @@ message_attachments = Table(
     Column("size", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("content", LargeBinary, nullable=False),
-    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_at", TS, nullable=False),
 )
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -23,14 +22,14 @@ from sqlalchemy import (
     select,
 )
 
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 audit_checkpoints = Table(
     "audit_checkpoints",
     metadata,
     Column("size", BigId, primary_key=True, autoincrement=False),
     Column("root_hash", LargeBinary(32), nullable=False),
-    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("issued_at", TS, nullable=False),
     Column("note", Text, nullable=False),  # the signed note as the centre signed it
     # Consistency proof from the previous checkpoint, made when this one was issued (hex, concatenated):
     # exports carry the proofs as they were, not as a later rewrite of audit_nodes would make them.
@@ -43,7 +42,7 @@ audit_cosignatures = Table(
     Column("size", BigInteger, nullable=False),
     Column("nation", String(3), nullable=False),
     Column("line", Text, nullable=False),  # the signed-note signature line
-    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", TS, nullable=False),
     PrimaryKeyConstraint("size", "nation"),
 )
 
@@ -52,7 +51,7 @@ audit_witnesses = Table(
     metadata,
     Column("nation", String(3), primary_key=True),
     Column("vkey", Text, nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("registered_at", TS, nullable=False),
     Column("registered_by", Integer, nullable=True),
 )
 

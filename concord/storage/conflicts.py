@@ -18,7 +18,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -42,10 +41,8 @@ from concord.storage.activities import national_activities
 from concord.storage.dialect import Lock, hold, hold_keys, hold_shared
 from concord.storage.operations import operations
 from concord.storage.policy import marking_from_row, visible_to
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 from concord.storage.sites import protected_sites
-
-TS = DateTime(timezone=True)
 
 conflicts = Table(
     "conflicts",

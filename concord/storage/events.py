@@ -167,6 +167,17 @@ def events_after(conn: Connection, reader: Reader, after_id: int, *, limit: int 
     return [_event(row._mapping) for row in conn.execute(query)]
 
 
+def events_for_class(conn: Connection, reader: Reader, after_id: int, limit: int) -> list[Event]:
+    """Events a whole reader class (nation + clearance) may see, addressed or not, in position order.
+
+    The live feed reads once per class and routes addressed events (`recipient_id`) to their one
+    person; releasability is still decided here, in SQL, by `visible_to`.
+    """
+    query = (select(events).where(events.c.position > after_id, visible_to(events, reader))
+             .order_by(events.c.position).limit(limit))
+    return [_event(row._mapping) for row in conn.execute(query)]
+
+
 def items_changed(conn: Connection, after: int, item_types: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
     """What changed since position `after`, for a follower that must see every committed change:
     (item type, item id) of the events of these item types with a position above `after` or none

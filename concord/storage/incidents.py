@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -33,9 +32,7 @@ from concord.domain.incident_facts import CategoryVocabulary, Counts, Links, Loc
 from concord.domain.incidents import Incident, IncidentReport, IncidentStatus, TimelineEntry, TimelineKind
 from concord.domain.markings import Reader
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 incidents = Table(
     "incidents", metadata,

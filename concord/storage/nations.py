@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Connection, DateTime, String, Table, insert, select
+from sqlalchemy import JSON, Column, Connection, String, Table, insert, select
 
 from concord.domain.nations import Nation
-from concord.storage.schema import metadata
+from concord.storage.schema import TS, metadata
 
 nations = Table(
     "nations", metadata,
     Column("code", String(3), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("labels", JSON, nullable=False),
-    Column("joined_at", DateTime(timezone=True), nullable=False),
+    Column("joined_at", TS, nullable=False),
 )
 
 

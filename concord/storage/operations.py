@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -32,9 +31,7 @@ from concord.domain.operation_codec import plan_from_dict, plan_to_dict
 from concord.domain.operation_lifecycle import Approval, Decision
 from concord.domain.operations import Operation, OperationPlan, OperationStatus
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 operations = Table(
     "operations",

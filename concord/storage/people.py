@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from concord.clock import utc
 from concord.domain.markings import Level
 from concord.domain.people import Appointment, Role
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 people = Table(
     "people", metadata,
@@ -42,7 +41,7 @@ people = Table(
     Column("credential_epoch", Integer, nullable=False, default=0, server_default="0"),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("language", String(5), nullable=False, default="en"),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", TS, nullable=False),
 )
 
 appointments = Table(
@@ -51,10 +50,10 @@ appointments = Table(
     Column("person_id", BigId, ForeignKey("people.id"), nullable=False, index=True),
     Column("nation", String(3), ForeignKey("nations.code"), nullable=False),
     Column("role", String(32), nullable=False),
-    Column("starts_at", DateTime(timezone=True), nullable=False),
-    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("starts_at", TS, nullable=False),
+    Column("ends_at", TS, nullable=True),
     Column("created_by", Integer, ForeignKey("people.id"), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", TS, nullable=False),
 )
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, DateTime, ForeignKey, Integer, String, Table, insert, select, update
+from sqlalchemy import Column, Connection, ForeignKey, Integer, String, Table, insert, select, update
 
 from concord.clock import utc
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 privileged_requests = Table(
     "privileged_requests", metadata,
@@ -19,13 +19,13 @@ privileged_requests = Table(
     Column("nation", String(3), ForeignKey("nations.code"), nullable=False, index=True),
     Column("person_id", BigId, ForeignKey("people.id"), nullable=False),
     Column("role", String(32), nullable=True),
-    Column("starts_at", DateTime(timezone=True), nullable=True),
-    Column("ends_at", DateTime(timezone=True), nullable=True),
+    Column("starts_at", TS, nullable=True),
+    Column("ends_at", TS, nullable=True),
     Column("requested_by", Integer, ForeignKey("people.id"), nullable=False),
-    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_at", TS, nullable=False),
     Column("state", String(16), nullable=False),  # "pending" | "confirmed" | "refused" | "withdrawn"
     Column("decided_by", Integer, ForeignKey("people.id"), nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decided_at", TS, nullable=True),
     Column("appointment_id", BigId, ForeignKey("appointments.id"), nullable=True),
 )
 

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, DateTime, ForeignKey, Integer, String, Table, insert, select, update
+from sqlalchemy import JSON, Column, Connection, ForeignKey, Integer, String, Table, insert, select, update
 
 from concord.clock import utc
 from concord.domain.errors import NotFound, StateConflict
 from concord.domain.markings import Reader
 from concord.domain.releases import Approval, ItemRef, Release, ReleaseContent, ReleaseStatus, ReleaseText
 from concord.storage.policy import marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 releases = Table(
     "releases", metadata,

@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Integer,
     SmallInteger,
@@ -32,9 +31,7 @@ from concord.domain.errors import NotFound, StateConflict
 from concord.domain.markings import Level, Reader
 from concord.domain.rfis import Answer, Priority, Rfi, RfiStatus, Tasking, TaskingStatus
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 rfis = Table(
     "rfis", metadata,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, SmallInteger, String
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, SmallInteger, String
 
 # Stable constraint names, so that migrations can refer to them on both dialects.
 metadata = MetaData(naming_convention={
@@ -15,6 +15,9 @@ metadata = MetaData(naming_convention={
 
 #: An auto-incrementing 64-bit key on PostgreSQL that is SQLite's rowid alias on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+#: Every timestamp column: an aware instant (SQLite keeps the text; `clock.utc` reads it back as UTC).
+TS = DateTime(timezone=True)
 
 
 def marking_columns() -> list[Column[object]]:

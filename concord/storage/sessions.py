@@ -9,7 +9,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 )
 
 from concord.clock import utc
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 sessions = Table(
     "sessions", metadata,
@@ -30,9 +29,9 @@ sessions = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("csrf_hash", String(64), nullable=False),
     Column("person_id", BigId, ForeignKey("people.id"), nullable=False, index=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Column("revoked_at", TS, nullable=True),
     Column("client_address", String(64), nullable=True),
     Column("credential_epoch", Integer, nullable=False, default=0, server_default="0"),
 )
@@ -42,7 +41,7 @@ sign_in_attempts = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("username", String(63), nullable=False),
     Column("client_address", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", TS, nullable=False),
     Column("succeeded", Boolean, nullable=False),
     Column("cleared_by", Integer, nullable=True),  # an administrator who lifted the account's delay
     Index("ix_sign_in_attempts_username_at", "username", "at"),

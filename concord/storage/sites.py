@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Column,
     Connection,
-    DateTime,
     Float,
     Index,
     Integer,
@@ -30,9 +29,7 @@ from concord.domain.markings import Reader
 from concord.domain.operations import Window
 from concord.domain.sites import SiteKind, SiteSpec, SiteStatus
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 protected_sites = Table(
     "protected_sites",

@@ -17,9 +17,10 @@ from concord.domain.markings import Marking, Reader
 from concord.domain.messages import Precedence
 from concord.domain.sitrep import ConflictRow, CorrelationRow, MessageVolume, OperationRow, Period
 from concord.storage import conflicts as conflict_store
+from concord.storage.channels import channels, readable_channels
 from concord.storage.intel import intel_objects
 from concord.storage.intel_correlation import intel_correlations
-from concord.storage.messages import channels, messages, readable_channels
+from concord.storage.messages import messages
 from concord.storage.operations import operations
 from concord.storage.policy import marking_from_row, visible_to
 

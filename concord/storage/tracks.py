@@ -13,7 +13,6 @@ from typing import Any
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -32,9 +31,7 @@ from concord.domain.tracks import MapPoint, Track
 from concord.storage.dialect import upsert
 from concord.storage.events import Event, _event, events
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
-
-TS = DateTime(timezone=True)
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 cot_tracks = Table(
     "cot_tracks", metadata,

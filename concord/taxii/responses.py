@@ -8,20 +8,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-from concord.domain.errors import Code, ConcordError
+from concord.domain.errors import RENDERING, Code, ConcordError
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
-#: HTTP status of each domain error, as TAXII renders it (§3.6: 400, 401, 403, 404, 406, 413, 415, 422).
-STATUS: dict[Code, int] = {
-    Code.INVALID: 400,
-    Code.NOT_FOUND: 404,
-    Code.CONFLICT: 409,
-    Code.FORBIDDEN: 403,
-    Code.UNAUTHENTICATED: 401,
-    Code.THROTTLED: 429,
-    Code.TOO_LARGE: 413,
-    Code.UNAVAILABLE: 503,
-}
 _TITLES = {
     400: "The request was invalid",
     401: "Authentication required",
@@ -68,7 +57,7 @@ def error(
 
 
 def from_domain(exc: ConcordError) -> TaxiiResponse:
-    status = STATUS[exc.code]
+    status = RENDERING[exc.code].taxii  # §3.6: 400, 401, 403, 404, 406, 413, 415, 422
     headers = {"WWW-Authenticate": AUTH_CHALLENGE} if status == 401 else None
     if exc.code is Code.THROTTLED:
         headers = {"Retry-After": str(exc.details.get("retry_after", 60))}

@@ -192,10 +192,10 @@ def test_history_follows_an_items_current_marking(centre: Centre, client: TestCl
 
 
 def test_the_joint_channel_reaches_a_nation_that_joins_later(centre: Centre, client: TestClient) -> None:
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     centre.nations.add("JOR", "Jordan")
     jor = _signed_in(centre, client, "JOR", Role.WATCH_OFFICER)
     assert "Joint watch" not in jor.get("/api/channels").text  # its ceiling predates Jordan
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     assert {"Joint watch", "JOR internal"} <= {c["name"] for c in jor.get("/api/channels").json()}
     assert "TUR internal" not in jor.get("/api/channels").text

@@ -30,7 +30,7 @@ def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator
     centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
     centre.nations.add("TUR", "Türkiye")
     centre.nations.add("IRQ", "Iraq")
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
     person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
     person(centre, "TUR", (Role.OBSERVER,), username="tur.observer")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.demo import load_scenario
+from concord.demo.scenario import load_scenario
 from concord.domain.people import Actor
 from tests.conftest import fast_settings
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from concord.centre import Centre
-from concord.domain.markings import Level
+from concord.domain.errors import Forbidden
+from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
 
@@ -23,7 +25,7 @@ def setup(centre: Centre, client: TestClient) -> dict[str, Any]:
         "obs": person(centre, "IRQ", (Role.OBSERVER,)),
         "tur2": person(centre, "TUR", (Role.ANALYST,)),
     }
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     clients = {name: sign_in(client, username) for name, (_, username) in people.items()}
     channels = {c["kind"] + (c["nation"] or ""): c["id"] for c in clients["tur"].get("/api/channels").json()}
     return {"c": clients, "ch": channels, "ids": {n: pid for n, (pid, _) in people.items()}}
@@ -165,3 +167,41 @@ def test_operation_channels_reach_their_members_only(centre: Centre, client: Tes
                     ).status_code == 204
     assert len(tur2.get(f"/api/channels/{op}/messages").json()["items"]) == 1
     assert say(tur2, op, "may I?").status_code == 403
+
+
+def test_cross_nation_changes_follow_the_ownership_rule(centre: Centre, client: TestClient) -> None:
+    """Who may change a message, open a channel or acknowledge is decided by `domain.ownership`:
+    404 for what the caller may not see (exactly as if absent), 403 for what they see but do not own."""
+    s = setup(centre, client)
+    tur, irq = s["c"]["tur"], s["c"]["irq"]
+    irq_admin, _ = person(centre, "IRQ", (Role.ADMINISTRATOR,))
+    joint = s["ch"]["centre"]
+    hidden = say(tur, joint, "TUR eyes only", marking={"level": "RESTRICTED", "releasable_to": []}).json()["id"]
+    for answer in (irq.http.patch(f"/api/messages/{hidden}", headers=irq.headers, json={"body": "x"}),
+                   irq.delete(f"/api/messages/{hidden}"), irq.post(f"/api/messages/{hidden}/ack")):
+        assert answer.status_code == 404 and answer.json()["error"]["details"]["field"] == "message_id"
+    shared = say(tur, joint, "Joint note").json()["id"]
+    refused = irq.http.patch(f"/api/messages/{shared}", headers=irq.headers, json={"body": "IRQ words"})
+    assert refused.status_code == 403 and "only the author" in refused.json()["error"]["message"]
+    assert irq.delete(f"/api/messages/{shared}").status_code == 403
+    assert tur.get(f"/api/messages/{shared}").json()["body"] == "Joint note"  # nothing was written
+
+    # A nation channel belongs to its nation: another nation's administrator cannot open one for it
+    # (over HTTP the ceiling is always the caller's own, so the request is refused earlier, 422).
+    tur_only = Marking.build(Level.RESTRICTED, "TUR", ["TUR"], Tlp.AMBER_STRICT)
+    with pytest.raises(Forbidden) as refused_channel:
+        centre.channels.create_channel(centre.people.actor(irq_admin), kind="nation", name="TUR desk", nation="TUR",
+                                       max_marking=tur_only)
+    assert refused_channel.value.field == "originator"
+    assert tur.post("/api/channels", json={"kind": "centre", "name": "mine", "max_marking": JOINT}).status_code == 403
+
+    # An acknowledgement is IRQ's decision only where IRQ is concerned: a FLASH posted while the
+    # operation channel had TUR members only is owed by TUR; IRQ, added later, sees it and may not.
+    made = tur.post("/api/channels", json={"kind": "operation", "name": "OP LATE", "max_marking": JOINT,
+                                           "subject_id": "op-late", "members": [s["ids"]["tur2"]]}).json()["id"]
+    flash = say(tur, made, "FLASH: all TUR elements hold", precedence="FLASH").json()["id"]
+    assert tur.post(f"/api/channels/{made}/members", json={"person_id": s["ids"]["irq"]}).status_code == 204
+    assert irq.get(f"/api/messages/{flash}").status_code == 200
+    not_concerned = irq.post(f"/api/messages/{flash}/ack")
+    assert not_concerned.status_code == 403 and not_concerned.json()["error"]["details"]["field"] == "nation"
+    assert [n["nation"] for n in tur.get(f"/api/messages/{flash}/ack").json()["nations"]] == ["TUR"]

@@ -12,7 +12,7 @@ import pytest
 
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.storage.messages import advance_marker, get_marker
+from concord.storage.receipts import advance_marker, get_marker
 from tests.conftest import _wipe_postgres, fast_settings
 from tests.factories import person
 
@@ -29,7 +29,7 @@ def centre(postgres_database: str, tmp_path: Path) -> Iterator[Centre]:
 
 
 def test_concurrent_first_markers_and_updates_keep_the_highest(centre: Centre) -> None:
-    [channel, *_] = centre.messaging.ensure_standard_channels()
+    [channel, *_] = centre.channels.ensure_standard_channels()
     errors: list[BaseException] = []
     for round_ in range(8):
         person_id, _ = person(centre, "TUR")

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from concord.app import create_app
 from concord.centre import Centre
-from concord.cli.sitrep import actor_for
+from concord.cli.centre import actor_for
 from concord.clock import FixedClock, iso
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in

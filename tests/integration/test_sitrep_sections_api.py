@@ -60,7 +60,7 @@ def test_operations_and_conflicts_follow_the_policy(centre: Centre, client: Test
 def test_correlations_and_message_volume_follow_the_policy(centre: Centre, client: TestClient,
                                                             clock: FixedClock) -> None:
     centre.nations.add("JOR", "Jordan")
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     tur = sign_in(client, person(centre, "TUR", (Role.LIAISON_OFFICER,))[1])
     irq = sign_in(client, person(centre, "IRQ", (Role.LIAISON_OFFICER,))[1])
     jor = sign_in(client, person(centre, "JOR", (Role.LIAISON_OFFICER,))[1])

@@ -101,8 +101,8 @@ def test_channel_messages_go_out_as_geochat_to_who_may_read_them(cot_centre: Cen
     view = cot_centre.people.get(watch_id)
     watch = Actor.at(person_id=watch_id, username=view.username, display_name=view.display_name, nation="IRQ",
                      clearance=view.clearance, appointments=view.appointments, now=clock.now())
-    cot_centre.messaging.ensure_standard_channels()
-    channels = {c.name: c.id for c in cot_centre.messaging.channels(watch)}
+    cot_centre.channels.ensure_standard_channels()
+    channels = {c.name: c.id for c in cot_centre.channels.channels(watch)}
     shared = Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], Tlp.AMBER)
     cot_centre.messaging.post(watch, channels["Joint watch"], body="All units: road 4 closed", precedence="PRIORITY",
                               marking=shared)

@@ -9,10 +9,9 @@ from types import ModuleType
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "check_imports.py"
 
-#: Wrong-way imports another piece of work removes (issue 23 item 8 moves the demo, this scenario
-#: included, into its own package above the services). Listed so that the check stays on for
-#: everything else; the test fails once an entry is no longer needed, so the list only shrinks.
-PENDING = {("concord/services/intel_demo.py", "concord.centre")}
+#: Wrong-way imports still to remove: none. Listed here only while another piece of work removes
+#: one; the test fails once an entry is no longer needed, so the list only shrinks.
+PENDING: set[tuple[str, str]] = set()
 
 
 def _checker() -> ModuleType:

@@ -68,10 +68,10 @@ def cast(database_url: str, tmp_path: Path, clock: FixedClock, rt_options: dict[
     ids = {}
     for name, (nation, roles) in people.items():
         ids[name], _ = person(centre, nation, roles, username=name.replace("_", "."))
-    centre.messaging.ensure_standard_channels()
+    centre.channels.ensure_standard_channels()
     with centre.db.read() as conn:
         from concord.domain.channels import ChannelKind
-        from concord.storage import messages as store
+        from concord.storage import channels as store
 
         joint = store.find_channel(conn, ChannelKind.CENTRE)
         tur = store.find_channel(conn, ChannelKind.NATION, nation="TUR")

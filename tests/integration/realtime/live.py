@@ -32,7 +32,7 @@ def free_port() -> int:
 def live_server(centre: Centre, *, shared_frames: bool = True) -> Iterator[str]:
     """`shared_frames`: serve WebSockets as `concord serve` does (the shared fan-out path), or
     with plain uvicorn (every connection on its own queue, as under any other ASGI server)."""
-    from concord.api.ws_server import ConcordWebSocketProtocol
+    from concord.api.ws.server import ConcordWebSocketProtocol
     from concord.app import create_app
 
     port = free_port()

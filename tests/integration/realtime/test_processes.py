@@ -44,7 +44,7 @@ def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         centre.nations.add("IRQ", "Iraq")
         person(centre, "TUR", (Role.LIAISON_OFFICER,), username="tur.sender")
         person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.receiver")
-        centre.messaging.ensure_standard_channels()
+        centre.channels.ensure_standard_channels()
         centre.close()
         yield url
 

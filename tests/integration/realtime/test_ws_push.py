@@ -291,7 +291,7 @@ def test_a_client_starting_ahead_of_the_live_window_gets_nothing_from_before_its
 def test_a_client_that_reads_nothing_is_closed_4429_by_the_send_timeout_and_resumes_exactly(
     cast: Cast, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import concord.api.ws as ws_module
+    import concord.api.ws.session as ws_module
 
     monkeypatch.setattr(ws_module, "SEND_TIMEOUT", 1.0)
     stuck = Socket(cast.address, cast.tokens["irq_analyst"])

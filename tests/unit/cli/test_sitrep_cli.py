@@ -68,7 +68,7 @@ def test_mistakes_give_one_line_and_an_exit_code(demo_env: dict[str, str], argv:
 
 def test_the_demo_has_an_overdue_rfi_and_a_release_awaiting_approval(demo_env: dict[str, str]) -> None:
     from concord.centre import Centre
-    from concord.cli.sitrep import actor_for
+    from concord.cli.centre import actor_for
     from concord.settings import Settings
 
     settings = Settings(database_url=demo_env["CONCORD_DATABASE_URL"], data_dir=Path(demo_env["CONCORD_DATA_DIR"]))

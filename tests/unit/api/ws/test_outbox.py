@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from concord.api.ws_outbox import Heartbeat, Outbox, SlowConsumer
+from concord.api.ws.outbox import Heartbeat, Outbox, SlowConsumer
 from concord.domain.messages import Precedence
 
 R, F, IMM = int(Precedence.ROUTINE), int(Precedence.FLASH), int(Precedence.IMMEDIATE)

@@ -4,7 +4,7 @@
 Why: at 1,000 subscribers the cost of a pushed event is per connection (a task wake-up, ASGI
 `send`, Starlette, uvicorn, websockets' framing). A caught-up connection of a reader class gets
 exactly the same frame as every other caught-up connection of that class, so the feed encodes it
-once and writes the same bytes to each (`concord.api.ws_fanout`).
+once and writes the same bytes to each (`concord.api.ws.fanout`).
 
 How it stays safe: the writer is offered to the application as an ASGI scope extension
 (`concord.ws.frames`); a server that does not offer it (another ASGI server, the test client) gets

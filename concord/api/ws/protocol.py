@@ -27,23 +27,35 @@ from enum import IntEnum
 from typing import Any
 
 from concord.domain import json_limits
-from concord.domain.errors import ConcordError, Invalid, TooLarge
+from concord.domain.errors import RENDERING, Code, ConcordError, Invalid, TooLarge
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_REF_CHARS = 64
 
 
+def _closing(code: Code) -> int:
+    close = RENDERING[code].ws_close
+    assert close is not None, f"{code} never ends a connection"
+    return close
+
+
 class CloseCode(IntEnum):
-    """WebSocket close codes (RFC 6455 §7.4: 4000-4999 are the application's)."""
+    """WebSocket close codes (RFC 6455 §7.4: 4000-4999 are the application's). Those that end a
+    session for a domain failure come from the one error table (`domain.errors.RENDERING`)."""
 
     NORMAL = 1000
-    GOING_AWAY = 1001  # the server is shutting down: reconnect elsewhere and resume
-    BAD_HELLO = 4400  # the first frame was not a valid hello (or none came in time)
-    UNAUTHENTICATED = 4401  # no valid session cookie or bearer token; sign in again
-    SIGNED_OUT = 4403  # the session ended (signed out, disabled, appointment over)
+    GOING_AWAY = _closing(Code.UNAVAILABLE)  # the server is shutting down: reconnect elsewhere and resume
+    BAD_HELLO = _closing(Code.INVALID)  # the first frame was not a valid hello (or none came in time)
+    UNAUTHENTICATED = _closing(Code.UNAUTHENTICATED)  # no valid session cookie or bearer token; sign in again
+    SIGNED_OUT = _closing(Code.FORBIDDEN)  # the session ended (signed out, disabled, appointment over)
     HEARTBEAT_TIMEOUT = 4408  # nothing heard from the client for too long: resume
-    RESUME_UNKNOWN = 4409  # last_event_id is beyond this centre's log: resume from the hint
-    SLOW_CONSUMER = 4429  # the client fell too far behind (queue full): resume
+    RESUME_UNKNOWN = _closing(Code.CONFLICT)  # last_event_id is beyond this centre's log: resume from the hint
+    SLOW_CONSUMER = _closing(Code.THROTTLED)  # the client fell too far behind (queue full): resume
+
+
+def close_code(code: Code) -> CloseCode:
+    """The close code for a domain failure that ends a session (the error table's WebSocket column)."""
+    return CloseCode(_closing(code))
 
 
 #: Codes after which the client should reconnect and send the hint as its `last_event_id`.

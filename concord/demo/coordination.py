@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from concord.centre import Centre
-from concord.cli.sitrep import actor_for
+from concord.cli.centre import actor_for
 from concord.clock import Clock, iso
 from concord.services.incidents import IncidentService
 from concord.services.releases import ReleaseService

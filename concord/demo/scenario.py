@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from concord.centre import Centre
-from concord.demo_coordination import coordination_scenario
+from concord.demo.coordination import coordination_scenario
+from concord.demo.intel import intel_scenario
+from concord.demo.operations import load_operations
 from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.private_files import write_private
-from concord.services.intel_demo import intel_scenario
 
 # (username, display name, nation, clearance, roles) — fictional officers of the demo centre.
 DEMO_PEOPLE: list[tuple[str, str, str, Level, list[Role]]] = [
@@ -39,15 +40,7 @@ ScenarioStep = Callable[[Centre, dict[str, int]], None]
 SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
 SCENARIO_STEPS.append(intel_scenario)
-
-
-def _operations_step(centre: Centre, people: dict[str, int]) -> None:
-    from concord.demo_operations import load_operations  # issue 5
-
-    load_operations(centre, people)
-
-
-SCENARIO_STEPS.append(_operations_step)
+SCENARIO_STEPS.append(load_operations)
 
 
 def _accounts_file(centre: Centre) -> Path:
@@ -159,13 +152,13 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
     def actor(username: str) -> Actor:
         return centre.people.actor(people[username])
 
-    centre.messaging.ensure_standard_channels()
-    channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.messaging.channels(actor("tur.watch"))}
-    irq_channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.messaging.channels(actor("irq.watch"))}
+    centre.channels.ensure_standard_channels()
+    channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.channels.channels(actor("tur.watch"))}
+    irq_channels = {(c.kind.value, c.nation): c.id or 0 for c in centre.channels.channels(actor("irq.watch"))}
     joint, tur_only, irq_only = channels[("centre", None)], channels[("nation", "TUR")], irq_channels[("nation", "IRQ")]
     now = centre.clock.now()
     for watch in ("tur.watch", "irq.watch"):
-        centre.acknowledgements.add_shift(None, person_id=people[watch], starts_at=now - timedelta(hours=2),
+        centre.duty.add_shift(None, person_id=people[watch], starts_at=now - timedelta(hours=2),
                                           ends_at=now + timedelta(hours=6))
     both = Marking.build(Level.RESTRICTED, "TUR", ["IRQ"], "AMBER")
     both_irq = Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], "AMBER")
@@ -180,7 +173,7 @@ def _realtime_scenario(centre: Centre, people: dict[str, int]) -> None:
         marking=Marking.build(Level.RESTRICTED, "TUR", [], "AMBER+STRICT"))
     say(actor("irq.analyst"), irq_only, body="ملاحظة داخلية: تقرير الطقس جاهز.", precedence="ROUTINE",
         marking=Marking.build(Level.RESTRICTED, "IRQ", [], "AMBER+STRICT"))
-    dm = centre.messaging.create_channel(actor("tur.liaison"), kind="direct", name="Liaison desk TUR–IRQ",
+    dm = centre.channels.create_channel(actor("tur.liaison"), kind="direct", name="Liaison desk TUR–IRQ",
                                          max_marking=both, members=[people["tur.liaison"], people["irq.liaison"]])
     assert dm.id is not None
     say(actor("tur.liaison"), dm.id, body="Can we move tomorrow's site visit to 1100Z?", precedence="ROUTINE",

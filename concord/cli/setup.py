@@ -1,4 +1,5 @@
-"""`concord init` / `concord nation add`: partner nations and each one's first administrator."""
+"""`concord init` / `concord nation add`: partner nations and each one's first administrator (a command
+that drives several services, so it lives with the commands, not among them)."""
 
 from __future__ import annotations
 

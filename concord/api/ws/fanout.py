@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from concord.api.ws_protocol import event_frame
-from concord.api.ws_server import FrameWriter, text_frame
+from concord.api.ws.protocol import event_frame
+from concord.api.ws.server import FrameWriter, text_frame
 from concord.services.feed import Entry
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from concord.api.ws_protocol import (
+from concord.api.ws.protocol import (
     CloseCode,
     Hello,
     MessageAction,

@@ -1,13 +1,7 @@
-"""`/api/ws`: push every event the signed-in person may see; resume from the last id.
-
-Authentication: `Authorization: Bearer <token>` or the `concord_session` cookie (then the
-`Origin`, when sent, must be this server, so another site cannot ride the cookie). The protocol
-(frames, close codes, the resume cursor) is in `concord.api.ws_protocol` and docs/websocket.md.
-
-A session that is behind reads its events into its own queue (`Outbox`: most urgent first,
-bounded) and a sender task sends them; once caught up it joins its reader class's shared
-fan-out (`concord.api.ws_fanout`), where the live feed writes the class's frames to it directly,
-until it falls behind again.
+"""One `/api/ws` session: the hello and resume, the backlog read into the session's own queue
+(`Outbox`: most urgent first, bounded) and sent by a sender task, the shared fan-out of its reader
+class once caught up (`concord.api.ws.fanout`: the live feed writes the class's frames to it
+directly, until it falls behind again), re-authentication, heartbeats and client actions.
 
 Who is online comes apart from the events (`presence` frames, ephemeral): the live feed hands each
 session the changes its class may see; they are written at once when the connection keeps up, and
@@ -19,26 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 import uuid
 from collections import deque
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket
+from fastapi import WebSocket
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from concord.api.deps import SESSION_COOKIE
-from concord.api.ws_fanout import HIGH_WATER, LOW_WATER, FanOut
-from concord.api.ws_outbox import Heartbeat, Outbox, SlowConsumer
-from concord.api.ws_protocol import (
+from concord.api.ws.fanout import HIGH_WATER, LOW_WATER, FanOut
+from concord.api.ws.outbox import Heartbeat, Outbox, SlowConsumer
+from concord.api.ws.protocol import (
     CloseCode,
     Hello,
     MessageAction,
     Ping,
     Pong,
+    close_code,
     close_reason,
     closing_frame,
     error_frame,
@@ -51,14 +43,11 @@ from concord.api.ws_protocol import (
     presence_reload_frame,
     welcome_frame,
 )
-from concord.api.ws_server import FrameWriter, frame_writer, text_frame
+from concord.api.ws.server import FrameWriter, frame_writer, text_frame
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid
 from concord.domain.people import Actor
 from concord.services.feed import ClassWindow, Entry, PresenceChange
-
-log = logging.getLogger(__name__)
-router = APIRouter()
 
 HELLO_SECONDS = 10.0
 BACKLOG_BATCH = 2000
@@ -89,24 +78,9 @@ class Closing(Exception):
         self.resume_from = resume_from
 
 
-def _token(websocket: WebSocket) -> tuple[str | None, bool]:
-    header = websocket.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip(), False
-    return websocket.cookies.get(SESSION_COOKIE), True
-
-
 def _payload(message: Message) -> str | bytes:
     text = message.get("text")
     return text if isinstance(text, str) else bytes(message.get("bytes") or b"")
-
-
-def _same_origin(websocket: WebSocket) -> bool:
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True  # not a browser
-    return urlsplit(origin).netloc.lower() == websocket.headers.get("host", "").lower()
 
 
 class Session:
@@ -124,7 +98,7 @@ class Session:
         self.recheck_due = False  # an event ended our person's credentials: re-check before going on
         self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
         self.person_id = actor.person_id
-        # The shared fan-out (concord.api.ws_fanout) when the server lets us write frames ourselves.
+        # The shared fan-out (concord.api.ws.fanout) when the server lets us write frames ourselves.
         self.writer: FrameWriter | None = frame_writer(websocket.scope)
         self.window: ClassWindow | None = None
         self.fanout: FanOut | None = None
@@ -168,7 +142,7 @@ class Session:
         try:
             frame = parse_client_frame(_payload(message), max_bytes=self.centre.settings.ws_max_frame_bytes)
         except ConcordError as exc:
-            raise Closing(CloseCode.BAD_HELLO, f"{exc.field}: {exc.message}"[:100], None) from None
+            raise Closing(close_code(exc.code), f"{exc.field}: {exc.message}"[:100], None) from None
         if not isinstance(frame, Hello):
             raise Closing(CloseCode.BAD_HELLO, "the first frame must be hello", None)
         return frame
@@ -290,7 +264,7 @@ class Session:
                 if self.writer is None:
                     await self.send(event_frame(items[0].body, items[0].cursor))
                 else:
-                    # Below ASGI (see ws_server): up to SEND_BATCH frames, most urgent first, in
+                    # Below ASGI (see ws.server): up to SEND_BATCH frames, most urgent first, in
                     # one write, then wait while the client has not taken them.
                     while len(items) < SEND_BATCH and (more := self.outbox.take_nowait()) is not None:
                         items.append(more)
@@ -419,33 +393,3 @@ async def close(websocket: WebSocket, code: CloseCode, reason: str, resume_from:
         async with asyncio.timeout(5):
             await websocket.send_text(closing_frame(code, reason, resume_from))
             await websocket.close(int(code), close_reason(code, resume_from))
-
-
-@router.websocket("/api/ws")
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    centre: Centre = websocket.app.state.centre
-    token, by_cookie = _token(websocket)
-    await websocket.accept()
-    if token is None or (by_cookie and not _same_origin(websocket)):
-        await close(websocket, CloseCode.UNAUTHENTICATED, "sign in first", None)
-        return
-    try:
-        auth = await asyncio.to_thread(centre.auth.authenticate, token)
-    except ConcordError:
-        await close(websocket, CloseCode.UNAUTHENTICATED, "sign in first", None)
-        return
-    if not auth.actor.reader.may_read:
-        await close(websocket, CloseCode.SIGNED_OUT, "no current appointment", None)
-        return
-    session = Session(websocket, centre, auth.actor, token)
-    try:
-        await session.run()
-    except Closing as closing:
-        await close(websocket, closing.code, closing.reason, closing.resume_from)
-    except WebSocketDisconnect:
-        pass
-    except Exception:
-        log.exception("websocket session failed")
-        await close(websocket, CloseCode.GOING_AWAY, "server error; resume", session.resume_point())
-    else:
-        await close(websocket, CloseCode.NORMAL, "bye", None)

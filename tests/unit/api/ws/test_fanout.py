@@ -10,7 +10,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any
 
-from concord.api.ws_fanout import FanOut, plan, segments
+from concord.api.ws.fanout import FanOut, plan, segments
 from concord.domain.messages import Precedence
 from concord.services.feed import Entry
 
