@@ -6,46 +6,27 @@ the same run. Writers are 4 processes of 8 threads (one Python process would mea
 from __future__ import annotations
 
 import multiprocessing
-import os
 import re
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.harness import Row
+from bench.harness import Row, throwaway_postgres
 from concord.domain.markings import Level, Marking, Tlp
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
 from concord.storage.migrate import upgrade
 
-SERVER = os.environ.get("CONCORD_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PROCESSES, THREADS = 4, 8
 #: The lock every event append held until commit before issue 16 (the old `_EVENT_LOCK`).
 OLD_APPEND_LOCK = 7_340_001
-
-
-@contextmanager
-def _database() -> Iterator[str]:
-    name = f"concord_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _writers(url: str, locked: bool, seconds: float, counts: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
@@ -115,7 +96,7 @@ def _pgbench(url: str, seconds: float) -> float:
 
 def run(quick: bool) -> list[Row]:
     seconds = 4.0 if quick else 15.0
-    with _database() as url:
+    with throwaway_postgres() as url:
         db = Database(url)
         upgrade(db)
         db.dispose()

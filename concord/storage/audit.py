@@ -37,19 +37,27 @@ from concord.storage.dialect import Lock, hold, placeholder
 from concord.storage.policy import marking_values, visible_to
 from concord.storage.schema import BigId, marking_columns, metadata
 
+
+def leaf_columns() -> list[Column[Any]]:
+    """The fields of a leaf as hashed into the tree (a queued leaf has the same ones)."""
+    return [
+        Column("time", String(32), nullable=False),  # exactly as hashed into the leaf
+        Column("actor_person", Integer, nullable=True),
+        Column("actor_nation", String(3), nullable=True),
+        Column("action", String(200), nullable=False),
+        Column("item_type", String(200), nullable=False),
+        Column("item_id", String(200), nullable=False),
+        Column("content_hash", String(64), nullable=False),
+        Column("request_id", String(200), nullable=True),
+        Column("nonce", String(32), nullable=False),
+    ]
+
+
 audit_entries = Table(
     "audit_entries",
     metadata,
     Column("seq", BigId, primary_key=True, autoincrement=False),
-    Column("time", String(32), nullable=False),  # exactly as hashed into the leaf
-    Column("actor_person", Integer, nullable=True),
-    Column("actor_nation", String(3), nullable=True),
-    Column("action", String(200), nullable=False),
-    Column("item_type", String(200), nullable=False),
-    Column("item_id", String(200), nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("request_id", String(200), nullable=True),
-    Column("nonce", String(32), nullable=False),
+    *leaf_columns(),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("event_id", BigInteger, nullable=True),
     *marking_columns(),  # the audited item's marking: who may read the entry in full

@@ -24,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, Integer, String, Table, delete, func, insert, select
+from sqlalchemy import BigInteger, Column, Connection, Table, delete, func, insert, select
 
 from concord.domain.audit import AuditEntry
-from concord.storage.audit import ENTRY_FIELDS, NewEntry, TreeHead, append_entries
+from concord.storage.audit import ENTRY_FIELDS, NewEntry, TreeHead, append_entries, leaf_columns
 from concord.storage.dialect import Lock, hold, is_postgresql, many, name, one_of, try_hold
 from concord.storage.policy import marking_from_row, marking_values
 from concord.storage.schema import BigId, marking_columns, metadata
@@ -36,15 +36,7 @@ audit_pending = Table(
     "audit_pending",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("time", String(32), nullable=False),
-    Column("actor_person", Integer, nullable=True),
-    Column("actor_nation", String(3), nullable=True),
-    Column("action", String(200), nullable=False),
-    Column("item_type", String(200), nullable=False),
-    Column("item_id", String(200), nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("request_id", String(200), nullable=True),
-    Column("nonce", String(32), nullable=False),
+    *leaf_columns(),
     Column("event_id", BigInteger, nullable=True),
     *marking_columns(),
 )
