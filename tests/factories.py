@@ -67,3 +67,12 @@ def tiny_png(width: int = 2, height: int = 2) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
     rows = b"".join(b"\x00" + bytes([128] * width) for _ in range(height))
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def field_centre(centre: Centre) -> Centre:
+    """The TAK gateway's usual cast: two nations, each with one field unit (`tur.field`, `irq.field`)."""
+    centre.nations.add("TUR", "Türkiye")
+    centre.nations.add("IRQ", "Iraq")
+    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
+    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    return centre

@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from concord.bus.base import EventBus
 from concord.clock import iso
@@ -340,11 +340,3 @@ class EventFeed:
                     self._opened[connection_id] = person_id
             self._closed |= recording.closed - recording.opened.keys()
             return False
-
-    def take_deliveries(self) -> dict[tuple[int, int], int]:
-        taken, self.deliveries = self.deliveries, {}
-        return taken
-
-
-def class_of(reader: Reader) -> dict[str, Any]:
-    return {"nation": reader.nation, "clearance": reader.clearance.name}

@@ -266,8 +266,3 @@ def entries_in_range(conn: Connection, reader: Reader, start: int, end: int) -> 
     )
     # Unreadable rows are fetched with their columns, but only the leaf hash leaves this function.
     return [(_entry(row) if row.readable else None, bytes(row.leaf_hash)) for row in rows]
-
-
-def entry_leaf_hash(conn: Connection, seq: int) -> bytes | None:
-    h = conn.execute(select(audit_entries.c.leaf_hash).where(audit_entries.c.seq == seq)).scalar_one_or_none()
-    return None if h is None else bytes(h)

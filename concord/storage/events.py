@@ -18,7 +18,6 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Connection,
-    DateTime,
     Index,
     String,
     Table,
@@ -38,12 +37,12 @@ from concord.domain.markings import Marking, Reader, within
 from concord.storage.db import Tx
 from concord.storage.dialect import insert_returning_ids
 from concord.storage.policy import marking_from_row, marking_values, visible_to
-from concord.storage.schema import BigId, marking_columns, metadata
+from concord.storage.schema import TS, BigId, marking_columns, metadata
 
 events = Table(
     "events", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", TS, nullable=False),
     Column("kind", String(64), nullable=False),
     Column("item_type", String(40), nullable=False),
     Column("item_id", String(160), nullable=False),

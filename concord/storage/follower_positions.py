@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Connection, DateTime, String, Table, select, update
+from sqlalchemy import BigInteger, Column, Connection, String, Table, select, update
 
 from concord.storage.dialect import for_update, insert_or_ignore
-from concord.storage.schema import metadata
+from concord.storage.schema import TS, metadata
 
 follower_positions = Table(
     "follower_positions", metadata,
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", TS, nullable=False),
 )
 
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    DateTime,
     ForeignKey,
     Index,
     PrimaryKeyConstraint,
@@ -38,7 +37,7 @@ from concord.domain.markings import Reader
 from concord.storage.dialect import ids_of_insert, is_postgresql, many, one_of
 from concord.storage.intel import executemany, intel_objects, intel_versions
 from concord.storage.policy import visible_to
-from concord.storage.schema import BigId, metadata
+from concord.storage.schema import TS, BigId, metadata
 
 intel_observables = Table(
     "intel_observables",
@@ -58,7 +57,7 @@ intel_correlations = Table(
     # object_a is the one that arrived later and made the match
     Column("object_a", BigInteger, ForeignKey("intel_objects.id", ondelete="CASCADE"), nullable=False),
     Column("object_b", BigInteger, ForeignKey("intel_objects.id", ondelete="CASCADE"), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", TS, nullable=False),
     Index("ix_intel_correlations_a", "object_a"),
     Index("ix_intel_correlations_b", "object_b"),
 )

@@ -174,18 +174,6 @@ def versions_of(conn: Connection, reader: Reader, object_id: int) -> list[Versio
     ]
 
 
-def latest_raw(conn: Connection, reader: Reader, object_ids: Sequence[int]) -> dict[int, str]:
-    """The newest version's text of each visible object among `object_ids`."""
-    if not object_ids:
-        return {}
-    stmt = (
-        select(v.c.object_id, v.c.raw)
-        .select_from(v.join(o, o.c.id == v.c.object_id))
-        .where(v.c.object_id.in_(list(object_ids)), v.c.is_latest.is_(True), visible_to(o, reader))
-    )
-    return {int(r.object_id): r.raw for r in conn.execute(stmt)}
-
-
 def linked_ids(conn: Connection, reader: Reader, stix_id: str, limit: int = 200) -> list[int]:
     """Objects the reader may see that refer to `stix_id` as their source or target (relationships,
     sightings), oldest first."""

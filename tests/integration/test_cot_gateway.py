@@ -14,7 +14,7 @@ from concord.clock import FixedClock
 from concord.domain.people import Role
 from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
-from tests.factories import person
+from tests.factories import field_centre, person
 from tests.unit.cot.cot_client import RawClient
 from tests.unit.cot.cot_samples import chat_xml, marker_xml, position_xml
 
@@ -25,11 +25,7 @@ NATIONAL_GROUP = "Red"   # TAK team whose reports stay inside the sender's natio
 def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Centre]:
     cot = CotSettings(markings=FieldMarkingSettings(
         by_group={NATIONAL_GROUP: MarkingRuleSettings(releasable_to=[])}))
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
     yield centre
     centre.close()
 
@@ -141,11 +137,7 @@ def test_a_tcp_identity_that_is_not_a_current_person_is_refused(cot_centre: Cent
 def test_a_picture_larger_than_the_outbox_reaches_a_new_client(database_url: str, tmp_path: Path,
                                                                clock: FixedClock) -> None:
     cot = CotSettings(outbox_soft_limit=8, outbox_hard_limit=16)
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
     from concord.cot.render import inbound_xml
 
     tur = centre.tracks.identify("tur.field")
@@ -256,11 +248,7 @@ def test_the_connection_cap_and_idle_timeout_come_from_the_settings(database_url
     monkeypatch.setenv("CONCORD_COT__IDLE_TIMEOUT_SECONDS", "3600")
     cot = Settings().cot
     assert (cot.max_connections, cot.idle_timeout_seconds) == (1, 3600.0)
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
 
     async def body(ports: dict[str, int]) -> None:
         tur = await connected(centre, ports["TUR"])

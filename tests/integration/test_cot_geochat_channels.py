@@ -18,7 +18,7 @@ from concord.domain.markings import Level
 from concord.domain.people import Role
 from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
-from tests.factories import ApiClient, person, sign_in
+from tests.factories import ApiClient, field_centre, person, sign_in
 from tests.integration.test_cot_gateway import NATIONAL_GROUP, connected, with_gateway
 from tests.unit.cot.cot_samples import chat_xml, marker_xml, position_xml
 
@@ -27,12 +27,8 @@ from tests.unit.cot.cot_samples import chat_xml, marker_xml, position_xml
 def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Centre]:
     cot = CotSettings(markings=FieldMarkingSettings(
         by_group={NATIONAL_GROUP: MarkingRuleSettings(releasable_to=[])}))
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
     centre.channels.ensure_standard_channels()
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
     person(centre, "TUR", (Role.OBSERVER,), username="tur.observer")
     person(centre, "TUR", (Role.WATCH_OFFICER,), username="tur.watch")
     person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.watch")

@@ -24,7 +24,7 @@ from concord.domain.sites import SiteKind, SiteSpec
 from concord.domain.tracks import ALL_CHAT_ROOMS, chat_from_event
 from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
-from tests.factories import person, sign_in
+from tests.factories import field_centre, person, sign_in
 from tests.unit.cot.cot_samples import marker_xml, position_xml
 
 
@@ -32,11 +32,7 @@ from tests.unit.cot.cot_samples import marker_xml, position_xml
 def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Centre]:
     cot = CotSettings(track_history_hours=1.0, markings=FieldMarkingSettings(
         by_group={"Red": MarkingRuleSettings(releasable_to=[])}))
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
     yield centre
     centre.close()
 

@@ -21,10 +21,9 @@ from defusedxml.ElementTree import fromstring
 
 from concord.centre import Centre
 from concord.clock import FixedClock
-from concord.domain.people import Role
 from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
-from tests.factories import person
+from tests.factories import field_centre
 from tests.unit.cot.cot_samples import marker_xml, position_xml
 
 pytestmark = pytest.mark.interop
@@ -35,11 +34,7 @@ NATIONAL_GROUP = "Red"
 def cot_centre(database_url: str, tmp_path: Path, clock: FixedClock) -> Iterator[Centre]:
     cot = CotSettings(tls_port=0, markings=FieldMarkingSettings(
         by_group={NATIONAL_GROUP: MarkingRuleSettings(releasable_to=[])}))
-    centre = Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock)
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
-    person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
-    person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
+    centre = field_centre(Centre(fast_settings(database_url, tmp_path / "data", cot=cot), clock=clock))
     yield centre
     centre.close()
 
