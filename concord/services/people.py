@@ -94,6 +94,8 @@ class PeopleService:
         person_id = store.add_person(tx.conn, username=username, display_name=display_name, nation=nation,
                                      clearance=clearance, password_hash=self.passwords.hash(password),
                                      language=language, at=now)
+        if person_id is None:  # taken since the check above, by a concurrent request (a double submit)
+            raise StateConflict(f"username {username!r} is taken", field="username")
         append_event(tx, at=now, kind="person.created", item_type="person", item_id=person_id,
                      marking=self._centre_wide(tx, nation), actor_id=actor.person_id if actor else None,
                      actor_nation=actor.nation if actor else None,

@@ -30,7 +30,7 @@ from concord.domain.sites import SiteKind, SiteSpec, SiteStatus
 from concord.storage import channels as channel_store
 from concord.storage.events import events
 from tests.conftest import _wipe_postgres, fast_settings
-from tests.factories import person
+from tests.factories import PASSWORD, person
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 MEET_SECONDS = 3.0
@@ -163,3 +163,19 @@ def test_two_officers_acknowledging_one_site_acknowledge_it_once(centre: Centre,
     assert events_of(centre, "site.acknowledged", site.id) == [None]  # one
     [winner] = [o for o in outcomes if not isinstance(o, BaseException)]
     assert winner.status == SiteStatus.ACKNOWLEDGED
+
+
+def test_a_double_submitted_new_person_is_created_once(centre: Centre, clock: MeetingClock) -> None:
+    admin = centre.people.actor(person(centre, "TUR", (Role.ADMINISTRATOR,))[0])
+
+    def create() -> int:
+        return centre.people.create(admin, username="tur.double", display_name="Double Submit", nation="TUR",
+                                    clearance=Level.SECRET, password=PASSWORD)
+
+    outcomes = race(clock, create, create)
+
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], StateConflict), outcomes
+    assert refused[0].details == {"field": "username"}
+    [person_id] = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert events_of(centre, "person.created", person_id) == [None]
