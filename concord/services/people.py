@@ -188,7 +188,8 @@ class PeopleService:
     def end_appointment(self, actor: Actor | None, appointment_id: int) -> None:
         """End an appointment now: it stops working at once."""
         with self.db.write() as tx:
-            appointment = store.get_appointment(tx.conn, appointment_id)
+            # Locked: two ends at once take turns, the second finds it ended (one end, one event).
+            appointment = store.get_appointment(tx.conn, appointment_id, lock=True)
             if appointment is None:
                 raise NotFound(f"no appointment {appointment_id}", field="appointment_id")
             self._target(tx, actor, appointment.person_id)

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from concord.clock import utc
 from concord.domain.markings import Level
 from concord.domain.people import Appointment, Role
-from concord.storage.dialect import insert_or_ignore
+from concord.storage.dialect import for_update, insert_or_ignore
 from concord.storage.schema import TS, BigId, metadata
 
 people = Table(
@@ -147,8 +147,10 @@ def add_appointment(conn: Connection, *, person_id: int, nation: str, role: Role
     ).returning(appointments.c.id)).scalar_one())
 
 
-def get_appointment(conn: Connection, appointment_id: int) -> Appointment | None:
-    row = conn.execute(select(appointments).where(appointments.c.id == appointment_id)).first()
+def get_appointment(conn: Connection, appointment_id: int, *, lock: bool = False) -> Appointment | None:
+    """The appointment; with `lock`, locked until commit (a writer deciding on it)."""
+    query = select(appointments).where(appointments.c.id == appointment_id)
+    row = conn.execute(for_update(conn, query) if lock else query).first()
     return _appointment(row) if row else None
 
 

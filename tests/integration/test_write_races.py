@@ -28,6 +28,7 @@ from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Role
 from concord.domain.sites import SiteKind, SiteSpec, SiteStatus
 from concord.storage import channels as channel_store
+from concord.storage import incidents as incident_store
 from concord.storage.events import events
 from tests.conftest import _wipe_postgres, fast_settings
 from tests.factories import PASSWORD, person
@@ -179,3 +180,38 @@ def test_a_double_submitted_new_person_is_created_once(centre: Centre, clock: Me
     assert refused[0].details == {"field": "username"}
     [person_id] = [o for o in outcomes if not isinstance(o, BaseException)]
     assert events_of(centre, "person.created", person_id) == [None]
+
+
+def test_two_ends_of_one_appointment_end_it_once(centre: Centre, clock: MeetingClock) -> None:
+    admin = centre.people.actor(person(centre, "TUR", (Role.ADMINISTRATOR,))[0])
+    officer_id, _ = person(centre, "TUR", ())
+    appointment_id = centre.people.appoint(None, person_id=officer_id, role=Role.WATCH_OFFICER)
+
+    outcomes = race(clock, *[lambda: centre.people.end_appointment(admin, appointment_id)] * 2)
+
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], StateConflict), outcomes
+    assert events_of(centre, "appointment.ended", appointment_id) == [None]
+
+
+def test_one_incident_category_added_twice_at_once_is_added_once(centre: Centre) -> None:
+    errors: list[BaseException] = []
+    added: list[bool] = []
+    barrier = threading.Barrier(2)
+
+    def add() -> None:
+        try:
+            with centre.db.write() as tx:
+                assert "flood_relief" not in incident_store.vocabulary(tx.conn).labels
+                barrier.wait(10)  # both have found the code free
+                added.append(incident_store.add_category(tx.conn, "flood_relief", {"en": "Flood relief"}, "TUR", AT))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(added) == [False, True]
