@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,8 +28,10 @@ from concord.domain.errors import StateConflict
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Role
 from concord.domain.sites import SiteKind, SiteSpec, SiteStatus
+from concord.domain.tracks import Track
 from concord.storage import channels as channel_store
 from concord.storage import incidents as incident_store
+from concord.storage import tracks as track_store
 from concord.storage.events import events
 from tests.conftest import _wipe_postgres, fast_settings
 from tests.factories import PASSWORD, person
@@ -215,3 +218,31 @@ def test_one_incident_category_added_twice_at_once_is_added_once(centre: Centre)
         t.join(30)
     assert errors == []
     assert sorted(added) == [False, True]
+
+
+def test_a_partner_reporting_a_new_track_uid_at_the_same_moment_does_not_take_it_over(centre: Centre) -> None:
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def report(nation: str, delay: float) -> None:
+        track = Track("shared-uid-1", nation, "a-f-G", None, 36.9, 43.1, None, None, None, AT, AT, None)
+        save = track_store.Save(track, Marking.build(Level.RESTRICTED, nation, [], Tlp.AMBER_STRICT), "<event/>")
+        try:
+            with centre.db.write() as tx:
+                assert track_store.owner_nations(tx.conn, track_store.cot_tracks, {track.uid}) == {}
+                barrier.wait(10)  # both have found the uid unowned
+                time.sleep(delay)  # TUR writes first; IRQ's write then waits for TUR's commit
+                track_store.save_tracks(tx.conn, [save], person_id=None)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=report, args=("TUR", 0.0)), threading.Thread(target=report, args=("IRQ", 0.5))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with centre.db.read() as conn:
+        assert track_store.owner_nations(conn, track_store.cot_tracks, {"shared-uid-1"}) == {"shared-uid-1": "TUR"}
+        callsign = conn.execute(select(track_store.cot_tracks.c.callsign)).scalar_one()
+    assert callsign == "TUR"
