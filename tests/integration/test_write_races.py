@@ -98,7 +98,7 @@ def race(clock: MeetingClock, *calls: Callable[[], Any]) -> list[Any]:
     return outcomes
 
 
-def events_of(centre: Centre, kind: str, item_id: int) -> list[int | None]:
+def events_of(centre: Centre, kind: str, item_id: int | str) -> list[int | None]:
     """The recipient of each `kind` event written about `item_id` (ordered yet or not; None: not addressed)."""
     with centre.db.read() as conn:
         return sorted((r[0] for r in conn.execute(select(events.c.recipient_id).where(
@@ -246,3 +246,11 @@ def test_a_partner_reporting_a_new_track_uid_at_the_same_moment_does_not_take_it
         assert track_store.owner_nations(conn, track_store.cot_tracks, {"shared-uid-1"}) == {"shared-uid-1": "TUR"}
         callsign = conn.execute(select(track_store.cot_tracks.c.callsign)).scalar_one()
     assert callsign == "TUR"
+
+
+def test_one_nation_added_twice_at_once_joins_once(centre: Centre, clock: MeetingClock) -> None:
+    outcomes = race(clock, *[lambda: centre.nations.add("JOR", "Jordan")] * 2)
+
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], StateConflict), outcomes
+    assert events_of(centre, "nation.joined", "JOR") == [None]
