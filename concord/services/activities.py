@@ -27,7 +27,9 @@ class ActivityService:
         self.deconfliction = deconfliction
 
     def _visible(self, tx: Tx, actor: Actor, activity_id: int) -> store.ActivityRow:
-        row = store.get_visible(tx.conn, actor.reader, activity_id)
+        # Locked until commit: two people deciding on one item at once take turns, and the second
+        # decides on the first one's outcome (one acknowledgement, one event; not two).
+        row = store.get_visible(tx.conn, actor.reader, activity_id, lock=True)
         if row is None:
             raise NotFound(f"no activity {activity_id}", field="activity_id")
         return row

@@ -119,6 +119,12 @@ class ChannelService:
         work. The caller has authorised the creation and checked that the listed members exist."""
         now = self.clock.now()
         channel_id = store.add_channel(tx.conn, channel, at=now, created_by=actor.person_id if actor else None)
+        if channel_id is None:  # a direct channel of these two, made by a concurrent request: theirs, no event
+            existing = store.find_direct(tx.conn, channel.members)
+            assert existing is not None
+            found = store.get_channel(tx.conn, existing)
+            assert found is not None
+            return found
         created = store.get_channel(tx.conn, channel_id)
         assert created is not None
         self.emit(tx, created, kind="channel.created", item_type="channel", item_id=channel_id,
@@ -140,8 +146,7 @@ class ChannelService:
                 actor.require(Role.LIAISON_OFFICER, Role.COMMANDER, action="adding channel members")
             if people_store.get_person(tx.conn, person_id) is None:
                 raise Invalid(f"no person {person_id}", field="person_id")
-            if store.membership(tx.conn, channel_id, person_id) is None:
-                store.add_member(tx.conn, channel_id, Membership(person_id, may_post), now)
+            store.add_member(tx.conn, channel_id, Membership(person_id, may_post), now)  # no-op for a member
 
     def ensure_standard_channels(self) -> list[Channel]:
         """The centre-wide channel and one channel per nation (idempotent; `concord` setup and demo).

@@ -167,7 +167,8 @@ class IncidentService:
         now = self.clock.now()
         with self.db.write() as tx:
             wider = store.vocabulary(tx.conn).with_category(code, names)
-            store.add_category(tx.conn, code, wider.labels[code], actor.nation, now)
+            if not store.add_category(tx.conn, code, wider.labels[code], actor.nation, now):
+                raise Invalid(f"category {code!r} already exists", field="code")  # added concurrently
             nations = [n.code for n in nation_store.list_nations(tx.conn)]
             self._event(tx, actor, "incident_category.added", code,
                         Marking.build(Level.UNCLASSIFIED, actor.nation, nations, Tlp.GREEN),

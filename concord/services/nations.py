@@ -21,7 +21,8 @@ class NationService:
         if store.get_nation(tx.conn, nation.code):
             raise StateConflict(f"nation {nation.code} is already a partner", field="code")
         now = self.clock.now()
-        store.add_nation(tx.conn, nation, now)
+        if not store.add_nation(tx.conn, nation, now):  # added since the check, by a concurrent request
+            raise StateConflict(f"nation {nation.code} is already a partner", field="code")
         # A partner's arrival is known centre-wide.
         audience = [n.code for n in store.list_nations(tx.conn)]
         append_event(tx, at=now, kind="nation.joined", item_type="nation", item_id=nation.code,

@@ -94,6 +94,8 @@ class PeopleService:
         person_id = store.add_person(tx.conn, username=username, display_name=display_name, nation=nation,
                                      clearance=clearance, password_hash=self.passwords.hash(password),
                                      language=language, at=now)
+        if person_id is None:  # taken since the check above, by a concurrent request (a double submit)
+            raise StateConflict(f"username {username!r} is taken", field="username")
         append_event(tx, at=now, kind="person.created", item_type="person", item_id=person_id,
                      marking=self._centre_wide(tx, nation), actor_id=actor.person_id if actor else None,
                      actor_nation=actor.nation if actor else None,
@@ -186,7 +188,8 @@ class PeopleService:
     def end_appointment(self, actor: Actor | None, appointment_id: int) -> None:
         """End an appointment now: it stops working at once."""
         with self.db.write() as tx:
-            appointment = store.get_appointment(tx.conn, appointment_id)
+            # Locked: two ends at once take turns, the second finds it ended (one end, one event).
+            appointment = store.get_appointment(tx.conn, appointment_id, lock=True)
             if appointment is None:
                 raise NotFound(f"no appointment {appointment_id}", field="appointment_id")
             self._target(tx, actor, appointment.person_id)

@@ -58,7 +58,9 @@ class SiteService:
         return ids
 
     def _visible(self, tx: Tx, actor: Actor, site_id: int) -> store.SiteRow:
-        row = store.get_visible(tx.conn, actor.reader, site_id)
+        # Locked until commit: two people deciding on one item at once take turns, and the second
+        # decides on the first one's outcome (one acknowledgement, one event; not two).
+        row = store.get_visible(tx.conn, actor.reader, site_id, lock=True)
         if row is None:
             raise NotFound(f"no protected site {site_id}", field="site_id")
         return row

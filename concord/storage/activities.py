@@ -27,6 +27,7 @@ from concord.domain.activities import ActivitySpec, ActivityStatus
 from concord.domain.geo import to_geojson
 from concord.domain.markings import Reader
 from concord.domain.operations import AltitudeBand, Window
+from concord.storage.dialect import for_update
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import TS, BigId, marking_columns, metadata
 
@@ -100,9 +101,12 @@ def _row(row: Any) -> ActivityRow:
     return ActivityRow(m["id"], spec, ActivityStatus(m["status"]), m["created_by"], utc(m["updated_at"]))
 
 
-def get_visible(conn: Connection, reader: Reader, activity_id: int) -> ActivityRow | None:
-    row = conn.execute(select(national_activities).where(national_activities.c.id == activity_id,
-                                                         visible_to(national_activities, reader))).first()
+def get_visible(conn: Connection, reader: Reader, activity_id: int, *,
+                lock: bool = False) -> ActivityRow | None:
+    """The row if `reader` may see it; with `lock`, locked until commit (a writer deciding on its status)."""
+    query = select(national_activities).where(national_activities.c.id == activity_id,
+                                              visible_to(national_activities, reader))
+    row = conn.execute(for_update(conn, query) if lock else query).first()
     return _row(row) if row else None
 
 

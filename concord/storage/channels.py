@@ -23,6 +23,8 @@ from sqlalchemy import (
 
 from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.markings import Marking, Reader
+from concord.storage.dialect import insert_or_ignore
+from concord.storage.dialect import name as dialect_name
 from concord.storage.policy import in_audience, marking_from_row, marking_values
 from concord.storage.schema import TS, BigId, marking_columns, metadata
 
@@ -59,13 +61,21 @@ def direct_key(members: frozenset[int]) -> str:
     return f"{a}:{b}"
 
 
-def add_channel(conn: Connection, channel: Channel, *, at: datetime, created_by: int | None) -> int:
-    key = direct_key(channel.members) if channel.kind is ChannelKind.DIRECT else None
-    channel_id = conn.execute(insert(channels).returning(channels.c.id), {
+def add_channel(conn: Connection, channel: Channel, *, at: datetime, created_by: int | None) -> int | None:
+    """Store `channel` with its members; its id, or None for a direct channel whose two people
+    already have one (made by a concurrent writer: the caller reads that one with `find_direct`)."""
+    direct = channel.kind is ChannelKind.DIRECT
+    key = direct_key(channel.members) if direct else None
+    # Two tabs opening the same conversation at once both find none: the second insert waits for the
+    # first on the unique key and skips, rather than failing the request.
+    statement = insert_or_ignore(dialect_name(conn), channels) if direct else insert(channels)
+    channel_id = conn.execute(statement.returning(channels.c.id), {
         "kind": channel.kind.value, "name": channel.name, "nation": channel.nation,
         "subject_id": channel.subject_id, "members_key": key, "created_at": at, "created_by": created_by,
         **marking_values(channel.max_marking),
-    }).scalar_one()
+    }).scalar_one_or_none()
+    if channel_id is None:
+        return None
     for person_id in sorted(channel.members):
         add_member(conn, int(channel_id), Membership(person_id, True), at)
     return int(channel_id)
@@ -80,9 +90,13 @@ def find_direct(conn: Connection, members: frozenset[int]) -> int | None:
     return None if row is None else int(row.id)
 
 
-def add_member(conn: Connection, channel_id: int, membership: Membership, at: datetime) -> None:
-    conn.execute(insert(channel_members), {"channel_id": channel_id, "person_id": membership.person_id,
-                                           "may_post": membership.may_post, "added_at": at})
+def add_member(conn: Connection, channel_id: int, membership: Membership, at: datetime) -> bool:
+    """Add a member; False (nothing changed) when they are one already, perhaps added a moment ago by a
+    concurrent writer, whose insert this one waits for on the key."""
+    added = conn.execute(insert_or_ignore(dialect_name(conn), channel_members).returning(channel_members.c.person_id), {
+        "channel_id": channel_id, "person_id": membership.person_id, "may_post": membership.may_post,
+        "added_at": at}).first()
+    return added is not None
 
 
 def get_channel(conn: Connection, channel_id: int) -> Channel | None:

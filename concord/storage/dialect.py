@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     any_,
     bindparam,
     func,
@@ -142,12 +143,15 @@ def insert_or_ignore(dialect: str, table: Table) -> Insert:
     return statement
 
 
-def upsert(dialect: str, table: Table, key: Sequence[str]) -> Insert:
-    """INSERT … ON CONFLICT (key) DO UPDATE SET every other column to the new row's value."""
+def upsert(dialect: str, table: Table, key: Sequence[str], *, only_if_same: Sequence[str] = ()) -> Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET every other column to the new row's value; with
+    `only_if_same`, only when the stored row has the new row's values in those columns (else nothing)."""
     module: Any = postgresql if dialect == POSTGRESQL else sqlite
     base = module.insert(table)
+    same = [table.c[n] == base.excluded[n] for n in only_if_same]
     statement: Insert = base.on_conflict_do_update(
-        index_elements=list(key), set_={c.name: base.excluded[c.name] for c in table.columns if c.name not in key})
+        index_elements=list(key), set_={c.name: base.excluded[c.name] for c in table.columns if c.name not in key},
+        where=and_(*same) if same else None)
     return statement
 
 

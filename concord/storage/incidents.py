@@ -31,6 +31,7 @@ from concord.domain.errors import NotFound, StateConflict
 from concord.domain.incident_facts import CategoryVocabulary, Counts, Links, Location
 from concord.domain.incidents import Incident, IncidentReport, IncidentStatus, TimelineEntry, TimelineKind
 from concord.domain.markings import Reader
+from concord.storage.dialect import insert_or_ignore
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import TS, BigId, marking_columns, metadata
 
@@ -194,5 +195,9 @@ def vocabulary(conn: Connection) -> CategoryVocabulary:
     return vocab
 
 
-def add_category(conn: Connection, code: str, labels: Mapping[str, str], nation: str, at: datetime) -> None:
-    conn.execute(insert(incident_categories).values(code=code, labels=dict(labels), added_by=nation, added_at=at))
+def add_category(conn: Connection, code: str, labels: Mapping[str, str], nation: str, at: datetime) -> bool:
+    """Add a category; False when `code` exists (perhaps added a moment ago by a concurrent writer,
+    whose insert this one waited for on the key)."""
+    added = conn.execute(insert_or_ignore(conn.dialect.name, incident_categories).values(
+        code=code, labels=dict(labels), added_by=nation, added_at=at).returning(incident_categories.c.code)).first()
+    return added is not None

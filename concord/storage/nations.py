@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Connection, String, Table, insert, select
+from sqlalchemy import JSON, Column, Connection, String, Table, select
 
 from concord.domain.nations import Nation
+from concord.storage.dialect import insert_or_ignore
 from concord.storage.schema import TS, metadata
 
 nations = Table(
@@ -18,8 +19,12 @@ nations = Table(
 )
 
 
-def add_nation(conn: Connection, nation: Nation, at: datetime) -> None:
-    conn.execute(insert(nations).values(code=nation.code, name=nation.name, labels=nation.labels, joined_at=at))
+def add_nation(conn: Connection, nation: Nation, at: datetime) -> bool:
+    """Add a partner; False when its code is one already (perhaps added a moment ago by a concurrent
+    writer, whose insert this one waited for on the key)."""
+    added = conn.execute(insert_or_ignore(conn.dialect.name, nations).values(
+        code=nation.code, name=nation.name, labels=nation.labels, joined_at=at).returning(nations.c.code)).first()
+    return added is not None
 
 
 def get_nation(conn: Connection, code: str) -> Nation | None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from concord.clock import utc
 from concord.domain.markings import Level
 from concord.domain.people import Appointment, Role
+from concord.storage.dialect import for_update, insert_or_ignore
 from concord.storage.schema import TS, BigId, metadata
 
 people = Table(
@@ -85,11 +86,14 @@ def _appointment(row: Any) -> Appointment:
 
 
 def add_person(conn: Connection, *, username: str, display_name: str, nation: str, clearance: Level,
-               password_hash: str, language: str, at: datetime) -> int:
-    return int(conn.execute(insert(people).values(
+               password_hash: str, language: str, at: datetime) -> int | None:
+    """The new person's id; None when `username` is taken (perhaps a moment ago, by a concurrent writer
+    whose insert this one waited for on the unique key)."""
+    person_id = conn.execute(insert_or_ignore(conn.dialect.name, people).values(
         username=username, display_name=display_name, nation=nation, clearance=int(clearance),
         password_hash=password_hash, disabled=False, language=language, created_at=at,
-    ).returning(people.c.id)).scalar_one())
+    ).returning(people.c.id)).scalar_one_or_none()
+    return None if person_id is None else int(person_id)
 
 
 def get_person(conn: Connection, person_id: int) -> PersonRow | None:
@@ -143,8 +147,10 @@ def add_appointment(conn: Connection, *, person_id: int, nation: str, role: Role
     ).returning(appointments.c.id)).scalar_one())
 
 
-def get_appointment(conn: Connection, appointment_id: int) -> Appointment | None:
-    row = conn.execute(select(appointments).where(appointments.c.id == appointment_id)).first()
+def get_appointment(conn: Connection, appointment_id: int, *, lock: bool = False) -> Appointment | None:
+    """The appointment; with `lock`, locked until commit (a writer deciding on it)."""
+    query = select(appointments).where(appointments.c.id == appointment_id)
+    row = conn.execute(for_update(conn, query) if lock else query).first()
     return _appointment(row) if row else None
 
 

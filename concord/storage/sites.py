@@ -28,6 +28,7 @@ from concord.domain.geo import to_geojson
 from concord.domain.markings import Reader
 from concord.domain.operations import Window
 from concord.domain.sites import SiteKind, SiteSpec, SiteStatus
+from concord.storage.dialect import for_update
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import TS, BigId, marking_columns, metadata
 
@@ -91,9 +92,11 @@ def _row(row: Any) -> SiteRow:
                    utc(m["acknowledged_at"]) if m["acknowledged_at"] is not None else None)
 
 
-def get_visible(conn: Connection, reader: Reader, site_id: int) -> SiteRow | None:
-    row = conn.execute(select(protected_sites).where(protected_sites.c.id == site_id,
-                                                     visible_to(protected_sites, reader))).first()
+def get_visible(conn: Connection, reader: Reader, site_id: int, *,
+                lock: bool = False) -> SiteRow | None:
+    """The row if `reader` may see it; with `lock`, locked until commit (a writer deciding on its status)."""
+    query = select(protected_sites).where(protected_sites.c.id == site_id, visible_to(protected_sites, reader))
+    row = conn.execute(for_update(conn, query) if lock else query).first()
     return _row(row) if row else None
 
 

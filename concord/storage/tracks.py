@@ -111,7 +111,9 @@ def _upsert_statement(conn: Connection, table: Table) -> Any:
     key = (conn.dialect.name, table.name)
     statement = _UPSERTS.get(key)
     if statement is None:
-        statement = _UPSERTS[key] = upsert(conn.dialect.name, table, ["uid"])
+        # Only the nation that first reported a uid moves it: the service checks the owner before, but a
+        # partner reporting the same new uid at that moment would otherwise overwrite it (a cross-nation write).
+        statement = _UPSERTS[key] = upsert(conn.dialect.name, table, ["uid"], only_if_same=["m_originator"])
     return statement
 
 
