@@ -6,15 +6,16 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.models import Id
+from concord.api.read_audit import api_router
 from concord.clock import iso
 from concord.services.tak_devices import Device
 
-router = APIRouter(prefix="/api/people/{person_id}/tak-devices", tags=["people"])
+router = api_router(prefix="/api/people/{person_id}/tak-devices", tags=["people"])
 
 Serial = Annotated[str, Path(pattern="^[0-9a-fA-F]{1,40}$", description="certificate serial, hexadecimal")]
 
