@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from concord import __version__, collector
 from concord.api import errors, routers
 from concord.api import messages as messages_api
+from concord.api.drain import Drain
 from concord.api.middleware import BodyLimit, InputLimits, Metrics, RequestContext, SecurityHeaders
 from concord.api.web import mount_web
 from concord.centre import Centre, StartupError
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
         lifespan=lifespan,
     )
     app.state.centre = the_centre
+    app.state.drain = Drain()  # set going by `concord serve`'s server on SIGTERM (concord/api/drain.py)
     app.state.metrics = Metrics()
     app.state.metrics.registry.register(CotCollector(the_centre.cot.listener))
     app.state.metrics.registry.register(SupervisorCollector(the_centre.supervisor))

@@ -6,7 +6,10 @@ directories 0700. Used by every layer that writes such a file; holds no policy o
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -40,3 +43,17 @@ def write_private(path: Path, data: bytes) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def created_once(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `directory` (a `.lock` file in it) while checking for and creating
+    files there: of several server processes starting at once on one data directory, one creates
+    the keys and the others then read them, never half-written ones or a second set."""
+    private_dir(directory)
+    descriptor = os.open(directory / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock

@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(
         default_factory=list, description='JSON list of proxy addresses whose X-Forwarded-For is believed, '
         'e.g. ["10.0.0.5"]; empty: the peer address is the client')
+    drain_seconds: float = Field(
+        default=3.0, ge=0, le=600, description="after SIGTERM, how long /readyz says draining while the process "
+        "still serves, so the balancer takes it out (more than HAProxy's check inter × fall)")
     docs_public: bool = Field(default=False, description="serve /api/docs without sign-in (the demo does)")
     serve_source_maps: bool = Field(default=False, description="serve the web UI's source maps (development)")
 

@@ -18,8 +18,14 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The database answers, its schema is current and every background task runs")
-def readyz(centre: CentreDep) -> JSONResponse:
+@router.get("/readyz", summary="Not draining, the database and the bus answer, the schema is current and every "
+           "background task runs")
+def readyz(request: Request, centre: CentreDep) -> JSONResponse:
+    if request.app.state.drain.draining:
+        # SIGTERM: the balancer takes this process out while it finishes its work (concord/api/drain.py).
+        return JSONResponse({"status": "draining"}, status_code=503)
+    if not centre.bus.connected:
+        return JSONResponse({"status": "unavailable", "reason": "bus unreachable"}, status_code=503)
     try:
         centre.db.ping()
         current = migrate.is_current(centre.db)

@@ -19,6 +19,10 @@ class EventBus(Protocol):
     @property
     def latest(self) -> int: ...
 
+    @property
+    def connected(self) -> bool:
+        """True while the bus reaches its server (always, for the in-process bus): `/readyz`."""
+
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...

@@ -15,6 +15,10 @@ class InProcessBus:
     def latest(self) -> int:
         return self._notifier.latest
 
+    @property
+    def connected(self) -> bool:
+        return True
+
     async def start(self) -> None:
         self._notifier.bind(asyncio.get_running_loop())
 

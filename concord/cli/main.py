@@ -129,17 +129,23 @@ def serve(
     configure(settings.log_json)
     centre = open_centre()  # migrate before serving
     centre.close()
+    from concord.api.drain import DrainingServer
     from concord.api.ws.server import ConcordWebSocketProtocol
 
-    uvicorn.run("concord.app:app_from_environment", factory=True, host=host or settings.host,
-                port=port or settings.port, log_config=None, server_header=False,
-                # X-Forwarded-For only from CONCORD_TRUSTED_PROXIES, in the app (concord/app.py)
-                proxy_headers=False,
-                timeout_graceful_shutdown=15,  # open WebSockets must not keep a stopping server alive
-                # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
-                # class (concord.api.ws.fanout); per-connection compression would make every
-                # frame different, and event frames are small JSON.
-                ws=ConcordWebSocketProtocol, ws_per_message_deflate=False)
+    config = uvicorn.Config("concord.app:app_from_environment", factory=True, host=host or settings.host,
+                            port=port or settings.port, log_config=None, server_header=False,
+                            # X-Forwarded-For only from CONCORD_TRUSTED_PROXIES, in the app (concord/app.py)
+                            proxy_headers=False,
+                            # after the drain (concord/api/drain.py): requests in flight get this long
+                            timeout_graceful_shutdown=15,
+                            # /api/ws writes one pre-encoded frame to every caught-up connection of a reader
+                            # class (concord.api.ws.fanout); per-connection compression would make every
+                            # frame different, and event frames are small JSON.
+                            ws=ConcordWebSocketProtocol, ws_per_message_deflate=False)
+    config.load()  # the app is built now (no proxy or trace wrapper around it), to reach its drain state
+    drain = config.loaded_app.state.drain
+    # SIGTERM drains: not ready at once, WebSockets told to resume elsewhere, in-flight requests finished.
+    DrainingServer(config, drain, settings.drain_seconds).run()
 
 
 @app.command()

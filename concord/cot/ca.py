@@ -31,6 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from concord.cot.tls import EPOCH_ATTRIBUTE, NATION_ATTRIBUTE
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import check_nation_code
+from concord.private_files import created_once
 
 CENTRE_UNIT = "Concord"
 #: RSA 2048 because that is what TAK Server's own tooling issues and every TAK client accepts.
@@ -93,8 +94,9 @@ class CertificateAuthority:
     @classmethod
     def open_or_create(cls, directory: Path, name: str = "Concord CoT CA",
                        clock: Callable[[], datetime] = utc_now) -> CertificateAuthority:
-        if not (directory / "ca.pem").exists():
-            cls._create(directory, name, clock())
+        with created_once(directory):  # processes starting together make one CA
+            if not (directory / "ca.pem").exists():
+                cls._create(directory, name, clock())
         return cls(directory, clock)
 
     @classmethod

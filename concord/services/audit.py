@@ -21,6 +21,7 @@ from concord.domain.audit_bundle import build_bundle
 from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import Level, Marking, Reader, Tlp, check_nation_code
 from concord.domain.people import Actor, Role
+from concord.private_files import created_once
 from concord.request_context import current_request_id
 from concord.settings import Settings
 from concord.storage import audit as store
@@ -86,14 +87,14 @@ class AuditService:
     def centre_key(self) -> notes.SignerKey:
         """The centre's Ed25519 signing key, created on first use (`concord init` does it)."""
         if self._key is None:
-            if self.key_path.exists():
-                self._key = notes.SignerKey.parse(self.key_path.read_text())
-            else:
-                self._key = notes.SignerKey.generate(self.origin)
-                self.key_path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as out:
-                    out.write(self._key.encode() + "\n")
+            with created_once(self.key_path.parent):  # processes starting together make one key
+                if self.key_path.exists():
+                    self._key = notes.SignerKey.parse(self.key_path.read_text())
+                else:
+                    self._key = notes.SignerKey.generate(self.origin)
+                    fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                    with os.fdopen(fd, "w") as out:
+                        out.write(self._key.encode() + "\n")
         return self._key
 
     def public_key(self) -> str:

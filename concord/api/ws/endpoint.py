@@ -16,6 +16,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
 from concord.api.deps import SESSION_COOKIE
+from concord.api.drain import Drain
 from concord.api.ws.protocol import CloseCode
 from concord.api.ws.session import Closing, Session, close
 from concord.centre import Centre
@@ -56,7 +57,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if not auth.actor.reader.may_read:
         await close(websocket, CloseCode.SIGNED_OUT, "no current appointment", None)
         return
-    session = Session(websocket, centre, auth.actor, token)
+    drain: Drain = websocket.app.state.drain
+    session = Session(websocket, centre, auth.actor, token, drain)
+    drain.sockets += 1
     try:
         await session.run()
     except Closing as closing:
@@ -68,3 +71,5 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await close(websocket, CloseCode.GOING_AWAY, "server error; resume", session.resume_point())
     else:
         await close(websocket, CloseCode.NORMAL, "bye", None)
+    finally:
+        drain.sockets -= 1

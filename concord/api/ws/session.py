@@ -22,6 +22,7 @@ from fastapi import WebSocket
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from concord.api.drain import Drain
 from concord.api.ws.fanout import HIGH_WATER, LOW_WATER, FanOut
 from concord.api.ws.outbox import Heartbeat, Outbox, SlowConsumer
 from concord.api.ws.protocol import (
@@ -84,8 +85,10 @@ def _payload(message: Message) -> str | bytes:
 
 
 class Session:
-    def __init__(self, websocket: WebSocket, centre: Centre, actor: Actor, token: str) -> None:
+    def __init__(self, websocket: WebSocket, centre: Centre, actor: Actor, token: str,
+                 drain: Drain | None = None) -> None:
         self.ws = websocket
+        self.drain = drain or Drain()
         self.centre = centre
         self.actor = actor
         self.token = token
@@ -170,7 +173,7 @@ class Session:
                 self.fanout = window.listener
             tasks = [asyncio.create_task(job) for job in
                      (self.read_events(window), self.send_events(), self.receive(), self.keep_alive(),
-                      self.send_presence())]
+                      self.send_presence(), self.until_drained())]
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
                 self._leave_fanout()
@@ -375,6 +378,12 @@ class Session:
                 await self.send(ok_frame("read", frame.ref, message_id=frame.message_id))
         except ConcordError as exc:
             await self.send(error_frame(exc, frame.ref))
+
+    async def until_drained(self) -> None:
+        """The server is draining (SIGTERM, `concord.api.drain`): reconnect, through the balancer, to
+        another process and resume from here."""
+        await self.drain.closing.wait()
+        raise Closing(CloseCode.GOING_AWAY, "the server is stopping; reconnect and resume", self.resume_point())
 
     async def keep_alive(self) -> None:
         while True:
