@@ -153,23 +153,24 @@ class ChannelService:
 
         A channel exists only for the nations its ceiling releases to, so the centre-wide channel's
         ceiling is widened to every partner, including nations that joined since it was made."""
-        with self.db.read() as conn:
-            nations = [n.code for n in nation_store.list_nations(conn)]
-            centre = store.find_channel(conn, ChannelKind.CENTRE, system_only=True)
-            missing = [n for n in nations if store.find_channel(conn, ChannelKind.NATION, nation=n) is None]
         made: list[Channel] = []
-        if centre is None and nations:
-            ceiling = Marking.build(Level.SECRET, nations[0], nations, Tlp.AMBER)
-            made.append(self.create_channel(None, kind="centre", name="Joint watch", max_marking=ceiling))
-        elif centre is not None and not set(nations) <= centre.max_marking.audience:
-            assert centre.id is not None
-            widened = replace(centre.max_marking, releasable_to=centre.max_marking.releasable_to | set(nations))
-            with self.db.write() as tx:
+        with self.db.write() as tx:
+            # Two processes setting up at once: the second waits, then finds the first one's channels.
+            store.serialise_standard_setup(tx.conn)
+            nations = [n.code for n in nation_store.list_nations(tx.conn)]
+            centre = store.find_channel(tx.conn, ChannelKind.CENTRE, system_only=True)
+            missing = [n for n in nations if store.find_channel(tx.conn, ChannelKind.NATION, nation=n) is None]
+            if centre is None and nations:
+                ceiling = Marking.build(Level.SECRET, nations[0], nations, Tlp.AMBER)
+                made.append(self.create_channel_in(tx, None, kind="centre", name="Joint watch", max_marking=ceiling))
+            elif centre is not None and not set(nations) <= centre.max_marking.audience:
+                assert centre.id is not None
+                widened = replace(centre.max_marking, releasable_to=centre.max_marking.releasable_to | set(nations))
                 store.set_channel_marking(tx.conn, centre.id, widened)
-        for nation in missing:
-            ceiling = Marking.build(Level.SECRET, nation, [nation], Tlp.AMBER_STRICT)
-            made.append(self.create_channel(None, kind="nation", name=f"{nation} internal", max_marking=ceiling,
-                                            nation=nation))
+            for nation in missing:
+                ceiling = Marking.build(Level.SECRET, nation, [nation], Tlp.AMBER_STRICT)
+                made.append(self.create_channel_in(tx, None, kind="nation", name=f"{nation} internal",
+                                                   max_marking=ceiling, nation=nation))
         return made
 
     def channels(self, actor: Actor) -> list[Channel]:

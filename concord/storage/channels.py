@@ -23,7 +23,7 @@ from sqlalchemy import (
 
 from concord.domain.channels import Channel, ChannelKind, Membership
 from concord.domain.markings import Marking, Reader
-from concord.storage.dialect import insert_or_ignore
+from concord.storage.dialect import Lock, hold, insert_or_ignore
 from concord.storage.dialect import name as dialect_name
 from concord.storage.policy import in_audience, marking_from_row, marking_values
 from concord.storage.schema import TS, BigId, marking_columns, metadata
@@ -107,6 +107,12 @@ def get_channel(conn: Connection, channel_id: int) -> Channel | None:
     if row.kind == ChannelKind.DIRECT.value:
         members = frozenset(member_ids(conn, channel_id))
     return _channel(row, members)
+
+
+def serialise_standard_setup(conn: Connection) -> None:
+    """Until the transaction ends, the one setting up the standard channels (`services.channels.
+    ensure_standard_channels`); its reads after this see what an earlier one committed."""
+    hold(conn, Lock.STANDARD_CHANNELS)
 
 
 def find_channel(conn: Connection, kind: ChannelKind, *, nation: str | None = None,

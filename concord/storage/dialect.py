@@ -58,6 +58,9 @@ class Lock(IntEnum):
     MIGRATE = 7_340_008
     #: One cell of the deconfliction grid (keyed by the cell).
     DECONFLICTION_CELL = 7_340_007
+    #: Setting up the standard channels: processes doing it at once make each channel once
+    #: (`storage.channels.serialise_standard_setup`).
+    STANDARD_CHANNELS = 7_340_009
 
 
 def name(conn: Connection) -> str:

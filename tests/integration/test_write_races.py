@@ -254,3 +254,15 @@ def test_one_nation_added_twice_at_once_joins_once(centre: Centre, clock: Meetin
     refused = [o for o in outcomes if isinstance(o, BaseException)]
     assert len(refused) == 1 and isinstance(refused[0], StateConflict), outcomes
     assert events_of(centre, "nation.joined", "JOR") == [None]
+
+
+def test_two_processes_setting_up_the_standard_channels_at_once_make_each_once(
+        centre: Centre, clock: MeetingClock) -> None:
+    first, second = race(clock, centre.channels.ensure_standard_channels, centre.channels.ensure_standard_channels)
+    assert not isinstance(first, BaseException), first
+    assert not isinstance(second, BaseException), second
+    assert sorted(c.kind.value + (c.nation or "") for c in first + second) == ["centre", "nationIRQ", "nationTUR"]
+    with centre.db.read() as conn:
+        kinds = sorted(r[0] + (r[1] or "") for r in conn.execute(
+            select(channel_store.channels.c.kind, channel_store.channels.c.nation)))
+    assert kinds == ["centre", "nationIRQ", "nationTUR"]
