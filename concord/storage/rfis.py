@@ -30,6 +30,7 @@ from concord.clock import utc
 from concord.domain.errors import NotFound, StateConflict
 from concord.domain.markings import Level, Reader
 from concord.domain.rfis import Answer, Priority, Rfi, RfiStatus, Tasking, TaskingStatus
+from concord.storage.dialect import for_update
 from concord.storage.policy import marking_from_row, marking_values, visible_to
 from concord.storage.schema import TS, BigId, marking_columns, metadata
 
@@ -184,8 +185,10 @@ def rfis_in_period(conn: Connection, reader: Reader, start: datetime, end: datet
 
 
 def overdue_unnotified(conn: Connection, now: datetime) -> list[Rfi]:
-    """System scan (no reader: nothing is returned to a person, only events are written)."""
-    query = (select(rfis).where(rfis.c.ended.is_(None), rfis.c.ltiov < now, rfis.c.overdue_notified.is_(False))
-             .order_by(rfis.c.id))
+    """System scan (no reader: nothing is returned to a person, only events are written). The rows
+    stay locked until the caller commits: a second process scanning at once waits, then no longer
+    finds them (PostgreSQL re-checks `overdue_notified` on the row it waited for)."""
+    query = for_update(conn, select(rfis).where(rfis.c.ended.is_(None), rfis.c.ltiov < now,
+                                                rfis.c.overdue_notified.is_(False)).order_by(rfis.c.id))
     return [r for r in _load(conn, None, list(conn.execute(query))) if r.is_overdue(now)]
 

@@ -266,3 +266,34 @@ def test_two_processes_setting_up_the_standard_channels_at_once_make_each_once(
         kinds = sorted(r[0] + (r[1] or "") for r in conn.execute(
             select(channel_store.channels.c.kind, channel_store.channels.c.nation)))
     assert kinds == ["centre", "nationIRQ", "nationTUR"]
+
+
+def test_two_processes_scanning_for_overdue_rfis_at_once_tell_once(centre: Centre, clock: MeetingClock,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from concord.clock import iso
+    from concord.services import rfis as rfi_service
+    from tests.integration.test_rfis_api import rfi_body
+
+    tur_id, _ = person(centre, "TUR", (Role.LIAISON_OFFICER,))
+    body = rfi_body(clock, ltiov=iso(clock.now() + timedelta(hours=2)))
+    body["marking"] = {**body["marking"], "originator": "TUR"}
+    submitted = centre.rfis.submit(centre.people.actor(tur_id), body)
+    clock.advance(timedelta(hours=3))
+    # The scans meet after their read (the service reads the clock before it): a scan held back by
+    # the first one's row locks never gets there, and the first goes on alone.
+    scanned = rfi_service.store.overdue_unnotified
+    met = threading.Barrier(2)
+
+    def scan_then_meet(conn: Any, now: datetime) -> Any:
+        found = scanned(conn, now)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            met.wait(MEET_SECONDS)
+        return found
+
+    monkeypatch.setattr(rfi_service.store, "overdue_unnotified", scan_then_meet)
+    first, second = race(clock, centre.rfis.notify_overdue, centre.rfis.notify_overdue)
+    assert not isinstance(first, BaseException) and not isinstance(second, BaseException), (first, second)
+    assert sorted([first, second]) == [0, 1]  # one told
+    assert events_of(centre, "rfi.overdue", submitted.rfi.id) == [None]
