@@ -43,7 +43,7 @@ class Database:
             threading.RLock() if self.dialect == "sqlite" else nullcontext())
         # PostgreSQL gives committed events their positions in this process's sequencer thread
         # (storage/event_order.py); SQLite inside each writer's transaction.
-        self._sequencer = Sequencer(self.engine) if self.dialect == "postgresql" else None
+        self._sequencer = Sequencer(self.engine, self._publish) if self.dialect == "postgresql" else None
 
     def on_commit(self, publish: Callable[[int], None]) -> None:
         """Call `publish(position)` after each write that appended events (the bus): every event of

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
 
@@ -96,8 +97,10 @@ class Sequencer:
     orders everything committed, whoever wrote it.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, on_swept: Callable[[int], None] | None = None) -> None:
         self.engine = engine
+        #: Told the top position after a sweep ordered what nobody asked for (the bus announces it).
+        self.on_swept = on_swept
         self._changed = threading.Condition()
         self._started = 0  # rounds started
         self._finished = 0  # rounds finished (in order: one thread runs them)
@@ -148,7 +151,7 @@ class Sequencer:
             top = self._top
             try:
                 conn = conn or self.engine.connect()
-                top = _round(conn, swept=not asked)
+                ordered, top = _round(conn, swept=not asked)
             except Exception:
                 log.exception("ordering committed events failed; retrying")
                 if conn is not None:
@@ -164,16 +167,22 @@ class Sequencer:
                 self._finished = number
                 self._top = max(self._top, top)
                 self._changed.notify_all()
+            if ordered and not asked and self.on_swept is not None:
+                # A dead writer's events: no one else will announce them.
+                try:
+                    self.on_swept(top)
+                except Exception:
+                    log.exception("announcing swept events failed")
         if conn is not None:
             conn.close()
 
 
-def _round(conn: Connection, *, swept: bool) -> int:
-    """One ordering round on `conn`; returns the top position. A sweep (nobody asked) first checks,
-    without the lock, that anything is unordered at all."""
+def _round(conn: Connection, *, swept: bool) -> tuple[int, int]:
+    """One ordering round on `conn`; returns how many events it ordered and the top position. A
+    sweep (nobody asked) first checks, without the lock, that anything is unordered at all."""
     if swept:
         with conn.begin():
             if not conn.execute(_ANY_PENDING).scalar_one():
-                return int(conn.execute(_TOP).scalar_one())
+                return 0, int(conn.execute(_TOP).scalar_one())
     with conn.begin():
-        return _order(conn)[1]
+        return _order(conn)

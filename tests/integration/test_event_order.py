@@ -151,3 +151,18 @@ def test_every_committed_event_reaches_every_reader_once_in_one_order(db: Databa
         assert sorted(view) == list(range(1, top + 1))  # gap-free positions
         assert set(view.values()) == committed  # every committed event, no rolled-back one
         assert view == seen[0]  # one order for every reader
+
+
+def test_events_a_dead_writer_left_are_announced_once_the_sweep_orders_them(db: Database) -> None:
+    published: list[int] = []
+    db.on_commit(published.append)
+    with db.write() as tx:  # a live write: its own announcement (and the sequencer thread running)
+        _append(tx, "alive")
+    assert published == [1]
+    with db.engine.connect() as conn, conn.begin():  # commits, then "dies" before ordering
+        _append(Tx(conn), "dead")
+    deadline = time.monotonic() + 10
+    while published == [1]:
+        assert time.monotonic() < deadline, "the swept event was never announced"
+        time.sleep(0.05)
+    assert published == [1, 2]  # the sweep announced it: subscribers need not wait for their poll
