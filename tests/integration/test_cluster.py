@@ -46,10 +46,10 @@ BUSES = {
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A centre on a fresh PostgreSQL database: two nations, a sender and a receiver, the channels.
-    Its data directory is new too: the processes make the keys and the TAK CA, once between them."""
+    The processes share its data directory (the centre's keys); they make the TAK CA, once."""
     data = tmp_path_factory.mktemp("cluster")
     with throwaway_postgres() as url:
-        centre = Centre(fast_settings(url, data / "setup"))
+        centre = Centre(fast_settings(url, data / "shared"))
         centre.migrate()
         centre.nations.add("TUR", "Türkiye")
         centre.nations.add("IRQ", "Iraq")
