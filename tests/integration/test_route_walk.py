@@ -28,7 +28,7 @@ from concord.domain.markings import Level, Reader
 from concord.domain.people import Role
 from tests.factories import PASSWORD, ApiClient, person, sign_in, tiny_png
 from tests.integration.ops_helpers import box, operation_body, window
-from tests.intel_factories import ROOT, TAXII, basic, indicator
+from tests.intel_factories import ROOT, TAXII, basic, indexed, indicator
 
 READ = "read"  # answers what the caller may see: nothing hidden by content, count or existence
 OWNER = "owner"  # changes an existing item: only its originating nation (domain.ownership)
@@ -406,6 +406,7 @@ def test_route_walk(centre: Centre, client: TestClient, app: Any, clock: FixedCl
     plant_hidden()
     plant(client, tur, clock, {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted,
           shared=True)
+    indexed(centre)  # hidden intel is in the search index too: only the policy keeps it out of answers
     plan = tur_plan(clock, name="Walk plan", marking={"level": "RESTRICTED", "releasable_to": ["IRQ"]})
     activity = {"name": "Walk activity", "area": box(41.0, 38.0), "window": window(clock.now(), 12, 30)}
     failures = walk(app, client, irq, names, planted, plan, activity)
