@@ -137,6 +137,13 @@ class IntelIndexer:
             with self._progress:
                 self._progress.wait(min(left, 0.5))
 
+    def state(self) -> tuple[int, int]:
+        """(the indexer's position, how many objects published are not indexed yet, whoever may see
+        them): for the operator of the centre (`concord demo`), never for a person's answer."""
+        with self.db.read() as conn:
+            position = self.position(conn)
+            return position, store.objects_behind(conn, None, position)
+
     def objects_behind(self, reader: Reader) -> int:
         """How many objects `reader` may see that search cannot find yet (0 when caught up)."""
         with self.db.read() as conn:

@@ -61,16 +61,17 @@ def publications(conn: Connection, after: int, top: int, limit: int) -> list[Pub
     return [Publication(int(r.position), r.actor_id, tuple(ids_in(r.payload))) for r in rows]
 
 
-def objects_behind(conn: Connection, reader: Reader, after: int) -> int:
+def objects_behind(conn: Connection, reader: Reader | None, after: int) -> int:
     """How many objects the reader may see were published after position `after` (or are committed
     and not yet ordered): what a search cannot find yet. Counted from the events the reader may see,
-    so the figure never includes what another nation holds hidden."""
+    so the figure never includes what another nation holds hidden. With no reader: every object (for
+    the operator of the centre, never for a person's answer)."""
     e = events.c
-    rows = conn.execute(
-        select(e.payload)
-        .where(or_(e.position > after, e.position.is_(None)), e.kind == PUBLISHED, visible_to(events, reader),
-               or_(e.recipient_id.is_(None), e.recipient_id == reader.person_id)))
-    return sum(int(r.payload.get("count", 0)) for r in rows)
+    query = select(e.payload).where(or_(e.position > after, e.position.is_(None)), e.kind == PUBLISHED)
+    if reader is not None:
+        query = query.where(visible_to(events, reader),
+                            or_(e.recipient_id.is_(None), e.recipient_id == reader.person_id))
+    return sum(int(r.payload.get("count", 0)) for r in conn.execute(query))
 
 
 @dataclass(frozen=True, slots=True)
