@@ -40,6 +40,9 @@ NAME = "intel-index"
 #: one write transaction, short enough not to hold up the ingests queued behind it.
 BATCH_EVENTS = 200
 BATCH_OBJECTS = 2000
+#: With no publication to index, the follower moves on without a write (a busy chat channel wakes it
+#: a hundred times a second), and saves its position only once this many events lie beyond it.
+IDLE_SAVE_EVENTS = 1000
 
 
 class IntelIndexer:
@@ -96,11 +99,22 @@ class IntelIndexer:
         """The background follower of a server process (every process runs one; the durable
         position's row lock lets one batch run at a time, whichever process runs it)."""
         async def step(position: int, latest: int) -> Progress:
-            return await asyncio.to_thread(self._run_batch, latest)
+            return await asyncio.to_thread(self._step, latest)
 
         return followers.follow(NAME, bus, step, start=durable(self.db, NAME), poll_seconds=poll_seconds)
 
     # --- catching up and waiting -------------------------------------------------------------
+    def _step(self, latest: int) -> Progress:
+        """A batch when there is something to index (or the saved position has fallen far behind);
+        otherwise only a read: every event up to the head needs nothing from the indexer."""
+        with self.db.read() as conn:
+            saved = self.position(conn)
+            pending = store.publication_after(conn, saved)
+            top = latest_event_id(conn)
+        if not pending and top - saved < IDLE_SAVE_EVENTS:
+            return Progress(max(saved, top))
+        return self._run_batch(latest)
+
     def _run_batch(self, latest: int) -> Progress:
         progress = self._batch(latest)
         with self._progress:
@@ -121,15 +135,18 @@ class IntelIndexer:
         with self.db.read() as read:
             return load_position(read, NAME) or 0
 
-    def wait(self, timeout: float = 30.0) -> bool:
-        """Wait until the index has reached every event committed before the call (True), or until
-        `timeout` (False). Woken by each batch this process runs; another process's batches are seen
-        by reading the position again at least every half second."""
+    def caught_up(self) -> bool:
+        """Whether every publication committed so far is indexed."""
         with self.db.read() as conn:
-            target = latest_event_id(conn)
+            return not store.publication_after(conn, self.position(conn))
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Wait until every publication committed so far is indexed (True), or until `timeout`
+        (False). Woken by each batch this process runs; another process's batches are seen by
+        reading the position again at least every half second."""
         deadline = time.monotonic() + timeout
         while True:
-            if self.position() >= target:
+            if self.caught_up():
                 return True
             left = deadline - time.monotonic()
             if left <= 0:

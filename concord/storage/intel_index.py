@@ -61,6 +61,14 @@ def publications(conn: Connection, after: int, top: int, limit: int) -> list[Pub
     return [Publication(int(r.position), r.actor_id, tuple(ids_in(r.payload))) for r in rows]
 
 
+def publication_after(conn: Connection, after: int) -> bool:
+    """Whether any `intel.published` event has a position above `after` or none yet (committed, not
+    yet ordered)."""
+    e = events.c
+    query = select(e.id).where(or_(e.position > after, e.position.is_(None)), e.kind == PUBLISHED).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def objects_behind(conn: Connection, reader: Reader | None, after: int) -> int:
     """How many objects the reader may see were published after position `after` (or are committed
     and not yet ordered): what a search cannot find yet. Counted from the events the reader may see,
