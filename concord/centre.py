@@ -31,6 +31,7 @@ from concord.services.follow import Followers
 from concord.services.identity import CentreIdentity, IdentityMismatch
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
+from concord.services.intel_index import IntelIndexer
 from concord.services.intel_read import IntelReader
 from concord.services.messages import MessagingService
 from concord.services.nations import NationService
@@ -86,6 +87,8 @@ class Centre:
         partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
         self.intel = IntelService(self.db, self.clock, partners, parallel=settings.intel_validation_worker)
         self.intel_read = IntelReader(self.db, partners)
+        # Full-text search and correlation: indexes fed from the event log after commit (issue 18).
+        self.intel_index = IntelIndexer(self.db, self.clock)
         self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, self.sign_in_guard)
         # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
         self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
@@ -137,6 +140,7 @@ class Centre:
         if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
             self.background.append(("cot-gateway", self.cot.housekeep))
         self.background.append(("deconfliction-follower", self.deconfliction.follower(self.bus, self.followers).run))
+        self.background.append(("intel-index", self.intel_index.follower(self.bus, self.followers).run))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock, self.channels)
         self.rfis = RfiService(self.db, self.clock)

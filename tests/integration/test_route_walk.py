@@ -30,7 +30,7 @@ from concord.domain.markings import Level, Marking, Reader
 from concord.domain.people import Role
 from tests.factories import PASSWORD, ApiClient, person, sign_in, tiny_png
 from tests.integration.ops_helpers import box, operation_body, window
-from tests.intel_factories import ROOT, TAXII, basic, indicator
+from tests.intel_factories import ROOT, TAXII, basic, indexed, indicator
 from tests.unit.cot.cot_samples import position_xml
 
 READ = "read"  # answers what the caller may see: nothing hidden by content, count or existence
@@ -421,6 +421,7 @@ def test_route_walk(centre: Centre, client: TestClient, app: Any, clock: FixedCl
     plant_hidden()
     plant(centre, client, tur, clock, {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted,
           shared=True)
+    indexed(centre)  # hidden intel is in the search index too: only the policy keeps it out of answers
     plan = tur_plan(clock, name="Walk plan", marking={"level": "RESTRICTED", "releasable_to": ["IRQ"]})
     activity = {"name": "Walk activity", "area": box(41.0, 38.0), "window": window(clock.now(), 12, 30)}
     failures = walk(app, client, irq, names, planted, plan, activity)
