@@ -28,6 +28,7 @@ from concord.services.deconfliction import DeconflictionService
 from concord.services.duty import DutyService
 from concord.services.feed import EventFeed
 from concord.services.follow import Followers
+from concord.services.identity import CentreIdentity, IdentityMismatch
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
 from concord.services.intel_read import IntelReader
@@ -75,7 +76,10 @@ class Centre:
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.sign_in_guard = SignInGuard(self.db, settings)
-        self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys")
+        # One identity across processes: each key's public half is recorded by the first to have it.
+        self.identity = CentreIdentity(self.db, self.clock)
+        self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys",
+                                 self.identity)
         self.privileged = PrivilegedRequestService(self.db, self.clock, self.people)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings, guard=self.sign_in_guard,
                                 box=self.secrets)
@@ -115,13 +119,13 @@ class Centre:
             every = settings.escalation_seconds
             self.background.append(("escalations", lambda: self.acknowledgements.run_escalations(every)))
         # Registered before any feature writes: every write unit of work appends its audit entries.
-        self.audit = AuditService(self.db, self.clock, settings)
+        self.audit = AuditService(self.db, self.clock, settings, self.identity)
         self.background.append(("audit-checkpoints", self.audit.run_checkpoints))
         self.background.append(("audit-sequencer", self.audit.run_sequencer))
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
-                              self.audit.record_reads, self.followers)
+                              self.audit.record_reads, self.followers, self.identity)
         cot = settings.cot
 
         def package(issued: object, ca: x509.Certificate, username: str, password: str) -> bytes:
@@ -143,11 +147,22 @@ class Centre:
     def migrate(self) -> None:
         migrate.upgrade(self.db)
 
+    def verify_identity(self) -> None:
+        """This process's keys are the centre's, whatever process made them (services/identity.py);
+        IdentityMismatch names the key and what to do."""
+        self.audit.verify_identity()
+        self.secrets.verify_identity()
+        self.cot.verify_identity()
+
     async def start(self) -> None:
         """Connect the bus, bind the CoT listeners (a port that cannot be bound fails the start with
         `StartupError`), then start every background task under supervision."""
         # The planner's statistics as the store stands now (the hot reads do not depend on them).
         await asyncio.to_thread(self.db.refresh_statistics)
+        try:
+            await asyncio.to_thread(self.verify_identity)
+        except IdentityMismatch as exc:
+            raise StartupError(exc.message) from exc
         await self.bus.start()
         if self.settings.cot.listen:
             try:
