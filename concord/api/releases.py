@@ -28,7 +28,8 @@ class ReferenceIn(Strict):
 class ReleaseIn(Strict):
     concerned: Annotated[list[NationCode], Field(min_length=1, max_length=50,
                                                  description="nations that must approve besides yours")]
-    texts: Annotated[dict[str, TextIn], Field(description="en, tr and ar: title and body in each")]
+    texts: Annotated[dict[str, TextIn], Field(description="en, tr and/or ar: title and body in each; the "
+                                                          "languages left out are to be translated")]
     references: Annotated[list[ReferenceIn], Field(max_length=100)] = Field(default_factory=list)
 
 
@@ -54,6 +55,7 @@ class ReleaseOut(MarkedOut):
     proposer: str
     concerned: list[str]
     texts: dict[str, dict[str, str]]
+    to_translate: list[str]
     references: list[dict[str, str]]
     content_hash: str
     status: ReleaseStatus
@@ -71,7 +73,8 @@ class ReleaseOut(MarkedOut):
         content = release.content.to_dict()
         return cls(
             id=release.id, proposer=release.proposer, concerned=sorted(release.concerned), texts=content["texts"],
-            references=content["references"], content_hash=release.content_hash, status=release.status,
+            to_translate=list(release.content.to_translate), references=content["references"],
+            content_hash=release.content_hash, status=release.status,
             approvals=[ApprovalOut(nation=a.nation, person_id=a.person_id, at=iso(a.at))
                        for a in sorted(release.valid_approvals.values(), key=lambda a: a.at)],
             awaiting=sorted(release.awaiting), proposed_at=iso(release.proposed_at),

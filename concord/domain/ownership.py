@@ -44,6 +44,7 @@ class Kind(StrEnum):
     RFI = "rfi"
     RELEASE = "release"
     MESSAGE = "message"
+    NATION = "nation"  # a partner's own name and classification labels
 
 
 #: For each kind, the roles of the owning nation that may change it.
@@ -56,6 +57,7 @@ CHANGERS: dict[Kind, frozenset[Role]] = {
     Kind.CHANNEL: frozenset({Role.ADMINISTRATOR}),
     Kind.RFI: frozenset({Role.COMMANDER, Role.LIAISON_OFFICER, Role.ANALYST}),
     Kind.RELEASE: _PLANNERS,
+    Kind.NATION: frozenset({Role.ADMINISTRATOR}),
 }
 
 #: Kinds whose items belong to the one person who wrote them (rule 2), whatever their roles.

@@ -1,8 +1,10 @@
 """Joint public releases: a statement goes out only when every concerned nation approved its exact text.
 
-A proposal holds a title and body in each of the centre's public languages and the items it refers
-to. Its content hash (SHA-256 over a canonical JSON form of exactly that content) is what a
-commander approves: an approval names the hash it saw, so any edit, which changes the hash, voids
+A proposal holds a title and body in one or more of the centre's public languages and the items it
+refers to; the others are "to be translated" by any concerned nation (an edit), and no nation approves
+a text until it is written in every language, since a joint release is published in all of them.
+Its content hash (SHA-256 over a canonical JSON form of exactly that content) is what a commander
+approves: an approval names the hash it saw, so any edit, which changes the hash, voids
 every earlier approval, and an approval sent for a text that has since changed is refused. The
 last approval publishes the release.
 """
@@ -51,6 +53,16 @@ class ReleaseContent:
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(canonical_bytes(self)).hexdigest()
+
+    @property
+    def title(self) -> str:
+        """The title in the first public language the text is written in (en, tr, ar)."""
+        return next(self.texts[lang].title for lang in LANGUAGES if lang in self.texts)
+
+    @property
+    def to_translate(self) -> tuple[str, ...]:
+        """The public languages the text is not yet written in."""
+        return tuple(lang for lang in LANGUAGES if lang not in self.texts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +123,7 @@ class Release:
 def parse_content(raw: Mapping[str, Any]) -> ReleaseContent:
     texts_raw = raw.get("texts")
     if not isinstance(texts_raw, Mapping):
-        raise Invalid("texts must be an object with en, tr and ar entries", field="texts")
+        raise Invalid("texts must be an object with an en, tr or ar entry", field="texts")
     for lang in texts_raw:
         if lang not in LANGUAGES:
             raise Invalid(f"unknown language {lang!r}; expected {', '.join(LANGUAGES)}",
@@ -119,13 +131,16 @@ def parse_content(raw: Mapping[str, Any]) -> ReleaseContent:
     texts = {}
     for lang in LANGUAGES:
         entry = texts_raw.get(lang)
+        if entry is None:
+            continue  # to be translated
         if not isinstance(entry, Mapping):
-            raise Invalid(f"the {lang} text is missing: a joint release is published in every language",
-                          field=f"texts.{lang}")
+            raise Invalid(f"the {lang} text is an object with a title and a body", field=f"texts.{lang}")
         texts[lang] = ReleaseText(
             f.text(entry.get("title"), f"texts.{lang}.title", max_length=200, single_line=True),
             f.text(entry.get("body"), f"texts.{lang}.body", max_length=20_000),
         )
+    if not texts:
+        raise Invalid("a proposal is written in at least one of en, tr and ar", field="texts")
     refs_raw = raw.get("references", [])
     if not isinstance(refs_raw, list) or len(refs_raw) > 100:
         raise Invalid("references must be a list of at most 100 {type, id} objects", field="references")
@@ -177,6 +192,11 @@ def approve(release: Release, nation: str, person_id: int | None, content_hash: 
     if content_hash != release.content_hash:
         raise StateConflict("the text changed since you read it: read it again and approve the new text",
                             field="content_hash", details={"current_hash": release.content_hash})
+    missing = release.content.to_translate
+    if missing:
+        raise StateConflict(f"the text is still to be translated into {', '.join(missing)}: a joint release is "
+                            "approved and published in every language", field=f"texts.{missing[0]}",
+                            details={"to_translate": list(missing)})
     if nation in release.valid_approvals:
         raise StateConflict(f"{nation} has already approved this text", field="nation")
     approvals = {**release.approvals, nation: Approval(nation, person_id, now, content_hash)}

@@ -91,4 +91,4 @@ class ReleaseService:
                      marking=release.marking, actor_id=actor.person_id, actor_nation=actor.nation,
                      payload={"status": release.status.value, "content_hash": release.content_hash,
                               "awaiting": sorted(release.awaiting),
-                              "title": release.content.texts["en"].title})
+                              "title": release.content.title})

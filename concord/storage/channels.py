@@ -56,6 +56,9 @@ def _channel(row: Any, members: frozenset[int] = frozenset()) -> Channel:
                   members)
 
 
+_LISTED = frozenset({ChannelKind.DIRECT.value, ChannelKind.OPERATION.value, ChannelKind.INCIDENT.value})
+
+
 def direct_key(members: frozenset[int]) -> str:
     a, b = sorted(members)
     return f"{a}:{b}"
@@ -104,7 +107,7 @@ def get_channel(conn: Connection, channel_id: int) -> Channel | None:
     if row is None:
         return None
     members: frozenset[int] = frozenset()
-    if row.kind == ChannelKind.DIRECT.value:
+    if row.kind in _LISTED:  # the kinds whose members are listed (the others are open to their nations)
         members = frozenset(member_ids(conn, channel_id))
     return _channel(row, members)
 

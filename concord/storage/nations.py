@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, Connection, String, Table, select
+from sqlalchemy import JSON, Column, Connection, String, Table, select, update
 
 from concord.domain.nations import Nation
 from concord.storage.dialect import insert_or_ignore
@@ -35,3 +35,8 @@ def get_nation(conn: Connection, code: str) -> Nation | None:
 def list_nations(conn: Connection) -> list[Nation]:
     rows = conn.execute(select(nations).order_by(nations.c.code))
     return [Nation(r.code, r.name, dict(r.labels)) for r in rows]
+
+
+def update_nation(conn: Connection, nation: Nation) -> None:
+    """Replace a partner's name and labels (its code never changes)."""
+    conn.execute(update(nations).where(nations.c.code == nation.code).values(name=nation.name, labels=nation.labels))

@@ -46,7 +46,7 @@ def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(office
     redrew it at once, and the screens went (sign-out) before the next frame. Leaflet's canvas forgot
     the frame it had asked for, so it ran on the destroyed canvas: "Cannot read properties of
     undefined (reading 'save')" (CI, the TOTP sign-in test)."""
-    o = officer("irq.watch")  # in the language the account keeps (another test relies on it)
+    o = officer("irq.watch")
     o.page.add_init_script(HOLD_FRAMES)
     o.sign_in()
     o.go("/map")

@@ -26,13 +26,15 @@ def assert_banner_in_labels(o: Officer, nation: str) -> None:
         assert text.startswith(DEFAULT_LABELS[nation][level]), text
 
 
-def create_officer(admin: Officer, server: Server, username: str, name: str, language: str) -> None:
-    """A fresh account (with its own saved language) made by its nation's administrator, through the API."""
+def create_officer(admin: Officer, server: Server, username: str, name: str, language: str,
+                   nation: str = "TUR") -> None:
+    """A fresh account (with its own saved language) made by its nation's administrator, through the API:
+    a test that relies on a saved language owns its account, whatever other tests choose for theirs."""
     admin.sign_in()
     csrf = next(c["value"] for c in admin.context.cookies() if c["name"] == "concord_csrf")
     headers = {"X-CSRF-Token": csrf}
     made = admin.context.request.post(f"{server.url}/api/people", headers=headers, data={
-        "username": username, "display_name": name, "nation": "TUR", "clearance": "SECRET",
+        "username": username, "display_name": name, "nation": nation, "clearance": "SECRET",
         "password": DEMO_PASSWORD, "language": language})
     assert made.status == 201, made.text()
     person_id = made.json()["person"]["id"]
@@ -61,8 +63,10 @@ def test_a_turkish_officer_signs_in_and_sees_who_they_are(officer: OpenOfficer, 
     tur.screenshot("map-tr")
 
 
-def test_arabic_renders_right_to_left_with_the_map_controls_mirrored(officer: OpenOfficer) -> None:
-    irq = officer("irq.watch")
+def test_arabic_renders_right_to_left_with_the_map_controls_mirrored(officer: OpenOfficer, server: Server) -> None:
+    # Its own account, saved in Arabic: irq.watch's saved language is whatever the last test chose.
+    create_officer(officer("irq.admin"), server, "irq.watch3", "ملازم سارة المراقبة (demo)", "ar", nation="IRQ")
+    irq = officer("irq.watch3")
     irq.sign_in()
     html = irq.page.locator("html")
     expect(html).to_have_attribute("dir", "rtl")

@@ -167,6 +167,9 @@ def test_operation_channels_reach_their_members_only(centre: Centre, client: Tes
                     ).status_code == 204
     assert len(tur2.get(f"/api/channels/{op}/messages").json()["items"]) == 1
     assert say(tur2, op, "may I?").status_code == 403
+    # The members are listed to those who take part (the administration screen shows them).
+    listed = next(c for c in tur2.get("/api/channels").json() if c["id"] == op)
+    assert listed["members"] == sorted({s["ids"]["irq"], s["ids"]["tur"], s["ids"]["tur2"]})
 
 
 def test_cross_nation_changes_follow_the_ownership_rule(centre: Centre, client: TestClient) -> None:

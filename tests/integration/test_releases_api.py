@@ -94,9 +94,7 @@ def test_a_nation_not_concerned_cannot_approve(centre: Centre, client: TestClien
 
 def test_bad_proposals_are_refused_and_nothing_is_written(centre: Centre, client: TestClient) -> None:
     liaison, _, _ = commanders(centre, client)
-    body = release_body()
-    del body["texts"]["ar"]
-    for bad, field in [(body, "texts.ar"), (release_body(concerned=["TUR"]), "concerned"),
+    for bad, field in [(release_body(texts={}), "texts"), (release_body(concerned=["TUR"]), "concerned"),
                        (release_body(concerned=["SYR"]), "concerned")]:
         response = liaison.post("/api/releases", json=bad)
         assert response.status_code == 422 and response.json()["error"]["details"]["field"] == field
@@ -133,3 +131,26 @@ def test_the_public_page_shows_released_items_and_nothing_else(centre: Centre, c
     # The public surface is read-only and needs no sign-in.
     assert client.post("/public/releases.json").status_code in (404, 405)
     assert client.get("/public").status_code == 200
+
+
+def test_a_proposal_written_in_one_language_is_approved_once_translated(centre: Centre, client: TestClient) -> None:
+    liaison, tur, irq = commanders(centre, client)
+    texts = release_body()["texts"]
+    created = liaison.post("/api/releases", json=release_body(texts={"en": texts["en"]}))
+    assert created.status_code == 201, created.text
+    release = created.json()
+    assert release["to_translate"] == ["tr", "ar"] and list(release["texts"]) == ["en"]
+    early = tur.post(f"/api/releases/{release['id']}/approve", json={"content_hash": release["content_hash"]})
+    assert early.status_code == 409 and early.json()["error"]["details"]["field"] == "texts.tr"
+    assert early.json()["error"]["details"]["to_translate"] == ["tr", "ar"]
+    translated = irq.put(f"/api/releases/{release['id']}", json={"texts": texts})  # a concerned nation translates
+    assert translated.status_code == 200, translated.text
+    assert translated.json()["to_translate"] == []
+    digest = translated.json()["content_hash"]
+    for commander in (tur, irq):
+        approved = commander.post(f"/api/releases/{release['id']}/approve", json={"content_hash": digest})
+        assert approved.status_code == 200, approved.text
+    assert public_texts(client) == ["Joint statement on the border post 14 incident"]
+    arabic_only = liaison.post("/api/releases", json=release_body(texts={"ar": texts["ar"]}))
+    assert arabic_only.status_code == 201, arabic_only.text
+    assert arabic_only.json()["to_translate"] == ["en", "tr"]

@@ -56,7 +56,8 @@ POLICY: dict[str, str] = {
     "DELETE /api/sessions/others": ACCOUNT,
     "GET /api/me": ACCOUNT, "PUT /api/me/language": ACCOUNT, "POST /api/me/totp": ACCOUNT,
     "DELETE /api/me/totp": ACCOUNT, "POST /api/me/totp/confirm": ACCOUNT,
-    "GET /api/nations": READ, "GET /api/people": READ, "POST /api/people": ADMIN, "GET /api/admin/people": ADMIN,
+    "GET /api/nations": READ, "PUT /api/nations/{code}": ADMIN,  # a nation's own administrators
+    "GET /api/people": READ, "POST /api/people": ADMIN, "GET /api/admin/people": ADMIN,
     "POST /api/people/{person_id}/disable": ADMIN, "POST /api/people/{person_id}/enable": ADMIN,
     "POST /api/people/{person_id}/reset-password": ADMIN, "POST /api/appointments": ADMIN,
     "DELETE /api/appointments/{appointment_id}": ADMIN,

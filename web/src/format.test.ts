@@ -10,7 +10,8 @@ vi.hoisted(() => {
 });
 
 const { lang } = await import("./i18n");
-const { span, zulu } = await import("./format");
+const { span, zulu, zuluClock } = await import("./format");
+const { formatNumber } = await import("./i18n");
 
 describe("durations in each language's own units", () => {
   it("writes Turkish hours and minutes as sa./dk., not s/d (seconds/days)", () => {
@@ -29,5 +30,17 @@ describe("times are 24-hour Zulu in every language", () => {
       expect(text.endsWith("Z")).toBe(true);
       expect(text).not.toMatch(/AM|PM|ص|م\b|ÖÖ|ÖS/);
     }
+  });
+});
+
+describe("one digit rule per language", () => {
+  it("writes Arabic dates, times, counts and durations in the Latin digits its coordinates use", () => {
+    lang.value = "ar";
+    const texts = [zulu("2026-12-07T17:35:00Z"), zuluClock(new Date("2026-12-07T09:05:07Z")), formatNumber(1234),
+      span((3 * 60 + 12) * 60_000)];
+    for (const text of texts) expect(text).not.toMatch(/[\u0660-\u0669\u06f0-\u06f9]/);
+    expect(zuluClock(new Date("2026-12-07T09:05:07Z"))).toBe("09:05:07Z");
+    expect(zulu("2026-12-07T17:35:00Z")).toMatch(/07.*2026.*17:35Z$/);
+    lang.value = "en";
   });
 });

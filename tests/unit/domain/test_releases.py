@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,7 +46,8 @@ def test_the_proposer_is_concerned_and_the_hash_is_stable() -> None:
 @pytest.mark.parametrize(("changes", "field"), [
     ({"concerned": []}, "concerned"),
     ({"concerned": ["TUR"]}, "concerned"),
-    ({"texts": {"en": {"title": "t", "body": "b"}}}, "texts.tr"),
+    ({"texts": {}}, "texts"),
+    ({"texts": {"en": "just a title"}}, "texts.en"),
     ({"texts": {**raw_release()["texts"], "fr": {"title": "t", "body": "b"}}}, "texts.fr"),
     ({"texts": {**raw_release()["texts"], "ar": {"title": "", "body": "b"}}}, "texts.ar.title"),
     ({"references": [{"type": "tweet", "id": 1}]}, "references[0].type"),
@@ -111,3 +113,20 @@ def test_withdrawn_releases_take_no_approvals() -> None:
     assert release.status is ReleaseStatus.WITHDRAWN
     with pytest.raises(StateConflict):
         rel.approve(release, "TUR", 1, release.content_hash, NOW)
+
+
+def test_a_proposal_in_one_language_waits_for_its_translations_before_any_approval() -> None:
+    """Issue #25 item 13: written in English only, the Turkish and Arabic texts are to be translated;
+    nobody approves an incomplete text, and a concerned nation's translation (an edit) completes it."""
+    texts = raw_release()["texts"]
+    release = replace(proposed(texts={"en": texts["en"]}), id=1)
+    assert release.content.to_translate == ("tr", "ar")
+    with pytest.raises(StateConflict) as err:
+        rel.approve(release, "TUR", 1, release.content_hash, NOW)
+    assert err.value.field == "texts.tr"
+    translated = rel.edit(release, {"texts": {"en": texts["en"], "tr": texts["tr"]}}, "IRQ", NOW)
+    assert translated.content.to_translate == ("ar",)
+    complete = rel.edit(translated, {"texts": texts}, "IRQ", NOW)
+    assert complete.content.to_translate == ()
+    approved = rel.approve(complete, "TUR", 1, complete.content_hash, NOW)
+    assert approved.awaiting == frozenset({"IRQ"})

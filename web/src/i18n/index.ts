@@ -14,8 +14,11 @@ export const LANGS: readonly Lang[] = ["en", "tr", "ar"];
 /** Each language named in itself (the language menus). */
 export const LANG_NAMES: Record<Lang, string> = { en: "English", tr: "Türkçe", ar: "العربية" };
 
-/** BCP 47 locales used for dates and numbers; Arabic follows Iraq's conventions (Arabic-Indic digits). */
-const LOCALES: Record<Lang, string> = { en: "en-GB", tr: "tr-TR", ar: "ar-IQ" };
+/** BCP 47 locales used for dates and numbers. One digit rule per language: Arabic follows Iraq's
+ * conventions (month names, separators) with Latin digits (`-u-nu-latn`), the digits its coordinates,
+ * MGRS references, DTGs and typed times already use, so a date and a grid reference beside it never
+ * mix two digit sets (issue #25 item 7). */
+const LOCALES: Record<Lang, string> = { en: "en-GB", tr: "tr-TR", ar: "ar-IQ-u-nu-latn" };
 
 function initialLang(): Lang {
   const saved = localStorage.getItem("concord.lang");

@@ -6,13 +6,19 @@ import { ErrorText } from "../components/ErrorText";
 import { roleName } from "../components/Header";
 import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
-import { t } from "../i18n";
+import { UtcInput } from "../components/UtcInput";
+import { t, tk } from "../i18n";
+import { navigate, route } from "../router";
+import { ChannelsAdmin } from "./admin/ChannelsAdmin";
+import { IncidentsAdmin } from "./admin/IncidentsAdmin";
+import { NationsAdmin } from "./admin/Nations";
+import { SitesAdmin } from "./admin/SitesAdmin";
 import { LEVELS, levelLabel } from "../markings";
 import { type Appointment, hasRole, me, type Me } from "../session";
 
 const ROLES = ["commander", "liaison_officer", "analyst", "watch_officer", "observer", "administrator"] as const;
 
-/** A datetime-local value read as UTC (the form says so): "2026-11-29T12:00" → ISO with Z. */
+/** A UtcInput value read as UTC: "2026-11-29T12:00" → ISO with Z. */
 function utcFromInput(value: string): string | undefined {
   return value ? `${value}:00Z` : undefined;
 }
@@ -153,11 +159,11 @@ function AppointForm({ person, onDone }: { person: Me; onDone: (pending: boolean
       </label>
       <label>
         {t("admin.starts_at")}
-        <input type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} dir="ltr" />
+        <UtcInput value={starts} onInput={setStarts} name="starts_at" />
       </label>
       <label>
         {t("admin.ends_at")}
-        <input type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} dir="ltr" />
+        <UtcInput value={ends} onInput={setEnds} name="ends_at" />
       </label>
       <button class="primary" type="submit">
         {t("admin.appoint")}
@@ -216,7 +222,7 @@ function NewPersonForm({ nation, onCreated }: { nation: string; onCreated: (pass
 }
 
 /** Administration of one's own nation's people and appointments (never another nation's). */
-export function Admin() {
+function PeopleAdmin() {
   const nation = me.value?.nation ?? "";
   const [people, setPeople] = useState<Me[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -259,8 +265,7 @@ export function Admin() {
 
   if (!hasRole("administrator") || (error instanceof ApiError && error.code === "forbidden" && people === null)) {
     return (
-      <main class="page">
-        <h1>{t("nav.admin")}</h1>
+      <>
         <p class="muted">{t("admin.only_admins")}</p>
         {/* The commander is the other second person of the two-person rule. */}
         {hasRole("commander") && <PendingRequests version={0} onSettled={(pw) => pw && setSecret(pw)} />}
@@ -269,7 +274,7 @@ export function Admin() {
             {t("admin.password_once")} <code dir="ltr" data-testid="new-password">{secret}</code>
           </div>
         )}
-      </main>
+      </>
     );
   }
 
@@ -330,10 +335,8 @@ export function Admin() {
   ];
 
   return (
-    <main class="page admin" data-testid="admin">
-      <h1>
-        {t("nav.admin")} · {t("admin.people_of", { nation })}
-      </h1>
+    <>
+      <h2>{t("admin.people_of", { nation })}</h2>
       {secret && (
         <div class="card notice" role="status">
           {t("admin.password_once")} <code dir="ltr" data-testid="new-password">{secret}</code>{" "}
@@ -366,6 +369,38 @@ export function Admin() {
         <SortableTable rows={rows} columns={columns} rowKey={(p) => p.id} testId="people" empty={t("admin.nobody")} />
         <NewPersonForm nation={nation} onCreated={(pw) => (setSecret(pw), void load())} />
       </div>
+    </>
+  );
+}
+
+const SECTIONS: readonly [string, string][] = [
+  ["people", tk("admin.tab.people")],
+  ["sites", tk("admin.tab.sites")],
+  ["channels", tk("admin.tab.channels")],
+  ["nations", tk("admin.tab.nations")],
+  ["incidents", tk("admin.tab.incidents")],
+];
+
+/** Administration, one section per subject (/admin/sites, …); each offers only what the reader's roles
+ * allow, and the server decides again (domain/policy.py, domain/ownership.py). */
+export function Admin() {
+  const section = route.value.params[0] ?? "people";
+  return (
+    <main class="page admin" data-testid="admin">
+      <h1>{t("nav.admin")}</h1>
+      <div class="tabs" role="tablist">
+        {SECTIONS.map(([id, label]) => (
+          <button key={id} role="tab" aria-selected={section === id} class={section === id ? "active" : ""}
+            data-testid={`admin-tab-${id}`} onClick={() => navigate(id === "people" ? "/admin" : `/admin/${id}`)}>
+            {t(label)}
+          </button>
+        ))}
+      </div>
+      {section === "sites" ? <SitesAdmin />
+        : section === "channels" ? <ChannelsAdmin />
+        : section === "nations" ? <NationsAdmin />
+        : section === "incidents" ? <IncidentsAdmin />
+        : <PeopleAdmin />}
     </main>
   );
 }

@@ -7,6 +7,7 @@ import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from 
 import { categoryName, timelineName } from "../codes";
 import { type Column, SortableTable } from "../components/SortableTable";
 import { Time } from "../components/Time";
+import { UtcInput } from "../components/UtcInput";
 import { personName } from "../features/directory";
 import {
   incidents, INCIDENT_STATUS_KEYS, PRIORITY_KEYS, RFI_STATUS_KEYS, rfis, type Category, type Incident, type Rfi,
@@ -137,7 +138,7 @@ function ReportIncident({ onDone }: { onDone: (id: number) => void }) {
       </div>
       <label>
         {t("incident.occurred")} (Z)
-        <input type="datetime-local" value={occurred} onInput={(e) => setOccurred(e.currentTarget.value)} dir="ltr" required />
+        <UtcInput value={occurred} onInput={setOccurred} name="occurred_from" required />
       </label>
       <div class="field">
         <span>{t("incident.partners")}</span>
@@ -363,7 +364,7 @@ function NewRfi({ onDone }: { onDone: (id: number) => void }) {
         </label>
         <label>
           {t("rfi.ltiov")} (Z)
-          <input type="datetime-local" value={ltiov} onInput={(e) => setLtiov(e.currentTarget.value)} dir="ltr" required />
+          <UtcInput value={ltiov} onInput={setLtiov} name="ltiov" required />
         </label>
       </div>
       <MarkingPicker value={marking} onChange={setMarking} addressed={recipients} />

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { AreaMap, type ContextShape } from "../components/AreaMap";
 import { DraftOverlaps } from "../components/DraftOverlaps";
 import { ErrorText } from "../components/ErrorText";
+import { UtcInput } from "../components/UtcInput";
 import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
 import { offers } from "../capabilities";
 import { operations, type DraftOverlap, type OperationInput } from "../features/operations";
@@ -12,7 +13,7 @@ import { LAYER_LABELS, LAYERS, type MapItem } from "../map/layers";
 import { navigate } from "../router";
 import { me, nations } from "../session";
 
-/** datetime-local values are read as UTC (the labels say Z). */
+/** UtcInput values ("2026-12-07T14:30") are read as UTC (the labels say Z). */
 const toInput = (iso: string) => iso.slice(0, 16);
 const fromInput = (value: string) => `${value}:00Z`;
 const hoursFromNow = (h: number) => toInput(new Date(Date.now() + h * 3600_000).toISOString());
@@ -187,11 +188,11 @@ export function OperationEditor({ id }: { id?: number }) {
           <div class="row">
             <label>
               {t("ops.starts")}
-              <input name="starts_at" type="datetime-local" value={starts} onInput={(e) => setStarts(e.currentTarget.value)} required dir="ltr" />
+              <UtcInput name="starts_at" value={starts} onInput={setStarts} required />
             </label>
             <label>
               {t("ops.ends")}
-              <input name="ends_at" type="datetime-local" value={ends} onInput={(e) => setEnds(e.currentTarget.value)} required dir="ltr" />
+              <UtcInput name="ends_at" value={ends} onInput={setEnds} required />
             </label>
           </div>
           <div class="field">
@@ -199,8 +200,8 @@ export function OperationEditor({ id }: { id?: number }) {
             {phases.map((p, i) => (
               <div class="row phase-row" key={i}>
                 <input aria-label={t("ops.phase")} value={p.name} onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, name: e.currentTarget.value } : q)))} required />
-                <input type="datetime-local" aria-label={t("ops.starts")} value={p.starts} dir="ltr" onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, starts: e.currentTarget.value } : q)))} required />
-                <input type="datetime-local" aria-label={t("ops.ends")} value={p.ends} dir="ltr" onInput={(e) => setPhases(phases.map((q, j) => (j === i ? { ...q, ends: e.currentTarget.value } : q)))} required />
+                <UtcInput label={t("ops.starts")} value={p.starts} onInput={(v) => setPhases(phases.map((q, j) => (j === i ? { ...q, starts: v } : q)))} required />
+                <UtcInput label={t("ops.ends")} value={p.ends} onInput={(v) => setPhases(phases.map((q, j) => (j === i ? { ...q, ends: v } : q)))} required />
                 <button type="button" class="link" onClick={() => setPhases(phases.filter((_, j) => j !== i))}>
                   ✕
                 </button>

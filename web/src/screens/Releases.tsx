@@ -4,7 +4,7 @@ import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
 import { Time } from "../components/Time";
 import { personName } from "../features/directory";
-import { LANG_NAMES, LANGS, lang, t, tk, type Lang } from "../i18n";
+import { LANG_NAMES, LANGS, lang, locale, t, tk, type Lang } from "../i18n";
 import type { Marking } from "../markings";
 import { realtime } from "../realtime";
 import { hasRole, me, nations } from "../session";
@@ -14,6 +14,8 @@ interface Release {
   proposer: string;
   concerned: string[];
   texts: Record<string, { title: string; body: string }>;
+  /** The public languages not yet written (issue #25 item 13): nobody approves until none is left. */
+  to_translate: string[];
   content_hash: string;
   status: "awaiting_approval" | "published" | "withdrawn";
   approvals: { nation: string; person_id: number | null; at: string }[];
@@ -32,10 +34,14 @@ const STATUS_KEYS: Record<Release["status"], string> = {
 
 /** How the statement will read on the public page, in one language, with the approval chips. */
 function ReleaseCard({ release, onChange }: { release: Release; onChange: () => void }) {
-  const [shown, setShown] = useState<Lang>(lang.value);
+  // The reader's language when written; otherwise the first language the statement is written in.
+  const [shown, setShown] = useState<Lang>(release.texts[lang.value] ? lang.value : (LANGS.find((l) => release.texts[l]) ?? lang.value));
   const [error, setError] = useState<unknown>(null);
   const own = me.value?.nation ?? "";
-  const text = release.texts[shown] ?? release.texts["en"];
+  const text = release.texts[shown];
+  const [translating, setTranslating] = useState(false);
+  const drafter = hasRole("commander") || hasRole("liaison_officer");
+  const missing = release.to_translate ?? [];
   async function act(path: string, body?: unknown) {
     setError(null);
     try {
@@ -46,7 +52,7 @@ function ReleaseCard({ release, onChange }: { release: Release; onChange: () => 
     }
   }
   return (
-    <article class="card release stack" data-testid="release">
+    <article class="card release stack" data-testid="release" data-id={release.id}>
       <div class="page-head">
         <span>
           <span class={`status status-${release.status}`}>{t(STATUS_KEYS[release.status])}</span> <span class="muted">#{release.id} · v{release.version}</span>
@@ -65,23 +71,38 @@ function ReleaseCard({ release, onChange }: { release: Release; onChange: () => 
       </div>
       <div class="tabs small">
         {LANGS.map((l) => (
-          <button key={l} class={shown === l ? "active" : ""} onClick={() => setShown(l)}>
-            {l.toUpperCase()}
+          <button key={l} class={shown === l ? "active" : ""} onClick={() => setShown(l)}
+            title={missing.includes(l) ? t("release.to_translate") : undefined} data-missing={missing.includes(l)}>
+            {l.toUpperCase()}{missing.includes(l) ? " ·" : ""}
           </button>
         ))}
       </div>
-      {text && (
+      {text ? (
         <div class="public-preview" dir={shown === "ar" ? "rtl" : "ltr"} lang={shown}>
           <h3>{text.title}</h3>
           <p>{text.body}</p>
         </div>
+      ) : (
+        <p class="muted" data-testid="release-to-translate">{t("release.to_translate_in", { language: LANG_NAMES[shown] })}</p>
+      )}
+      {missing.length > 0 && release.status === "awaiting_approval" && (
+        <p class="chip pending" data-testid="release-missing">
+          {t("release.waits_for_translation", { languages: new Intl.ListFormat(locale.value).format(missing.map((l) => LANG_NAMES[l as Lang] ?? l)) })}
+        </p>
+      )}
+      {translating && (
+        <Translate release={release} onDone={() => (setTranslating(false), onChange())} onCancel={() => setTranslating(false)} />
       )}
       <div class="muted hash" dir="ltr">{release.content_hash}</div>
       <div class="row-actions">
         {release.status === "awaiting_approval" && release.awaiting.includes(own) && hasRole("commander") && (
-          <button class="primary" onClick={() => void act(`/api/releases/${release.id}/approve`, { content_hash: release.content_hash })}>
+          <button class="primary" disabled={missing.length > 0} title={missing.length > 0 ? t("release.approve_after_translation") : undefined}
+            onClick={() => void act(`/api/releases/${release.id}/approve`, { content_hash: release.content_hash })}>
             {t("release.approve")}
           </button>
+        )}
+        {release.status === "awaiting_approval" && missing.length > 0 && drafter && release.concerned.includes(own) && !translating && (
+          <button class="secondary" data-testid="release-translate" onClick={() => setTranslating(true)}>{t("release.translate")}</button>
         )}
         {release.status === "awaiting_approval" && release.proposer === own && (
           <button class="secondary" onClick={() => void act(`/api/releases/${release.id}/withdraw`)}>
@@ -94,15 +115,79 @@ function ReleaseCard({ release, onChange }: { release: Release; onChange: () => 
   );
 }
 
+type Texts = Record<Lang, { title: string; body: string }>;
+const EMPTY: Texts = { en: { title: "", body: "" }, tr: { title: "", body: "" }, ar: { title: "", body: "" } };
+
+/** The languages written: a title or a text makes the language present, and then both are needed. */
+function written(texts: Texts): Partial<Texts> {
+  return Object.fromEntries(LANGS.filter((l) => texts[l].title.trim() || texts[l].body.trim()).map((l) => [l, texts[l]]));
+}
+
+/** One fieldset per language; a language left empty is marked "to be translated". */
+function LanguageFields({ texts, setTexts, only }: { texts: Texts; setTexts: (t: Texts) => void; only?: readonly string[] }) {
+  return (
+    <>
+      {LANGS.filter((l) => !only || only.includes(l)).map((l) => {
+        const present = Boolean(texts[l].title.trim() || texts[l].body.trim());
+        return (
+          <fieldset key={l} class="marking-picker" lang={l} dir={l === "ar" ? "rtl" : "ltr"} data-lang={l}>
+            <legend>
+              {LANG_NAMES[l]}{" "}
+              {!present && <span class="muted" lang={lang.value} data-testid="to-translate">({t("release.to_translate")})</span>}
+            </legend>
+            <label>
+              <span lang={lang.value}>{t("intel.title")}</span>
+              <input aria-label={`${t("intel.title")} (${l})`} value={texts[l].title} required={present}
+                onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], title: e.currentTarget.value } })} />
+            </label>
+            <label>
+              <span lang={lang.value}>{t("release.body")}</span>
+              <textarea aria-label={`${t("release.body")} (${l})`} rows={3} value={texts[l].body} required={present}
+                onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], body: e.currentTarget.value } })} />
+            </label>
+          </fieldset>
+        );
+      })}
+    </>
+  );
+}
+
+/** A concerned nation adds the missing languages (an edit: approvals given so far start again). */
+function Translate({ release, onDone, onCancel }: { release: Release; onDone: () => void; onCancel: () => void }) {
+  const [texts, setTexts] = useState<Texts>({ ...EMPTY, ...(release.texts as Partial<Texts>) });
+  const [error, setError] = useState<unknown>(null);
+  async function submit(e: Event) {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.put(`/api/releases/${release.id}`, { texts: written(texts) });
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  }
+  return (
+    <form class="stack" onSubmit={submit} aria-label={t("release.translate")} data-testid="release-translation">
+      <LanguageFields texts={texts} setTexts={setTexts} only={release.to_translate} />
+      <ErrorText error={error} />
+      <div class="row-actions">
+        <button class="primary" type="submit">{t("admin.save")}</button>
+        <button class="secondary" type="button" onClick={onCancel}>{t("draw.cancel")}</button>
+      </div>
+    </form>
+  );
+}
+
 function Propose({ onDone }: { onDone: () => void }) {
   const own = me.value?.nation ?? "";
-  const [texts, setTexts] = useState<Record<Lang, { title: string; body: string }>>({ en: { title: "", body: "" }, tr: { title: "", body: "" }, ar: { title: "", body: "" } });
+  const [texts, setTexts] = useState<Texts>(EMPTY);
   const [concerned, setConcerned] = useState<string[]>(nations.value.map((n) => n.code));
   const [error, setError] = useState<unknown>(null);
   async function submit(e: Event) {
     e.preventDefault();
     try {
-      await api.post("/api/releases", { concerned: [...new Set([own, ...concerned])], texts, references: [] });
+      await api.post("/api/releases", { concerned: [...new Set([own, ...concerned])], texts: written(texts), references: [] });
+      setTexts(EMPTY);
       onDone();
     } catch (err) {
       setError(err);
@@ -119,19 +204,8 @@ function Propose({ onDone }: { onDone: () => void }) {
           </label>
         ))}
       </div>
-      {LANGS.map((l) => (
-        <fieldset key={l} class="marking-picker" lang={l} dir={l === "ar" ? "rtl" : "ltr"}>
-          <legend>{LANG_NAMES[l]}</legend>
-          <label>
-            <span lang={lang.value}>{t("intel.title")}</span>
-            <input aria-label={`${t("intel.title")} (${l})`} value={texts[l].title} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], title: e.currentTarget.value } })} required />
-          </label>
-          <label>
-            <span lang={lang.value}>{t("release.body")}</span>
-            <textarea aria-label={`${t("release.body")} (${l})`} rows={3} value={texts[l].body} onInput={(e) => setTexts({ ...texts, [l]: { ...texts[l], body: e.currentTarget.value } })} required />
-          </label>
-        </fieldset>
-      ))}
+      <p class="muted">{t("release.one_language_rule")}</p>
+      <LanguageFields texts={texts} setTexts={setTexts} />
       <ErrorText error={error} />
       <button class="primary" type="submit">
         {t("release.propose")}
