@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from tests.e2e.conftest import Officer
 
@@ -66,6 +66,30 @@ def test_signing_out_in_the_frame_the_map_redraws_leaves_no_redraw_behind(office
     o.page.get_by_test_id("sign-out").click()
     expect(o.page.locator("input[name=username]")).to_be_visible()
     o.page.evaluate("window.__frames.release()")
+    o.page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    assert [e for e in o.errors if "uncaught" in e] == []
+
+
+def test_signing_out_while_the_base_map_loads_leaves_nothing_drawing_on_the_removed_map(officer: OpenOfficer) -> None:
+    """The country outlines (hundreds of KB) arrived after the screens had gone (a sign-out soon after
+    signing in, on a loaded machine): the base map then measured the removed map's view for its grid
+    labels, "Cannot read properties of undefined (reading '_leaflet_pos')" (the TOTP sign-in test)."""
+    o = officer("irq.watch")
+    held: list[Route] = []
+    o.page.route("**/assets/countries-50m*", lambda route: held.append(route))
+    o.sign_in()
+    o.go("/map")
+    expect(o.page.get_by_test_id("coords")).to_be_visible()  # the map is made: it has asked for them
+    for _ in range(100):  # the route handler runs as the driver's events are dispatched
+        if held:
+            break
+        o.page.wait_for_timeout(50)
+    assert len(held) == 1
+    o.page.get_by_test_id("sign-out").click()
+    expect(o.page.locator("input[name=username]")).to_be_visible()
+    with o.page.expect_response("**/assets/countries-50m*"):
+        held[0].continue_()
+    o.page.wait_for_load_state("networkidle")
     o.page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
     assert [e for e in o.errors if "uncaught" in e] == []
 

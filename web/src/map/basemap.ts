@@ -32,7 +32,10 @@ export interface BaseMap {
   dispose(): void;
 }
 
-/** Land, national borders and coastlines, plus the MGRS grid zones and a graticule as one zooms in. */
+/** Land, national borders and coastlines, plus the MGRS grid zones and a graticule as one zooms in.
+ * It reads the map's view only while its layer is on the map: the outlines may arrive after the map
+ * was removed (signing out while they load), and a removed map has no panes to measure the view by
+ * ("Cannot read properties of undefined (reading '_leaflet_pos')"). */
 export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> {
   const topo = await loadTopology();
   const countries = topo.objects["countries"] as GeometryCollection;
@@ -47,7 +50,8 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
   const placeLabels = L.layerGroup();
   const layer = L.layerGroup([grid, land, coast, borders, labels, placeLabels]);
   let places: readonly Place[] = [];
-  let live = true;
+  let live = false; // on the map, and not disposed of
+  let disposed = false;
 
   let palette = PALETTE[theme];
   // The MGRS grid zones (6° by 8°) always, a 1° graticule inside them from zoom 7, and each zone's
@@ -92,9 +96,20 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
     coast.setStyle({ color: palette.coast, weight: 1, opacity: 1 });
     drawGrid();
   };
-  apply();
-  map.on("zoomend", drawGrid);
-  map.on("moveend", drawLabels);
+  layer.on("add", () => {
+    if (disposed) return;
+    live = true;
+    map.on("zoomend", drawGrid);
+    map.on("moveend", drawLabels);
+    drawGrid();
+  });
+  apply(); // the styles now (no frame drawn unstyled); the grid once on the map
+  const stop = () => {
+    live = false;
+    map.off("zoomend", drawGrid);
+    map.off("moveend", drawLabels);
+  };
+  layer.on("remove", stop);
   void loadPlaces()
     .then((list) => {
       places = list;
@@ -105,12 +120,11 @@ export async function createBaseMap(map: L.Map, theme: Theme): Promise<BaseMap> 
     layer,
     setTheme(next) {
       palette = PALETTE[next];
-      if (live) apply();
+      if (!disposed) apply();
     },
     dispose() {
-      live = false;
-      map.off("zoomend", drawGrid);
-      map.off("moveend", drawLabels);
+      disposed = true;
+      stop();
     },
   };
 }
