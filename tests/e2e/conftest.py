@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -27,6 +27,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 DEMO_PASSWORD = "e2e-demo-password-1"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
+# How long a page may take to show what a test waits for, actions and assertions alike (Playwright's
+# assertions otherwise give up after 5 s: at load 15 the map screen was drawn just after that, and
+# test_map's MGRS readout "was not found" in a snapshot that showed it).
+WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
 
 pytestmark = pytest.mark.e2e
 
@@ -156,8 +161,12 @@ class Officer:
         self.page.fill("input[name=password]", password)
         self.page.click("button[type=submit]")
         self.page.wait_for_selector("[data-testid=who]")
-        if language is not None:
-            self.page.select_option("select.lang", language)
+        if language is not None and self.page.locator("select.lang").input_value() != language:
+            # Wait until it is saved: a page left at once cancelled the save, so what the account kept
+            # (and the next test signing it in met) depended on timing.
+            with self.page.expect_response(lambda r: r.url.endswith("/api/me/language")) as saved:
+                self.page.select_option("select.lang", language)
+            assert saved.value.ok, saved.value.status
 
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -186,7 +195,7 @@ def officer(browser: Browser, server: Server) -> Iterator[object]:
 
     def open_for(username: str) -> Officer:
         context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/Istanbul")
-        context.set_default_timeout(15000)
+        context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         o = Officer(username, context, page, server.url)
 
