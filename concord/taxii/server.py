@@ -25,6 +25,7 @@ from concord.domain.intel import MEDIA_TYPE_STIX
 from concord.domain.intel_query import ObjectQuery, VersionMatch, render_timestamp
 from concord.domain.people import Actor
 from concord.domain.stix import split_objects
+from concord.services.federation import SignedRequest
 from concord.storage.intel_read import VersionRow
 from concord.taxii import pagination
 from concord.taxii.pagination import CursorCodec, parse_query
@@ -82,6 +83,10 @@ def _accepts_taxii(accept: str) -> bool:
 
 
 def _authenticate(request: Request, centre: Centre) -> Actor:
+    if "signature" in request.headers:
+        # A peer node (docs/federation.md): an RFC 9421 signature by a node key an administrator added.
+        signed = SignedRequest(request.method, str(request.url), dict(request.headers.items()))
+        return centre.federation.authenticate(signed)
     token = bearer_token(request)
     if token is not None:
         return centre.auth.authenticate(token).actor
