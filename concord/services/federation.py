@@ -205,7 +205,6 @@ class FederationService:
         self.nation = nation
         self.page_size = page_size
         self.timeout_seconds = timeout_seconds
-        self.on_failure: Callable[[str, str], None] | None = None
         self._http = requests.Session()
 
     # --- peers, by an administrator of this node's nation --------------------------------------
@@ -275,15 +274,19 @@ class FederationService:
     # --- the receiving side: pulling ------------------------------------------------------------
     def _get(self, peer: Peer, path: str, params: Mapping[str, str]) -> requests.Response:
         url = f"{peer.url}{path}" + (f"?{urlencode(params)}" if params else "")
-        prepared = requests.Request("GET", url, headers={"Accept": TAXII}).prepare()
-        signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OwnKey(self.identity))
-        signer.sign(prepared, key_id=self.identity.node_id, tag=rules.SIGNATURE_TAG, covered_component_ids=COVERED,
-                    nonce=secrets.token_urlsafe(12), created=datetime.now(UTC))
+        prepared = self.signed(requests.Request("GET", url, headers={"Accept": TAXII}).prepare())
         response = self._http.send(prepared, timeout=self.timeout_seconds, allow_redirects=False)
         if response.status_code != 200:
             raise PeerUnavailable(f"{peer.name} answered {response.status_code} to GET {path}: "
                                   f"{response.text[:300]}")
         return response
+
+    def signed(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+        """`prepared` with this node's RFC 9421 signature (Signature-Input and Signature headers)."""
+        signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OwnKey(self.identity))
+        signer.sign(prepared, key_id=self.identity.node_id, tag=rules.SIGNATURE_TAG, covered_component_ids=COVERED,
+                    nonce=secrets.token_urlsafe(12), created=datetime.now(UTC))
+        return prepared
 
     def pull(self, peer: Peer) -> int:
         """Take what `peer` added since the last pull, then remove what it no longer releases here.
@@ -376,7 +379,9 @@ class FederationService:
             log.info("removed %d object(s) that peer %s no longer releases here", len(gone), peer.name)
 
     def pull_all(self) -> int:
-        """One round over every peer; a peer that fails is recorded and reported, the others go on."""
+        """One round over every peer. A peer that fails is recorded on its link (`/api/peers`, `/metrics`)
+        and the others go on; a link that is down does not make this node unready (`/readyz` reports
+        this node's own failures: a round that cannot read or write its database fails the follower)."""
         with self.db.read() as conn:
             peers = [p for p, _ in store.list_peers(conn)]
         total = 0
@@ -388,14 +393,10 @@ class FederationService:
                 log.warning("pull from peer %s failed: %s", peer.name, reason)
                 with self.db.write() as tx:
                     store.save_failure(tx.conn, peer.id, reason, self.clock.now())
-                if self.on_failure is not None:
-                    self.on_failure(f"peer:{peer.name}", reason)
         return total
 
     def follower(self, bus: EventBus, followers: Followers, poll_seconds: float) -> Follower:
         """The supervised puller: a round every `poll_seconds` (its lag per peer is in /metrics)."""
-        self.on_failure = followers.on_failure
-
         async def step(_position: int, latest: int) -> Progress:
             await asyncio.to_thread(self.pull_all)
             return Progress(latest)
