@@ -155,6 +155,7 @@ class Centre:
         `StartupError`), then start every background task under supervision."""
         # The planner's statistics as the store stands now (the hot reads do not depend on them).
         await asyncio.to_thread(self.db.refresh_statistics)
+        await asyncio.to_thread(self.node.certificate)  # the node key and its certificate, made at first start
         await self.bus.start()
         if self.settings.cot.listen:
             try:
