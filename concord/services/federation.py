@@ -209,12 +209,18 @@ class FederationService:
 
     # --- peers, by an administrator of this node's nation --------------------------------------
     def _require_admin(self, actor: Actor) -> str:
-        actor.require(Role.ADMINISTRATOR, action="managing peer nodes")
+        """An administrator of the node's nation (the nation returned)."""
+        self._require_viewer(actor)
         if self.nation is None:
             raise Invalid("this node has no nation: set CONCORD_NODE_NATION before adding peers", field="nation")
-        if actor.nation != self.nation:
-            raise Forbidden(f"peer nodes are managed by {self.nation}'s administrators", field="nation")
         return self.nation
+
+    def _require_viewer(self, actor: Actor) -> None:
+        """An administrator of the node's nation; on a node with no nation yet (and so no peers), any
+        administrator may see that and the node's public identity."""
+        actor.require(Role.ADMINISTRATOR, action="managing peer nodes")
+        if self.nation is not None and actor.nation != self.nation:
+            raise Forbidden(f"peer nodes are managed by {self.nation}'s administrators", field="nation")
 
     def add_peer(self, actor: Actor, *, name: str, nation: str, url: str, key: str, level: str) -> Peer:
         own = self._require_admin(actor)
@@ -244,7 +250,7 @@ class FederationService:
             self._event(tx, actor, own, "peer.removed", peer)
 
     def peers(self, actor: Actor) -> list[PeerView]:
-        self._require_admin(actor)
+        self._require_viewer(actor)
         with self.db.read() as conn:
             return [PeerView(p, link) for p, link in store.list_peers(conn)]
 

@@ -128,3 +128,30 @@ def test_the_receiver_refuses_and_records_what_its_peer_could_not_release(centre
 
 def _all() -> ListFilter:
     return ListFilter(include_revoked=True)
+
+
+def test_only_administrators_of_the_node_nation_manage_peers(centre: Centre) -> None:
+    """The admin API's rule, on one store (its centre has TUR and IRQ): only TUR's administrators, audited."""
+    centre.federation.nation = "TUR"
+    tur_admin, irq_admin = actor(centre, "TUR", Role.ADMINISTRATOR), actor(centre, "IRQ", Role.ADMINISTRATOR)
+    analyst = actor(centre, "TUR", Role.ANALYST)
+    key = "A" * 43 + "="
+    for refused in (irq_admin, analyst):
+        with pytest.raises(Forbidden):
+            centre.federation.add_peer(refused, name="irq-node", nation="IRQ", url=NOWHERE, key=key,
+                                       level="SECRET")
+    peer = centre.federation.add_peer(tur_admin, name="irq-node", nation="IRQ", url=NOWHERE + "/", key=key,
+                                      level="secret")
+    assert (peer.url, peer.level.name) == (NOWHERE, "SECRET")
+    assert [v.peer.name for v in centre.federation.peers(tur_admin)] == ["irq-node"]
+    events = [e for e in centre_events(centre) if e.startswith("peer.")]
+    assert events == ["peer.added"]
+
+
+def centre_events(centre: Centre) -> list[str]:
+    from sqlalchemy import select
+
+    from concord.storage.events import events
+
+    with centre.db.read() as conn:
+        return [str(k) for k in conn.execute(select(events.c.kind).order_by(events.c.id)).scalars()]
