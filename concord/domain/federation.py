@@ -117,6 +117,11 @@ def actor_of(peer: Peer) -> Actor:
                  frozenset({Role.OBSERVER}))
 
 
+def is_peer(actor: Actor) -> bool:
+    """Whether the actor is a peer node (`actor_of`), not a person."""
+    return actor.person_id < 0 and actor.username.startswith("peer:")
+
+
 def refusal(peer: Peer, own_nation: str, marking: Marking) -> str | None:
     """The receiver's check: why an item received from `peer` is refused, or None to accept it.
 

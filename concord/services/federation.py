@@ -69,6 +69,8 @@ log = logging.getLogger("concord.federation")
 TAXII = "application/taxii+json;version=2.1"
 #: Components every node-to-node request signs: a signature for one request on one node fits no other.
 COVERED = ("@method", "@authority", "@path", "@query")
+#: Components every response to a peer signs: its status and content, bound to the request it answers.
+COVERED_RESPONSE = ("@status", "content-digest", '"@method";req', '"@authority";req', '"@path";req', '"@query";req')
 #: A signed request older than this is refused (with the verifier's clock-skew tolerance).
 MAX_AGE = timedelta(seconds=60)
 INTEL = "intel_object"
@@ -184,6 +186,30 @@ class _OwnKey(HTTPSignatureKeyResolver):
         return self.identity.key()
 
 
+class PeerKey(HTTPSignatureKeyResolver):
+    """The one key a peer's answers must be signed with: the one its administrator gave."""
+
+    def __init__(self, peer: Peer) -> None:
+        self.peer = peer
+
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
+        if key_id != self.peer.node_id:
+            raise InvalidSignature("signed by another node's key")
+        return Ed25519PublicKey.from_public_bytes(self.peer.key)
+
+    def resolve_private_key(self, key_id: str) -> Any:
+        raise InvalidSignature("this resolver holds no private key")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """A response as the signer reads it (RFC 9421's message interface), its headers written here."""
+
+    status_code: int
+    headers: dict[str, str]
+    request: SignedRequest
+
+
 @dataclass(frozen=True, slots=True)
 class SignedRequest:
     """What the verifier reads of a request (RFC 9421's message interface)."""
@@ -277,6 +303,15 @@ class FederationService:
             raise Unauthenticated("the node signature does not verify")
         return rules.actor_of(keys.found)
 
+    def sign_response(self, request: SignedRequest, status: int, body: bytes) -> dict[str, str]:
+        """The headers that sign a response to a peer node's request (Content-Digest, Signature-Input,
+        Signature): the peer checks them with this node's key before it takes anything."""
+        reply = _Reply(status, {}, request)
+        signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OwnKey(self.identity))
+        signer.sign(reply, key_id=self.identity.node_id, tag=rules.SIGNATURE_TAG,
+                    covered_component_ids=COVERED_RESPONSE, created=datetime.now(UTC), body=body)
+        return reply.headers
+
     # --- the receiving side: pulling ------------------------------------------------------------
     def _get(self, peer: Peer, path: str, params: Mapping[str, str]) -> requests.Response:
         url = f"{peer.url}{path}" + (f"?{urlencode(params)}" if params else "")
@@ -285,6 +320,12 @@ class FederationService:
         if response.status_code != 200:
             raise PeerUnavailable(f"{peer.name} answered {response.status_code} to GET {path}: "
                                   f"{response.text[:300]}")
+        verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=PeerKey(peer))
+        try:
+            verifier.verify(response, max_age=MAX_AGE, expect_tag=rules.SIGNATURE_TAG,
+                            require_components=COVERED_RESPONSE, body=response.content)
+        except (InvalidSignature, HTTPMessageSignaturesException, ValueError) as exc:
+            raise PeerUnavailable(f"{peer.name}'s answer to GET {path} is not signed by its node key: {exc}") from None
         return response
 
     def signed(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:

@@ -12,14 +12,16 @@ from typing import Any
 import pytest
 import requests
 from fastapi.testclient import TestClient
+from http_message_signatures import HTTPMessageVerifier, InvalidSignature, algorithms
 
 from concord.centre import Centre
 from concord.domain import intel_markings
 from concord.domain.errors import Forbidden
+from concord.domain.federation import SIGNATURE_TAG, Peer
 from concord.domain.intel import collection_id
 from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Actor, Role
-from concord.services.federation import FederationService, NodeIdentity
+from concord.services.federation import COVERED_RESPONSE, FederationService, NodeIdentity, PeerKey
 from concord.services.intel_read import ListFilter
 from concord.storage import federation as store
 from tests.factories import person
@@ -74,6 +76,14 @@ def test_only_a_request_signed_by_a_peer_reads_and_it_reads_as_its_nation(
     assert answered.status_code == 200, answered.text
     # The sender's check: IRQ at RESTRICTED sees the shared object, not the TUR-only or SECRET ones.
     assert [o["id"] for o in answered.json()["objects"]] == [shared["id"]]
+    # The answer is signed by TUR's node key, over its status and content, bound to the request.
+    tur_as_peer = Peer(1, "tur-node", "TUR", "http://testserver", centre.node.public_raw(), Level.RESTRICTED,
+                       centre.clock.now())
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=PeerKey(tur_as_peer))
+    verifier.verify(answered, expect_tag=SIGNATURE_TAG, require_components=COVERED_RESPONSE, body=answered.content)
+    with pytest.raises(InvalidSignature):
+        verifier.verify(answered, expect_tag=SIGNATURE_TAG, require_components=COVERED_RESPONSE,
+                        body=answered.content.replace(b"shared", b"forged"))
 
     assert client.get(url, headers={"Accept": "application/taxii+json;version=2.1"}).status_code == 401
     assert client.get(url, headers=signed_get(stranger, url)).status_code == 401
