@@ -270,7 +270,7 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
     proc = subprocess.Popen(pinned([sys.executable, "-m", "concord", "serve", "--port", str(port)], server=True),
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine took 45 s to start one (import, migrate, listeners)
     while True:
         try:
             if httpx.get(f"http://{address}/readyz", timeout=1).status_code == 200:
