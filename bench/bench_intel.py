@@ -4,7 +4,13 @@ Both servers are driven by the same OASIS client (`taxii2-client`) in the same r
 
 * ingest — envelopes of 1,000 indicators until 20,000 are stored, each add waited on until its
   status resource says complete;
-* paging — a whole collection of 4,000 objects read page by page (limit 1,000).
+* paging — a whole collection of 4,000 objects read page by page (limit 1,000);
+* index lag — while Concord ingests at that rate, the time from each envelope's `complete` until
+  the indexer that follows the event log (services/intel_index.py) has indexed it (p99);
+* index catch-up — the indexer's own rate over a store loaded without it, beside the ingest rate.
+
+`CONCORD_BENCH_INTEL_PARTS` (comma-separated: ingest, paging, index, scale; all by default) runs
+only some sections, e.g. the ingest rows and their floors in one run without the 1M-object scale.
 
 Beside ingest, the floors under it on this machine in the same run (bench/intel_floor.py): what
 storing the same rows costs bare sqlite3, and what the same client costs against a server that
@@ -18,7 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import queue
+import sqlite3
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -75,8 +85,9 @@ def collection(url: str, user: str, password: str) -> Collection:
     return Collection(url, conn=conn)
 
 
-def measure_ingest(target: Collection, objects: list[dict[str, Any]]) -> float:
-    """Objects per second until every envelope's status is complete."""
+def measure_ingest(target: Collection, objects: list[dict[str, Any]], lag: IndexLag | None = None) -> float:
+    """Objects per second until every envelope's status is complete (each one's index lag measured
+    by `lag` beside it, when given)."""
     start = time.perf_counter()
     for i in range(0, len(objects), ENVELOPE):
         status = target.add_objects(
@@ -84,7 +95,40 @@ def measure_ingest(target: Collection, objects: list[dict[str, Any]]) -> float:
         )
         if status.status != "complete" or status.success_count != len(objects[i : i + ENVELOPE]):
             raise RuntimeError(f"ingest failed: {status.status} {status.failure_count} failures {status.failures[:2]}")
+        if lag is not None:
+            lag.completed()
     return len(objects) / (time.perf_counter() - start)
+
+
+class IndexLag:
+    """The time from an envelope's `complete` until the indexer's durable position covers the event
+    log as it stood then, read from the server's SQLite file by a thread beside the client."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+        self.samples: list[float] = []
+        self._pending: queue.Queue[tuple[float, int] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _read(self, sql: str) -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30)) as db:
+            return int(db.execute(sql).fetchone()[0] or 0)
+
+    def completed(self) -> None:
+        self._pending.put((time.perf_counter(), self._read("SELECT max(position) FROM events")))
+
+    def _watch(self) -> None:
+        while (item := self._pending.get()) is not None:
+            at, target = item
+            while self._read("SELECT position FROM follower_positions WHERE name = 'intel-index'") < target:
+                time.sleep(0.005)
+            self.samples.append(time.perf_counter() - at)
+
+    def finish(self) -> list[float]:
+        self._pending.put(None)
+        self._thread.join(timeout=600)
+        return self.samples
 
 
 def measure_paging(target: Collection, expected: int) -> float:
@@ -99,18 +143,28 @@ def measure_paging(target: Collection, expected: int) -> float:
     return seen / elapsed
 
 
-def measure(server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool) -> dict[str, float]:
+def measure(server_factory: Callable[[], contextlib.AbstractContextManager[Server]], quick: bool,
+            parts: set[str]) -> dict[str, float]:
     """Ingest and paging figures for one server (a fresh server for each figure)."""
+    from bench.harness import percentile
+
     ingest_count = 2_000 if quick else 20_000
     paging_count = 1_000 if quick else 4_000
-    with server_factory() as server:
-        target = collection(server.collection_url, server.user, server.password)
-        ingest = measure_ingest(target, indicators(ingest_count, seed=1))
-    with server_factory() as server:
-        target = collection(server.collection_url, server.user, server.password)
-        measure_ingest(target, indicators(paging_count, seed=2))
-        paging = measure_paging(target, paging_count)
-    return {"ingest": ingest, "paging": paging, "ingest_count": ingest_count, "paging_count": paging_count}
+    out: dict[str, float] = {"ingest_count": ingest_count, "paging_count": paging_count}
+    if "ingest" in parts:
+        with server_factory() as server:
+            target = collection(server.collection_url, server.user, server.password)
+            lag = IndexLag(server.database) if server.database is not None else None
+            out["ingest"] = measure_ingest(target, indicators(ingest_count, seed=1), lag)
+            if lag is not None:
+                samples = lag.finish()
+                out["lag_p99"], out["lag_p50"] = percentile(samples, 99), percentile(samples, 50)
+    if "paging" in parts:
+        with server_factory() as server:
+            target = collection(server.collection_url, server.user, server.password)
+            measure_ingest(target, indicators(paging_count, seed=2))
+            out["paging"] = measure_paging(target, paging_count)
+    return out
 
 
 
@@ -132,42 +186,36 @@ def _load(centre: Any, username: str, objects: list[dict[str, Any]]) -> float:
         return len(objects) / (time.perf_counter() - start)
 
 
-def measure_correlation(quick: bool, rounds: int = 5) -> dict[str, float]:
-    """Ingest time with and without correlation, and the index size against the values it holds.
+def measure_index(quick: bool) -> dict[str, float]:
+    """The indexer's rate against the ingest rate, and the correlation index's size against the values.
 
-    Each round runs without and with correlation back to back (which goes first alternates), and the
-    figure is the median of the rounds' ratios: on a shared machine the speed drifts within a minute
-    by more than what correlation costs, and a pair run seconds apart shares most of the drift.
+    A store is loaded through the ingest path (which no longer indexes) and the indexer then catches
+    up over all of it in one go (`IntelIndexer.catch_up`, what a server's follower does after a
+    `concord intel import`): its rate must be at least the ingest rate, or a steady feed would leave
+    search further behind every minute. One in ten objects repeats a value the other nation holds.
     """
-    import sqlite3
-    import statistics
-
     from concord.domain.observables import extract
 
-    count = 2_000 if quick else 10_000
+    count = 2_000 if quick else 20_000
     theirs = indicators(count // 2, seed=7)
     ours = indicators(count, seed=8)
     for i in range(0, count, 10):  # one in ten of ours repeats a value IRQ already holds
         ours[i]["pattern"] = theirs[(i // 10) % len(theirs)]["pattern"]
-    rates: dict[bool, list[float]] = {False: [], True: []}
-    for round_ in range(rounds):
-        for correlate in (False, True) if round_ % 2 == 0 else (True, False):
-            with tempfile.TemporaryDirectory(prefix="bench-correlation-") as tmp:
-                centre = prepare_centre(Path(tmp))
-                centre.intel.correlate = correlate
-                _load(centre, "irq.bench", theirs)
-                rates[correlate].append(_load(centre, BENCH_USER, ours))
-                if correlate:
-                    with sqlite3.connect(f"{tmp}/concord.db") as db:
-                        index_bytes = db.execute(
-                            "SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'"
-                        ).fetchone()[0]
-                        entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
-                    value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
-                centre.close()
-    pairs = zip(rates[False], rates[True], strict=True)
-    overhead = statistics.median(plain / correlated for plain, correlated in pairs) - 1
-    return {"overhead": overhead, "index_ratio": index_bytes / value_bytes, "entries": entries}
+    with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
+        centre = prepare_centre(Path(tmp))
+        _load(centre, "irq.bench", theirs)
+        ingest = _load(centre, BENCH_USER, ours)
+        started = time.perf_counter()
+        centre.intel_index.catch_up()
+        indexing = (len(theirs) + len(ours)) / (time.perf_counter() - started)
+        with sqlite3.connect(f"{tmp}/concord.db") as db:
+            index_bytes = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name = 'intel_observables'").fetchone()[0]
+            entries = db.execute("SELECT count(*) FROM intel_observables").fetchone()[0]
+            correlations = db.execute("SELECT count(*) FROM intel_correlations").fetchone()[0]
+        value_bytes = sum(len(o.value.encode()) for obj in theirs + ours for o in extract(obj))
+        centre.close()
+    return {"ingest": ingest, "indexing": indexing, "index_ratio": index_bytes / value_bytes, "entries": entries,
+            "correlations": correlations, "count": len(theirs) + len(ours)}
 
 
 def measure_scale(quick: bool) -> dict[str, float]:
@@ -182,6 +230,7 @@ def measure_scale(quick: bool) -> dict[str, float]:
         centre = prepare_centre(directory)
         for start in range(0, count, 50_000):
             _load(centre, BENCH_USER, indicators(min(50_000, count - start), seed=100 + start // 50_000))
+        centre.intel_index.catch_up()  # the store as a running centre holds it: indexed
         centre.close()
         with concord_server(directory) as server:
             target = collection(server.collection_url, server.user, server.password)
@@ -225,69 +274,55 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+PARTS = ("ingest", "paging", "index", "scale")
+
+
 def run(quick: bool) -> list[Row]:
-    peer = measure(medallion, quick)
-    ours = measure(concord_server, quick)
+    parts = {p.strip() for p in os.environ.get("CONCORD_BENCH_INTEL_PARTS", ",".join(PARTS)).split(",")}
+    peer = measure(medallion, quick, parts)
+    ours = measure(concord_server, quick, parts)
     ingest_n, paging_n = int(ours["ingest_count"]), int(ours["paging_count"])
-    floor = floors(indicators(ingest_n, seed=1), ENVELOPE)
-    correlation = measure_correlation(quick)
-    scale = measure_scale(quick)
-    n = f"{int(scale['count']):,}"
-    return [
-        Row(
-            f"TAXII add with taxii2-client, envelopes of {ENVELOPE} until {ingest_n:,} stored",
-            ours["ingest"],
-            peer["ingest"],
-            "objects/s",
-            ">= 20x medallion",
-            peer_name="medallion",
-        ),
-        # The ceiling of the row above on this machine, in the same run (bench/intel_floor.py).
-        *(Row(f"  floor: {label}", floor[key], peer["ingest"], "objects/s", "context", peer_name="medallion")
-          for key, label in (
-              ("storage", "Concord's rows for those envelopes written by bare sqlite3 (no Python, no HTTP)"),
-              ("http", "taxii2-client adding them to a server that only parses and answers"),
-              ("both", "both together (a server whose own work took no time)"),
-          )),
-        Row(
-            f"TAXII read all pages (limit {PAGE}) at {paging_n:,} stored",
-            ours["paging"],
-            peer["paging"],
-            "objects/s",
-            ">= 100x medallion",
-            peer_name="medallion",
-        ),
-        Row(
-            "Ingest time added by correlation",
-            correlation["overhead"] * 100,
-            None,
-            "%",
-            "< 20 %",
-            higher_is_better=False,
-        ),
-        Row(
-            f"Correlation index size / size of the values ({int(correlation['entries']):,} entries)",
-            correlation["index_ratio"],
-            None,
-            "x",
-            "<= 3x",
-            higher_is_better=False,
-        ),
-        Row(
-            f"Filtered GET (match[type] + added_after) p95 at {n} objects",
-            scale["p95_ms"],
-            None,
-            "ms",
-            "< 50 ms",
-            higher_is_better=False,
-        ),
-        Row(f"Full paging at {n} objects", scale["paging"], None, "objects/s", ">= 20,000/s"),
-        Row(
-            f"Server peak resident memory at {n} objects (with its worker process)",
-            scale["rss_mb"],
-            None,
-            "MB",
-            "< 500 MB",
-            higher_is_better=False,
-        ),
-    ]
+    rows: list[Row] = []
+    if "ingest" in parts:
+        floor = floors(indicators(ingest_n, seed=1), ENVELOPE)
+        rows += [
+            Row(f"TAXII add with taxii2-client, envelopes of {ENVELOPE} until {ingest_n:,} stored", ours["ingest"],
+                peer["ingest"], "objects/s", ">= 20x medallion", peer_name="medallion"),
+            # The ceiling of the row above on this machine, in the same run (bench/intel_floor.py).
+            *(Row(f"  floor: {label}", floor[key], peer["ingest"], "objects/s", "context", peer_name="medallion")
+              for key, label in (
+                  ("storage", "Concord's acknowledged rows for those envelopes written by bare sqlite3 "
+                              "(no Python, no HTTP)"),
+                  ("http", "taxii2-client adding them to a server that only parses and answers"),
+                  ("both", "both together (a server whose own work took no time)"),
+              )),
+            Row("  TAXII add as a share of the \"both\" floor", ours["ingest"], floor["both"], "objects/s",
+                ">= 80 % (ratio >= 0.8)", peer_name="both floors"),
+            Row("Index lag while ingesting at that rate, p99 (complete → searchable)", ours["lag_p99"] * 1000, None,
+                "ms", "< 2,000 ms", higher_is_better=False),
+            Row("Index lag while ingesting, p50", ours["lag_p50"] * 1000, None, "ms", "context",
+                higher_is_better=False),
+        ]
+    if "paging" in parts:
+        rows.append(Row(f"TAXII read all pages (limit {PAGE}) at {paging_n:,} stored", ours["paging"],
+                        peer["paging"], "objects/s", ">= 100x medallion", peer_name="medallion"))
+    if "index" in parts:
+        index = measure_index(quick)
+        rows += [
+            Row(f"Indexer catching up over {int(index['count']):,} objects (text, values, "
+                f"{int(index['correlations']):,} correlations)", index["indexing"], index["ingest"], "objects/s",
+                ">= the ingest rate (ratio >= 1)", peer_name="ingest, same store"),
+            Row(f"Correlation index size / size of the values ({int(index['entries']):,} entries)",
+                index["index_ratio"], None, "x", "<= 3x", higher_is_better=False),
+        ]
+    if "scale" in parts:
+        scale = measure_scale(quick)
+        n = f"{int(scale['count']):,}"
+        rows += [
+            Row(f"Filtered GET (match[type] + added_after) p95 at {n} objects", scale["p95_ms"], None, "ms",
+                "< 50 ms", higher_is_better=False),
+            Row(f"Full paging at {n} objects", scale["paging"], None, "objects/s", ">= 20,000/s"),
+            Row(f"Server peak resident memory at {n} objects (with its worker process)", scale["rss_mb"], None, "MB",
+                "< 500 MB", higher_is_better=False),
+        ]
+    return rows

@@ -3,9 +3,10 @@
 The ingest target (20x medallion) is a ceiling question as much as a speed one, so the bench measures
 the ceiling in the same run, with the same envelopes:
 
-* storage floor: exactly the rows Concord stores for the envelopes (objects, versions, full-text
-  index, correlation index, one status resource), written by bare `sqlite3` into the migrated schema
-  with Concord's pragmas, one durable transaction per envelope. The rows are built before the clock
+* storage floor: exactly the rows Concord's acknowledged transaction stores for the envelopes
+  (objects, versions, one status resource; the full-text and correlation indexes follow after
+  commit, services/intel_index.py), written by bare `sqlite3` into the migrated schema with
+  Concord's pragmas, one durable transaction per envelope. The rows are built before the clock
   starts, so no validation, no parsing, no Python per object beyond the driver's.
 * HTTP floor: the same `taxii2-client` adding the same envelopes to a TAXII server (uvicorn, like
   `concord serve`) that only parses the envelope and answers a complete status for it.
@@ -34,12 +35,6 @@ from bench.taxii_echo import COLLECTION
 
 # --- storage ----------------------------------------------------------------------------------
 
-_FTS = (
-    "INSERT INTO intel_fts(rowid, title, search_text)"
-    " SELECT id, title, search_text FROM intel_objects WHERE id BETWEEN ? AND ?"
-)
-
-
 def storage_floor(objects: list[dict[str, Any]], envelope: int) -> float:
     """Objects per second for bare sqlite3 writing the rows Concord stores for `objects`."""
     from bench.bench_intel import _load  # here, not at the top: bench_intel imports this module
@@ -51,18 +46,16 @@ def storage_floor(objects: list[dict[str, Any]], envelope: int) -> float:
         centre.close()
         prepare_centre(target).close()  # … and the same schema, empty, receives it
         with contextlib.closing(sqlite3.connect(source / "concord.db")) as db:
-            tables = {name: _rows(db, name) for name in ("intel_objects", "intel_versions", "intel_observables")}
+            tables = {name: _rows(db, name) for name in ("intel_objects", "intel_versions")}
         db = sqlite3.connect(target / "concord.db", isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):  # as storage/db.py
             db.execute(f"PRAGMA {pragma}")
         batches = _batches(tables, envelope)
         started = time.perf_counter()
-        for first, last, batch, status in batches:
+        for _first, _last, batch, status in batches:
             db.execute("BEGIN IMMEDIATE")
-            for name, (statement, rows) in batch.items():
+            for statement, rows in batch.values():
                 db.executemany(statement, rows)
-                if name == "intel_objects":
-                    db.execute(_FTS, (first, last))
             db.execute(_STATUS, status)
             db.execute("COMMIT")
         elapsed = time.perf_counter() - started
@@ -73,8 +66,7 @@ def storage_floor(objects: list[dict[str, Any]], envelope: int) -> float:
 def _rows(db: sqlite3.Connection, name: str) -> tuple[str, list[tuple[Any, ...]]]:
     """An INSERT for the table's stored columns (row ids left to SQLite, as ingest does) and its rows."""
     columns = [c[1] for c in db.execute(f"PRAGMA table_info({name})") if not (c[5] and c[1] == "id")]
-    order = "id" if name != "intel_observables" else "object_id, digest"
-    rows = db.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY {order}").fetchall()  # noqa: S608
+    rows = db.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY id").fetchall()  # noqa: S608
     marks = ", ".join("?" for _ in columns)
     return f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows  # noqa: S608
 
@@ -90,7 +82,7 @@ def _batches(
 ) -> list[tuple[int, int, dict[str, tuple[str, list[tuple[Any, ...]]]], tuple[Any, ...]]]:
     """Per envelope: the object id range, each table's rows for those objects (ids are 1..n) and
     the status resource's row (its successes list each object, as TAXII add's does)."""
-    object_column = {"intel_versions": 0, "intel_observables": 1}  # where each row names its object
+    object_column = {"intel_versions": 0}  # where each row names its object
     count = len(tables["intel_objects"][1])
     out = []
     for start in range(0, count, envelope):

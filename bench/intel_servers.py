@@ -40,6 +40,8 @@ class Server:
     user: str
     password: str
     process: subprocess.Popen[bytes]
+    #: Concord's SQLite file (None for medallion): where the bench reads the indexer's position.
+    database: Path | None = None
 
 
 def medallion_files(directory: Path, port: int) -> Path:
@@ -209,7 +211,8 @@ def concord_server(directory: Path | None = None) -> Iterator[Server]:
         try:
             wait_until_up(f"{base}/taxii2/", (BENCH_USER, BENCH_PASSWORD), process)
             yield Server(
-                base, f"{base}/taxii2/concord/collections/{collection_id('TUR')}/", BENCH_USER, BENCH_PASSWORD, process
+                base, f"{base}/taxii2/concord/collections/{collection_id('TUR')}/", BENCH_USER, BENCH_PASSWORD, process,
+                directory / "concord.db",
             )
         finally:
             process.terminate()

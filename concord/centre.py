@@ -28,8 +28,10 @@ from concord.services.deconfliction import DeconflictionService
 from concord.services.duty import DutyService
 from concord.services.feed import EventFeed
 from concord.services.follow import Followers
+from concord.services.identity import CentreIdentity, IdentityMismatch
 from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
+from concord.services.intel_index import IntelIndexer
 from concord.services.intel_read import IntelReader
 from concord.services.messages import MessagingService
 from concord.services.nations import NationService
@@ -75,13 +77,18 @@ class Centre:
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
         self.sign_in_guard = SignInGuard(self.db, settings)
-        self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys")
+        # One identity across processes: each key's public half is recorded by the first to have it.
+        self.identity = CentreIdentity(self.db, self.clock)
+        self.secrets = SecretBox(settings.secrets_key_file or settings.data_dir / "keys" / "secrets.keys",
+                                 self.identity)
         self.privileged = PrivilegedRequestService(self.db, self.clock, self.people)
         self.auth = AuthService(self.db, self.clock, self.passwords, settings, guard=self.sign_in_guard,
                                 box=self.secrets)
         partners = lambda: {n.code: n.name for n in self.nations.all()}  # noqa: E731 (read at each use)
         self.intel = IntelService(self.db, self.clock, partners, parallel=settings.intel_validation_worker)
         self.intel_read = IntelReader(self.db, partners)
+        # Full-text search and correlation: indexes fed from the event log after commit (issue 18).
+        self.intel_index = IntelIndexer(self.db, self.clock)
         self.basic_auth = BasicCredentials(self.db, self.clock, self.passwords, self.sign_in_guard)
         # Joint operations and deconfliction (issue 5): one engine per process, following the event log.
         self.deconfliction = DeconflictionService(self.db, self.clock, standoff_m=settings.deconfliction_standoff_m,
@@ -115,13 +122,13 @@ class Centre:
             every = settings.escalation_seconds
             self.background.append(("escalations", lambda: self.acknowledgements.run_escalations(every)))
         # Registered before any feature writes: every write unit of work appends its audit entries.
-        self.audit = AuditService(self.db, self.clock, settings)
+        self.audit = AuditService(self.db, self.clock, settings, self.identity)
         self.background.append(("audit-checkpoints", self.audit.run_checkpoints))
         self.background.append(("audit-sequencer", self.audit.run_sequencer))
         # TAK gateway: field tracks, map points and GeoChat; listeners only where `cot.listen` is on.
         self.tracks = TrackService(self.db, self.clock, settings.cot, self.messaging)
         self.cot = CotGateway(self.tracks, self.bus, settings.cot, settings.data_dir, self.clock.now,
-                              self.audit.record_reads, self.followers)
+                              self.audit.record_reads, self.followers, self.identity)
         cot = settings.cot
 
         def package(issued: object, ca: x509.Certificate, username: str, password: str) -> bytes:
@@ -133,6 +140,7 @@ class Centre:
         if settings.cot.listen:  # bound by start() (a port that is taken fails the start), then kept up
             self.background.append(("cot-gateway", self.cot.housekeep))
         self.background.append(("deconfliction-follower", self.deconfliction.follower(self.bus, self.followers).run))
+        self.background.append(("intel-index", self.intel_index.follower(self.bus, self.followers).run))
         # Coordination (issue 6): incidents, RFIs, joint public releases, the SITREP.
         self.incidents = IncidentService(self.db, self.clock, self.channels)
         self.rfis = RfiService(self.db, self.clock)
@@ -143,11 +151,22 @@ class Centre:
     def migrate(self) -> None:
         migrate.upgrade(self.db)
 
+    def verify_identity(self) -> None:
+        """This process's keys are the centre's, whatever process made them (services/identity.py);
+        IdentityMismatch names the key and what to do."""
+        self.audit.verify_identity()
+        self.secrets.verify_identity()
+        self.cot.verify_identity()
+
     async def start(self) -> None:
         """Connect the bus, bind the CoT listeners (a port that cannot be bound fails the start with
         `StartupError`), then start every background task under supervision."""
         # The planner's statistics as the store stands now (the hot reads do not depend on them).
         await asyncio.to_thread(self.db.refresh_statistics)
+        try:
+            await asyncio.to_thread(self.verify_identity)
+        except IdentityMismatch as exc:
+            raise StartupError(exc.message) from exc
         await self.bus.start()
         if self.settings.cot.listen:
             try:

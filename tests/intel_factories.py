@@ -60,3 +60,9 @@ def collection_url(key: str) -> str:
 def basic(username: str, password: str) -> dict[str, str]:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}", "Accept": TAXII}
+
+
+def indexed(centre: Any) -> None:
+    """Wait until the intelligence indexer (running in the app's background) has reached every event
+    committed so far: waiting on the lag, not on time (services/intel_index.py)."""
+    assert centre.intel_index.wait(timeout=60), "the intelligence index did not catch up"

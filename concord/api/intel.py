@@ -102,9 +102,16 @@ class DetailOut(MarkedOut):
         return self.object.id, self.object.marking
 
 
+class IndexingOut(BaseModel):
+    behind: int = Field(description="objects the caller may see that search cannot find yet")
+    message: str = Field(description='"indexing, N objects behind" (or "up to date")')
+
+
 class ListOut(BaseModel):
     items: list[ObjectOut]
     next: str | None = Field(None, description="pass as `before` for the next page")
+    indexing: IndexingOut | None = Field(None, description="with `q`: how far the full-text index is behind what "
+                                         "the caller may see (filters other than `q` never depend on it)")
 
 
 class PublishIn(Strict):
@@ -117,8 +124,6 @@ class PublishIn(Strict):
 
 class PublishOut(BaseModel):
     items: list[ObjectOut]
-    correlations: int = Field(description="correlations raised that the publisher may see both sides of "
-                              "(announced to those who may see both sides; others are not counted)")
 
 
 class CrossCorrelationOut(BaseModel):
@@ -133,7 +138,7 @@ class CrossCorrelationOut(BaseModel):
 def publish(body: PublishIn, actor: ActorDep, centre: CentreDep) -> PublishOut:
     result = centre.intel.publish(actor, body.objects, body.marking.to_marking(actor.nation))
     items = [centre.intel_read.detail(actor, object_id).summary for object_id in result.object_ids]
-    return PublishOut(items=[ObjectOut.of(s) for s in items], correlations=result.correlations)
+    return PublishOut(items=[ObjectOut.of(s) for s in items])
 
 
 def _key(moment: datetime | None) -> str | None:
@@ -174,7 +179,11 @@ def list_objects(
         ),
     )
     items = [ObjectOut.of(s) for s in found]
-    return ListOut(items=items, next=str(found[-1].id) if len(found) == limit else None)
+    indexing = None
+    if q is not None:
+        behind = centre.intel_index.objects_behind(actor.reader)
+        indexing = IndexingOut(behind=behind, message=f"indexing, {behind} objects behind" if behind else "up to date")
+    return ListOut(items=items, next=str(found[-1].id) if len(found) == limit else None, indexing=indexing)
 
 
 @router.get("/objects/{object_id}", response_model=DetailOut, summary="One object with its versions and links")

@@ -80,7 +80,7 @@ def list_tracks(actor: ActorDep, centre: CentreDep) -> list[TrackOut]:
 
 
 @router.get("/tracks/{uid}/history", response_model=list[PositionOut],
-            summary="A track's positions within the history period (empty if it may not be seen)")
+            summary="A track's positions within the history period (404 if the track may not be seen)")
 def track_history(actor: ActorDep, centre: CentreDep,
                   uid: Annotated[str, Path(min_length=1, max_length=256)]) -> list[PositionOut]:
     positions = centre.tracks.history(actor.reader, uid)

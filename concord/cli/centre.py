@@ -19,6 +19,7 @@ def open_centre() -> Centre:
 
     centre = Centre(Settings())
     centre.migrate()
+    centre.verify_identity()  # a command signs, seals and issues with the centre's own keys only
     return centre
 
 

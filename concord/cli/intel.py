@@ -36,8 +36,13 @@ BATCH = 1000
 def import_files(
     files: Annotated[list[Path], typer.Argument(help="STIX 2.1 bundle files (JSON)")],
     as_user: Annotated[str, typer.Option("--as", help="the publishing person's username")],
+    index: Annotated[bool, typer.Option("--index", help="bring the search and correlation indexes up to date "
+                                        "here before returning (otherwise a running centre's indexer does)")] = False,
 ) -> None:
-    """Import bundles, reporting each refused object; run again to resume (held objects are skipped)."""
+    """Import bundles, reporting each refused object; run again to resume (held objects are skipped).
+
+    What is imported is visible by id and TAXII at once; search and correlation follow from the event
+    log (services/intel_index.py), by a running centre or, with `--index`, by this command."""
     centre = open_centre()
     actor = centre.people.actor_named(as_user)
     stored = refused = 0
@@ -62,6 +67,12 @@ def import_files(
     console.print(f"{stored} objects stored or already held, {refused} refused.")
     # A bulk import changes the tables' shape at once: tell the planner before readers arrive.
     centre.db.refresh_statistics()
+    if index:
+        with console.status("indexing for search and correlation…"):
+            centre.intel_index.catch_up()
+        console.print("Search and correlation are up to date.")
+    else:
+        console.print("Search and correlation follow: a running centre indexes what was imported.")
     centre.close()
     if refused:
         raise typer.Exit(1)

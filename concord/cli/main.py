@@ -161,6 +161,7 @@ def demo(
     os.environ.setdefault("CONCORD_DOCS_PUBLIC", "true")
     centre = open_centre()
     accounts = load_scenario(centre)
+    position, behind = centre.intel_index.state()
     centre.close()
     table = Table(title="Demo accounts (fictional people; passwords also in var/demo-accounts.json)")
     for column in ("nation", "username", "name", "roles", "password"):
@@ -168,6 +169,8 @@ def demo(
     for a in accounts:
         table.add_row(a["nation"], a["username"], a["display_name"], ", ".join(a["roles"]), a["password"])
     console.print(table)
+    console.print("Intelligence search index: " + (f"indexing, {behind} objects behind" if behind else "up to date")
+                  + f" (at event {position})")
     if no_serve:
         return
     console.print(f"Concord demo: http://{host}:{port}/  (API docs: http://{host}:{port}/api/docs)")

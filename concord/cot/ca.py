@@ -119,6 +119,10 @@ class CertificateAuthority:
         _write_private(directory / "ca.key", IssuedCertificate(certificate, key).key_pem())
         (directory / "ca.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
 
+    def fingerprint(self) -> str:
+        """SHA-256 of the CA certificate (DER), as TAK clients and `openssl x509 -fingerprint` show it."""
+        return self.certificate.fingerprint(hashes.SHA256()).hex()
+
     # --- paths --------------------------------------------------------------------------------
 
     @property

@@ -17,6 +17,7 @@ from concord.cot.router import PolicyRouter
 from concord.cot.session import PeerIdentity, SessionLimits
 from concord.cot.tls import server_context
 from concord.services.follow import Followers
+from concord.services.identity import TAK_CA, CentreIdentity
 from concord.services.tracks import TrackService
 from concord.settings import CotSettings
 
@@ -31,8 +32,9 @@ class CotGateway:
 
     def __init__(self, service: TrackService, bus: EventBus, settings: CotSettings, data_dir: Path,
                  clock: Callable[[], datetime], record_reads: ReadRecorder | None = None,
-                 followers: Followers | None = None):
+                 followers: Followers | None = None, identity: CentreIdentity | None = None):
         self.settings = settings
+        self.identity = identity
         self.service = service
         self.router = PolicyRouter(service, bus, record_reads, followers)
         limits = SessionLimits(settings.max_event_bytes, settings.outbox_soft_limit, settings.outbox_hard_limit,
@@ -46,8 +48,19 @@ class CotGateway:
     @property
     def ca(self) -> CertificateAuthority:
         if self._ca is None:
+            if self.identity is not None and not self.has_ca():  # never a second CA for one centre
+                self.identity.expect_missing(TAK_CA, str(self._ca_directory))
             self._ca = CertificateAuthority.open_or_create(self._ca_directory)
         return self._ca
+
+    def has_ca(self) -> bool:
+        return (self._ca_directory / "ca.pem").exists()
+
+    def verify_identity(self) -> None:
+        """Our CA is the centre's (recorded by the first process to have one), or IdentityMismatch;
+        a centre with no CA yet makes it on first use."""
+        if self.identity is not None and (self.has_ca() or self.identity.recorded(TAK_CA) is not None):
+            self.identity.claim(TAK_CA, self.ca.fingerprint(), str(self._ca_directory))
 
     async def start_tcp(self, host: str, port: int, username: str) -> int:
         server = await self.listener.start_tcp(host, port, PeerIdentity(username, None))

@@ -123,3 +123,7 @@ def intel_scenario(centre: Centre, people: dict[str, int]) -> None:
         ],
         Marking.build(Level.RESTRICTED, "IRQ", ["TUR"], Tlp.GREEN),
     )
+    # Search and correlation follow the event log (services/intel_index.py): a served centre's
+    # indexer takes this up at once; the demo brings the index up to date before it serves, so its
+    # search and the correlation above are there from the first page (`concord demo` prints the state).
+    centre.intel_index.catch_up()

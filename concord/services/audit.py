@@ -22,6 +22,7 @@ from concord.domain.errors import Invalid, NotFound
 from concord.domain.markings import Level, Marking, Reader, Tlp, check_nation_code
 from concord.domain.people import Actor, Role
 from concord.request_context import current_request_id
+from concord.services.identity import AUDIT_LOG_KEY, CentreIdentity
 from concord.settings import Settings
 from concord.storage import audit as store
 from concord.storage import audit_checkpoints as checkpoint_store
@@ -68,8 +69,9 @@ class InclusionView:
 
 
 class AuditService:
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, identity: CentreIdentity) -> None:
         self.db = db
+        self.identity = identity
         self.clock = clock
         self.origin = settings.audit_origin
         if settings.audit_read_level.upper() not in Level.__members__:
@@ -84,17 +86,26 @@ class AuditService:
 
     # --- the centre's key ---------------------------------------------------------------------
     def centre_key(self) -> notes.SignerKey:
-        """The centre's Ed25519 signing key, created on first use (`concord init` does it)."""
+        """The centre's Ed25519 signing key, created on first use (`concord init` does it), never
+        when the centre already has one elsewhere (services/identity.py)."""
         if self._key is None:
-            if self.key_path.exists():
-                self._key = notes.SignerKey.parse(self.key_path.read_text())
-            else:
-                self._key = notes.SignerKey.generate(self.origin)
+            if not self.key_path.exists():
+                self.identity.expect_missing(AUDIT_LOG_KEY, str(self.key_path))
+                key = notes.SignerKey.generate(self.origin)
                 self.key_path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as out:
-                    out.write(self._key.encode() + "\n")
+                try:  # exclusive: of two processes sharing a directory, one writes the key
+                    fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                except FileExistsError:
+                    pass
+                else:
+                    with os.fdopen(fd, "w") as out:
+                        out.write(key.encode() + "\n")
+            self._key = notes.SignerKey.parse(self.key_path.read_text())
         return self._key
+
+    def verify_identity(self) -> None:
+        """Our signing key is the centre's (the first process records it), or IdentityMismatch."""
+        self.identity.claim(AUDIT_LOG_KEY, self.public_key(), str(self.key_path))
 
     def public_key(self) -> str:
         return self.centre_key().verifier().encode()

@@ -149,6 +149,21 @@ def durable(db: Database, name: str, *, first: int = 0) -> Start:
 DurableWork = Callable[[Tx, int, int], Progress]
 
 
+def durable_batch(db: Database, name: str, work: DurableWork, clock: Clock, *, first: int = 0
+                  ) -> Callable[[int], Progress]:
+    """One batch of `durable_step`, run in the calling thread: given the latest id announced, claim
+    the position, do the work and commit both (for a caller that catches up without a loop, such as
+    an import that brings the index up to date before it returns)."""
+    def run(latest: int) -> Progress:
+        with db.write() as tx:
+            position = claim_position(tx.conn, name, first, clock.now())
+            progress = work(tx, position, latest)
+            reached = max(position, progress.position)
+            save_position(tx.conn, name, reached, clock.now())
+        return Progress(reached, progress.more)
+    return run
+
+
 def durable_step(db: Database, name: str, work: DurableWork, clock: Clock, *, first: int = 0) -> Step:
     """A step whose work and position commit together, one process at a time.
 
@@ -157,13 +172,7 @@ def durable_step(db: Database, name: str, work: DurableWork, clock: Clock, *, fi
     process runs the follower next continues where the last committed batch left off. A batch cut
     short by a crash or `kill -9` is rolled back, work and position together, and done again; a
     batch that committed is never done twice."""
-    def run(latest: int) -> Progress:
-        with db.write() as tx:
-            position = claim_position(tx.conn, name, first, clock.now())
-            progress = work(tx, position, latest)
-            reached = max(position, progress.position)
-            save_position(tx.conn, name, reached, clock.now())
-        return Progress(reached, progress.more)
+    run = durable_batch(db, name, work, clock, first=first)
 
     async def step(position: int, latest: int) -> Progress:
         return await asyncio.to_thread(run, latest)

@@ -1,8 +1,10 @@
 """Publishing intelligence: TAXII envelopes, REST reports, imports; revoking, deleting, changing release.
 
-Each use case is one unit of work: objects, versions, the correlation index, the status resource
-and the events are written in one transaction or not at all. Invalid objects are refused one by one
-(with the reason) and never stop the valid ones of the same envelope.
+Each use case is one unit of work: objects, versions, markings, the status resource and the events
+are written in one transaction or not at all. Invalid objects are refused one by one (with the
+reason) and never stop the valid ones of the same envelope. The full-text and correlation indexes
+are not in it: the indexer fills them from the `intel.published` events, which name the objects
+(services/intel_index.py).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from concord.domain.markings import Level, Marking, Tlp
 from concord.domain.people import Actor
 from concord.domain.stix import RawItem, Rejection, StixObject, parse_object, timestamp_key
 from concord.services import validation_pool
-from concord.services.intel_correlation import DEFAULT_CAP, Indexed, forget, index_objects
+from concord.services.intel_correlation import forget
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, narrow_history
+from concord.storage.intel_index import ranges
 
 #: Item types of events that name intelligence objects in their payload (batches, correlations).
 INTEL_HISTORY = ("intel_objects", "intel_correlation")
@@ -43,7 +46,6 @@ class IngestResult:
     successes: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     object_ids: list[int] = field(default_factory=list)
-    correlations: int = 0
 
     @property
     def total(self) -> int:
@@ -52,19 +54,16 @@ class IngestResult:
 
 class IntelService:
     def __init__(self, db: Database, clock: Clock, partners: Callable[[], Mapping[str, str]],
-                 correlation_cap: int = DEFAULT_CAP, correlate: bool = True, parallel: bool = True) -> None:
+                 parallel: bool = True) -> None:
         self.db = db
         self.clock = clock
         self.partners = partners
-        self.correlation_cap = correlation_cap
-        # Off only to measure what correlation costs (bench_intel); the product always correlates.
-        self.correlate = correlate
         # Validate big batches in a second process (services/validation_pool.py).
         self.parallel = parallel
 
     # --- publishing --------------------------------------------------------------------------
     def add(self, actor: Actor, collection_id: str, items: Sequence[RawItem]) -> IngestResult:
-        """TAXII Add Objects (§5.4): validate, store, index, and keep the status resource."""
+        """TAXII Add Objects (§5.4): validate, store, and keep the status resource (indexed after commit)."""
         collection = rules.find_collection(self.partners(), collection_id)
         rules.require_write(actor, collection)
         with self.db.write() as tx:
@@ -137,12 +136,9 @@ class IntelService:
         )
         for chunk in validation_pool.chunks(items, use_worker=self.parallel):
             self._ingest_chunk(tx, actor, chunk, batch)
-        if self.correlate:
-            # Once per batch, not per chunk: its few statements cost the same for 50 objects or 1,000.
-            batch.result.correlations += index_objects(tx, batch.indexed, at=now, actor_id=actor.person_id,
-                                                       reader=actor.reader, cap=self.correlation_cap)
         for marking, published in batch.published.items():
             stix_ids = list(published)
+            # The indexer reads the objects to index from here (storage/intel_index.py).
             append_event(
                 tx,
                 at=now,
@@ -152,7 +148,8 @@ class IntelService:
                 marking=marking,
                 actor_id=actor.person_id,
                 actor_nation=actor.nation,
-                payload={"count": len(stix_ids), "stix_ids": stix_ids[:20]},
+                payload={"count": len(stix_ids), "stix_ids": stix_ids[:20],
+                         "objects": ranges(published.values())},
             )
         return batch.result
 
@@ -241,15 +238,8 @@ class IntelService:
                                     latest_modified=state.latest, revoked=prepared.obj.revoked,
                                     title=prepared.title, search_text=prepared.search_text, marking=marking)
             latest[state.object_id] = state.latest
-            if prepared is not None and state.changed and self.correlate:
-                if prepared.obj.revoked:
-                    forget(tx, state.object_id, [prepared.obj.raw])  # revoked: out of the correlation index
-                    batch.indexed = [i for i in batch.indexed if i.object_id != state.object_id]
-                elif marking is not None:
-                    batch.indexed.append(Indexed(state.object_id, stix_id, prepared.obj.type, prepared.title,
-                                                 marking, prepared.observables))
             if state.marking is not None:
-                batch.published.setdefault(state.marking, {})[stix_id] = None
+                batch.published.setdefault(state.marking, {})[stix_id] = state.object_id
             result.object_ids.append(state.object_id)
         ids = {stix_id: state.object_id or 0 for stix_id, state in pending.items()}
         store.insert_versions(tx.conn, [
@@ -407,10 +397,8 @@ class _Batch:
     partners: frozenset[str]
     known: list[Mapping[str, Any]]
     derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
-    # Objects whose values join the correlation index when the batch's last chunk is written.
-    indexed: list[Indexed] = field(default_factory=list)
-    # For the intel.published events: STIX ids by marking, in order, each once (a dict as ordered set).
-    published: dict[Marking, dict[str, None]] = field(default_factory=dict)
+    # For the intel.published events: by marking, STIX id → object id, in order, each once.
+    published: dict[Marking, dict[str, int]] = field(default_factory=dict)
     versions_added: int = 0
 
     def next_added(self) -> str:

@@ -1,6 +1,7 @@
-"""Correlation on ingest: index each object's observable values and raise cross-nation matches.
+"""Correlation: index each object's observable values and raise cross-nation matches.
 
-Runs inside the publishing transaction. For each value an object holds: if fewer than `cap`
+Run by the indexer that follows the event log (services/intel_index.py), in the transaction that
+saves its position: each correlation is recorded and announced once. For each value an object holds: if fewer than `cap`
 objects hold it, the object joins the index; every holder from another nation becomes a
 correlation, confirmed against the holder's own values (the index keeps only digests), recorded,
 and announced by an event marked so that exactly the people who may see both objects receive it.
@@ -11,13 +12,13 @@ exists.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from concord.domain.intel import shared_marking
-from concord.domain.markings import Marking, Reader, can_see
+from concord.domain.markings import Marking
 from concord.domain.observables import Observable, digest, extract
 from concord.storage import intel_correlation as index
 from concord.storage.db import Tx
@@ -37,15 +38,13 @@ class Indexed:
     title: str
     marking: Marking
     values: Mapping[Observable, int]  # each value with its digest
+    actor_id: int | None = None  # who published it (the correlation's announcement names them)
 
 
-def index_objects(
-    tx: Tx, objects: Sequence[Indexed], *, at: datetime, actor_id: int | None, reader: Reader,
-    cap: int = DEFAULT_CAP
-) -> int:
-    """Index values and record correlations; returns how many of the correlations recorded `reader`
-    (the publisher) may see both sides of. A correlation with an object hidden from the publisher is
-    recorded but not counted: the figure must not tell a nation what another holds."""
+def index_objects(tx: Tx, objects: Sequence[Indexed], *, at: datetime, cap: int = DEFAULT_CAP) -> int:
+    """Index values and record correlations, in the order given (the later object is `object_a`);
+    returns how many correlations were recorded. Nothing is returned to a publisher: a figure
+    counted for them could tell a nation what another holds."""
     wanted = {d for obj in objects for d in obj.values.values()}
     if not wanted:
         return 0
@@ -89,7 +88,7 @@ def index_objects(
             item_type="intel_correlation",
             item_id=correlation_id,
             marking=audience,
-            actor_id=actor_id,
+            actor_id=obj.actor_id,
             payload={
                 "kind": value.kind.value,
                 "value": value.value,
@@ -106,8 +105,7 @@ def index_objects(
             },
         ))
     append_events(tx, announcements)
-    return sum(1 for obj, _other_id, _value, (_summary, _values, other_marking) in confirmed
-               if can_see(reader, obj.marking) and can_see(reader, other_marking))
+    return len(ids)
 
 
 def _others(tx: Tx, object_ids: set[int]) -> dict[int, tuple[dict[str, object], frozenset[Observable], Marking]]:
@@ -135,4 +133,9 @@ def forget(tx: Tx, object_id: int, raw_texts: Sequence[str]) -> None:
     values: set[Observable] = set()
     for raw in raw_texts:
         values |= extract(json.loads(raw))
-    index.remove_object(tx.conn, object_id, [digest(v) for v in values])
+    forget_digests(tx, object_id, [digest(v) for v in values])
+
+
+def forget_digests(tx: Tx, object_id: int, digests: Iterable[int]) -> None:
+    """Drop an object's index entries for these value digests (a revoked object no longer correlates)."""
+    index.remove_object(tx.conn, object_id, digests)

@@ -8,6 +8,7 @@ copy of the database (or a backup of it) but not the key file learns no second f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -15,15 +16,24 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from concord.private_files import private_dir, write_private
+from concord.services.identity import SECRETS_KEY, CentreIdentity
+
+
+def key_check(key: bytes) -> str:
+    """A key's fingerprint for the centre's identity record (it reveals nothing of the key)."""
+    return hashlib.sha256(b"concord secrets key check\0" + key).hexdigest()
 
 
 class SecretBox:
-    def __init__(self, key_file: Path) -> None:
+    def __init__(self, key_file: Path, identity: CentreIdentity | None = None) -> None:
         self.key_file = key_file
+        self.identity = identity
         self._box: MultiFernet | None = None
 
     def _keys(self) -> list[bytes]:
         if not self.key_file.exists():
+            if self.identity is not None:  # never a second key for a centre that has one
+                self.identity.expect_missing(SECRETS_KEY, str(self.key_file))
             private_dir(self.key_file.parent)
             try:
                 # Exclusive: of two processes starting at once, one creates the key, both use it.
@@ -62,11 +72,19 @@ class SecretBox:
         # TOTP seed (A-Z, 2-7) never contains the lower-case letter.
         return value.startswith("gAAAAA")
 
+    def verify_identity(self) -> None:
+        """The centre's key (recorded by the first process) is in our key file, or IdentityMismatch."""
+        if self.identity is not None:
+            self.identity.claim_any(SECRETS_KEY, [key_check(k) for k in self._keys()], str(self.key_file))
+
     def add_key(self) -> None:
         """Put a new key first; every key stays until `drop_old_keys`."""
         keys = self._keys()
-        write_private(self.key_file, b"\n".join([Fernet.generate_key(), *keys]) + b"\n")
+        new = Fernet.generate_key()
+        write_private(self.key_file, b"\n".join([new, *keys]) + b"\n")
         self._box = None
+        if self.identity is not None:
+            self.identity.replace(SECRETS_KEY, key_check(new))
 
     def reseal(self, sealed: str) -> str:
         """The same secret sealed with the newest key (a clear legacy seed is sealed)."""

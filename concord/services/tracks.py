@@ -387,8 +387,11 @@ class TrackService:
             return store.current_map_points(conn, reader, self.clock.now())
 
     def history(self, reader: Reader, uid: str) -> list[store.PositionRow]:
+        """The positions of a track the reader may see; a track it may not see is absent (404)."""
         since = history_cutoff(self.clock.now(), self._retention())
         with self.db.read() as conn:
+            if not store.track_visible(conn, reader, uid):
+                raise NotFound("no such track", field="uid")
             return store.track_history(conn, reader, uid, since)
 
     def prune_history(self) -> int:

@@ -9,6 +9,7 @@ import concord.storage.attachments
 import concord.storage.audit
 import concord.storage.audit_checkpoints
 import concord.storage.audit_queue
+import concord.storage.centre_identity
 import concord.storage.channels
 import concord.storage.conflicts
 import concord.storage.duty

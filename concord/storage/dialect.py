@@ -208,3 +208,41 @@ def ids_of_insert(conn: Connection, id_column: ColumnElement[Any], insert_rows: 
     if conn.execute(newest).scalar() != before + count:
         return None
     return list(range(before + 1, before + 1 + count))
+
+
+# --- full-text search (the derived index of `storage.intel_search`, tables made by migration intel_5) ---
+
+def full_text_matches(conn: Connection, id_column: ColumnElement[Any], terms: Sequence[str]) -> ColumnElement[bool]:
+    """`id_column IN (ids of the rows whose indexed text holds every term, each as a prefix)`.
+
+    SQLite: FTS5 `intel_fts`, each term a quoted string (no operator can be smuggled in). PostgreSQL:
+    the `tsvector` table `intel_fts` with the `simple` configuration (no stemming for one language
+    that would mangle the others)."""
+    if is_postgresql(conn):
+        tsquery = " & ".join(f"{_pg_quote(t)}:*" for t in terms)
+        ids = (select(text("object_id")).select_from(text("intel_fts"))
+               .where(text("document @@ to_tsquery('simple', :tsq)")))
+        return id_column.in_(ids.params(tsq=tsquery))
+    fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
+    found = select(text("rowid")).select_from(text("intel_fts")).where(text("intel_fts MATCH :fts"))
+    return id_column.in_(found.params(fts=fts))
+
+
+def full_text_index(conn: Connection, ids: Sequence[int]) -> None:
+    """(Re)index the title and search text of these `intel_objects` rows: replaced if indexed."""
+    if not ids:
+        return
+    wanted = many(conn.dialect.name, ids)
+    if is_postgresql(conn):
+        conn.execute(text(
+            "INSERT INTO intel_fts (object_id, document) SELECT id, to_tsvector('simple', title || ' ' || "
+            "search_text) FROM intel_objects WHERE id = ANY(:ids) "
+            "ON CONFLICT (object_id) DO UPDATE SET document = excluded.document"), {"ids": wanted})
+        return
+    conn.execute(text("DELETE FROM intel_fts WHERE rowid IN (SELECT value FROM json_each(:ids))"), {"ids": wanted})
+    conn.execute(text("INSERT INTO intel_fts (rowid, title, search_text) SELECT id, title, search_text "
+                      "FROM intel_objects WHERE id IN (SELECT value FROM json_each(:ids))"), {"ids": wanted})
+
+
+def _pg_quote(term: str) -> str:
+    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'"

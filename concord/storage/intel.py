@@ -34,11 +34,9 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
-    column,
     func,
     insert,
     select,
-    table,
     text,
     update,
 )
@@ -212,13 +210,6 @@ def _versions_query(dialect: str) -> Any:
 
 
 @cache
-def _fts_statement(dialect: str) -> Any:
-    o = intel_objects.c
-    rows = select(o.id, o.title, o.search_text).where(one_of(dialect, o.id, "ids"))
-    return insert(_FTS).from_select(["rowid", "title", "search_text"], rows)
-
-
-@cache
 def _supersede_statement(dialect: str) -> Any:
     v = intel_versions.c
     return update(intel_versions).where(and_(one_of(dialect, v.object_id, "ids"), v.is_latest.is_(True))).values(
@@ -256,19 +247,7 @@ def insert_objects(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str
         ids = {r["stix_id"]: object_id for r, object_id in zip(rows, new_ids, strict=True)}
     else:  # pragma: no cover - not SQLite's documented behaviour
         ids = ids_by_stix_id(conn, originator, [r["stix_id"] for r in rows])
-    _index_text(conn, sorted(ids.values()))
     return ids
-
-
-def _index_text(conn: Connection, object_ids: Sequence[int]) -> None:
-    """Add new objects to SQLite's full-text index (migration intel_2): one statement per batch costs a
-    quarter of a per-row trigger. PostgreSQL's index is on an expression and keeps itself."""
-    if object_ids:
-        conn.execute(_fts_statement(conn.dialect.name), {"ids": many(conn.dialect.name, object_ids)})
-
-
-#: The SQLite FTS5 table (created by the migrations, outside the metadata).
-_FTS = table("intel_fts", column("rowid"), column("title"), column("search_text"))
 
 
 _OBJECT_COLUMNS = (

@@ -1,24 +1,28 @@
-"""Full-text search over STIX objects: SQLite FTS5 or PostgreSQL full-text search.
+"""Full-text search over STIX objects: a derived index, filled after commit (issue 18).
 
 The text indexed is the object's title and `search_text` (names, descriptions, labels, patterns,
-values), kept on `intel_objects`. SQLite keeps an FTS5 index in step through triggers (created by
-the migration); PostgreSQL uses a GIN index over the same expression (both created by the migration `intel_1`).
-The `simple` configuration /
-`unicode61` tokenizer is used on purpose: the texts are Turkish, Arabic and English, and stemming
-for one language would mangle the others.
+values), kept on `intel_objects` by the ingest transaction. The index itself (`intel_fts`: SQLite
+FTS5, or a PostgreSQL `tsvector` table with a GIN index; migration `intel_5`) is written by the
+indexer that follows the event log (services/intel_index.py), never by the ingest: an object is
+found by id and by TAXII at once, and by search once the indexer has reached it. An object deleted
+leaves the index with it (a trigger on SQLite, the foreign key's cascade on PostgreSQL).
+
+The `simple` configuration / `unicode61` tokenizer is used on purpose: the texts are Turkish, Arabic
+and English, and stemming for one language would mangle the others.
 
 `matching` returns a WHERE clause for `intel_objects`; callers combine it with `visible_to`, so the
-policy is applied in the same query as the search.
+policy is applied in the same query as the search: releasability never depends on the index.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Connection, Select, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Connection
 
 from concord.domain.errors import Invalid
+from concord.storage.dialect import full_text_index, full_text_matches
 from concord.storage.intel import intel_objects
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -35,21 +39,10 @@ def words(query: str) -> list[str]:
 
 
 def matching(conn: Connection, query: str) -> ColumnElement[bool]:
-    """A clause selecting the objects whose text holds every word of `query` (as a prefix)."""
-    terms = words(query)
-    if conn.dialect.name == "postgresql":
-        document = func.to_tsvector(
-            literal_column("'simple'"), intel_objects.c.title + " " + intel_objects.c.search_text
-        )
-        tsquery = func.to_tsquery(literal_column("'simple'"), " & ".join(f"{_pg_quote(t)}:*" for t in terms))
-        return document.op("@@")(tsquery)
-    # FTS5: each word as a quoted string (no operator can be smuggled in), as a prefix, all required.
-    fts = " ".join('"' + t.replace('"', '""') + '"*' for t in terms)
-    ids: Select[Any] = (
-        select(literal_column("rowid")).select_from(text("intel_fts")).where(text("intel_fts MATCH :fts"))
-    )
-    return intel_objects.c.id.in_(ids.params(fts=fts))
+    """A clause selecting the objects whose indexed text holds every word of `query` (as a prefix)."""
+    return full_text_matches(conn, intel_objects.c.id, words(query))
 
 
-def _pg_quote(term: str) -> str:
-    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'"
+def index_text(conn: Connection, object_ids: Sequence[int]) -> None:
+    """Index (or index again) the current title and text of these objects."""
+    full_text_index(conn, sorted(set(object_ids)))

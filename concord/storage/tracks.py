@@ -214,6 +214,12 @@ def picture_xml(conn: Connection, reader: Reader, now: datetime) -> list[tuple[s
     return [item for _, item in sorted(out, key=lambda pair: pair[0])]
 
 
+def track_visible(conn: Connection, reader: Reader, uid: str) -> bool:
+    """Whether the track `uid` exists and its current report is one the reader may see."""
+    return conn.execute(select(cot_tracks.c.uid).where(cot_tracks.c.uid == uid, visible_to(cot_tracks, reader))
+                        ).first() is not None
+
+
 def track_history(conn: Connection, reader: Reader, uid: str, since: datetime) -> list[PositionRow]:
     rows = conn.execute(select(cot_track_history)
                         .where(cot_track_history.c.uid == uid, cot_track_history.c.time >= since,

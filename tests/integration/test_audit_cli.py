@@ -77,6 +77,7 @@ def test_verify_with_a_wrong_key_and_a_missing_file(env: Path) -> None:
 def test_the_demo_starts_with_a_checkpoint_both_witnesses_cosigned(env: Path) -> None:
     code, out = run("demo", "--no-serve")
     assert code == 0, out
+    assert "Intelligence search index: up to date" in out  # the demo's search finds all it holds
     bundle = env / "bundle.json"
     assert run("audit", "export", "--nation", "TUR", "--out", str(bundle))[0] == 0
     code, out = run("audit", "verify", str(bundle), "--log-key", run("audit", "key")[1].strip())

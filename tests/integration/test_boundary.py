@@ -14,7 +14,7 @@ from concord.clock import FixedClock
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
 from tests.integration.ops_helpers import operation_body, proposed, staff
-from tests.intel_factories import indicator
+from tests.intel_factories import indexed, indicator
 
 TUR_ONLY = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
 BOTH = {"level": "RESTRICTED", "releasable_to": ["IRQ", "TUR"], "tlp": "AMBER"}
@@ -64,15 +64,21 @@ def test_the_correlation_count_never_includes_a_hidden_holding(centre: Centre, c
     held, nobody = "192.0.2.201", "192.0.2.202"
     assert tur.post("/api/intel/objects", json={"objects": [indicator(held)], "marking": TUR_ONLY}).status_code == 201
     mine = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
+    published = {}
     for value in (held, nobody):
         reply = irq.post("/api/intel/objects", json={"objects": [indicator(value)], "marking": mine})
         assert reply.status_code == 201, reply.text
-        assert reply.json()["correlations"] == 0, value  # a value TUR holds hidden answers like one nobody holds
-    # Shared with IRQ, the same value does correlate and is counted for the publisher who sees both.
+        published[value] = reply.json()["items"][0]["id"]
+    indexed(centre)
+    for value, object_id in published.items():  # a value TUR holds hidden answers like one nobody holds
+        assert irq.get(f"/api/intel/objects/{object_id}").json()["correlations"] == [], value
+    assert irq.get("/api/intel/correlations").json() == []
+    # Shared with IRQ, the same value does correlate and is listed for the publisher who sees both.
     shared = "192.0.2.203"
     tur.post("/api/intel/objects", json={"objects": [indicator(shared)], "marking": BOTH})
-    assert irq.post("/api/intel/objects", json={"objects": [indicator(shared)], "marking": mine}
-                    ).json()["correlations"] == 1
+    irq.post("/api/intel/objects", json={"objects": [indicator(shared)], "marking": mine})
+    indexed(centre)
+    assert [c["value"] for c in irq.get("/api/intel/correlations").json()] == [shared]
 
 
 def test_only_the_nation_that_added_a_site_retires_it(centre: Centre, client: TestClient) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from concord.centre import Centre
 from concord.clock import FixedClock
+from concord.domain.errors import NotFound
 from concord.domain.people import Role
 from concord.settings import CotSettings, FieldMarkingSettings, MarkingRuleSettings
 from tests.conftest import fast_settings
@@ -103,7 +104,8 @@ def test_positions_flow_between_nations_and_a_national_item_does_not(cot_centre:
     assert [p["uid"] for p in cot_centre.tracks.map_points(irq_reader)] == ["spot-1"]
     assert cot_centre.cot.router.refused == 1
     assert [p.lat for p in cot_centre.tracks.history(irq_reader, "irq-1")] == [36.9, 37.5]
-    assert cot_centre.tracks.history(irq_reader, "tur-secret") == []
+    with pytest.raises(NotFound):  # a track the reader may not see is absent, its history too
+        cot_centre.tracks.history(irq_reader, "tur-secret")
 
 
 def test_a_client_whose_person_is_disabled_is_disconnected(cot_centre: Centre) -> None:

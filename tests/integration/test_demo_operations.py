@@ -33,3 +33,22 @@ def test_demo_operations(database_url: str, tmp_path: Path, clock: FixedClock) -
         assert warnings and "reconnaissance" not in json.dumps(warnings, default=str)
     finally:
         centre.close()
+
+
+def test_demo_intelligence_is_searchable_and_correlated(database_url: str, tmp_path: Path, clock: FixedClock) -> None:
+    """The demo brings the search and correlation indexes up to date before it serves."""
+    from concord.services.intel_read import ListFilter
+
+    centre = Centre(fast_settings(database_url, tmp_path / "data"), clock=clock)
+    try:
+        load_scenario(centre)
+        assert centre.intel_index.state()[1] == 0  # no publication left to index
+        irq = centre.people.actor_named("irq.analyst")
+        found = {o.title for o in centre.intel_read.list_objects(irq, ListFilter(text="heron"))}
+        assert "Grey Heron: smuggling network overview (demo)" in found
+        assert "Internal watch-list entry (demo)" not in {
+            o.title for o in centre.intel_read.list_objects(irq, ListFilter(text="watch list"))}
+        assert centre.intel_index.objects_behind(irq.reader) == 0
+        assert [c["value"] for c in centre.intel_read.correlations(irq)] == ["198.51.100.23"]
+    finally:
+        centre.close()

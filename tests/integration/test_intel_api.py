@@ -13,7 +13,7 @@ from concord.centre import Centre
 from concord.domain.markings import Level
 from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
-from tests.intel_factories import indicator
+from tests.intel_factories import indexed, indicator
 
 REL_IRQ = {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}
 TUR_ONLY = {"level": "RESTRICTED", "releasable_to": [], "tlp": "AMBER"}
@@ -91,10 +91,11 @@ def test_invalid_objects_are_refused_whole_naming_the_problem(team: dict[str, Ap
     assert team["tur"].get("/api/intel/objects").json()["items"] == []  # nothing partly written
 
 
-def test_full_text_search_is_filtered_by_policy(team: dict[str, ApiClient]) -> None:
+def test_full_text_search_is_filtered_by_policy(team: dict[str, ApiClient], centre: Centre) -> None:
     publish(team["tur"], [report("Kestrel smuggling route, shared")], REL_IRQ)
     publish(team["tur"], [report("Kestrel internal assessment")], TUR_ONLY)
     publish(team["irq"], [report("Unrelated logistics note")], {**REL_IRQ, "releasable_to": ["TUR"]})
+    indexed(centre)
     tur_hits = {i["title"] for i in team["tur"].get("/api/intel/objects", params={"q": "kestrel"}).json()["items"]}
     irq_hits = {i["title"] for i in team["irq"].get("/api/intel/objects", params={"q": "kestr"}).json()["items"]}
     assert tur_hits == {"Kestrel smuggling route, shared", "Kestrel internal assessment"}
@@ -128,14 +129,13 @@ def _events(api: ApiClient, kind: str) -> list[dict[str, Any]]:
     return [e for e in api.get("/api/events", params={"limit": 1000}).json() if e["kind"] == kind]
 
 
-def test_correlation_reaches_exactly_those_who_see_both(team: dict[str, ApiClient]) -> None:
+def test_correlation_reaches_exactly_those_who_see_both(team: dict[str, ApiClient], centre: Centre) -> None:
     value = "192.0.2.44"
     publish(team["tur"], [indicator(value, name="TUR sighting of the relay")], REL_IRQ)
     publish(team["jor"], [indicator(value, name="JOR private note")], {**TUR_ONLY})  # JOR only
-    result = publish(team["irq"], [indicator(value, name="IRQ report of the relay")],
-                     {**REL_IRQ, "releasable_to": ["TUR"]})
-    # Recorded against both holders; counted only where IRQ may see both sides (JOR's is hidden).
-    assert result["correlations"] == 1
+    publish(team["irq"], [indicator(value, name="IRQ report of the relay")], {**REL_IRQ, "releasable_to": ["TUR"]})
+    indexed(centre)
+    # Recorded against both holders; listed only where the reader may see both sides (JOR's is hidden).
     for who in ("tur", "irq"):
         events = _events(team[who], "intel.correlated")
         assert len(events) == 1, who
@@ -150,11 +150,13 @@ def test_correlation_reaches_exactly_those_who_see_both(team: dict[str, ApiClien
 
 
 def test_over_correlated_values_stop_correlating(team: dict[str, ApiClient], centre: Centre) -> None:
-    centre.intel.correlation_cap = 2
+    centre.intel_index.cap = 2
     value = "192.0.2.99"
     publish(team["tur"], [indicator(value)], REL_IRQ)
     publish(team["tur"], [indicator(value)], REL_IRQ)
-    assert publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})["correlations"] == 0
+    publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})
+    indexed(centre)
+    assert team["irq"].get("/api/intel/correlations").json() == []
 
 
 def test_export_is_a_bundle_of_what_the_caller_may_see(team: dict[str, ApiClient]) -> None:
@@ -170,11 +172,14 @@ def test_export_is_a_bundle_of_what_the_caller_may_see(team: dict[str, ApiClient
     assert set(refs) <= definitions  # every marking it carries is resolvable from the bundle
 
 
-def test_revoked_objects_no_longer_correlate(team: dict[str, ApiClient]) -> None:
+def test_revoked_objects_no_longer_correlate(team: dict[str, ApiClient], centre: Centre) -> None:
     value = "192.0.2.150"
     row = publish(team["tur"], [indicator(value)], REL_IRQ)["items"][0]
+    indexed(centre)
     assert team["tur"].post(f"/api/intel/objects/{row['id']}/revoke").status_code == 204
-    assert publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})["correlations"] == 0
+    publish(team["irq"], [indicator(value)], {**REL_IRQ, "releasable_to": ["TUR"]})
+    indexed(centre)
+    assert team["irq"].get("/api/intel/correlations").json() == []
 
 
 def test_a_release_change_is_stated_in_the_stix_text_as_a_new_version(team: dict[str, ApiClient]) -> None:

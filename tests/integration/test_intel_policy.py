@@ -20,7 +20,7 @@ from concord.centre import Centre
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
 from concord.domain.people import Actor, Role
 from tests.factories import ApiClient, person, sign_in
-from tests.intel_factories import TAXII, collection_url, indicator
+from tests.intel_factories import TAXII, collection_url, indexed, indicator
 
 NATIONS = ["TUR", "IRQ", "JOR"]
 markings = st.builds(
@@ -60,6 +60,7 @@ def test_no_path_returns_what_the_policy_denies(centre: Centre, client: TestClie
                 "tlp": marking.tlp.value}})
             assert reply.status_code == 201, reply.text
             published[obj["id"]] = marking
+        indexed(centre)  # search and correlation follow the event log: checked once they have caught up
         for nation, clearance, role in who:
             api, actor = login(nation, clearance, role)
             reader = actor.reader
@@ -85,7 +86,7 @@ def _check_paths(api: ApiClient, reader: Reader, allowed: set[str], published: d
     listed = api.get("/api/intel/objects", params={"limit": 500}).json()["items"]
     assert not denied({i["stix_id"] for i in listed}) and allowed <= {i["stix_id"] for i in listed}
     searched = api.get("/api/intel/objects", params={"q": "policy probe", "limit": 500}).json()["items"]
-    assert not denied({i["stix_id"] for i in searched})
+    assert not denied({i["stix_id"] for i in searched}) and allowed <= {i["stix_id"] for i in searched}
     exported = json.loads(api.get("/api/intel/export").text)["objects"]
     exported_ids = {o["id"] for o in exported}
     assert not denied(exported_ids) and allowed <= exported_ids

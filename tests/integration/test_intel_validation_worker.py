@@ -153,8 +153,8 @@ def test_big_objects_never_leave_the_two_processes_waiting_on_each_other() -> No
 
 
 def test_a_big_batch_correlates_once_and_leaves_out_what_it_revokes(centre: Centre) -> None:
-    """Correlation runs once for the whole batch: a value the partner holds correlates wherever it
-    sits in the batch, and an object revoked by a later chunk of the same batch never joins the index."""
+    """The indexer takes the whole batch: a value the partner holds correlates wherever it sits in
+    the batch, and an object revoked by a later chunk of the same batch never joins the index."""
     from concord.storage.intel_correlation import entry_count, intel_correlations
 
     for nation in ("TUR", "IRQ"):
@@ -162,6 +162,7 @@ def test_a_big_batch_correlates_once_and_leaves_out_what_it_revokes(centre: Cent
     refs, definitions = shared_with("TUR", "IRQ", tlp=Tlp.GREEN)
     theirs = indicator("198.51.100.200", refs=refs)
     assert not centre.intel.import_batch(centre.people.actor_named("irq.corr"), _items([theirs, *definitions])).failures
+    centre.intel_index.catch_up()
     entries_before = _entries(centre, entry_count)
 
     ours = [indicator(f"203.0.113.{i % 250}", name=f"Fictional {i}", refs=refs) for i in range(CHUNK * 3)]
@@ -169,8 +170,9 @@ def test_a_big_batch_correlates_once_and_leaves_out_what_it_revokes(centre: Cent
     revoked_early = ours[3] = indicator("198.51.100.201", refs=refs, name="Fictional, revoked later")
     ours.append({**revoked_early, "modified": "2026-11-02T10:00:00.000Z", "revoked": True})
     result = centre.intel.import_batch(centre.people.actor_named("tur.corr"), _items([*ours, *definitions]))
+    centre.intel_index.catch_up()  # no server runs here: the indexer catches up in this thread
 
-    assert not result.failures and result.correlations == 1
+    assert not result.failures
     with centre.db.read() as conn:
         assert conn.execute(select(func.count()).select_from(intel_correlations)).scalar() == 1
     # One entry per object and value: the 298 unremarkable objects and the match; none for the

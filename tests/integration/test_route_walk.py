@@ -10,6 +10,7 @@ Every route must carry a policy decision in `POLICY`: a route added without one 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -24,11 +25,13 @@ from hypothesis import HealthCheck, given, settings
 
 from concord.centre import Centre
 from concord.clock import FixedClock, iso
-from concord.domain.markings import Level, Reader
+from concord.cot.render import inbound_xml
+from concord.domain.markings import Level, Marking, Reader
 from concord.domain.people import Role
 from tests.factories import PASSWORD, ApiClient, person, sign_in, tiny_png
 from tests.integration.ops_helpers import box, operation_body, window
-from tests.intel_factories import ROOT, TAXII, basic, indicator
+from tests.intel_factories import ROOT, TAXII, basic, indexed, indicator
+from tests.unit.cot.cot_samples import position_xml
 
 READ = "read"  # answers what the caller may see: nothing hidden by content, count or existence
 OWNER = "owner"  # changes an existing item: only its originating nation (domain.ownership)
@@ -204,10 +207,11 @@ def tur_plan(clock: FixedClock, **changes: Any) -> dict[str, Any]:
         {"nation": "TUR", "name": "Demo Special Unit", "sidc": "SFGPUCI----D---"}], **changes})
 
 
-def plant(client: TestClient, tur: Tur, clock: FixedClock, marking: dict[str, Any], planted: Planted,
-          *, shared: bool = False) -> None:
+def plant(centre: Centre, client: TestClient, tur: Tur, clock: FixedClock, marking: dict[str, Any],
+          planted: Planted, *, shared: bool = False) -> None:
     """One item of every kind TUR originates, marked `marking`."""
     tag = f"WALK-{uuid.uuid4().hex[:10]}"
+    plant_track(centre, clock, marking, planted, tag, shared=shared)
     channel = _created(tur.admin.post("/api/channels", json={"kind": "centre", "name": f"{tag} channel",
                                                             "max_marking": marking}))
     planted.add("channel", channel["id"], f"{tag} channel", shared=shared)
@@ -253,6 +257,17 @@ def plant(client: TestClient, tur: Tur, clock: FixedClock, marking: dict[str, An
     texts = {lang: {"title": f"{tag} release", "body": "A fictional statement."} for lang in ("en", "tr", "ar")}
     release = _created(tur.planner.post("/api/releases", json={"concerned": recipients, "texts": texts}))
     planted.add("release", release["id"], f"{tag} release", shared=shared)
+
+
+def plant_track(centre: Centre, clock: FixedClock, marking: dict[str, Any], planted: Planted, tag: str,
+                *, shared: bool) -> None:
+    """A field track a TUR device reported, carrying `marking` (as a gateway that relayed it with
+    that marking stores it: TAK clients send no markings of their own)."""
+    report = inbound_xml(position_xml(uid=f"{tag}-track", callsign=f"{tag} track", when=clock.now()))
+    marked = dataclasses.replace(report, marking=Marking.build(
+        marking["level"], "TUR", marking["releasable_to"], marking["tlp"], marking.get("caveats", ())))
+    assert centre.tracks.ingest(centre.tracks.identify("tur.analyst"), "walk", [marked]) == []
+    planted.add("track", f"{tag}-track", f"{tag} track", shared=shared)
 
 
 def _routes(routes: list[Any]) -> Iterator[Any]:
@@ -401,11 +416,12 @@ def test_route_walk(centre: Centre, client: TestClient, app: Any, clock: FixedCl
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(hidden_markings)
     def plant_hidden(marking: dict[str, Any]) -> None:
-        plant(client, tur, clock, marking, planted)
+        plant(centre, client, tur, clock, marking, planted)
 
     plant_hidden()
-    plant(client, tur, clock, {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted,
+    plant(centre, client, tur, clock, {"level": "RESTRICTED", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted,
           shared=True)
+    indexed(centre)  # hidden intel is in the search index too: only the policy keeps it out of answers
     plan = tur_plan(clock, name="Walk plan", marking={"level": "RESTRICTED", "releasable_to": ["IRQ"]})
     activity = {"name": "Walk activity", "area": box(41.0, 38.0), "window": window(clock.now(), 12, 30)}
     failures = walk(app, client, irq, names, planted, plan, activity)
@@ -488,7 +504,8 @@ def test_every_read_of_a_marked_item_is_audited(centre: Centre, client: TestClie
     a route added without its reads audited fails here)."""
     tur, irq, _ = _accounts(centre, client)
     planted = Planted()
-    plant(client, tur, clock, {"level": "SECRET", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted, shared=True)
+    plant(centre, client, tur, clock, {"level": "SECRET", "releasable_to": ["IRQ"], "tlp": "AMBER"}, planted,
+          shared=True)
     message = planted.shared["message"][0]
     assert tur.admin.http.patch(f"/api/messages/{message}", headers=tur.admin.headers,
                                 json={"body": "WALK edited"}).status_code == 200  # so that it has a revision
@@ -514,5 +531,5 @@ def test_every_read_of_a_marked_item_is_audited(centre: Centre, client: TestClie
             failures.append(f"{key}: read of {sorted(returned - recorded)} left no audit entry")
     assert not failures, "\n".join(failures)
     # The walk reached the marked kinds (a walk that read nothing would pass for nothing).
-    assert {"message", "message_revision", "intel", "operation", "incident", "rfi", "site", "activity"
+    assert {"message", "message_revision", "intel", "operation", "incident", "rfi", "site", "activity", "track"
             } <= audited_kinds, audited_kinds

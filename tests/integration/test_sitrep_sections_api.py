@@ -15,7 +15,7 @@ from concord.domain.people import Role
 from tests.factories import ApiClient, person, sign_in
 from tests.integration.ops_helpers import box, national_body, operation_body, proposed, staff, window
 from tests.integration.test_intel_api import REL_IRQ, TUR_ONLY, publish
-from tests.intel_factories import indicator
+from tests.intel_factories import indexed, indicator
 
 
 def _sitrep(api: ApiClient, clock: FixedClock) -> tuple[dict[str, object], str]:
@@ -69,6 +69,7 @@ def test_correlations_and_message_volume_follow_the_policy(centre: Centre, clien
     value = "192.0.2.77"
     publish(tur, [indicator(value, name="TUR sighting of the relay")], REL_IRQ)
     publish(irq, [indicator(value, name="IRQ report of the relay")], {**REL_IRQ, "releasable_to": ["TUR"]})
+    indexed(centre)
 
     [joint_watch] = [c for c in tur.get("/api/channels").json() if c["kind"] == "centre"]
     posts = [("FLASH", {"level": "RESTRICTED", "releasable_to": ["IRQ"]}),
@@ -94,4 +95,5 @@ def test_correlations_and_message_volume_follow_the_policy(centre: Centre, clien
     low_report, _ = _sitrep(irq_low, clock)
     assert low_report["messages"] == {} and low_report["correlations"] == []
     publish(jor, [indicator(value, name="JOR private note")], {**TUR_ONLY})  # JOR only: correlates with none it sees
+    indexed(centre)
     assert _sitrep(jor, clock)[0]["correlations"] == []

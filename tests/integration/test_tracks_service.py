@@ -132,7 +132,9 @@ def test_tracks_api_shows_only_what_the_caller_may_see(cot_centre: Centre, clock
         assert tracks.json()[0]["marking"]["originator"] == "TUR"
         assert [p["uid"] for p in api.get("/api/map-points").json()] == ["spot-9"]
         assert len(api.get("/api/tracks/shared-1/history").json()) == 1
-        assert api.get("/api/tracks/national-1/history").json() == []
+        hidden, absent = api.get("/api/tracks/national-1/history"), api.get("/api/tracks/no-such-uid/history")
+        assert hidden.status_code == absent.status_code == 404
+        assert hidden.json()["error"]["code"] == absent.json()["error"]["code"]
         assert http.get("/api/tracks").status_code == 401
 
 

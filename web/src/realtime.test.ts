@@ -79,3 +79,20 @@ describe("presence frames", () => {
     client.stop();
   });
 });
+
+describe("delivery receipts", () => {
+  it("confirm what the tab holds, once per burst, with the ids held ahead of the cursor", async () => {
+    const { client, server } = connected();
+    const event = (id: number, cursor: number) => ({
+      type: "event", cursor, event: { id, kind: "message.posted", item_type: "message", item_id: id, marking: null, payload: {} },
+    });
+    server.push(event(13, 10)); // FLASH ahead of its turn
+    server.push(event(11, 11));
+    expect(server.sent.filter((f) => f["type"] === "received")).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.sent.filter((f) => f["type"] === "received")).toEqual([
+      { type: "received", last_event_id: 11, received_after: [13] },
+    ]);
+    client.stop();
+  });
+});

@@ -1,12 +1,14 @@
 // The WebSocket client for /api/ws. Isolated here so the frame format can change in one place.
 //
-// Frames (concord/api/ws_protocol.py is the authority):
+// Frames (concord/api/ws/protocol.py is the authority):
 //   → {"type": "hello", "last_event_id": N | null, "received_after": [ids above N already held]}
 //   ← {"type": "welcome", "resume_from": N, "latest": M, ...}
 //   ← {"type": "event", "cursor": C, "event": {id, at, kind, item_type, item_id, marking, payload, ...}}
 //        every event this reader may see with id ≤ C has now been sent; urgent events (FLASH) may
 //        arrive ahead of their turn, which is why ids above C already held are listed in the hello.
 //   ← {"type": "ping", "nonce"} → {"type": "pong", "nonce"};  → {"type": "ack"|"read", "message_id", "ref"}
+//   → {"type": "received", "last_event_id": C, "received_after": [ids]}  what this tab holds, sent
+//        shortly after events arrive: the server counts a message as delivered only from this receipt.
 //   ← {"type": "ok"|"error", "ref", ...};  ← {"type": "closing", "code", "reason", "resume_from"}
 //   ← {"type": "presence", "changes": [{person_id, nation, online}], "reload"?: true}  who came online or
 //        went offline. Ephemeral: not events, no cursor, not resent on resume, so whoever shows presence
@@ -41,6 +43,8 @@ type Handler = (event: RealtimeEvent) => void;
 type PresenceHandler = (changes: PresenceChange[], reload: boolean) => void;
 
 const STORAGE_KEY = "concord.realtime";
+/** How long after an event the tab confirms what it holds (one receipt per burst, not per event). */
+const RECEIPT_DELAY_MS = 250;
 /** Close codes after which reconnecting will not help until the person signs in again. */
 const SIGNED_OUT_CODES = new Set([4401, 4403]);
 
@@ -69,6 +73,7 @@ export class RealtimeClient {
   private handlers = new Map<string, Set<Handler>>();
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private receiptTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = true;
   private cursor: number | null = null;
   private ahead = new Set<number>();
@@ -114,6 +119,8 @@ export class RealtimeClient {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.receiptTimer) clearTimeout(this.receiptTimer);
+    this.receiptTimer = null;
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000, "signed out");
@@ -252,6 +259,19 @@ export class RealtimeClient {
     this.ahead = new Set([...this.ahead].filter((held) => held > floor));
     this.save();
     if (!duplicate) this.dispatch(event);
+    this.scheduleReceipt();
+  }
+
+  /** Tell the server what this tab now holds, once per burst of events (delivery receipts rest on it). */
+  private scheduleReceipt(): void {
+    if (this.receiptTimer !== null) return;
+    this.receiptTimer = setTimeout(() => {
+      this.receiptTimer = null;
+      const floor = this.cursor;
+      if (floor === null || this.state.value !== "open") return;
+      const ahead = [...this.ahead].filter((id) => id > floor);
+      this.socket?.send(JSON.stringify({ type: "received", last_event_id: floor, received_after: ahead }));
+    }, RECEIPT_DELAY_MS);
   }
 
   private receivePresence(frame: Record<string, unknown>): void {

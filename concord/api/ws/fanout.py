@@ -26,7 +26,7 @@ so a busy server makes fewer system calls per event rather than falling further 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -47,6 +47,10 @@ class Member(Protocol):
 
     def demote(self, cursor: int, held: Sequence[int]) -> None:
         """Leave the fan-out: everything up to `cursor` and the ids in `held` were written."""
+
+    def written(self, deliveries: Sequence[tuple[int, int, int]]) -> None:
+        """These messages' frames were written (event id, channel, message): delivered once the
+        client confirms it holds them, never before."""
 
 
 def plan(entries: Sequence[Entry], head: int) -> list[tuple[Entry, int]]:
@@ -72,20 +76,20 @@ class Segment:
     recipient: int | None
     cursor: int  # the cursor of its last frame
     ids: tuple[tuple[int, int], ...]  # (event id, its frame's cursor)
-    deliveries: tuple[tuple[int, int], ...]  # (channel, highest message id) posted in it
+    deliveries: tuple[tuple[int, int, int], ...]  # (event id, channel, message) of each message posted in it
 
 
 def segments(entries: Sequence[Entry], head: int, *, max_bytes: int = SEGMENT_BYTES) -> list[Segment]:
     out: list[Segment] = []
     frames: list[bytes] = []
     ids: list[tuple[int, int]] = []
-    delivered: dict[int, int] = {}
+    delivered: list[tuple[int, int, int]] = []
     size = 0
 
     def flush(recipient: int | None) -> None:
         nonlocal size
         if frames:
-            out.append(Segment(b"".join(frames), recipient, ids[-1][1], tuple(ids), tuple(delivered.items())))
+            out.append(Segment(b"".join(frames), recipient, ids[-1][1], tuple(ids), tuple(delivered)))
             frames.clear()
             ids.clear()
             delivered.clear()
@@ -99,8 +103,7 @@ def segments(entries: Sequence[Entry], head: int, *, max_bytes: int = SEGMENT_BY
         ids.append((entry.id, cursor))
         size += len(data)
         if entry.delivery is not None:
-            channel, message = entry.delivery
-            delivered[channel] = max(message, delivered.get(channel, 0))
+            delivered.append((entry.id, *entry.delivery))
         if entry.recipient_id is not None:
             flush(entry.recipient_id)
     flush(None)
@@ -110,10 +113,8 @@ def segments(entries: Sequence[Entry], head: int, *, max_bytes: int = SEGMENT_BY
 class FanOut:
     """The caught-up connections of one reader class (see the module docstring)."""
 
-    def __init__(self, capacity: int, delivered: Callable[[int, int, int], None], *,
-                 high_water: int = HIGH_WATER) -> None:
+    def __init__(self, capacity: int, *, high_water: int = HIGH_WATER) -> None:
         self.capacity = capacity
-        self.delivered = delivered  # (person, channel, message): the delivered-state marker
         self.high_water = high_water
         self.members: dict[Member, FrameWriter] = {}
 
@@ -147,7 +148,6 @@ class FanOut:
             # its session before anything else is sent.
             for member in [m for m in self.members if m.person_id in ended]:
                 self._demote(member, before, [])
-        delivered = self.delivered
         high_water = self.high_water
         last = len(batch) - 1
         for member, writer in list(self.members.items()):
@@ -160,8 +160,8 @@ class FanOut:
                     if recipient is None or recipient == person:
                         if not writer.write_frames(segment.data):
                             break
-                        for channel, message in segment.deliveries:
-                            delivered(person, channel, message)
+                        if segment.deliveries:
+                            member.written(segment.deliveries)
                     cursor = segment.cursor
                     written = i
                     if i < last and writer.write_buffer_size() > high_water:

@@ -8,6 +8,9 @@ Client → server
       delivered ahead of N by precedence), so they are not sent twice.
   `{"type": "ping", "nonce": "…"}` → `pong` with the same nonce; `{"type": "pong"}` answers ours.
   `{"type": "ack" | "read", "message_id": N, "ref": "…"}` → `ok` (or `error`) with the same ref.
+  `{"type": "received", "last_event_id": N, "received_after": [ids]}`  the client holds every event
+      up to N and those listed (as in a resume): the receipt from which messages count as delivered.
+      No answer; an invalid one gets an `error` frame.
 Server → client
   `welcome`, `event` (`{"cursor": C, "event": {...}}`: every event the client may see with id ≤ C
   has been sent), `ok`, `error` (`code`, `message`, `field`; the connection stays up), `ping`,
@@ -71,6 +74,14 @@ class Hello:
 
 
 @dataclass(frozen=True, slots=True)
+class Received:
+    """What the client confirms it holds: delivery receipts rest on this, never on what was written."""
+
+    last_event_id: int
+    received_after: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class Ping:
     nonce: str | None
 
@@ -89,7 +100,7 @@ class MessageAction:
     ref: str | None
 
 
-ClientFrame = Hello | Ping | Pong | MessageAction
+ClientFrame = Hello | Received | Ping | Pong | MessageAction
 
 
 def _int(value: Any, field: str, *, minimum: int) -> int:
@@ -118,8 +129,10 @@ def parse_client_frame(
     if not isinstance(data, dict):
         raise Invalid("a frame is a JSON object", field="frame")
     kind = data.get("type")
-    if kind == "hello":
+    if kind in ("hello", "received"):
         last = data.get("last_event_id")
+        if last is None and kind == "received":
+            raise Invalid("last_event_id is required", field="last_event_id")
         last_id = None if last is None else _int(last, "last_event_id", minimum=0)
         received = data.get("received_after", [])
         if not isinstance(received, list):
@@ -129,6 +142,8 @@ def parse_client_frame(
         ids = frozenset(_int(v, "received_after", minimum=1) for v in received)
         if ids and (last_id is None or min(ids) <= last_id):
             raise Invalid("received_after lists only ids above last_event_id", field="received_after")
+        if last_id is not None and kind == "received":
+            return Received(last_id, ids)
         return Hello(last_id, ids)
     if kind == "ping":
         return Ping(_text(data.get("nonce"), "nonce", MAX_REF_CHARS))
@@ -142,7 +157,7 @@ def parse_client_frame(
         )
     if not isinstance(kind, str):
         raise Invalid("a frame names its type", field="type")
-    raise Invalid(f"unknown frame type {kind[:32]!r}; use hello, ping, pong, ack or read", field="type")
+    raise Invalid(f"unknown frame type {kind[:32]!r}; use hello, received, ping, pong, ack or read", field="type")
 
 
 def dumps(frame: dict[str, Any]) -> str:

@@ -7,6 +7,11 @@ Who is online comes apart from the events (`presence` frames, ephemeral): the li
 session the changes its class may see; they are written at once when the connection keeps up, and
 otherwise queued (one small queue per session, replaced by a single "reload" frame when it
 overflows, so a slow client never holds anything up).
+
+Delivery receipts rest on what the client confirms, never on what was written: a frame in the
+kernel's buffer of a device that went dark is not delivered. A message whose frame was written
+waits in `unconfirmed` until a `received` frame (or the next resume's `hello`) says the client
+holds its event; only then does the live feed record it as delivered.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from concord.api.ws.protocol import (
     MessageAction,
     Ping,
     Pong,
+    Received,
     close_code,
     close_reason,
     closing_frame,
@@ -55,6 +61,11 @@ BACKLOG_MIN = 100
 REAUTH_SECONDS = 60.0
 SEND_TIMEOUT = 30.0
 SEND_BATCH = 64  # frames a session behind writes at once (own queue, shared-frames server only)
+#: Written message frames a session remembers until the client confirms them; beyond it the oldest
+#: are forgotten, so their delivery is never claimed (a receipt may say less, never more).
+UNCONFIRMED_MAX = 16384
+#: How many events before a resume's `last_event_id` are looked at for messages it confirms.
+RESUME_LOOKBACK = 256
 PRESENCE_BACKLOG = 16  # presence frames a session keeps for a client that does not keep up
 
 _encoded: tuple[tuple[PresenceChange, ...], str, bytes] | None = None
@@ -96,7 +107,9 @@ class Session:
         self.connection_id = uuid.uuid4().hex
         self.received_after: frozenset[int] = frozenset()
         self.recheck_due = False  # an event ended our person's credentials: re-check before going on
-        self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) to mark delivered
+        self.deliveries: dict[int, tuple[int, int]] = {}  # event id → (channel, message) in our queue
+        # (event id, channel, message) written to the client, delivered once it confirms the event
+        self.unconfirmed: deque[tuple[int, int, int]] = deque(maxlen=UNCONFIRMED_MAX)
         self.person_id = actor.person_id
         # The shared fan-out (concord.api.ws.fanout) when the server lets us write frames ourselves.
         self.writer: FrameWriter | None = frame_writer(websocket.scope)
@@ -163,10 +176,13 @@ class Session:
                                           heartbeat_seconds=self.heartbeat.interval,
                                           queue_capacity=self.outbox.capacity))
             feed.connect(self.connection_id, self.actor.person_id)  # presence: written with the next batch
+            if hello.last_event_id is not None:
+                for channel, message in await asyncio.to_thread(self.resumed_deliveries, hello.last_event_id):
+                    feed.delivered(self.person_id, channel, message)
             window.watchers.add(self)
             if self.writer is not None:
                 if not isinstance(window.listener, FanOut):
-                    window.listener = FanOut(self.outbox.capacity, feed.delivered)
+                    window.listener = FanOut(self.outbox.capacity)
                 self.fanout = window.listener
             tasks = [asyncio.create_task(job) for job in
                      (self.read_events(window), self.send_events(), self.receive(), self.keep_alive(),
@@ -256,7 +272,6 @@ class Session:
         self.actor = auth.actor
 
     async def send_events(self) -> None:
-        feed = self.centre.feed
         while True:
             items = [await self.outbox.take()]
             self.sending = True
@@ -281,7 +296,7 @@ class Session:
             for item in items:
                 delivery = self.deliveries.pop(item.event_id, None)
                 if delivery is not None:
-                    feed.delivered(self.actor.person_id, delivery[0], delivery[1])
+                    self.unconfirmed.append((item.event_id, *delivery))
             self._join_fanout()
 
     # ------------------------------------------------------------------ who is online
@@ -334,6 +349,32 @@ class Session:
             self.received_after = frozenset(held)
         self.demoted.set()
 
+    def written(self, deliveries: Sequence[tuple[int, int, int]]) -> None:
+        """Called by the fan-out: these messages' frames were written to our transport."""
+        self.unconfirmed.extend(deliveries)
+
+    # ------------------------------------------------------------------ delivery receipts
+    def confirm(self, frame: Received) -> None:
+        """The client holds every event up to `last_event_id` and those listed: the messages among
+        them are delivered to this person."""
+        through, listed = frame.last_event_id, frame.received_after
+        waiting: deque[tuple[int, int, int]] = deque(maxlen=UNCONFIRMED_MAX)
+        for item in self.unconfirmed:
+            if item[0] <= through or item[0] in listed:
+                self.centre.feed.delivered(self.person_id, item[1], item[2])
+            else:
+                waiting.append(item)
+        self.unconfirmed = waiting
+
+    def resumed_deliveries(self, last_event_id: int) -> list[tuple[int, int]]:
+        """(thread) A resume confirms what an earlier connection was written up to `last_event_id`:
+        the messages (channel, message) among the last RESUME_LOOKBACK events this person may see."""
+        entries, _ = self.centre.feed.backlog(self.actor.reader, max(0, last_event_id - RESUME_LOOKBACK),
+                                              RESUME_LOOKBACK)
+        return [entry.delivery for entry in entries
+                if entry.id <= last_event_id and entry.delivery is not None
+                and entry.recipient_id in (None, self.person_id)]
+
     def _leave_fanout(self) -> None:
         if self.fast and self.fanout is not None:
             self.fanout.discard(self)
@@ -360,6 +401,8 @@ class Session:
                 await self.send(pong_frame(frame.nonce))
             elif isinstance(frame, Pong):
                 pass
+            elif isinstance(frame, Received):
+                self.confirm(frame)
             elif isinstance(frame, Hello):
                 await self.send(error_frame(Invalid("hello is sent once, first", field="type")))
             elif isinstance(frame, MessageAction):

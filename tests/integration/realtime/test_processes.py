@@ -36,9 +36,11 @@ BUSES = {
 
 
 @pytest.fixture(scope="module")
-def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """The database and the one data directory (keys, files) every process of the centre shares."""
+    data_dir = tmp_path_factory.mktemp("procs")
     with throwaway_postgres() as url:
-        centre = Centre(fast_settings(url, tmp_path_factory.mktemp("procs")))
+        centre = Centre(fast_settings(url, data_dir))
         centre.migrate()
         centre.nations.add("TUR", "Türkiye")
         centre.nations.add("IRQ", "Iraq")
@@ -46,7 +48,7 @@ def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.receiver")
         centre.channels.ensure_standard_channels()
         centre.close()
-        yield url
+        yield url, data_dir
 
 
 def start_server(db_url: str, bus_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -82,11 +84,12 @@ def wait_ready(proc: subprocess.Popen[bytes], address: str) -> None:
 
 
 @pytest.mark.parametrize("bus", sorted(BUSES))
-def test_a_message_posted_on_one_process_is_pushed_by_the_other(bus: str, shared_database: str,
-                                                                tmp_path: Path) -> None:
-    bus_url = BUSES[bus](shared_database, f"t_{uuid.uuid4().hex[:12]}")
-    a, address_a = start_server(shared_database, bus_url, tmp_path / "a")
-    b, address_b = start_server(shared_database, bus_url, tmp_path / "b")
+def test_a_message_posted_on_one_process_is_pushed_by_the_other(bus: str,
+                                                                shared_database: tuple[str, Path]) -> None:
+    url, data_dir = shared_database
+    bus_url = BUSES[bus](url, f"t_{uuid.uuid4().hex[:12]}")
+    a, address_a = start_server(url, bus_url, data_dir)
+    b, address_b = start_server(url, bus_url, data_dir)
     try:
         wait_ready(a, address_a)
         wait_ready(b, address_b)

@@ -63,3 +63,31 @@ def test_import_mistakes_are_one_line(env: Path) -> None:
     assert broken.exit_code == 2 and "not a JSON object" in broken.output
     nobody = runner.invoke(app, ["intel", "export", "--as", "nobody"])
     assert nobody.exit_code == 3
+
+
+def test_import_with_index_leaves_search_and_correlation_up_to_date(env: Path) -> None:
+    from concord.cli.centre import open_centre
+    from concord.services.intel_read import ListFilter
+
+    refs, defs = shared_with("IRQ")
+    plain = runner.invoke(app, ["intel", "import", str(bundle(env / "a.json", [*defs, indicator(
+        "198.51.100.90", refs=refs, name="Fictional lapwing relay")])), "--as", "tur.analyst1"])
+    assert plain.exit_code == 0 and "a running centre indexes what was imported" in plain.output
+    centre = open_centre()
+    try:
+        tur = centre.people.actor_named("tur.analyst1")
+        assert centre.intel_read.list_objects(tur, ListFilter(text="lapwing")) == []  # not indexed yet
+        assert centre.intel_index.objects_behind(tur.reader) == 2  # the indicator and its marking definition
+    finally:
+        centre.close()
+    indexed = runner.invoke(app, ["intel", "import", str(bundle(env / "b.json", [indicator(
+        "198.51.100.90", name="Fictional lapwing sighting")])), "--as", "irq.analyst1", "--index"])
+    assert indexed.exit_code == 0 and "Search and correlation are up to date" in indexed.output
+    centre = open_centre()
+    try:
+        irq = centre.people.actor_named("irq.analyst1")
+        assert {o.title for o in centre.intel_read.list_objects(irq, ListFilter(text="lapwing"))} == {
+            "Fictional lapwing relay", "Fictional lapwing sighting"}
+        assert [c["value"] for c in centre.intel_read.correlations(irq)] == ["198.51.100.90"]
+    finally:
+        centre.close()

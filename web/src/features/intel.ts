@@ -41,12 +41,20 @@ export interface IntelFilter {
   q?: string;
 }
 
+/** A page of the feed; with a search, how many objects the reader may see are not searchable yet
+ * (the full-text index follows the event log after each publish). */
+export interface IntelPage {
+  items: IntelObject[];
+  next: string | null;
+  indexing?: { behind: number; message: string } | null;
+}
+
 export const intel = {
   list: (f: IntelFilter = {}, before?: string) =>
-    api.get<{ items: IntelObject[]; next: string | null }>(`/api/intel/objects${qs({ ...f, before, limit: 100 })}`),
+    api.get<IntelPage>(`/api/intel/objects${qs({ ...f, before, limit: 100 })}`),
   get: (id: number) => api.get<IntelDetail>(`/api/intel/objects/${id}`),
   publish: (objects: Record<string, unknown>[], marking: MarkingInput) =>
-    api.post<{ items: IntelObject[]; correlations: number }>("/api/intel/objects", { objects, marking }),
+    api.post<{ items: IntelObject[] }>("/api/intel/objects", { objects, marking }),
   revoke: (id: number) => api.post<void>(`/api/intel/objects/${id}/revoke`),
   setRelease: (id: number, marking: MarkingInput) => api.put<void>(`/api/intel/objects/${id}/release`, marking),
   correlations: () => api.get<CrossCorrelation[]>("/api/intel/correlations"),

@@ -27,10 +27,13 @@ function Feed() {
   const [filter, setFilter] = useState<IntelFilter>({});
   const [text, setText] = useState("");
   const [items, setItems] = useState<IntelObject[]>([]);
+  const [behind, setBehind] = useState(0);
   const [error, setError] = useState<unknown>(null);
   async function load() {
     try {
-      setItems((await intel.list(filter)).items);
+      const page = await intel.list(filter);
+      setItems(page.items);
+      setBehind(page.indexing?.behind ?? 0);
       setError(null);
     } catch (err) {
       setError(err);
@@ -40,6 +43,12 @@ function Feed() {
     void load();
     return realtime.on("intel", () => void load());
   }, [JSON.stringify(filter), realtime.resyncs.value]);
+  // The search index follows publishing by a moment: search again until it has caught up.
+  useEffect(() => {
+    if (behind === 0) return;
+    const timer = setTimeout(() => void load(), 2000);
+    return () => clearTimeout(timer);
+  }, [behind, JSON.stringify(filter)]);
   const columns: Column<IntelObject>[] = [
     { key: "marking", label: t("marking.title"), sort: (o) => LEVELS.indexOf(o.marking.level), render: (o) => <MarkingBadge marking={o.marking} compact /> },
     { key: "type", label: t("intel.type"), sort: (o) => o.type, render: (o) => <span data-type={o.type}>{stixTypeName(o.type)}</span> },
@@ -108,6 +117,11 @@ function Feed() {
         </button>
       </form>
       <ErrorText error={error} />
+      {behind > 0 && (
+        <p class="muted" role="status" data-testid="intel-indexing">
+          {t("intel.indexing", { count: behind })}
+        </p>
+      )}
       <SortableTable rows={items} columns={columns} rowKey={(o) => o.id} testId="intel-feed" empty={t("intel.none")} />
     </>
   );
