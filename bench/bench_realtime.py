@@ -12,6 +12,12 @@ time) to the moment a subscriber has the frame. Posts go out on a fixed schedule
 the previous answer (the server is offered the named rate even when it answers slowly); the
 "POST answered" rows show how much of the latency is the post itself (HTTP, commit) before any
 fan-out. Every measuring process pauses its cyclic garbage collector while traffic flows.
+
+On a machine with two or more cores the server runs on the first core and everything that measures
+it (subscriber processes, the poster) on the others (`taskset`; `CONCORD_BENCH_PIN=0` turns it
+off), and the table gives the CPU seconds each side used while traffic flowed, so server cost and
+client cost can be told apart on a small machine: the Concord server against redis-server (its own
+`INFO cpu`), Concord's subscribers against the floor's, the poster against the publisher.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ import contextlib
 import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -39,6 +46,66 @@ from bench.realtime_clients import pause_collector
 T = TypeVar("T")
 REDIS_URL = os.environ.get("CONCORD_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 CLIENT_PROCESSES = 2
+
+
+def _cores() -> tuple[frozenset[int], frozenset[int]] | None:
+    """(the server's core, the measuring side's cores) when the machine allows pinning."""
+    if os.environ.get("CONCORD_BENCH_PIN", "1") == "0" or shutil.which("taskset") is None:
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return frozenset(cores[:1]), frozenset(cores[1:])
+
+
+CORES = _cores()
+
+
+def pinned(command: list[str], server: bool) -> list[str]:
+    """`command` run on the server's core or on the measuring side's (unchanged when not pinning)."""
+    if CORES is None:
+        return command
+    cores = CORES[0] if server else CORES[1]
+    return ["taskset", "-c", ",".join(str(c) for c in sorted(cores)), *command]
+
+
+def pinning() -> str:
+    if CORES is None:
+        return "not pinned"
+    server, clients = (",".join(str(c) for c in sorted(cores)) for cores in CORES)
+    return f"server on core {server}, clients on {clients}"
+
+
+@contextlib.contextmanager
+def measuring_side() -> Iterator[None]:
+    """This process (the poster, the publisher) on the measuring side's cores while it runs."""
+    if CORES is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, CORES[1])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far, every thread included."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_cpu(url: str) -> float:
+    """CPU seconds redis-server has used so far (its own INFO)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        info = client.info("cpu")
+        return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    finally:
+        client.close()
 
 
 @dataclass(frozen=True)
@@ -70,6 +137,7 @@ class Delivery:
     received: int
     expected: int
     duplicates: int
+    cpu_seconds: float = 0.0  # the subscriber processes', while traffic flowed
 
     def p(self, q: float) -> float:
         return percentile(self.latencies_us, q) / 1000.0  # ms
@@ -81,7 +149,7 @@ def start_clients(args_per_process: list[list[str]]) -> list[subprocess.Popen[st
     for args in args_per_process:
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "bench.realtime_clients", *args],
+                pinned([sys.executable, "-m", "bench.realtime_clients", *args], server=False),
                 cwd=here,
                 stdout=subprocess.PIPE,
                 text=True,
@@ -104,6 +172,7 @@ def collect(procs: list[subprocess.Popen[str]]) -> Delivery:
         total.received += result["received"]
         total.expected += result["expected"]
         total.duplicates += result["duplicates"]
+        total.cpu_seconds += result["cpu_seconds"]
     return total
 
 
@@ -111,23 +180,33 @@ def split(count: int, parts: int) -> list[int]:
     return [count // parts + (1 if i < count % parts else 0) for i in range(parts)]
 
 
-async def _publish_paced(url: str, channel: str, load: Load) -> None:
+async def _publish_paced(url: str, channel: str, load: Load) -> float:
+    """Publish on the schedule; returns the publisher's CPU seconds."""
     import redis.asyncio as aioredis
 
     client = aioredis.Redis.from_url(url)
     pause_collector()  # as on the Concord side: no collection pause between a timestamp and its send
+    began_cpu = time.process_time()
     try:
         interval = 1.0 / load.rate
         began = time.perf_counter()
         for seq in range(1, load.messages + 1):
             await asyncio.sleep(max(0.0, began + seq * interval - time.perf_counter()))
             await client.publish(channel, f"{seq}:{time.time_ns()}")
+        return time.process_time() - began_cpu
     finally:
         gc.enable()
         await client.aclose()
 
 
-def redis_floor(load: Load, url: str = REDIS_URL) -> Delivery:
+@dataclass
+class Floor:
+    delivery: Delivery
+    server_cpu: float  # redis-server's CPU seconds while traffic flowed
+    publisher_cpu: float
+
+
+def redis_floor(load: Load, url: str = REDIS_URL) -> Floor:
     """Raw Redis PUBLISH to `load.subscribers` SUBSCRIBE connections: the floor for fan-out."""
     channel = f"bench.floor.{uuid.uuid4().hex[:8]}"
     timeout = load.seconds + 30
@@ -136,8 +215,11 @@ def redis_floor(load: Load, url: str = REDIS_URL) -> Delivery:
             ["redis", url, channel, str(n), str(load.messages), str(timeout), str(Path(tmp) / f"floor{i}.json")]
             for i, n in enumerate(split(load.subscribers, CLIENT_PROCESSES))
         ])
-        asyncio.run(_publish_paced(url, channel, load))
-        return collect(procs)
+        before = redis_cpu(url)
+        with measuring_side():
+            publisher_cpu = asyncio.run(_publish_paced(url, channel, load))
+        delivery = collect(procs)
+        return Floor(delivery, redis_cpu(url) - before, publisher_cpu)
 
 
 # ------------------------------------------------------------------------------ Concord side
@@ -185,10 +267,10 @@ def serve_concord(workdir: Path, subscribers: int, people: int = 20, database_ur
     centre.close()
     port = free_port()
     log = (workdir / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(pinned([sys.executable, "-m", "concord", "serve", "--port", str(port)], server=True),
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
     address = f"127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded 2-core machine took 45 s to start one (import, migrate, listeners)
     while True:
         try:
             if httpx.get(f"http://{address}/readyz", timeout=1).status_code == 200:
@@ -242,8 +324,8 @@ def start_ws_clients(served: Served, workdir: Path, *, expect: int, last_event_i
         offset += count
         path = workdir / f"clients{index}.json"
         path.write_text(json.dumps(config))
-        procs.append(subprocess.Popen([sys.executable, "-m", "bench.realtime_ws_clients", str(path)], cwd=here,
-                                      stdout=subprocess.PIPE, text=True))
+        procs.append(subprocess.Popen(pinned([sys.executable, "-m", "bench.realtime_ws_clients", str(path)],
+                                             server=False), cwd=here, stdout=subprocess.PIPE, text=True))
     for proc in procs:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
@@ -262,6 +344,7 @@ def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[
         total.received += result["received"]
         total.expected += result["expected"]
         total.duplicates += result["duplicates"]
+        total.cpu_seconds += result["cpu_seconds"]
         lost += result["lost"] or 0
         first.extend(result["first_precedence"])
         if result["server_closes"]:
@@ -274,6 +357,7 @@ def collect_ws(procs: list[subprocess.Popen[str]]) -> tuple[Delivery, int, list[
 class Posted:
     sent_over: float  # seconds from the first post sent to the last
     answered_us: list[int]  # each post's round trip (sent → 201 answered), µs
+    cpu_seconds: float = 0.0  # the poster's own
 
     def p(self, q: float) -> float:
         return percentile(self.answered_us, q) / 1000.0  # ms
@@ -386,13 +470,14 @@ async def _post_paced(served: Served, load: Load, *, first_seq: int = 1, precede
             poster.idle.append(conn)
         pause_collector()  # no collection pause between a post's timestamp and its send
         began = time.perf_counter()
+        began_cpu = time.process_time()
         posts = []
         for i in range(load.messages):
             await asyncio.sleep(max(0.0, began + i * interval - time.perf_counter()))
             posts.append(asyncio.create_task(post(first_seq + i)))
         sent_over = time.perf_counter() - began
         await asyncio.gather(*posts)
-        return Posted(sent_over, answered)
+        return Posted(sent_over, answered, time.process_time() - began_cpu)
     finally:
         gc.enable()
         poster.close()
@@ -408,15 +493,28 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
 
 
-def concord_fanout(load: Load, workdir: Path, database_url: str | None = None) -> tuple[Delivery, int, Posted]:
+@dataclass
+class Fanout:
+    delivery: Delivery
+    lost: int
+    posted: Posted
+    server_cpu: float  # the Concord server's CPU seconds while traffic flowed
+
+
+def concord_fanout(load: Load, workdir: Path, database_url: str | None = None) -> Fanout:
     served = serve_concord(workdir, load.subscribers, database_url=database_url)
     try:
         procs = start_ws_clients(served, workdir, expect=load.messages, last_event_id=None, timeout=load.seconds + 60)
-        posted = _run(_post_paced(served, load))
+        before = process_cpu(served.proc.pid)
+        with measuring_side():
+            posted = _run(_post_paced(served, load))
         print(f"  fan-out: {load.messages} posts sent over {posted.sent_over:.2f} s (schedule {load.seconds:g} s); "
               f"answered p50 {posted.p(50):.1f} ms, p99 {posted.p(99):.1f} ms", file=sys.stderr)
         delivery, lost, _ = collect_ws(procs)
-        return delivery, lost, posted
+        server_cpu = process_cpu(served.proc.pid) - before
+        print(f"  CPU while traffic flowed ({pinning()}): server {server_cpu:.2f} s, subscribers "
+              f"{delivery.cpu_seconds:.2f} s, poster {posted.cpu_seconds:.2f} s", file=sys.stderr)
+        return Fanout(delivery, lost, posted, server_cpu)
     finally:
         stop(served)
 
@@ -446,7 +544,8 @@ def concord_reconnect_storm(load: Load, workdir: Path) -> tuple[int, int, int]:
                                  timeout=load.seconds + 120, storm_at_ns=storm_at)
         wait = (storm_at - time.time_ns()) / 1e9 - load.seconds / 2
         time.sleep(max(0.0, wait))
-        _run(_post_paced(served, load))
+        with measuring_side():
+            _run(_post_paced(served, load))
         delivery, lost, _ = collect_ws(procs)
         return lost, delivery.duplicates, delivery.received
     finally:
@@ -464,19 +563,22 @@ def run(quick: bool) -> list[object]:
         (work / "fanout").mkdir()
         (work / "flash").mkdir()
         (work / "storm").mkdir()
-        fanout, _fanout_lost, posted = concord_fanout(load, work / "fanout")
+        lite = concord_fanout(load, work / "fanout")
         # The same load with PostgreSQL as the store (the scale path): its commits are group
         # commits, where SQLite's synchronous=FULL pays one fsync per posted message.
         with throwaway_postgres() as url:
-            pg_fanout, _pg_lost, pg_posted = concord_fanout(load, work / "fanout-pg", url)
+            pg = concord_fanout(load, work / "fanout-pg", url)
         queued = 100 if quick else 1000
         flash_first, clients, flash_errors = concord_flash_first(load.subscribers, queued, work)
         storm_lost, storm_dup, storm_delivered = concord_reconnect_storm(load, work)
     peer = "raw Redis PUBLISH/SUBSCRIBE"
+    fanout, posted, pg_fanout, pg_posted, floor_delivery = (lite.delivery, lite.posted, pg.delivery, pg.posted,
+                                                            floor.delivery)
+    cpu = f"CPU while traffic flowed, {pinning()}"
     return [
-        Row(f"WebSocket post-to-delivery p50 ({tag})", fanout.p(50), floor.p(50), "ms", "floor ratio",
+        Row(f"WebSocket post-to-delivery p50 ({tag})", fanout.p(50), floor_delivery.p(50), "ms", "floor ratio",
             higher_is_better=False, peer_name=peer),
-        Row(f"WebSocket post-to-delivery p99 ({tag})", fanout.p(99), floor.p(99), "ms", "< 50 ms",
+        Row(f"WebSocket post-to-delivery p99 ({tag})", fanout.p(99), floor_delivery.p(99), "ms", "< 50 ms",
             higher_is_better=False, peer_name=peer),
         Row(f"of which: POST answered (committed) p50 ({tag})", posted.p(50), None, "ms", "—",
             higher_is_better=False),
@@ -484,14 +586,22 @@ def run(quick: bool) -> list[object]:
             higher_is_better=False),
         Row(f"WebSocket delivered within the run + 60 s ({tag})", float(fanout.received), float(fanout.expected),
             "messages", "all", peer_name="expected"),
-        Row(f"PostgreSQL store: post-to-delivery p50 ({tag})", pg_fanout.p(50), floor.p(50), "ms", "floor ratio",
-            higher_is_better=False, peer_name=peer),
-        Row(f"PostgreSQL store: post-to-delivery p99 ({tag})", pg_fanout.p(99), floor.p(99), "ms", "< 50 ms",
-            higher_is_better=False, peer_name=peer),
+        Row(f"{cpu}: server, SQLite store ({tag})", lite.server_cpu, floor.server_cpu, "CPU s", "—",
+            higher_is_better=False, peer_name="redis-server"),
+        Row(f"{cpu}: subscriber processes ({tag})", fanout.cpu_seconds, floor_delivery.cpu_seconds, "CPU s", "—",
+            higher_is_better=False, peer_name="Redis subscribers"),
+        Row(f"{cpu}: poster ({tag})", posted.cpu_seconds, floor.publisher_cpu, "CPU s", "—",
+            higher_is_better=False, peer_name="Redis publisher"),
+        Row(f"PostgreSQL store: post-to-delivery p50 ({tag})", pg_fanout.p(50), floor_delivery.p(50), "ms",
+            "floor ratio", higher_is_better=False, peer_name=peer),
+        Row(f"PostgreSQL store: post-to-delivery p99 ({tag})", pg_fanout.p(99), floor_delivery.p(99), "ms",
+            "< 50 ms", higher_is_better=False, peer_name=peer),
         Row(f"PostgreSQL store: POST answered p99 ({tag})", pg_posted.p(99), None, "ms", "—",
             higher_is_better=False),
         Row(f"PostgreSQL store: delivered ({tag})", float(pg_fanout.received), float(pg_fanout.expected),
             "messages", "all", peer_name="expected"),
+        Row(f"{cpu}: server, PostgreSQL store ({tag})", pg.server_cpu, floor.server_cpu, "CPU s", "—",
+            higher_is_better=False, peer_name="redis-server"),
         Row(f"FLASH first after {queued} queued ROUTINE (clients)", float(flash_first), float(clients), "clients",
             "every client", peer_name="clients"),
         Row(f"FLASH run: lost + duplicated of {queued + 1} per client", float(flash_errors), None, "messages", "0",

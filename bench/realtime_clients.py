@@ -102,8 +102,10 @@ async def run_redis(url: str, channel: str, count: int, expect: int, timeout: fl
     await asyncio.gather(*waiting)
     pause_collector()
     print("READY", flush=True)
+    cpu_at_ready = time.process_time()
     with contextlib.suppress(TimeoutError):  # a short count is reported, not raised
         await asyncio.wait_for(tally.done.wait(), timeout)
+    cpu_seconds = time.process_time() - cpu_at_ready
     gc.enable()
     for transport in transports:
         transport.close()
@@ -114,6 +116,7 @@ async def run_redis(url: str, channel: str, count: int, expect: int, timeout: fl
         "received": len(tally.latencies_us),
         "duplicates": tally.duplicates,
         "expected": expect * count,
+        "cpu_seconds": cpu_seconds,
     }
 
 

@@ -219,12 +219,14 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         await asyncio.gather(*(c.connect() for c in clients[start:start + 50]))
     pause_collector()
     print("READY", flush=True)
+    cpu_at_ready = time.process_time()
     storm_at = config.get("storm_at_ns")
     if storm_at:
         await asyncio.sleep(max(0.0, (storm_at - time.time_ns()) / 1e9))
         await asyncio.gather(*(c.drop_and_resume() for c in clients))
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(asyncio.gather(*(c.done.wait() for c in clients)), config["timeout"])
+    cpu_seconds = time.process_time() - cpu_at_ready  # the traffic only: not connecting, not settling
     gc.enable()
     for client in clients:
         client.finished = True
@@ -241,6 +243,7 @@ async def main(config: dict[str, Any]) -> dict[str, Any]:
         "lost": lost,
         "first_precedence": [r["first"] for r in results],
         "server_closes": sum(c.server_closes for c in clients),
+        "cpu_seconds": cpu_seconds,
         "close_frames": sorted({f[:60].decode(errors="replace") for c in clients for f in c.close_frames})[:10],
     }
 

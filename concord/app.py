@@ -18,6 +18,7 @@ from concord.api.web import mount_web
 from concord.centre import Centre, StartupError
 from concord.cot.metrics import CotCollector
 from concord.services import validation_pool
+from concord.services.federation import PeerCollector
 from concord.services.follow import FollowerCollector
 from concord.settings import Settings
 from concord.supervisor import SupervisorCollector
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     app.state.metrics.registry.register(CotCollector(the_centre.cot.listener))
     app.state.metrics.registry.register(SupervisorCollector(the_centre.supervisor))
     app.state.metrics.registry.register(FollowerCollector(the_centre.followers))
+    app.state.metrics.registry.register(PeerCollector(the_centre.federation))
     errors.install(app)
     for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)

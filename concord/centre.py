@@ -26,6 +26,7 @@ from concord.services.channels import ChannelService
 from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
 from concord.services.duty import DutyService
+from concord.services.federation import FederationService, NodeIdentity
 from concord.services.feed import EventFeed
 from concord.services.follow import Followers
 from concord.services.identity import CentreIdentity, IdentityMismatch
@@ -147,6 +148,12 @@ class Centre:
         self.releases = ReleaseService(self.db, self.clock)
         self.sitrep = SitrepService(self.db, self.clock)
         self.background.append(("rfi-deadlines", self.rfis.overdue_loop))
+        # Federation (docs/federation.md): this node's key, its peers, and the puller of their intelligence.
+        self.node = NodeIdentity(settings.data_dir / "keys", hostnames=(settings.host, "localhost"))
+        self.federation = FederationService(self.db, self.clock, self.node, self.intel, partners,
+                                            nation=settings.node_nation, page_size=settings.federation_page_size)
+        self.background.append(("federation-pull", self.federation.follower(
+            self.bus, self.followers, settings.federation_poll_seconds).run))
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)
@@ -167,6 +174,7 @@ class Centre:
             await asyncio.to_thread(self.verify_identity)
         except IdentityMismatch as exc:
             raise StartupError(exc.message) from exc
+        await asyncio.to_thread(self.node.certificate)  # the node key and its certificate, made at first start
         await self.bus.start()
         if self.settings.cot.listen:
             try:

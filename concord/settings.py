@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     audit_origin: str = Field("concord.local/audit", description="checkpoint origin line and centre key name")
     audit_read_level: str = Field("CONFIDENTIAL", description="reads of items at or above this level are audited")
     audit_checkpoint_seconds: float = Field(3.0, description="how often a checkpoint is issued while entries arrive")
+    # Federation (docs/federation.md): the nation this node speaks for, and how often it pulls its peers
+    node_nation: str | None = Field(default=None, pattern="^[A-Z]{3}$",
+                                    description="the nation this node belongs to (ISO 3166-1 alpha-3); "
+                                    "needed to peer with other nodes")
+    federation_poll_seconds: float = Field(default=5.0, gt=0, le=3600,
+                                           description="a pull round over every peer node this often")
+    federation_page_size: int = Field(default=500, ge=1, le=10_000, description="objects per page pulled")
     # Deconfliction (issue 5)
     deconfliction_standoff_m: float = Field(default=500.0, ge=0, le=50_000,
                                             description="stand-off zone around every operation and activity")

@@ -34,6 +34,7 @@ ROUTER_MODULES: list[str] = [
     "public",
     "tracks",
     "intel",
+    "federation",
 ]
 
 

@@ -44,16 +44,23 @@ def authenticate(request: Request, centre: Centre) -> Authenticated:
     return auth
 
 
-def current_auth(request: Request, centre: Annotated[Centre, Depends(get_centre)]) -> Authenticated:
-    auth = authenticate(request, centre)
+async def centre_of(request: Request) -> Centre:
+    """`get_centre` as a dependency. Dependencies that do not block are `async def`: FastAPI runs a
+    plain `def` dependency in the thread pool, a hand-off per dependency per request (they were half
+    the thread hops of a posted message)."""
+    return get_centre(request)
+
+
+def current_auth(request: Request, centre: Annotated[Centre, Depends(centre_of)]) -> Authenticated:
+    auth = authenticate(request, centre)  # a database read: in the thread pool
     request.state.actor = auth.actor
     return auth
 
 
-def current_actor(auth: Annotated[Authenticated, Depends(current_auth)]) -> Actor:
+async def current_actor(auth: Annotated[Authenticated, Depends(current_auth)]) -> Actor:
     return auth.actor
 
 
-CentreDep = Annotated[Centre, Depends(get_centre)]
+CentreDep = Annotated[Centre, Depends(centre_of)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
 AuthDep = Annotated[Authenticated, Depends(current_auth)]

@@ -16,6 +16,7 @@ from concord.cli.audit import audit_app
 from concord.cli.centre import actor_for, open_centre
 from concord.cli.cot import cot_app
 from concord.cli.errors import run_safely
+from concord.cli.federation import node_app, peer_app
 from concord.cli.intel import intel_app
 from concord.domain import times
 from concord.domain.errors import Invalid
@@ -36,6 +37,8 @@ app.add_typer(nation_app, name="nation")
 app.add_typer(cot_app, name="cot")
 app.add_typer(intel_app, name="intel")
 app.add_typer(audit_app, name="audit")
+app.add_typer(node_app, name="node")
+app.add_typer(peer_app, name="peer")
 keys_app = typer.Typer(help="Keys that seal secrets at rest (TOTP seeds).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 console = Console()

@@ -24,8 +24,6 @@ import uuid
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from stix2.v21 import TLP_AMBER, TLP_GREEN, TLP_RED, TLP_WHITE
-
 from concord.domain.errors import Invalid
 from concord.domain.markings import Caveat, Level, Marking, Tlp, check_nation_code
 
@@ -38,11 +36,14 @@ TLP2_MARKING_IDS: dict[Tlp, str] = {
     Tlp.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     Tlp.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
+#: The TLP 1.0 marking definitions of STIX 2.1 (Part 1 §7.2.1.4), the ids the `stix2` library's
+#: TLP_WHITE … TLP_RED carry (a unit test holds them equal); written out so that reading a marking
+#: does not import the library, which costs every starting server most of a second.
 TLP1_MARKING_IDS: dict[str, Tlp] = {
-    TLP_WHITE.id: Tlp.CLEAR,
-    TLP_GREEN.id: Tlp.GREEN,
-    TLP_AMBER.id: Tlp.AMBER,
-    TLP_RED.id: Tlp.RED,
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
 }
 _TLP_BY_ID: dict[str, Tlp] = {**{v: k for k, v in TLP2_MARKING_IDS.items()}, **TLP1_MARKING_IDS}
 _TLP_ORDER = [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT, Tlp.RED]

@@ -11,6 +11,7 @@ The object is kept as the JSON text the sender wrote (`StixObject.raw`); what Co
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -18,10 +19,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-import stix2
-from stix2 import registry as stix2_registry
-from stix2.exceptions import STIXError
 
 from concord.domain import json_limits, stix_schema
 from concord.domain.errors import Invalid
@@ -38,8 +35,18 @@ _IDENTIFIER = re.compile(
 # §3.2 timestamps: RFC 3339, UTC, upper-case T and Z, optional fraction of any precision.
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$")
 
-_KNOWN_OBJECTS: frozenset[str] = frozenset(stix2_registry.STIX2_OBJ_MAPS[SPEC_VERSION]["objects"])
-_KNOWN_OBSERVABLES: frozenset[str] = frozenset(stix2_registry.STIX2_OBJ_MAPS[SPEC_VERSION]["observables"])
+
+
+@functools.cache
+def _known() -> tuple[frozenset[str], frozenset[str]]:
+    """The STIX 2.1 object and observable types the OASIS library defines. The library (with its
+    pattern grammar and TAXII client) is imported on first use, not when a server starts: it is
+    most of a second of every start, and many processes never check an object."""
+    from stix2 import registry, v21  # noqa: F401  (importing v21 registers the 2.1 types)
+
+    maps = registry.STIX2_OBJ_MAPS[SPEC_VERSION]
+    return frozenset(maps["objects"]), frozenset(maps["observables"])
+
 _NEW_OBJECT_EXTENSIONS = {"new-sdo": "sdo", "new-sco": "sco", "new-sro": "sro"}
 
 
@@ -234,7 +241,7 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
     id_match = _IDENTIFIER.match(obj_id)
     if id_match is None or id_match["type"] != obj_type:
         raise Invalid(f"'id' must be '{obj_type}--' followed by an RFC 4122 UUID", field="id")
-    spec_version = value.get("spec_version", SPEC_VERSION if obj_type in _KNOWN_OBSERVABLES else None)
+    spec_version = value.get("spec_version", SPEC_VERSION if obj_type in _known()[1] else None)
     if spec_version != SPEC_VERSION:
         raise Invalid("'spec_version' must be \"2.1\" (only STIX 2.1 is accepted)", field="spec_version")
 
@@ -254,7 +261,7 @@ def parse_object(item: RawItem | Mapping[str, Any]) -> StixObject:
         raise Invalid("'modified' must not be earlier than 'created'", field="modified")
     if obj_type == "indicator" and value.get("pattern_type") == "stix":
         _check_stix_pattern(value)
-    if (obj_type in _KNOWN_OBJECTS or obj_type in _KNOWN_OBSERVABLES) and not stix_schema.accepts(value):
+    if (obj_type in _known()[0] or obj_type in _known()[1]) and not stix_schema.accepts(value):
         _check_with_stix2(value)
     revoked = value.get("revoked", False)
     if not isinstance(revoked, bool):
@@ -314,9 +321,9 @@ def _category(value: Mapping[str, Any], obj_type: str) -> Category:
         return _META[obj_type]
     if obj_type in _SROS:
         return Category.SRO
-    if obj_type in _KNOWN_OBSERVABLES:
+    if obj_type in _known()[1]:
         return Category.SCO
-    if obj_type in _KNOWN_OBJECTS:
+    if obj_type in _known()[0]:
         return Category.SDO
     # An unknown type is acceptable only as a new object type defined by an extension (§7.3).
     extensions = value.get("extensions")
@@ -369,6 +376,9 @@ def _check_with_stix2(value: Mapping[str, Any]) -> None:
     if data.get("type") == "indicator" and data.get("pattern_type") == "stix":
         data["pattern_type"] = "stix-checked"
         data.setdefault("pattern_version", SPEC_VERSION)
+    import stix2
+    from stix2.exceptions import STIXError
+
     try:
         stix2.parse(data, allow_custom=True, version=SPEC_VERSION)
     except (STIXError, ValueError, TypeError, KeyError) as exc:

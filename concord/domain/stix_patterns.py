@@ -14,11 +14,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from stix2patterns.exceptions import ParseException
-from stix2patterns.inspector import INDEX_STAR
-from stix2patterns.v21.object_validator import verify_object
-from stix2patterns.validator import run_validator
-
 
 class PatternError(ValueError):
     """The text is not a valid STIX 2.1 pattern."""
@@ -92,6 +87,8 @@ def _compile_simple(text: str) -> CompiledPattern | None:
         if match["type"] in _KEYWORDS or any(part in _KEYWORDS for part in path):
             return None
         comparisons.append(Comparison(match["type"], path, "=", (unquote(match["value"]),)))
+    from stix2patterns.v21.object_validator import verify_object  # the library: on first use (see stix.py)
+
     errors = verify_object(_as_pattern_data(comparisons))
     if errors:
         raise PatternError(_clean(errors[0]))
@@ -120,7 +117,10 @@ def _as_pattern_data(comparisons: list[Comparison]) -> _PatternData:
 
 
 def _compile_with_grammar(text: str) -> CompiledPattern:
+    from stix2patterns.exceptions import ParseException
+    from stix2patterns.inspector import INDEX_STAR
     from stix2patterns.v21.pattern import Pattern  # the ANTLR parser: imported only when needed
+    from stix2patterns.validator import run_validator
 
     errors = run_validator(text, "2.1")
     if errors:

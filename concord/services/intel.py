@@ -19,7 +19,7 @@ from typing import Any
 from concord.clock import Clock
 from concord.domain import intel as rules
 from concord.domain import intel_markings
-from concord.domain.errors import Invalid, NotFound
+from concord.domain.errors import Forbidden, Invalid, NotFound
 from concord.domain.intel_prepare import Outcome, Prepared
 from concord.domain.intel_query import date_added_key, render_timestamp
 from concord.domain.markings import Level, Marking, Tlp
@@ -27,6 +27,7 @@ from concord.domain.people import Actor
 from concord.domain.stix import RawItem, Rejection, StixObject, parse_object, timestamp_key
 from concord.services import validation_pool
 from concord.services.intel_correlation import forget
+from concord.storage import federation as federation_store
 from concord.storage import intel as store
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
@@ -278,7 +279,10 @@ class IntelService:
                 return
             latest["modified"] = self._next_modified(latest["modified"])
             latest["revoked"] = True
-            result = self.ingest_in(tx, actor, [RawItem(json.dumps(latest, ensure_ascii=False), latest)])
+            # Concord's own marking definitions are derived, not stored: without them the refs of the
+            # new version would not resolve and the revocation would narrow the object to its originator.
+            known = intel_markings.to_stix(summary.marking)[1]
+            result = self.ingest_in(tx, actor, [RawItem(json.dumps(latest, ensure_ascii=False), latest)], known=known)
             if result.failures:
                 raise Invalid(result.failures[0]["message"], field="object")
 
@@ -346,23 +350,44 @@ class IntelService:
                 raise NotFound(f"no object {stix_id} in this collection", field="id")
             for object_id in own:
                 summary, rows = self._own(tx, actor, object_id, "delete it")
-                forget(tx, object_id, [r.raw or "{}" for r in rows])
-                store.delete_versions(tx.conn, object_id, versions)
-                append_event(
-                    tx,
-                    at=self.clock.now(),
-                    kind="intel.deleted",
-                    item_type="intel_object",
-                    item_id=object_id,
-                    marking=summary.marking,
-                    actor_id=actor.person_id,
-                    actor_nation=actor.nation,
-                    payload={"stix_id": stix_id, "versions": list(versions or [])},
-                )
-                if not versions:  # gone for everyone but its originator, history included
-                    gone = Marking.build(summary.marking.level, summary.marking.originator, (), Tlp.RED)
-                    narrow_history(tx.conn, gone, item_type="intel_object", item_id=object_id,
-                                   mentioned_as=stix_id, mentioned_in=INTEL_HISTORY)
+                self._delete(tx, actor, summary, rows, versions)
+
+    def _delete(self, tx: Tx, actor: Actor, summary: read_store.ObjectSummary, rows: list[read_store.VersionRow],
+                versions: Sequence[str] | None) -> None:
+        object_id, stix_id = summary.id, summary.stix_id
+        forget(tx, object_id, [r.raw or "{}" for r in rows])
+        store.delete_versions(tx.conn, object_id, versions)
+        append_event(
+            tx,
+            at=self.clock.now(),
+            kind="intel.deleted",
+            item_type="intel_object",
+            item_id=object_id,
+            marking=summary.marking,
+            actor_id=actor.person_id,
+            actor_nation=actor.nation,
+            payload={"stix_id": stix_id, "versions": list(versions or [])},
+        )
+        if not versions:  # gone for everyone but its originator, history included
+            gone = Marking.build(summary.marking.level, summary.marking.originator, (), Tlp.RED)
+            narrow_history(tx.conn, gone, item_type="intel_object", item_id=object_id,
+                           mentioned_as=stix_id, mentioned_in=INTEL_HISTORY)
+
+    # --- objects received from a peer node (services/federation.py) -----------------------------
+    def stix_ids_of(self, tx: Tx, actor: Actor, object_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(object id, STIX id) of those of `object_ids` the actor may see."""
+        out = []
+        for object_id in object_ids:
+            summary = read_store.get_object(tx.conn, actor.reader, object_id)
+            if summary is not None:
+                out.append((object_id, summary.stix_id))
+        return out
+
+    def discard_in(self, tx: Tx, peer_node: Actor, object_id: int) -> None:
+        """Remove, in the open transaction, an object its originator's node no longer releases to this
+        node: every version, its correlations, and its history for everyone (as a delete there would)."""
+        summary = self._summary(tx, peer_node, object_id)
+        self._delete(tx, peer_node, summary, read_store.versions_of(tx.conn, peer_node.reader, object_id), None)
 
     def _summary(self, tx: Tx, actor: Actor, object_id: int) -> read_store.ObjectSummary:
         summary = read_store.get_object(tx.conn, actor.reader, object_id)
@@ -375,6 +400,10 @@ class IntelService:
     ) -> tuple[read_store.ObjectSummary, list[read_store.VersionRow]]:
         summary = self._summary(tx, actor, object_id)
         rules.require_originator(actor, summary.marking, action)
+        if federation_store.origin_node(tx.conn, "intel_object", object_id) is not None:
+            # Received from a peer node: only its originator's node changes it (docs/federation.md).
+            raise Forbidden(f"this object came from {summary.marking.originator}'s node: {action} there",
+                            field="id")
         return summary, read_store.versions_of(tx.conn, actor.reader, object_id)
 
 

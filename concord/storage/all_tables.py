@@ -14,6 +14,7 @@ import concord.storage.channels
 import concord.storage.conflicts
 import concord.storage.duty
 import concord.storage.events
+import concord.storage.federation
 import concord.storage.follower_positions
 import concord.storage.incidents
 import concord.storage.intel

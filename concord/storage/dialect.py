@@ -158,6 +158,17 @@ def upsert(dialect: str, table: Table, key: Sequence[str], *, only_if_same: Sequ
     return statement
 
 
+def upsert_with(dialect: str, table: Table, key: Sequence[str],
+                set_: Callable[[Any], dict[str, Any]], where: Callable[[Any], ColumnElement[bool]]) -> Insert:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET `set_(excluded)` WHERE `where(excluded)`: the stored
+    row changed in one statement as the caller decides from it and the new row (`excluded`)."""
+    module: Any = postgresql if dialect == POSTGRESQL else sqlite
+    base = module.insert(table)
+    statement: Insert = base.on_conflict_do_update(index_elements=list(key), set_=set_(base.excluded),
+                                                   where=where(base.excluded))
+    return statement
+
+
 def for_update(conn: Connection, query: Select[Any]) -> Select[Any]:
     """Lock the selected rows until commit (PostgreSQL; an SQLite writer holds the whole database)."""
     return query.with_for_update() if is_postgresql(conn) else query

@@ -3,13 +3,15 @@ read. Markers only move forward."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, ForeignKey, Table, case, select, update
+from sqlalchemy import Column, Connection, ForeignKey, Table, case, or_, select
+from sqlalchemy.sql.dml import Insert
 
-from concord.storage.dialect import insert_or_ignore
 from concord.storage.dialect import name as dialect_name
+from concord.storage.dialect import upsert_with
 from concord.storage.schema import TS, BigId, metadata
 
 read_markers = Table(
@@ -29,32 +31,33 @@ def get_marker(conn: Connection, person_id: int, channel_id: int) -> dict[str, A
     return None if row is None else dict(row._mapping)
 
 
+@functools.cache
+def _advance(dialect: str) -> Insert:
+    """Insert the marker or move it forward, in one statement: each of delivered and read moves only
+    when the new value is higher, decided on the row as it is when written (a concurrent write may
+    have moved it), and a row that would not move is not written."""
+    m = read_markers.c
+
+    def moved(excluded: Any) -> dict[str, Any]:
+        delivered, read = m.delivered_through < excluded.delivered_through, m.read_through < excluded.read_through
+        return {"delivered_through": case((delivered, excluded.delivered_through), else_=m.delivered_through),
+                "delivered_at": case((delivered, excluded.delivered_at), else_=m.delivered_at),
+                "read_through": case((read, excluded.read_through), else_=m.read_through),
+                "read_at": case((read, excluded.read_at), else_=m.read_at)}
+
+    return upsert_with(dialect, read_markers, ["person_id", "channel_id"], moved,
+                       lambda excluded: or_(m.delivered_through < excluded.delivered_through,
+                                            m.read_through < excluded.read_through))
+
+
 def advance_marker(conn: Connection, person_id: int, channel_id: int, *, delivered: int | None = None,
                    read: int | None = None, at: datetime) -> None:
     """Move the person's delivered/read markers forward (never back); reading implies delivery."""
     if read is not None:
         delivered = max(delivered or 0, read)
-    current = get_marker(conn, person_id, channel_id)
-    if current is None:
-        # Two writes for one person and channel may run at once (no writer holds a centre-wide lock on
-        # PostgreSQL): the second insert waits for the first and skips, then both move it forward.
-        conn.execute(insert_or_ignore(dialect_name(conn), read_markers), {
-            "person_id": person_id, "channel_id": channel_id, "delivered_through": delivered or 0,
-            "delivered_at": at if delivered else None, "read_through": read or 0, "read_at": at if read else None})
-        current = get_marker(conn, person_id, channel_id)
-        assert current is not None
-    values: dict[str, Any] = {}
-    # Forward only, decided on the row as it is when updated (a concurrent write may have moved it).
-    m = read_markers.c
-    if delivered is not None and delivered > current["delivered_through"]:
-        values.update(delivered_through=case((m.delivered_through < delivered, delivered), else_=m.delivered_through),
-                      delivered_at=case((m.delivered_through < delivered, at), else_=m.delivered_at))
-    if read is not None and read > current["read_through"]:
-        values.update(read_through=case((m.read_through < read, read), else_=m.read_through),
-                      read_at=case((m.read_through < read, at), else_=m.read_at))
-    if values:
-        conn.execute(update(read_markers).where(read_markers.c.person_id == person_id,
-                                                read_markers.c.channel_id == channel_id).values(**values))
+    conn.execute(_advance(dialect_name(conn)), {
+        "person_id": person_id, "channel_id": channel_id, "delivered_through": delivered or 0,
+        "delivered_at": at if delivered else None, "read_through": read or 0, "read_at": at if read else None})
 
 
 def markers_for_channel(conn: Connection, channel_id: int) -> dict[int, dict[str, Any]]:

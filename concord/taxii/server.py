@@ -21,10 +21,12 @@ from starlette.responses import Response
 from concord.api.deps import bearer_token
 from concord.centre import Centre
 from concord.domain.errors import ConcordError, Invalid, NotFound, TooLarge, Unauthenticated
+from concord.domain.federation import is_peer
 from concord.domain.intel import MEDIA_TYPE_STIX
 from concord.domain.intel_query import ObjectQuery, VersionMatch, render_timestamp
 from concord.domain.people import Actor
 from concord.domain.stix import split_objects
+from concord.services.federation import SignedRequest
 from concord.storage.intel_read import VersionRow
 from concord.taxii import pagination
 from concord.taxii.pagination import CursorCodec, parse_query
@@ -63,9 +65,16 @@ def taxii(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                     return error(415, f"send the envelope as {TAXII_MEDIA_TYPE}")
                 request.state.body = await _read_body(request)
             actor = await run_in_threadpool(_authenticate, request, centre)
-            return await run_in_threadpool(handler, request, centre, actor)
+            response = await run_in_threadpool(handler, request, centre, actor)
         except ConcordError as exc:
-            return from_domain(exc)
+            response = from_domain(exc)
+            actor = None
+        if actor is not None and is_peer(actor):
+            # What a peer node reads is signed by this node's key, so the peer knows it came from here.
+            signed = centre.federation.sign_response(_signed_request(request), response.status_code,
+                                                     bytes(response.body))
+            response.headers.update(signed)
+        return response
 
     # Not functools.wraps: FastAPI would read the handler's signature and ask for centre and actor.
     wrapper.__name__ = handler.__name__
@@ -82,6 +91,9 @@ def _accepts_taxii(accept: str) -> bool:
 
 
 def _authenticate(request: Request, centre: Centre) -> Actor:
+    if "signature" in request.headers:
+        # A peer node (docs/federation.md): an RFC 9421 signature by a node key an administrator added.
+        return centre.federation.authenticate(_signed_request(request))
     token = bearer_token(request)
     if token is not None:
         return centre.auth.authenticate(token).actor
@@ -96,6 +108,10 @@ def _authenticate(request: Request, centre: Centre) -> Actor:
         address = request.client.host if request.client else "unknown"
         return centre.basic_auth.authenticate(username, password, address)
     raise Unauthenticated("authenticate with HTTP Basic or a bearer token")
+
+
+def _signed_request(request: Request) -> SignedRequest:
+    return SignedRequest(request.method, str(request.url), dict(request.headers.items()))
 
 
 def _codec(centre: Centre) -> CursorCodec:

@@ -70,6 +70,7 @@ POLICY: dict[str, str] = {
     "GET /api/messages/{message_id}/attachments/{number}": READ, "GET /api/messages/{message_id}/revisions": READ,
     "POST /api/messages/{message_id}/ack": DECIDE, "GET /api/messages/{message_id}/ack": READ,
     "POST /api/messages/{message_id}/read": DECIDE,
+    "GET /api/node": ADMIN, "GET /api/peers": ADMIN, "POST /api/peers": ADMIN, "DELETE /api/peers/{name}": ADMIN,
     "GET /api/duty": READ, "POST /api/duty": ADMIN, "GET /api/presence": READ,
     "GET /api/audit/checkpoint": READ, "GET /api/audit/checkpoint.txt": READ, "GET /api/audit/checkpoints/{size}": READ,
     "GET /api/audit/keys": READ, "GET /api/audit/proof/inclusion/{index}": READ,

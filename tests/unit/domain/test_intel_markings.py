@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from concord.domain.errors import Invalid
 from concord.domain.intel_markings import (
     CONCORD_EXTENSION_ID,
+    TLP1_MARKING_IDS,
     TLP2_MARKING_IDS,
     builtin_definitions,
     concord_extension_definition,
@@ -22,6 +23,14 @@ from concord.domain.stix import parse_object
 
 PARTNERS = frozenset({"TUR", "IRQ", "JOR"})
 KNOWN = builtin_definitions()
+
+
+def test_tlp1_ids_are_the_stix2_librarys() -> None:
+    """Written out so reading a marking need not import the library; they must stay its ids."""
+    from stix2.v21 import TLP_AMBER, TLP_GREEN, TLP_RED, TLP_WHITE
+
+    assert {TLP_WHITE.id: Tlp.CLEAR, TLP_GREEN.id: Tlp.GREEN, TLP_AMBER.id: Tlp.AMBER,
+                                TLP_RED.id: Tlp.RED} == TLP1_MARKING_IDS
 
 
 def test_tlp2_ids_are_the_published_ones() -> None:

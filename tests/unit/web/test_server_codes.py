@@ -45,8 +45,8 @@ def server_codes() -> set[str]:
         | keys("timeline.", (k.value for k in TimelineKind))
         | keys("incident.status.", (s.value for s in IncidentStatus))
         | keys("precedence.", (p.name for p in Precedence))
-        | keys("stix.", stix._KNOWN_OBJECTS)
-        | keys("stix.", stix._KNOWN_OBSERVABLES)   # the feed lists cyber-observables by type too
+        | keys("stix.", stix._known()[0])
+        | keys("stix.", stix._known()[1])   # the feed lists cyber-observables by type too
         | keys("conflict.status.", (s.value for s in ConflictStatus))
         | keys("ops.status.", (s.value for s in OperationStatus))
         | keys("rfi.status.", (s.value for s in RfiStatus))
