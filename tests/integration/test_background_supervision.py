@@ -24,7 +24,7 @@ from tests.conftest import fast_settings
 from tests.factories import person
 
 EXPECTED = {"event-feed", "escalations", "audit-checkpoints", "audit-sequencer", "cot-gateway",
-            "deconfliction-follower", "intel-index", "rfi-deadlines"}
+            "deconfliction-follower", "federation-pull", "intel-index", "rfi-deadlines"}
 
 
 def _centre(database_url: str, tmp_path: Path, clock: FixedClock, tcp_port: int = 0) -> Centre:
