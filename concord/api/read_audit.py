@@ -85,6 +85,9 @@ def _audited(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     parameters = inspect.signature(endpoint).parameters
     if "actor" not in parameters or "centre" not in parameters:
         return endpoint  # nobody signed in (health, public pages, documentation): no person's read
+    # The endpoint's annotations resolved in its own module: FastAPI at its floor (0.117) evaluates string
+    # annotations (`from __future__ import annotations`) in the wrapper's module, where they are unknown.
+    resolved = inspect.signature(endpoint, eval_str=True)
     if inspect.iscoroutinefunction(endpoint):
         @functools.wraps(endpoint)
         async def audited_async(*args: Any, **kwargs: Any) -> Any:
@@ -92,6 +95,7 @@ def _audited(endpoint: Callable[..., Any]) -> Callable[..., Any]:
             await asyncio.to_thread(_record, kwargs, result)
             return result
 
+        audited_async.__signature__ = resolved  # type: ignore[attr-defined]
         return audited_async
 
     @functools.wraps(endpoint)
@@ -100,6 +104,7 @@ def _audited(endpoint: Callable[..., Any]) -> Callable[..., Any]:
         _record(kwargs, result)
         return result
 
+    audited.__signature__ = resolved  # type: ignore[attr-defined]
     return audited
 
 
