@@ -9,17 +9,16 @@ and waits there to be killed."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
 from sqlalchemy import select, text
 
-from concord.bus.inprocess import InProcessBus
 from concord.clock import SystemClock
 from concord.services.follow import Follower, Progress, durable, durable_step
 from concord.storage.db import Database, Tx
 from concord.storage.events import events
+from tests.integration.follower_until import follow_until
 
 NAME = "test-durable"
 BATCH = 5
@@ -42,20 +41,8 @@ def main(url: str, last_id: int, crash_batch: int, pause: float) -> None:
         time.sleep(pause)               # widens the window in which another process could interfere
         return Progress(ids[-1] if ids else position, more=len(ids) == BATCH)
 
-    async def run() -> None:
-        bus = InProcessBus()
-        await bus.start()
-        follower = Follower(NAME, bus, durable_step(db, NAME, work, SystemClock()), start=durable(db, NAME),
-                            poll_seconds=0.1)
-        task = asyncio.create_task(follower.run())
-        while follower.position is None or follower.position < last_id:
-            await asyncio.sleep(0.02)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await bus.stop()
-        print(f"DONE errors={follower.errors}", flush=True)
-
-    asyncio.run(run())
+    follow_until(lambda bus: Follower(NAME, bus, durable_step(db, NAME, work, SystemClock()), start=durable(db, NAME),
+                                      poll_seconds=0.1), last_id)
     db.dispose()
 
 

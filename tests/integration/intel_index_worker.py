@@ -10,15 +10,14 @@ killed."""
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import time
 
-from concord.bus.inprocess import InProcessBus
 from concord.clock import SystemClock
 from concord.services.follow import Followers, Progress
 from concord.services.intel_index import IntelIndexer
 from concord.storage.db import Database, Tx
+from tests.integration.follower_until import follow_until
 
 
 class _Crashing(IntelIndexer):
@@ -39,20 +38,7 @@ class _Crashing(IntelIndexer):
 def main(url: str, last: int, crash_batch: int) -> None:
     db = Database(url)
     indexer = _Crashing(db, crash_batch)
-
-    async def run() -> None:
-        bus = InProcessBus()
-        await bus.start()
-        follower = indexer.follower(bus, Followers(), poll_seconds=0.1)
-        task = asyncio.create_task(follower.run())
-        while follower.position is None or follower.position < last:
-            await asyncio.sleep(0.02)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await bus.stop()
-        print(f"DONE errors={follower.errors}", flush=True)
-
-    asyncio.run(run())
+    follow_until(lambda bus: indexer.follower(bus, Followers(), poll_seconds=0.1), last)
     db.dispose()
 
 
