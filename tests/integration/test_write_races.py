@@ -77,13 +77,11 @@ def centre(postgres_database: str, tmp_path: Path, clock: MeetingClock) -> Itera
     the_centre.close()
 
 
-def race(clock: MeetingClock, *calls: Callable[[], Any]) -> list[Any]:
-    """Run `calls` at once, meeting at the clock; each one's result or the exception it raised."""
-    clock.barrier = threading.Barrier(len(calls))
+def together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run `calls` in threads at once; each one's result or the exception it raised."""
     outcomes: list[Any] = [None] * len(calls)
 
     def run(i: int) -> None:
-        clock.arm()
         try:
             outcomes[i] = calls[i]()
         except BaseException as exc:  # reported to the test
@@ -94,6 +92,24 @@ def race(clock: MeetingClock, *calls: Callable[[], Any]) -> list[Any]:
         t.start()
     for t in threads:
         t.join(30)
+    return outcomes
+
+
+def failures(outcomes: list[Any]) -> list[BaseException]:
+    return [o for o in outcomes if isinstance(o, BaseException)]
+
+
+def race(clock: MeetingClock, *calls: Callable[[], Any]) -> list[Any]:
+    """Run `calls` at once, meeting at the clock; each one's result or the exception it raised."""
+    clock.barrier = threading.Barrier(len(calls))
+
+    def armed(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            clock.arm()
+            return call()
+        return run
+
+    outcomes = together(*(armed(c) for c in calls))
     clock.barrier = None
     return outcomes
 
@@ -129,25 +145,16 @@ def test_adding_one_member_twice_at_once_adds_them_once(centre: Centre) -> None:
     [channel, *_] = centre.channels.ensure_standard_channels()
     assert channel.id is not None
     member_id, _ = person(centre, "TUR")
-    errors: list[BaseException] = []
-    added: list[bool] = []
     barrier = threading.Barrier(2)
 
-    def add() -> None:
+    def add() -> bool:
         assert channel.id is not None
-        try:
-            with centre.db.write() as tx:
-                barrier.wait(10)  # both have decided the person is not a member yet
-                added.append(channel_store.add_member(tx.conn, channel.id, Membership(member_id, True), AT))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        with centre.db.write() as tx:
+            barrier.wait(10)  # both have decided the person is not a member yet
+            return channel_store.add_member(tx.conn, channel.id, Membership(member_id, True), AT)
 
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    added = together(add, add)
+    assert failures(added) == []
     assert sorted(added) == [False, True]
     with centre.db.read() as conn:
         assert channel_store.member_ids(conn, channel.id).count(member_id) == 1
@@ -198,50 +205,32 @@ def test_two_ends_of_one_appointment_end_it_once(centre: Centre, clock: MeetingC
 
 
 def test_one_incident_category_added_twice_at_once_is_added_once(centre: Centre) -> None:
-    errors: list[BaseException] = []
-    added: list[bool] = []
     barrier = threading.Barrier(2)
 
-    def add() -> None:
-        try:
-            with centre.db.write() as tx:
-                assert "flood_relief" not in incident_store.vocabulary(tx.conn).labels
-                barrier.wait(10)  # both have found the code free
-                added.append(incident_store.add_category(tx.conn, "flood_relief", {"en": "Flood relief"}, "TUR", AT))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+    def add() -> bool:
+        with centre.db.write() as tx:
+            assert "flood_relief" not in incident_store.vocabulary(tx.conn).labels
+            barrier.wait(10)  # both have found the code free
+            return incident_store.add_category(tx.conn, "flood_relief", {"en": "Flood relief"}, "TUR", AT)
 
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    added = together(add, add)
+    assert failures(added) == []
     assert sorted(added) == [False, True]
 
 
 def test_a_partner_reporting_a_new_track_uid_at_the_same_moment_does_not_take_it_over(centre: Centre) -> None:
-    errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
     def report(nation: str, delay: float) -> None:
         track = Track("shared-uid-1", nation, "a-f-G", None, 36.9, 43.1, None, None, None, AT, AT, None)
         save = track_store.Save(track, Marking.build(Level.RESTRICTED, nation, [], Tlp.AMBER_STRICT), "<event/>")
-        try:
-            with centre.db.write() as tx:
-                assert track_store.owner_nations(tx.conn, track_store.cot_tracks, {track.uid}) == {}
-                barrier.wait(10)  # both have found the uid unowned
-                time.sleep(delay)  # TUR writes first; IRQ's write then waits for TUR's commit
-                track_store.save_tracks(tx.conn, [save], person_id=None)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        with centre.db.write() as tx:
+            assert track_store.owner_nations(tx.conn, track_store.cot_tracks, {track.uid}) == {}
+            barrier.wait(10)  # both have found the uid unowned
+            time.sleep(delay)  # TUR writes first; IRQ's write then waits for TUR's commit
+            track_store.save_tracks(tx.conn, [save], person_id=None)
 
-    threads = [threading.Thread(target=report, args=("TUR", 0.0)), threading.Thread(target=report, args=("IRQ", 0.5))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    assert failures(together(lambda: report("TUR", 0.0), lambda: report("IRQ", 0.5))) == []
     with centre.db.read() as conn:
         assert track_store.owner_nations(conn, track_store.cot_tracks, {"shared-uid-1"}) == {"shared-uid-1": "TUR"}
         callsign = conn.execute(select(track_store.cot_tracks.c.callsign)).scalar_one()
