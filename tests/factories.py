@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -76,3 +79,21 @@ def field_centre(centre: Centre) -> Centre:
     person(centre, "TUR", (Role.FIELD_UNIT,), username="tur.field")
     person(centre, "IRQ", (Role.FIELD_UNIT,), username="irq.field")
     return centre
+
+
+@contextmanager
+def sender_and_receiver_centre(data_dir: Path) -> Iterator[str]:
+    """A throwaway PostgreSQL centre for several server processes sharing `data_dir` (its keys):
+    TUR and IRQ, `tur.sender` (liaison officer), `irq.receiver` (watch officer), the standard channels."""
+    from tests.conftest import fast_settings, throwaway_postgres
+
+    with throwaway_postgres() as url:
+        centre = Centre(fast_settings(url, data_dir))
+        centre.migrate()
+        centre.nations.add("TUR", "Türkiye")
+        centre.nations.add("IRQ", "Iraq")
+        person(centre, "TUR", (Role.LIAISON_OFFICER,), username="tur.sender")
+        person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.receiver")
+        centre.channels.ensure_standard_channels()
+        centre.close()
+        yield url

@@ -29,10 +29,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from concord.centre import Centre
-from concord.domain.people import Role
-from tests.conftest import fast_settings, throwaway_postgres
-from tests.factories import PASSWORD, person
+from tests.factories import PASSWORD, sender_and_receiver_centre
 
 pytestmark = [pytest.mark.postgres, pytest.mark.services]
 
@@ -48,15 +45,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pa
     """A centre on a fresh PostgreSQL database: two nations, a sender and a receiver, the channels.
     The processes share its data directory (the centre's keys); they make the TAK CA, once."""
     data = tmp_path_factory.mktemp("cluster")
-    with throwaway_postgres() as url:
-        centre = Centre(fast_settings(url, data / "shared"))
-        centre.migrate()
-        centre.nations.add("TUR", "Türkiye")
-        centre.nations.add("IRQ", "Iraq")
-        person(centre, "TUR", (Role.LIAISON_OFFICER,), username="tur.sender")
-        person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.receiver")
-        centre.channels.ensure_standard_channels()
-        centre.close()
+    with sender_and_receiver_centre(data / "shared") as url:
         yield url, data / "shared"
 
 

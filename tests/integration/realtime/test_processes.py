@@ -18,10 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from concord.centre import Centre
-from concord.domain.people import Role
-from tests.conftest import fast_settings, throwaway_postgres
-from tests.factories import PASSWORD, person
+from tests.factories import PASSWORD, sender_and_receiver_centre
 from tests.integration.realtime.live import Socket, free_port, sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.services]
@@ -39,15 +36,7 @@ BUSES = {
 def shared_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """The database and the one data directory (keys, files) every process of the centre shares."""
     data_dir = tmp_path_factory.mktemp("procs")
-    with throwaway_postgres() as url:
-        centre = Centre(fast_settings(url, data_dir))
-        centre.migrate()
-        centre.nations.add("TUR", "Türkiye")
-        centre.nations.add("IRQ", "Iraq")
-        person(centre, "TUR", (Role.LIAISON_OFFICER,), username="tur.sender")
-        person(centre, "IRQ", (Role.WATCH_OFFICER,), username="irq.receiver")
-        centre.channels.ensure_standard_channels()
-        centre.close()
+    with sender_and_receiver_centre(data_dir) as url:
         yield url, data_dir
 
 
