@@ -94,15 +94,51 @@ function isAckStatusDone(status: string): boolean {
 
 export async function acknowledge(message: Message): Promise<void> {
   await chat.ack(message.id);
+  settle(message.id);
+}
+
+/** My nation owes this message an acknowledgement (as of now). */
+function owe(message: Message): void {
+  for (const journal of journals) journal.owed.set(message.id, message);
+  owed.value = new Map(owed.peek()).set(message.id, message);
+}
+
+/** My nation has acknowledged this message. */
+function settle(id: number): void {
+  for (const journal of journals) {
+    journal.owed.delete(id);
+    journal.settled.add(id);
+  }
   const next = new Map(owed.peek());
-  next.delete(message.id);
+  next.delete(id);
   owed.value = next;
 }
+
+/** What live events changed while a scan was reading: the scan's answer was read before them, so
+ * they are laid over it (otherwise a FLASH arriving mid-scan would vanish from the banner). */
+interface Journal {
+  owed: Map<number, Message>;
+  settled: Set<number>;
+}
+const journals = new Set<Journal>();
 
 /** At sign-in: find FLASH/IMMEDIATE traffic my nation has not acknowledged yet. */
 async function scan(): Promise<void> {
   const nation = me.peek()?.nation;
   if (!nation) return;
+  const journal: Journal = { owed: new Map(), settled: new Set() };
+  journals.add(journal);
+  try {
+    const found = await owedNow(nation);
+    for (const id of journal.settled) found.delete(id);
+    for (const [id, m] of journal.owed) found.set(id, m);
+    owed.value = found;
+  } finally {
+    journals.delete(journal);
+  }
+}
+
+async function owedNow(nation: string): Promise<Map<number, Message>> {
   const found = new Map<number, Message>();
   const channels = await chat.channels();
   for (const channel of channels) {
@@ -117,7 +153,7 @@ async function scan(): Promise<void> {
         found.set(m.id, { ...m, ack_deadline: state.deadline, may_acknowledge: state.may_acknowledge ?? true });
     }
   }
-  owed.value = found;
+  return found;
 }
 
 function onEvent(event: RealtimeEvent): void {
@@ -127,15 +163,13 @@ function onEvent(event: RealtimeEvent): void {
   if (event.kind === "message.posted") {
     const m = payload as unknown as Message;
     if ((m.owing ?? []).includes(nation) && m.author_nation !== nation) {
-      owed.value = new Map(owed.peek()).set(m.id, { ...m, may_acknowledge: false });
+      owe({ ...m, may_acknowledge: false });
       void refreshMayAcknowledge([m.id]).catch(() => undefined);
     }
   } else if (event.kind === "message.acknowledged") {
     const id = Number(payload["message_id"] ?? event.item_id);
     if (payload["nation"] === nation || payload["nation"] === undefined) {
-      const next = new Map(owed.peek());
-      next.delete(id);
-      owed.value = next;
+      settle(id);
     }
   }
 }
@@ -145,8 +179,7 @@ async function refreshMayAcknowledge(ids: readonly number[]): Promise<void> {
   for (const id of ids) {
     const state = await chat.ackState(id);
     const m = owed.peek().get(id);
-    if (m && m.may_acknowledge !== state.may_acknowledge)
-      owed.value = new Map(owed.peek()).set(id, { ...m, may_acknowledge: state.may_acknowledge ?? true });
+    if (m && m.may_acknowledge !== state.may_acknowledge) owe({ ...m, may_acknowledge: state.may_acknowledge ?? true });
   }
 }
 
