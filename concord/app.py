@@ -11,6 +11,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from concord import __version__, collector
 from concord.api import errors, routers
+from concord.api import map_data as map_data_api
 from concord.api import messages as messages_api
 from concord.api.drain import Drain
 from concord.api.middleware import BodyLimit, InputLimits, Metrics, RequestContext, SecurityHeaders
@@ -74,7 +75,9 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     # A message with attachments may carry each file at its limit, plus the message and form framing.
     with_files = settings.attachment_max_bytes * settings.attachment_max_count + 1024 * 1024
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=("/taxii2/",),
-                       wider=((messages_api.WITH_ATTACHMENTS, max(with_files, settings.max_body_bytes)),))
+                       wider=((messages_api.WITH_ATTACHMENTS, max(with_files, settings.max_body_bytes)),
+                              (map_data_api.UPLOAD, max(settings.map_data_max_bytes + 1024 * 1024,
+                                                        settings.max_body_bytes))))
     if settings.trusted_proxies:
         # Outermost: X-Forwarded-For is believed only from the proxies named here, so the sign-in
         # throttle sees each client's own address, and no client can claim another's.

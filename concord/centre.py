@@ -34,6 +34,7 @@ from concord.services.incidents import IncidentService
 from concord.services.intel import IntelService
 from concord.services.intel_index import IntelIndexer
 from concord.services.intel_read import IntelReader
+from concord.services.map_data import MapDataService
 from concord.services.messages import MessagingService
 from concord.services.nations import NationService
 from concord.services.operations import OperationService
@@ -77,6 +78,7 @@ class Centre:
         self.passwords = Passwords(time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib)
         self.nations = NationService(self.db, self.clock)
         self.people = PeopleService(self.db, self.clock, self.passwords)
+        self.map_data = MapDataService(self.db, self.clock, settings.data_dir, settings.map_data_max_bytes)
         self.sign_in_guard = SignInGuard(self.db, settings)
         # One identity across processes: each key's public half is recorded by the first to have it.
         self.identity = CentreIdentity(self.db, self.clock)

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     attachment_types: frozenset[str] = Field(default=DEFAULT_TYPES,
                                              description='JSON list, e.g. ["application/pdf","image/png"]')
 
+    # A centre's own map data: the largest tile archive (MBTiles/PMTiles) an administrator may upload
+    map_data_max_bytes: int = Field(default=2 * 1024 * 1024 * 1024, ge=1, le=64 * 1024 * 1024 * 1024)
+
     # Intelligence ingest: validate big batches in a second process while this one writes (needs two cores)
     intel_validation_worker: bool = True
 

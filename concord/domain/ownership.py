@@ -45,6 +45,7 @@ class Kind(StrEnum):
     RELEASE = "release"
     MESSAGE = "message"
     NATION = "nation"  # a partner's own name and classification labels
+    MAP_SOURCE = "map_source"  # a centre's own map data (a tile archive or a tile server)
 
 
 #: For each kind, the roles of the owning nation that may change it.
@@ -58,6 +59,7 @@ CHANGERS: dict[Kind, frozenset[Role]] = {
     Kind.RFI: frozenset({Role.COMMANDER, Role.LIAISON_OFFICER, Role.ANALYST}),
     Kind.RELEASE: _PLANNERS,
     Kind.NATION: frozenset({Role.ADMINISTRATOR}),
+    Kind.MAP_SOURCE: frozenset({Role.ADMINISTRATOR}),
 }
 
 #: Kinds whose items belong to the one person who wrote them (rule 2), whatever their roles.

@@ -19,6 +19,7 @@ import concord.storage.follower_positions
 import concord.storage.incidents
 import concord.storage.intel
 import concord.storage.intel_correlation
+import concord.storage.map_data
 import concord.storage.messages
 import concord.storage.nations
 import concord.storage.operations

@@ -70,6 +70,8 @@ POLICY: dict[str, str] = {
     "GET /api/messages/{message_id}/attachments/{number}": READ, "GET /api/messages/{message_id}/revisions": READ,
     "POST /api/messages/{message_id}/ack": DECIDE, "GET /api/messages/{message_id}/ack": READ,
     "POST /api/messages/{message_id}/read": DECIDE,
+    "GET /api/map-sources": READ, "POST /api/map-sources/archives": ADMIN, "POST /api/map-sources/servers": ADMIN,
+    "DELETE /api/map-sources/{source_id}": ADMIN, "GET /api/map-sources/{source_id}/tiles/{z}/{x}/{y}": READ,
     "GET /api/node": ADMIN, "GET /api/peers": ADMIN, "POST /api/peers": ADMIN, "DELETE /api/peers/{name}": ADMIN,
     "GET /api/duty": READ, "POST /api/duty": ADMIN, "GET /api/presence": READ,
     "GET /api/audit/checkpoint": READ, "GET /api/audit/checkpoint.txt": READ, "GET /api/audit/checkpoints/{size}": READ,
