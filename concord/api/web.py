@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Match, Route
@@ -87,13 +88,15 @@ class _InterfaceRoute(Route):
         return super().matches(scope)
 
 
-def _security_headers(request: Request) -> dict[str, str]:
+def _security_headers(request: Request, tile_origins: list[str] | None = None) -> dict[str, str]:
     host = request.headers.get("host", "")
+    # The centre's own tile servers (administrators add them: services/map_data.py) and nothing else.
+    tiles = "".join(f" {origin}" for origin in tile_origins or ())
     # Same-origin WebSocket (/api/ws) spelled out: older engines do not count ws: as 'self'.
     ws = f" ws://{host} wss://{host}" if _HOST.match(host) else ""
     return {
         "Content-Security-Policy": (
-            "default-src 'self'; script-src 'self'; img-src 'self' data: blob:; "
+            f"default-src 'self'; script-src 'self'; img-src 'self' data: blob:{tiles}; "
             # Leaflet and milsymbol position and colour elements with inline styles.
             "style-src 'self' 'unsafe-inline'; font-src 'self'; "
             f"connect-src 'self'{ws}; object-src 'none'; base-uri 'none'; "
@@ -131,7 +134,9 @@ def mount_web(app: FastAPI, dist: Path | None = None) -> None:
                     {"error": {"code": "not_found", "message": f"no such file: /{relative}", "details": {}}},
                     status_code=404,
                 )
-        return FileResponse(index, headers={**headers, "Cache-Control": REVALIDATE})
+        # The page itself may load images from the centre's own tile servers (its policy governs them).
+        origins = await run_in_threadpool(request.app.state.centre.map_data.tile_origins)
+        return FileResponse(index, headers={**_security_headers(request, origins), "Cache-Control": REVALIDATE})
 
     app.router.routes.append(
         _InterfaceRoute("/{path:path}", interface, methods=["GET", "HEAD"], include_in_schema=False)

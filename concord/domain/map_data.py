@@ -117,6 +117,7 @@ def check_tile(z: int, x: int, y: int) -> None:
 _WMTS = {"{TileMatrix}": "{z}", "{TileCol}": "{x}", "{TileRow}": "{y}"}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _ALLOWED = {"z", "x", "y", "s"}
+_HOST = re.compile(r"^(\{s\}\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$")
 
 
 def check_tile_url(url: str) -> str:
@@ -127,9 +128,13 @@ def check_tile_url(url: str) -> str:
         raise Invalid(f"a tile URL is 1 to {URL_MAX} characters without spaces", field="url")
     for wmts, xyz in _WMTS.items():
         url = url.replace(wmts, xyz)
-    parts = urlsplit(url.replace("{s}", "a"))
+    parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("a tile URL starts with http:// or https:// and names a host", field="url")
+    # The host goes into the page's content security policy (img-src), where {s} becomes "*."
+    if not _HOST.match(parts.netloc):
+        raise Invalid("a tile URL's host is a name or address (with {s}. only as its first label, and a port)",
+                      field="url")
     if parts.username or parts.password:
         raise Invalid("a tile URL carries no user name or password (every browser would see them)", field="url")
     names = _PLACEHOLDER.findall(url)
@@ -141,3 +146,9 @@ def check_tile_url(url: str) -> str:
     if missing:
         raise Invalid(f"a tile URL needs the {{{missing[0]}}} placeholder", field="url")
     return url
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source expression (img-src) that lets the browser load a tile server's images."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"

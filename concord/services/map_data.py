@@ -48,6 +48,11 @@ class MapDataService:
         with self.db.read() as conn:
             return store.list_sources(conn)
 
+    def tile_origins(self) -> list[str]:
+        """Origins of the on-premises tile servers, for the web page's content security policy."""
+        with self.db.read() as conn:
+            return sorted({rules.tile_origin(s.url) for s in store.list_sources(conn) if s.url})
+
     def add_archive(self, actor: Actor, name: str, attribution: str, upload: BinaryIO) -> MapSource:
         """Store an uploaded MBTiles or PMTiles file, known by its content (never its file name), after
         checking that it opens, holds raster tiles and names sane zoom levels."""

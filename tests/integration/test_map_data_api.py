@@ -159,3 +159,19 @@ def test_a_jpeg_archive_is_served_as_jpeg(tur_admin: ApiClient, tmp_path: Path) 
     tile = tur_admin.get(f"/api/map-sources/{source['id']}/tiles/0/0/0")
     assert tile.headers["content-type"] == "image/jpeg" and tile.content == jpeg
     assert tiny_png()  # the PNG factory stays the one the archives use
+
+
+def test_the_page_may_load_images_from_the_centres_own_tile_servers_only(
+        client: TestClient, tur_admin: ApiClient) -> None:
+    before = client.get("/").headers.get("content-security-policy", "")
+    assert "tiles.centre.local" not in before
+    added = tur_admin.post("/api/map-sources/servers",
+                           json={"name": "Streets", "url": "https://{s}.tiles.centre.local:8443/{z}/{x}/{y}.png"})
+    assert added.status_code == 201, added.text
+    for bad in ("https://tiles{s}.local/{z}/{x}/{y}.png", "https://a;b.local/{z}/{x}/{y}.png"):
+        assert tur_admin.post("/api/map-sources/servers", json={"name": "X", "url": bad}).status_code == 422, bad
+    page = client.get("/")
+    assert page.status_code == 200  # the built interface (scripts/setup builds it)
+    policy = page.headers["content-security-policy"]
+    img = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
+    assert img.split() == ["img-src", "'self'", "data:", "blob:", "https://*.tiles.centre.local:8443"]
