@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { basemapData } from "./basemap-data";
 
 // The built interface is served by the FastAPI app from concord/web/dist (see concord/api/web.py).
 const outDir = fileURLToPath(new URL("../concord/web/dist", import.meta.url));
@@ -65,7 +66,7 @@ function places(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [places(), precompress(outDir)],
+  plugins: [places(), basemapData(), precompress(outDir)],
   base: "/",
   resolve: {
     alias: {

@@ -1,5 +1,7 @@
 // Place names on the base map (drawn by basemap.ts), chosen so that none overlaps another: the most populous first, each
 // kept only where its label box is still free on screen, with fewer small places when zoomed out.
+import { type Box, labelWidth, overlaps } from "./declutter";
+
 export type Place = readonly [name: string, lon: number, lat: number, population: number];
 
 /** The smallest population shown at a zoom level (whole-country views show only the large cities). */
@@ -11,27 +13,19 @@ export function minPopulation(zoom: number): number {
   return 0;
 }
 
-interface Box {
-  x1: number;
-  y1: number;
-  x2: number;
-  y2: number;
-}
-
-const overlaps = (a: Box, b: Box) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
-
 /** Which places to label: in population order, those whose label (beside its dot) fits between the
- * ones already placed. `project` gives a place's pixel position; `width` a label's width in pixels. */
+ * ones already placed (and `taken`, which gains the boxes of those chosen). `project` gives a place's pixel
+ * position; `width` a label's width in pixels. */
 export function choosePlaces(
   places: readonly Place[],
   zoom: number,
   view: { width: number; height: number },
   project: (lat: number, lon: number) => { x: number; y: number },
-  width: (name: string) => number = (name) => name.length * 7 + 8,
+  width: (name: string) => number = labelWidth,
   limit = 200,
+  taken: Box[] = [],
 ): { place: Place; x: number; y: number }[] {
   const floor = minPopulation(zoom);
-  const taken: Box[] = [];
   const chosen: { place: Place; x: number; y: number }[] = [];
   for (const place of places) {
     if (place[3] < floor) break; // most populous first: the rest are smaller still

@@ -9,10 +9,12 @@ import "../features/operations";
 import { isUnavailable, LAYERS, type LayerStatus, type MapItem } from "../map/layers";
 import { genericSidc, symbolIcon, symbolSvg, type Affiliation } from "../map/symbols";
 import { markingText, levelClass, useMarkingsOnScreen } from "../markings";
+import { type LabelCandidate, placeLabels } from "../map/labels";
 import { realtime } from "../realtime";
 import { apiPaths, offers } from "../capabilities";
 import { navigate } from "../router";
 import { TimeSlider } from "../components/TimeSlider";
+import { baseChoice, BUILT_IN, chosenSource, loadMapSources, mapSources } from "../map/sources";
 
 const enabled = signal<ReadonlySet<string>>(
   new Set(JSON.parse(localStorage.getItem("concord.layers") ?? "null") ?? ["operations", "conflicts", "sites", "incidents", "tracks", "intel"]),
@@ -101,14 +103,38 @@ function drawItem(item: MapItem): L.Layer {
   const color = item.color ?? "#4aa3ff";
   if (item.geometry.type === "Point") {
     const [lon, lat] = item.geometry.coordinates as [number, number];
+    // The label is written beside the symbol by the label pass (placeLabels), never inside its icon.
     const marker = item.sidc
-      ? L.marker([lat, lon], { icon: symbolIcon(item.sidc, 26, item.label), keyboard: true, title: item.title })
+      ? L.marker([lat, lon], { icon: symbolIcon(item.sidc, 26), keyboard: true, title: item.title })
       : L.circleMarker([lat, lon], { radius: 7, color, weight: 2, fillColor: color, fillOpacity: 0.5 });
     return marker.bindPopup(() => popupContent(item));
   }
   return L.geoJSON(item.geometry, {
     style: { color, weight: 2, fillColor: color, fillOpacity: 0.15, dashArray: item.dashed ? "6 4" : undefined },
   }).bindPopup(() => popupContent(item));
+}
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+/** What the label pass needs of one drawn item: its symbol's box on screen, or its area's centre. */
+function labelCandidate(map: L.Map, item: MapItem, layer: L.Layer): LabelCandidate[] {
+  if (layer instanceof L.Marker) {
+    const p = map.latLngToContainerPoint(layer.getLatLng());
+    const icon = layer.options.icon?.options;
+    const [w, h] = (icon?.iconSize as L.PointTuple | undefined) ?? [26, 26];
+    const [ax, ay] = (icon?.iconAnchor as L.PointTuple | undefined) ?? [w / 2, h / 2];
+    return [{ key: item.key, text: item.label ?? "", at: p, symbol: { x1: p.x - ax, y1: p.y - ay, x2: p.x - ax + w, y2: p.y - ay + h } }];
+  }
+  if (layer instanceof L.CircleMarker) {
+    const p = map.latLngToContainerPoint(layer.getLatLng());
+    return [{ key: item.key, text: item.label ?? "", at: p, symbol: { x1: p.x - 9, y1: p.y - 9, x2: p.x + 9, y2: p.y + 9 } }];
+  }
+  if (layer instanceof L.GeoJSON && item.geometry.type !== "Point") {
+    const bounds = layer.getBounds();
+    return bounds.isValid() ? [{ key: item.key, text: item.title, at: map.latLngToContainerPoint(bounds.getCenter()) }] : [];
+  }
+  return [];
 }
 
 const LEGEND: readonly [Affiliation, string][] = [
@@ -143,6 +169,7 @@ function LayerPanel() {
           );
         })}
       </ul>
+      <BaseLayers />
       <h3>{t("legend.title")}</h3>
       <ul class="legend">
         {LEGEND.map(([aff, key]) => (
@@ -153,6 +180,31 @@ function LayerPanel() {
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The base map: the built-in offline one, or one of the centre's own map sources. */
+function BaseLayers() {
+  const sources = mapSources.value;
+  const current = chosenSource(sources, baseChoice.value);
+  const option = (value: string, label: string, detail?: string) => (
+    <li key={value}>
+      <label>
+        <input type="radio" name="base-layer" value={value} checked={(current ? String(current.id) : BUILT_IN) === value}
+          onChange={() => (baseChoice.value = value)} />
+        <bdi class="layer-name">{label}</bdi>
+        {detail && <span class="layer-count">{detail}</span>}
+      </label>
+    </li>
+  );
+  return (
+    <>
+      <h3>{t("map.base")}</h3>
+      <ul class="base-layers" data-testid="base-layers">
+        {option(BUILT_IN, t("map.base_builtin"))}
+        {sources.map((s) => option(String(s.id), s.name, t(s.kind === "xyz" ? "map.base_server" : "map.base_archive")))}
+      </ul>
+    </>
   );
 }
 
@@ -172,26 +224,53 @@ export function OperatingPicture() {
     mapRef.current = map;
 
     for (const l of LAYERS) groups.current.set(l.id, L.layerGroup().addTo(map));
+    map.createPane("item-labels").style.zIndex = "640";
+    const labelGroup = L.layerGroup().addTo(map);
+    let drawn: { item: MapItem; layer: L.Layer }[] = [];
+    const drawLabels = () => {
+      labelGroup.clearLayers();
+      const size = map.getSize();
+      const candidates = drawn.flatMap(({ item, layer }) => labelCandidate(map, item, layer));
+      for (const label of placeLabels(candidates, { width: size.x, height: size.y }, dir.value === "rtl"))
+        labelGroup.addLayer(
+          L.marker(map.containerPointToLatLng([label.box.x1, label.box.y1]), {
+            pane: "item-labels",
+            interactive: false,
+            keyboard: false,
+            icon: L.divIcon({
+              className: "item-label",
+              html: `<bdi style="width:${label.box.x2 - label.box.x1}px">${escapeHtml(label.text)}</bdi>`,
+              iconSize: [0, 0],
+              iconAnchor: [0, 0],
+            }),
+          }),
+        );
+    };
+    map.on("zoomend moveend", drawLabels);
     // The first time there is something to show, frame it; afterwards the officer's view is theirs.
     let framed = false;
     const stopDraw = effect(() => {
       const bounds = L.latLngBounds([]);
+      drawn = [];
       for (const l of LAYERS) {
         const group = groups.current.get(l.id);
         if (!group) continue;
         group.clearLayers();
         if (!enabled.value.has(l.id)) continue;
         for (const item of items.value.get(l.id) ?? []) {
-          const drawn = drawItem(item);
-          group.addLayer(drawn);
-          if (drawn instanceof L.Marker || drawn instanceof L.CircleMarker) bounds.extend(drawn.getLatLng());
-          else if (drawn instanceof L.GeoJSON) bounds.extend(drawn.getBounds());
+          const layer = drawItem(item);
+          group.addLayer(layer);
+          drawn.push({ item, layer });
+          if (layer instanceof L.Marker || layer instanceof L.CircleMarker) bounds.extend(layer.getLatLng());
+          else if (layer instanceof L.GeoJSON) bounds.extend(layer.getBounds());
         }
       }
       if (!framed && bounds.isValid()) {
         framed = true;
         map.fitBounds(bounds.pad(0.3), { maxZoom: 9, animate: false });
       }
+      void dir.value; // labels start on the reading side
+      drawLabels();
     });
 
     const stopTime = effect(() => {
@@ -205,6 +284,7 @@ export function OperatingPicture() {
     let pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
     const stopEvents = realtime.on("*", (event) => {
+      if (event.kind.startsWith("map_source.")) void loadMapSources();
       if (pictureTime.peek()) return;
       for (const l of LAYERS) if (l.events.some((k) => event.kind === k || event.kind.startsWith(`${k}.`))) pending.add(l.id);
       if (pending.size && !timer)
@@ -226,6 +306,7 @@ export function OperatingPicture() {
       stopEvents();
       stopTime();
       stopDraw();
+      map.off("zoomend moveend", drawLabels);
       if (timer) clearTimeout(timer);
       view.dispose();
       groups.current.clear();
