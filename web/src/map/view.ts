@@ -7,6 +7,7 @@ import { dir, t } from "../i18n";
 import { theme } from "../theme";
 import { createBaseMap } from "./basemap";
 import { toMgrs } from "./mgrs";
+import { baseChoice, chosenSource, loadMapSources, type MapSource, mapSources } from "./sources";
 
 /** 36°45.2′N 043°07.9′E: degrees and decimal minutes, as plotted on charts. */
 export function formatLatLon(p: L.LatLng): string {
@@ -18,6 +19,24 @@ export function formatLatLon(p: L.LatLng): string {
   };
   return `${part(p.lat, 2, "N", "S")} ${part(((p.lng + 540) % 360) - 180, 3, "E", "W")}`;
 }
+
+let sourcesAsked = false;
+
+/** A raster tile layer of one of the centre's map sources, within its zooms and bounds. */
+function tileLayer(source: MapSource): L.TileLayer {
+  const [west, south, east, north] = source.bounds ?? [-180, -85, 180, 85];
+  return L.tileLayer(source.tile_url, {
+    pane: "tiles",
+    minNativeZoom: source.min_zoom,
+    maxNativeZoom: source.max_zoom,
+    maxZoom: 14,
+    bounds: source.bounds ? L.latLngBounds([south, west], [north, east]) : undefined,
+    attribution: source.attribution ? escapeText(source.attribution) : undefined,
+    subdomains: "abc",
+  });
+}
+
+const escapeText = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export interface MapView {
   map: L.Map;
@@ -42,6 +61,9 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
   // The base map lives in a pane under everything drawn on it (the canvas would otherwise cover
   // item layers added before it finished loading).
   map.createPane("base").style.zIndex = "250";
+  // The centre's own tiles (an uploaded archive or an on-premises server) cover the built-in land and
+  // borders where they have data; the grid and the names stay on top.
+  map.createPane("tiles").style.zIndex = "255";
   map.createPane("base-labels").style.zIndex = "260";
   map.attributionControl.setPrefix(false).addAttribution("Natural Earth · GeoNames");
   const zoom = L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") });
@@ -70,6 +92,16 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
     coords.setPosition(rtl ? "bottomright" : "bottomleft").addTo(map);
     map.attributionControl.setPosition(rtl ? "bottomleft" : "bottomright");
   });
+  let tiles: L.TileLayer | null = null;
+  const stopTiles = effect(() => {
+    const source = chosenSource(mapSources.value, baseChoice.value);
+    if (tiles) map.removeLayer(tiles);
+    tiles = source ? tileLayer(source).addTo(map) : null;
+  });
+  if (!sourcesAsked) {
+    sourcesAsked = true;
+    void loadMapSources();
+  }
   let stopTheme = () => {};
   let disposed = false;
   let stopBase = () => {};
@@ -84,6 +116,7 @@ export function createMapView(host: HTMLElement, options: { center?: L.LatLngExp
     dispose() {
       disposed = true;
       stopDir();
+      stopTiles();
       stopTheme();
       stopBase();
       // Stop a zoom or pan in flight: its next animation frame would touch removed panes.

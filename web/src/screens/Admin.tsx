@@ -11,6 +11,7 @@ import { t, tk } from "../i18n";
 import { navigate, route } from "../router";
 import { ChannelsAdmin } from "./admin/ChannelsAdmin";
 import { IncidentsAdmin } from "./admin/IncidentsAdmin";
+import { MapDataAdmin } from "./admin/MapDataAdmin";
 import { NationsAdmin } from "./admin/Nations";
 import { SitesAdmin } from "./admin/SitesAdmin";
 import { LEVELS, levelLabel } from "../markings";
@@ -379,6 +380,7 @@ const SECTIONS: readonly [string, string][] = [
   ["channels", tk("admin.tab.channels")],
   ["nations", tk("admin.tab.nations")],
   ["incidents", tk("admin.tab.incidents")],
+  ["map", tk("admin.tab.map")],
 ];
 
 /** Administration, one section per subject (/admin/sites, …); each offers only what the reader's roles
@@ -400,6 +402,7 @@ export function Admin() {
         : section === "channels" ? <ChannelsAdmin />
         : section === "nations" ? <NationsAdmin />
         : section === "incidents" ? <IncidentsAdmin />
+        : section === "map" ? <MapDataAdmin />
         : <PeopleAdmin />}
     </main>
   );
