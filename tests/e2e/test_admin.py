@@ -44,11 +44,19 @@ def test_an_administrator_creates_and_appoints_own_people_only(officer: OpenOffi
     expect(irq_people).not_to_contain_text("tur.")
 
 
-def test_other_roles_are_told_administration_is_for_administrators(officer: OpenOfficer) -> None:
+@pytest.mark.parametrize("language", ["en", "tr", "ar"])
+def test_other_roles_see_the_centres_directory_read_only(officer: OpenOfficer, language: str) -> None:
+    """The People tab shows a non-administrator what they may see (every nation's people and their
+    current roles) instead of only "administrators only"; nothing there changes anything."""
     watch = officer("irq.watch")
-    watch.sign_in(language="en")
+    watch.sign_in(language=language)
     watch.go("/admin")
-    expect(watch.page.locator("main")).to_contain_text("Only your nation's administrators")
+    directory = watch.page.get_by_test_id("directory")
+    expect(directory).to_contain_text("irq.commander")
+    expect(directory).to_contain_text("tur.watch")  # the partner's people too: the directory is centre-wide
+    expect(watch.page.get_by_test_id("people")).to_have_count(0)
+    expect(watch.page.locator("main button.secondary")).to_have_count(0)  # no disable, reset, TAK buttons
+    watch.screenshot(f"admin-directory-{language}")
 
 
 def test_privileged_changes_wait_for_a_second_person_of_the_nation(officer: OpenOfficer) -> None:

@@ -35,6 +35,8 @@ export interface Incident {
   status: "reported" | "acknowledged" | "under_investigation" | "closed";
   acknowledged_by: string[];
   awaiting_acknowledgement: string[];
+  /** Each concerned nation's person in charge of the incident (its own choice). */
+  assignees: Record<string, number>;
   closing_note: string;
   reported_at: string;
   version: number;

@@ -16,6 +16,7 @@ import { NationsAdmin } from "./admin/Nations";
 import { SitesAdmin } from "./admin/SitesAdmin";
 import { LEVELS, levelLabel } from "../markings";
 import { type Appointment, hasRole, me, type Me } from "../session";
+import type { DirectoryEntry } from "../features/directory";
 
 const ROLES = ["commander", "liaison_officer", "analyst", "watch_officer", "observer", "administrator"] as const;
 
@@ -222,6 +223,43 @@ function NewPersonForm({ nation, onCreated }: { nation: string; onCreated: (pass
   );
 }
 
+/** What a reader who is no administrator may see of the people: the centre's directory (every
+ * nation's people and their current roles), read-only. */
+function Directory() {
+  const [people, setPeople] = useState<DirectoryEntry[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [filter, setFilter] = useState("");
+  useEffect(() => {
+    api.get<DirectoryEntry[]>("/api/people").then(setPeople, setError);
+  }, []);
+  const needle = filter.trim().toLocaleLowerCase();
+  const rows = (people ?? []).filter(
+    (p) => !needle || p.display_name.toLocaleLowerCase().includes(needle) || p.username.includes(needle),
+  );
+  const columns: Column<DirectoryEntry>[] = [
+    { key: "name", label: t("admin.display_name"), sort: (p) => p.display_name, render: (p) => <b><bdi>{p.display_name}</bdi></b> },
+    { key: "username", label: t("admin.username"), sort: (p) => p.username, render: (p) => <code dir="ltr">{p.username}</code> },
+    { key: "nation", label: t("admin.nation"), sort: (p) => p.nation, render: (p) => <code dir="ltr">{p.nation}</code> },
+    {
+      key: "roles",
+      label: t("admin.roles"),
+      render: (p) => (p.roles.length ? p.roles.map((r) => <span key={r} class="chip">{roleName(r)}</span>) : <span class="muted">—</span>),
+    },
+  ];
+  return (
+    <>
+      <div class="toolbar">
+        <label>
+          {t("admin.filter")}
+          <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        </label>
+      </div>
+      <ErrorText error={error} />
+      <SortableTable rows={rows} columns={columns} rowKey={(p) => p.id} testId="directory" empty={t("admin.nobody")} />
+    </>
+  );
+}
+
 /** Administration of one's own nation's people and appointments (never another nation's). */
 function PeopleAdmin() {
   const nation = me.value?.nation ?? "";
@@ -267,7 +305,7 @@ function PeopleAdmin() {
   if (!hasRole("administrator") || (error instanceof ApiError && error.code === "forbidden" && people === null)) {
     return (
       <>
-        <p class="muted">{t("admin.only_admins")}</p>
+        <p class="muted">{t("admin.directory_rule")}</p>
         {/* The commander is the other second person of the two-person rule. */}
         {hasRole("commander") && <PendingRequests version={0} onSettled={(pw) => pw && setSecret(pw)} />}
         {secret && (
@@ -275,6 +313,7 @@ function PeopleAdmin() {
             {t("admin.password_once")} <code dir="ltr" data-testid="new-password">{secret}</code>
           </div>
         )}
+        <Directory />
       </>
     );
   }

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { offers } from "../capabilities";
 import { now } from "../clock";
+import { Assignee } from "../components/IncidentAssignee";
 import { ErrorText } from "../components/ErrorText";
 import { MarkingBadge } from "../components/MarkingBadge";
 import { defaultMarking, MarkingPicker, withAddressed, type MarkingInput } from "../components/MarkingPicker";
@@ -202,6 +203,17 @@ function IncidentDetail({ id }: { id: number }) {
         </dd>
         <dt>{t("incident.awaiting")}</dt>
         <dd>{incident.awaiting_acknowledgement.join(", ") || "—"}</dd>
+        <dt>{t("incident.assignees")}</dt>
+        <dd data-testid="incident-assignees">
+          {/* Each concerned nation's assignee; one's own is picked here (the same rule as Administration). */}
+          {[incident.reporter, ...incident.partners.filter((n) => n !== incident.reporter)].map((nation) => (
+            <div key={nation} class="assignee-line">
+              <code dir="ltr">{nation}</code>{" "}
+              {nation === own ? <Assignee incident={incident} onChange={load} />
+                : <bdi>{incident.assignees[nation] !== undefined ? personName(incident.assignees[nation]) : t("admin.unassigned")}</bdi>}
+            </div>
+          ))}
+        </dd>
       </dl>
       {incident.description && <p class="description" dir="auto">{incident.description}</p>}
       <div class="row-actions">

@@ -202,7 +202,7 @@ function BaseLayers() {
       <h3>{t("map.base")}</h3>
       <ul class="base-layers" data-testid="base-layers">
         {option(BUILT_IN, t("map.base_builtin"))}
-        {sources.map((s) => option(String(s.id), s.name, t(s.kind === "xyz" ? "map.base_server" : "map.base_archive")))}
+        {sources.map((s) => option(String(s.id), s.name, (s.kind === "xyz" ? t("map.base_server") : t("map.base_archive"))))}
       </ul>
     </>
   );

@@ -4,11 +4,10 @@ import { ErrorText } from "../../components/ErrorText";
 import { MarkingBadge } from "../../components/MarkingBadge";
 import { categoryName } from "../../codes";
 import { type Category, INCIDENT_STATUS_KEYS, type Incident } from "../../features/coord";
-import { directory, loadDirectory } from "../../features/directory";
+import { loadDirectory } from "../../features/directory";
 import { LANG_NAMES, LANGS, t } from "../../i18n";
 import { hasRole, me } from "../../session";
-
-const INCIDENT_ROLES = ["commander", "liaison_officer", "watch_officer", "analyst"];
+import { Assignee } from "../../components/IncidentAssignee";
 
 /** A commander extends the centre's incident vocabulary, naming the category in one or more languages. */
 function NewCategoryForm({ onAdded }: { onAdded: () => void }) {
@@ -49,50 +48,17 @@ function NewCategoryForm({ onAdded }: { onAdded: () => void }) {
   );
 }
 
-/** One's own nation's assignee for an incident that concerns it (PUT /api/incidents/{id}/assignees/{nation}). */
-function Assignee({ incident, onChange }: { incident: Incident & { assignees: Record<string, number> }; onChange: () => void }) {
-  const own = me.value?.nation ?? "";
-  const [error, setError] = useState<unknown>(null);
-  const current = incident.assignees[own];
-  const people = [...directory.value.values()].filter((p) => p.nation === own)
-    .sort((a, b) => a.display_name.localeCompare(b.display_name));
-  const concerned = incident.reporter === own || incident.partners.includes(own);
-  const name = (id: number | undefined) => (id === undefined ? t("admin.unassigned") : directory.value.get(id)?.display_name ?? `#${id}`);
-  if (!concerned || !INCIDENT_ROLES.some((r) => hasRole(r)) || incident.status === "closed") {
-    return <bdi>{name(current)}</bdi>;
-  }
-  async function assign(personId: string) {
-    setError(null);
-    try {
-      await api.put(`/api/incidents/${incident.id}/assignees/${own}`, { person_id: Number(personId) });
-      onChange();
-    } catch (err) {
-      setError(err);
-    }
-  }
-  return (
-    <>
-      <select aria-label={t("admin.assignee_of", { nation: own })} value={current === undefined ? "" : String(current)}
-        data-testid="assignee" onChange={(e) => void assign(e.currentTarget.value)}>
-        {current === undefined && <option value="">{t("admin.unassigned")}</option>}
-        {people.map((p) => <option key={p.id} value={p.id}>{p.display_name}</option>)}
-      </select>
-      <ErrorText error={error} />
-    </>
-  );
-}
-
 /** The incident vocabulary in every language, and each nation's assignees of the incidents it is concerned by. */
 export function IncidentsAdmin() {
   const own = me.value?.nation ?? "";
   const [categories, setCategories] = useState<Category[]>([]);
-  const [list, setList] = useState<(Incident & { assignees: Record<string, number> })[]>([]);
+  const [list, setList] = useState<Incident[]>([]);
   const [error, setError] = useState<unknown>(null);
   async function load() {
     try {
       const [c, i] = await Promise.all([
         api.get<Category[]>("/api/incident-categories"),
-        api.get<(Incident & { assignees: Record<string, number> })[]>("/api/incidents"),
+        api.get<Incident[]>("/api/incidents"),
       ]);
       setCategories(c);
       setList(i);

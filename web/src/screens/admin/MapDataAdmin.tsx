@@ -127,7 +127,7 @@ export function MapDataAdmin() {
       setError(err);
     }
   }
-  const kindName = (s: MapSource) => t(s.kind === "xyz" ? "map.base_server" : "map.base_archive");
+  const kindName = (s: MapSource) => (s.kind === "xyz" ? t("map.base_server") : t("map.base_archive"));
   return (
     <section aria-label={t("admin.tab.map")}>
       <p class="muted">{admin ? t("mapdata.rule") : t("mapdata.rule_reader")}</p>
