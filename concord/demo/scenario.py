@@ -16,6 +16,7 @@ from typing import Any
 from concord.centre import Centre
 from concord.demo.coordination import coordination_scenario
 from concord.demo.intel import intel_scenario
+from concord.demo.map_sample import map_sample_scenario
 from concord.demo.operations import load_operations
 from concord.domain.markings import Level
 from concord.domain.people import Role
@@ -41,6 +42,7 @@ SCENARIO_STEPS: list[ScenarioStep] = []
 SCENARIO_STEPS.append(coordination_scenario)
 SCENARIO_STEPS.append(intel_scenario)
 SCENARIO_STEPS.append(load_operations)
+SCENARIO_STEPS.append(map_sample_scenario)
 
 
 def _accounts_file(centre: Centre) -> Path:

@@ -175,3 +175,17 @@ def test_the_page_may_load_images_from_the_centres_own_tile_servers_only(
     policy = page.headers["content-security-policy"]
     img = next(d for d in policy.split(";") if d.strip().startswith("img-src"))
     assert img.split() == ["img-src", "'self'", "data:", "blob:", "https://*.tiles.centre.local:8443"]
+
+
+def test_the_demo_offers_a_sample_map_it_draws_itself(centre: Centre, client: TestClient,
+                                                      tur_admin: ApiClient) -> None:
+    from concord.demo.map_sample import NAME, TRAINING_AREA, map_sample_scenario, tile_of
+
+    map_sample_scenario(centre, {"tur.admin": tur_admin.person_id})
+    (source,) = tur_admin.get("/api/map-sources").json()
+    assert source["name"] == NAME and (source["min_zoom"], source["max_zoom"]) == (6, 10)
+    west, south, east, north = TRAINING_AREA
+    x, y = tile_of((west + east) / 2, (south + north) / 2, 10)
+    tile = tur_admin.get(f"/api/map-sources/{source['id']}/tiles/10/{x}/{y}")
+    assert tile.status_code == 200 and tile.headers["content-type"] == "image/png"
+    assert png_size(tile.content) == (256, 256)
