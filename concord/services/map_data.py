@@ -11,6 +11,7 @@ shared by the processes (docs/architecture.md)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import replace
@@ -33,6 +34,7 @@ from concord.storage.db import Database, Tx
 from concord.storage.events import append_event
 
 FOLDER = "map_data"
+log = logging.getLogger(__name__)
 
 
 class MapDataService:
@@ -126,7 +128,12 @@ class MapDataService:
         if not (source.min_zoom <= z <= source.max_zoom):
             return None
         read = archives.mbtiles_tile if source.kind is SourceKind.MBTILES else archives.pmtiles_tile
-        data = read(path, z, x, y)
+        try:
+            data = read(path, z, x, y)
+        except archives.ArchiveUnreadable as e:
+            # A part of the archive the upload's checks did not reach is damaged: nothing to draw there.
+            log.warning("map source %s: tile %s/%s/%s unreadable: %s", source_id, z, x, y, e)
+            return None
         return (data, rules.RASTER_TYPES[source.tile_format]) if data else None
 
     def _get(self, conn: Connection, actor: Actor, source_id: int) -> tuple[MapSource, str | None]:

@@ -52,12 +52,15 @@ def mbtiles_info(path: Path) -> ArchiveInfo:
     try:
         with closing(_open_mbtiles(path)) as db:
             meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-            zooms = db.execute("SELECT MIN(zoom_level), MAX(zoom_level) FROM tiles").fetchone()
-            first = db.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()
-    except sqlite3.Error as e:
+            zooms = db.execute("SELECT MIN(zoom_level), MAX(zoom_level), "
+                               "SUM(typeof(zoom_level) != 'integer') FROM tiles").fetchone()
+            first = db.execute("SELECT tile_data FROM tiles WHERE typeof(tile_data) = 'blob' LIMIT 1").fetchone()
+    except (sqlite3.Error, ValueError) as e:  # ValueError: metadata rows that are not pairs
         raise ArchiveUnreadable(f"not an MBTiles file ({e})") from e
-    if first is None or zooms[0] is None:
+    if zooms[0] is None:
         raise ArchiveUnreadable("the MBTiles file holds no tiles")
+    if zooms[2] or first is None:
+        raise ArchiveUnreadable("the MBTiles file's zoom levels are not whole numbers or its tiles are not data")
     bounds = _bounds(str(meta.get("bounds", "")).split(","))
     return ArchiveInfo(declared_format=_text(meta.get("format")), first_tile=bytes(first[0]),
                        min_zoom=int(zooms[0]), max_zoom=int(zooms[1]), bounds=bounds,
@@ -69,7 +72,8 @@ def mbtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
     with closing(_open_mbtiles(path)) as db:
         row = db.execute("SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
                          (z, x, (1 << z) - 1 - y)).fetchone()
-    return bytes(row[0]) if row else None
+    # A row whose data is not a blob (NULL, a number) has nothing to draw.
+    return bytes(row[0]) if row and isinstance(row[0], bytes) else None
 
 
 _PMTILES_FORMATS = {TileType.PNG: "png", TileType.JPEG: "jpg", TileType.WEBP: "webp", TileType.MVT: "pbf"}
@@ -97,8 +101,11 @@ def pmtiles_info(path: Path) -> ArchiveInfo:
 
 
 def pmtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
-    with path.open("rb") as f:
-        data = _pmtiles_reader(f).get(z, x, y)
+    try:
+        with path.open("rb") as f:
+            data = _pmtiles_reader(f).get(z, x, y)
+    except Exception as e:  # a directory past the header that does not decode: the same as a bad file
+        raise ArchiveUnreadable(f"a PMTiles directory cannot be read ({type(e).__name__})") from e
     return bytes(data) if data else None
 
 

@@ -34,6 +34,18 @@ def written(path: Path, data: bytes) -> Path:
     return path
 
 
+def mbtiles_with(path: Path, change: str) -> Path:
+    """A sample MBTiles file spoiled by one SQL statement."""
+    import sqlite3
+    from contextlib import closing
+
+    mbtiles(path)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(change)
+        db.commit()
+    return path
+
+
 def png_size(data: bytes) -> tuple[int, int]:
     assert data.startswith(b"\x89PNG")
     width, height = struct.unpack(">II", data[16:24])
@@ -81,6 +93,9 @@ def test_tile_addresses_out_of_range_name_the_field(tur_admin: ApiClient, tmp_pa
     (lambda p: mbtiles(p, contents={(0, 0, 0): b"garbage bytes"}, fmt=None), "PNG, JPEG or WebP"),
     (lambda p: mbtiles(p, fmt="pbf"), "vector"),
     (lambda p: mbtiles(p, contents={}), "no tiles"),
+    (lambda p: mbtiles_with(p, "UPDATE tiles SET zoom_level = 'deep' WHERE zoom_level = 2"), "whole numbers"),
+    (lambda p: mbtiles_with(p, "UPDATE tiles SET tile_data = NULL"), "not data"),
+    (lambda p: mbtiles_with(p, "DROP TABLE metadata"), "cannot be read"),
     (lambda p: written(p, b"PMTiles\x03" + b"\xff" * 40), "cannot be read"),
     (lambda p: pmtiles(p, tile_type=TileType.MVT), "vector"),
 ])
@@ -189,3 +204,28 @@ def test_the_demo_offers_a_sample_map_it_draws_itself(centre: Centre, client: Te
     tile = tur_admin.get(f"/api/map-sources/{source['id']}/tiles/10/{x}/{y}")
     assert tile.status_code == 200 and tile.headers["content-type"] == "image/png"
     assert png_size(tile.content) == (256, 256)
+
+
+def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(centre: Centre, tur_admin: ApiClient,
+                                                               tmp_path: Path) -> None:
+    centre.map_data.max_bytes = 2048
+    reply = upload(tur_admin, mbtiles(tmp_path / "big.mbtiles"))
+    assert reply.status_code == 413 and reply.json()["error"]["details"]["field"] == "file"  # type: ignore[attr-defined]
+    assert list((centre.settings.data_dir / "map_data").iterdir()) == []
+    missing = tur_admin.post("/api/map-sources/archives", data={"name": "No file"})
+    assert missing.status_code == 422 and "file" in missing.text
+
+
+def test_a_damaged_tile_row_is_nothing_to_draw_not_an_error(centre: Centre, tur_admin: ApiClient,
+                                                            tmp_path: Path) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    source = upload(tur_admin, mbtiles(tmp_path / "s.mbtiles")).json()  # type: ignore[attr-defined]
+    stored = next((centre.settings.data_dir / "map_data").iterdir())
+    stored.chmod(0o600)
+    with closing(sqlite3.connect(stored)) as db:  # damaged on disk after the upload's checks
+        db.execute("UPDATE tiles SET tile_data = NULL WHERE zoom_level = 1")
+        db.commit()
+    assert tur_admin.get(f"/api/map-sources/{source['id']}/tiles/1/0/0").status_code == 204
+    assert tur_admin.get(f"/api/map-sources/{source['id']}/tiles/0/0/0").status_code == 200
