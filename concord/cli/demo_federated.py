@@ -98,6 +98,10 @@ def run(root: Path, host: str, ports: list[int]) -> int:
             processes.append(subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
                 [sys.executable, "-m", "concord", "serve", "--host", host, "--port", str(port)],
                 env={**os.environ, **_settings(node.nation, root)}, start_new_session=True))
+        pids = ", ".join(f"{n.nation} pid {p.pid}" for n, p in zip(nodes, processes, strict=True))
+        console.print(f"Nodes: {pids}. To cut a node off for a while: kill -STOP PID; to restore it: kill -CONT "
+                      "PID. The others' Peer nodes pages show the link failing and falling behind, then "
+                      "catching up with what queued meanwhile.", soft_wrap=True)
         while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.2)
     finally:

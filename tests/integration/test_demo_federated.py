@@ -5,6 +5,7 @@ SIGINT stops all three."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -94,6 +95,11 @@ def test_three_nodes_share_what_is_released_and_stop_on_sigint(tmp_path: Path) -
             assert set(links) == {f"{n.lower()}-node" for n in NATIONS if n != nation}
             admin.close()
         assert (tmp_path / "var" / "federated" / "tur.db").exists()  # its own SQLite file per node
+        # the printed process ids are the nodes' (what a user stops and resumes to cut a link)
+        pids = dict(re.findall(r"([A-Z]{3}) pid (\d+)", (tmp_path / "demo.log").read_text()))
+        assert set(pids) == set(NATIONS)
+        for pid in pids.values():
+            assert b"serve" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
         analysts = {nation: client(url, f"{nation.lower()}.analyst") for nation, url in urls.items()}
         for_jor = indicator("tur-to-jor-live")
