@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 from rich.console import Console
@@ -79,11 +80,19 @@ def _show(nodes: list[DemoNode]) -> None:
                   "Administration → Peers shows each link. Ctrl-C stops all three.", soft_wrap=True)
 
 
+def _ready(node: DemoNode) -> bool:
+    try:
+        with urllib.request.urlopen(f"{node.url}/readyz", timeout=2) as response:  # noqa: S310 (a demo node's URL)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def run(root: Path, host: str, ports: list[int]) -> int:
-    """Prepare the three nodes, serve them until SIGINT or SIGTERM (or until one exits), stop them all.
+    """Prepare the three nodes, serve them until SIGINT or SIGTERM (or until one exits), stop them all;
+    print the addresses and accounts once all three answer.
     Returns the exit status: 0 when stopped by a signal, 1 when a node exited on its own."""
     nodes = prepare(root, host, ports)
-    _show(nodes)
     processes: list[subprocess.Popen[bytes]] = []
     stopping = False
 
@@ -98,6 +107,12 @@ def run(root: Path, host: str, ports: list[int]) -> int:
             processes.append(subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
                 [sys.executable, "-m", "concord", "serve", "--host", host, "--port", str(port)],
                 env={**os.environ, **_settings(node.nation, root)}, start_new_session=True))
+        # The accounts are printed once the nodes answer, below their start-up logs, where a new user looks.
+        while not stopping and not all(_ready(node) for node in nodes):
+            if any(p.poll() is not None for p in processes):
+                break
+            time.sleep(0.5)
+        _show(nodes)
         pids = ", ".join(f"{n.nation} pid {p.pid}" for n, p in zip(nodes, processes, strict=True))
         console.print(f"Nodes: {pids}. To cut a node off for a while: kill -STOP PID; to restore it: kill -CONT "
                       "PID. The others' Peer nodes pages show the link failing and falling behind, then "
