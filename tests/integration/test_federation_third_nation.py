@@ -77,9 +77,21 @@ def peer_both_ways(admins: dict[str, httpx.Client], nodes: dict[str, Node], a: s
     add_peer(admins[b], f"{a.lower()}-node", nodes[a])
 
 
-def test_a_third_nation_joins_and_sees_only_what_is_released_to_it(nodes: dict[str, Node]) -> None:
+@pytest.fixture
+def signed_in(nodes: dict[str, Node]) -> Iterator[tuple[dict[str, httpx.Client], dict[str, httpx.Client]]]:
+    """Each node's administrator and analyst, signed in to their own node (closed even when a test fails)."""
     admins = {n: node.api(f"{n.lower()}.admin") for n, node in nodes.items()}
     analysts = {n: node.api(f"{n.lower()}.analyst") for n, node in nodes.items()}
+    try:
+        yield admins, analysts
+    finally:
+        for client in (*admins.values(), *analysts.values()):
+            client.close()
+
+
+def test_a_third_nation_joins_and_sees_only_what_is_released_to_it(
+        nodes: dict[str, Node], signed_in: tuple[dict[str, httpx.Client], dict[str, httpx.Client]]) -> None:
+    admins, analysts = signed_in
 
     def seen(on: str, originator: str) -> set[str]:
         return set(objects_from(analysts[on], originator))
@@ -139,5 +151,3 @@ def test_a_third_nation_joins_and_sees_only_what_is_released_to_it(nodes: dict[s
     assert seen("IRQ", "JOR") == set()  # JOR released nothing to IRQ
     for name, node in nodes.items():
         assert all(link["refused"] == 0 for link in links(admins[name]).values()), (node.nation, links(admins[name]))
-    for client in (*admins.values(), *analysts.values()):
-        client.close()
