@@ -224,7 +224,7 @@ def _cells(geometry: BaseGeometry) -> BaseGeometry:
     gx, gy = (g.ravel() for g in np.meshgrid(xs, ys))
     boxes = shapely.box(edge(gx), edge(gy), edge(gx + 1), edge(gy + 1))
     touched = boxes[shapely.intersects(boxes, geometry)]
-    return shapely.union_all(touched).normalize()
+    return shapely.union_all(touched).simplify(0).normalize()  # simplify(0): no in-line corners
 
 
 def _hour_floor(moment: datetime | None) -> datetime | None:
