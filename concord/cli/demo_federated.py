@@ -30,7 +30,7 @@ POLL_SECONDS = "2"
 STOP_SECONDS = 20.0
 
 
-def _settings(nation: str, root: Path) -> dict[str, str]:
+def node_environment(nation: str, root: Path) -> dict[str, str]:
     """The environment that makes a `concord serve` process this nation's node."""
     home = root / nation.lower()
     return {"CONCORD_DATABASE_URL": f"sqlite:///{root / f'{nation.lower()}.db'}", "CONCORD_DATA_DIR": str(home),
@@ -39,7 +39,7 @@ def _settings(nation: str, root: Path) -> dict[str, str]:
             "CONCORD_COT__LISTEN": "false", "CONCORD_DOCS_PUBLIC": "true"}
 
 
-def _centre(environment: dict[str, str]) -> Centre:
+def open_node(environment: dict[str, str]) -> Centre:
     saved = dict(os.environ)
     os.environ.update(environment)
     try:
@@ -53,13 +53,13 @@ def prepare(root: Path, host: str, ports: list[int]) -> list[DemoNode]:
     """Create (or reopen) each node's database and keys, load its scenario, and peer it with the others."""
     nodes: list[DemoNode] = []
     for nation, port in zip(NATIONS, ports, strict=True):
-        centre = _centre(_settings(nation, root))
+        centre = open_node(node_environment(nation, root))
         centre.migrate()
         accounts = load_node(centre)
         nodes.append(DemoNode(nation, f"http://{host}:{port}", centre.federation.public_key(), accounts))
         centre.close()
     for node in nodes:
-        centre = _centre(_settings(node.nation, root))
+        centre = open_node(node_environment(node.nation, root))
         peer_with(centre, [other for other in nodes if other is not node])
         centre.close()
     return nodes
@@ -106,7 +106,7 @@ def run(root: Path, host: str, ports: list[int]) -> int:
             # A session of its own: Ctrl-C reaches this command only, which stops the nodes in order.
             processes.append(subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
                 [sys.executable, "-m", "concord", "serve", "--host", host, "--port", str(port)],
-                env={**os.environ, **_settings(node.nation, root)}, start_new_session=True))
+                env={**os.environ, **node_environment(node.nation, root)}, start_new_session=True))
         # The accounts are printed once the nodes answer, below their start-up logs, where a new user looks.
         while not stopping and not all(_ready(node) for node in nodes):
             if any(p.poll() is not None for p in processes):

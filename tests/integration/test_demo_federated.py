@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.integration.realtime.live import sign_in
 from tests.integration.test_federation_nodes import indicator, publish, until
@@ -121,3 +122,26 @@ def test_three_nodes_share_what_is_released_and_stop_on_sigint(tmp_path: Path) -
                 continue
             raise AssertionError(f"{url} still answers after SIGINT")
     assert "Stopped the three nodes." in (tmp_path / "demo.log").read_text()
+
+
+def test_a_second_run_keeps_each_nodes_accounts_and_keys_and_follows_new_ports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concord.cli.demo_federated import node_environment, open_node, prepare
+
+    for name, value in {"CONCORD_DEMO_PASSWORD": PASSWORD, "CONCORD_ARGON2_TIME_COST": "1",
+                        "CONCORD_ARGON2_MEMORY_KIB": "8192"}.items():
+        monkeypatch.setenv(name, value)
+    root = tmp_path / "federated"
+    first = prepare(root, "127.0.0.1", [7101, 7102, 7103])
+    second = prepare(root, "127.0.0.1", [7201, 7202, 7203])
+    assert [(n.nation, n.key, n.accounts) for n in first] == [(n.nation, n.key, n.accounts) for n in second]
+    centre = open_node(node_environment("JOR", root))
+    try:
+        admin = centre.people.actor_named("jor.admin")
+        held = {v.peer.name: (v.peer.nation, v.peer.url) for v in centre.federation.peers(admin)}
+        assert held == {"tur-node": ("TUR", "http://127.0.0.1:7201"), "irq-node": ("IRQ", "http://127.0.0.1:7202")}
+        # the node holds only its own nation's people, and its own intelligence
+        assert {a["username"] for a in second[2].accounts} == {"jor.admin", "jor.analyst", "jor.watch"}
+        assert centre.people.find("jor.analyst").nation == "JOR"
+    finally:
+        centre.close()
