@@ -244,7 +244,9 @@ export function PeersAdmin() {
   return (
     <section aria-label={t("admin.tab.peers")} data-testid="peers-admin">
       <p class="muted">{t("admin.peers.rule")}</p>
-      <ErrorText error={error} />
+      {error instanceof ApiError && error.status === 403
+        ? <p class="form-error" role="alert" data-testid="peers-refused">{t("admin.peers.refused")}</p>
+        : <ErrorText error={error} />}
       {node && <Identity node={node} />}
       {node && own === null && <div class="card notice" role="status">{t("admin.peers.no_nation_help")}</div>}
       {peers && (
