@@ -120,12 +120,38 @@ function areaOf(f: Feature): number {
   return total / 2;
 }
 
+/** The 10° cells (x * 18 + y, from 180°W and 90°S) that a country's provinces touch: a country with
+ * far-flung territories (France's, the United States') has a bounding box that spans the world, but
+ * only a few cells, so it is loaded only when one of them is in view. */
+function cells(topo: Topology): number[] {
+  const provinces = feature(topo, Object.values(topo.objects)[0] as GeometryCollection) as FeatureCollection;
+  const found = new Set<number>();
+  for (const f of provinces.features) {
+    let [w, s, e, n] = [180, 90, -180, -90];
+    const visit = (c: unknown): void => {
+      if (typeof (c as number[])[0] === "number") {
+        const [x, y] = c as [number, number];
+        w = Math.min(w, x);
+        e = Math.max(e, x);
+        s = Math.min(s, y);
+        n = Math.max(n, y);
+      } else (c as unknown[]).forEach(visit);
+    };
+    visit((f.geometry as Geometry & { coordinates: unknown }).coordinates);
+    if (w > e) continue;
+    const cell = (v: number, lo: number, max: number) => Math.min(max, Math.max(0, Math.floor((v - lo) / 10)));
+    for (let x = cell(w, -180, 35); x <= cell(e, -180, 35); x++)
+      for (let y = cell(s, -90, 17); y <= cell(n, -90, 17); y++) found.add(x * 18 + y);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 function admin1Index(): string {
   const rows = countryCodes().flatMap((code) => {
     const topo = countryTopology(code);
     const object = Object.values(topo.objects)[0] as GeometryCollection | undefined;
     if (!object || !object.geometries?.length || object.geometries.length < 2) return []; // no divisions to draw
-    return [`{code:${JSON.stringify(code.toUpperCase())},bbox:${JSON.stringify(bbox(topo))},load:()=>import("${ADMIN1}/${code}")}`];
+    return [`{code:${JSON.stringify(code.toUpperCase())},bbox:${JSON.stringify(bbox(topo))},cells:${JSON.stringify(cells(topo))},load:()=>import("${ADMIN1}/${code}")}`];
   });
   return `export default [${rows.join(",\n")}];`;
 }

@@ -17,6 +17,7 @@ export interface Admin1 {
 interface Country {
   code: string;
   bbox: [number, number, number, number];
+  cells: number[];
   load: () => Promise<{ default: Admin1 }>;
 }
 
@@ -29,10 +30,33 @@ export function loadWater() {
   return water;
 }
 
-/** The countries whose bounding box meets the view (west, south, east, north in degrees). */
-export function countriesInView(list: readonly Pick<Country, "code" | "bbox">[], view: [number, number, number, number]): string[] {
+/** The 10° cells a view covers (as in virtual:admin1: x * 18 + y, x from 180°W, y from 90°S). */
+export function viewCells([w, s, e, n]: [number, number, number, number]): Set<number> {
+  const cell = (v: number, lo: number, max: number) => Math.min(max, Math.max(0, Math.floor((v - lo) / 10)));
+  const found = new Set<number>();
+  // A view wider than the world (or across the antimeridian) covers every column.
+  const columns = e - w >= 360 ? [...Array(36).keys()] : [];
+  if (!columns.length) {
+    const wrap = (v: number) => ((((v + 180) % 360) + 360) % 360) - 180;
+    const [a, b] = [cell(wrap(w), -180, 35), cell(wrap(e), -180, 35)];
+    for (let x = a; ; x = (x + 1) % 36) {
+      columns.push(x);
+      if (x === b || columns.length > 36) break;
+    }
+  }
+  for (const x of columns) for (let y = cell(s, -90, 17); y <= cell(n, -90, 17); y++) found.add(x * 18 + y);
+  return found;
+}
+
+/** The countries whose provinces lie in the view (west, south, east, north in degrees): their bounding
+ * box meets it, and so does one of the 10° cells their provinces touch. */
+export function countriesInView(list: readonly Pick<Country, "code" | "bbox" | "cells">[], view: [number, number, number, number]): string[] {
   const [w, s, e, n] = view;
-  return list.filter(({ bbox: [bw, bs, be, bn] }) => bw <= e && be >= w && bs <= n && bn >= s).map((c) => c.code);
+  const covered = viewCells(view);
+  return list
+    .filter(({ bbox: [bw, bs, be, bn] }) => e - w >= 360 || (bw <= e && be >= w && bs <= n && bn >= s))
+    .filter(({ cells }) => cells.some((c) => covered.has(c)))
+    .map((c) => c.code);
 }
 
 export async function loadAdmin1InView(view: [number, number, number, number]): Promise<Map<string, Admin1>> {
