@@ -1,0 +1,158 @@
+"""The event-log feed between two nodes in one process: TUR's node on each store, IRQ's on SQLite, the
+HTTP hop replaced by a direct call to the sender's `serve` (the signed hop is in
+test_federation_feed_nodes.py). What each nation would notice: IRQ gets exactly the operations and
+incidents TUR releases to it, with their versions, and IRQ's approval (given on IRQ's node) reaches
+TUR's signed; a narrowing removes the copy; a page applied twice changes nothing; and each of the two
+checks at the boundary stops what the other would let through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from concord.api.operations import OperationIn
+from concord.centre import Centre
+from concord.clock import iso
+from concord.domain import federation as rules
+from concord.domain import federation_feed as feed
+from concord.domain.errors import Forbidden, NotFound
+from concord.domain.federation import Peer
+from concord.domain.operation_lifecycle import Decision
+from concord.domain.operations import OperationStatus
+from concord.domain.people import Actor, Role
+from concord.storage import federation as peer_store
+from concord.storage import federation_feed as feed_store
+from tests.conftest import FixedClock, fast_settings
+from tests.factories import person
+from tests.integration.ops_helpers import national_body, operation_body
+
+NOWHERE = "http://127.0.0.1:9"
+
+
+class _Answer:
+    def __init__(self, body: Mapping[str, Any]) -> None:
+        self.body = body
+
+    def json(self) -> Mapping[str, Any]:
+        return self.body
+
+
+def link(sender: Centre, receiver: Centre) -> None:
+    """The receiver's signed GET of the sender's feed, as a direct call (the sender authenticates the
+    receiver's node by its key, as the route does)."""
+    def get_signed(peer: Peer, path: str, params: Mapping[str, str], *, accept: str) -> _Answer:
+        with sender.db.read() as conn:
+            asking = peer_store.peer_by_node(conn, receiver.node.node_id)
+        assert asking is not None
+        return _Answer(sender.federation_feed.serve(rules.actor_of(asking), int(params["after"]),
+                                                    int(params["limit"])))
+    receiver.federation.get_signed = get_signed  # type: ignore[method-assign]
+
+
+def peer_of(centre: Centre, name: str) -> Peer:
+    with centre.db.read() as conn:
+        peer = peer_store.peer_named(conn, name)
+    assert peer is not None
+    return peer
+
+
+def someone(centre: Centre, nation: str, *roles: Role) -> Actor:
+    return centre.people.actor(person(centre, nation, roles)[0])
+
+
+@pytest.fixture
+def nodes(centre: Centre, tmp_path: Path, clock: FixedClock) -> tuple[Centre, Centre]:
+    tur = centre
+    tur.federation.nation = tur.federation_feed.nation = "TUR"
+    tur.nations.add("JOR", "Jordan")
+    irq = Centre(fast_settings(f"sqlite:///{tmp_path / 'irq.db'}", tmp_path / "irq", node_nation="IRQ"), clock=clock)
+    irq.migrate()
+    irq.nations.add("TUR", "Türkiye")
+    irq.nations.add("IRQ", "Iraq")
+    tur.federation.add_peer(someone(tur, "TUR", Role.ADMINISTRATOR), name="irq-node", nation="IRQ", url=NOWHERE,
+                            key=irq.federation.public_key(), level="SECRET")
+    irq.federation.add_peer(someone(irq, "IRQ", Role.ADMINISTRATOR), name="tur-node", nation="TUR", url=NOWHERE,
+                            key=tur.federation.public_key(), level="SECRET")
+    link(tur, irq)
+    link(irq, tur)
+    yield tur, irq
+    irq.close()
+
+
+def plan_of(actor: Actor, body: dict[str, Any]) -> Any:
+    return OperationIn.model_validate(body).to_plan(actor)
+
+
+def report(centre: Centre, actor: Actor, title: str, releasable_to: list[str], clock: FixedClock) -> int:
+    view = centre.incidents.report(actor, {
+        "category": "other", "title": title, "location": {"type": "Point", "coordinates": [44.0, 37.1]},
+        "occurred_from": iso(clock.now() - timedelta(hours=1)),
+        "marking": {"level": "RESTRICTED", "originator": "TUR", "releasable_to": releasable_to, "tlp": "AMBER"},
+        "partners": [n for n in releasable_to if n != "TUR"]})
+    return int(view.incident.id or 0)
+
+
+def test_operations_and_incidents_cross_with_signed_approvals_and_leave_when_narrowed(
+        nodes: tuple[Centre, Centre], clock: FixedClock) -> None:
+    tur, irq = nodes
+    planner, general = someone(tur, "TUR", Role.COMMANDER), someone(tur, "TUR", Role.COMMANDER)
+    irq_general, irq_watch = someone(irq, "IRQ", Role.COMMANDER), someone(irq, "IRQ", Role.WATCH_OFFICER)
+    joint = tur.operations.create(planner, plan_of(planner, operation_body(clock.now()))).operation
+    tur.operations.propose(planner, joint.id)
+    tur.operations.create(planner, plan_of(planner, national_body(clock.now(), name="Operation TUR ONLY")))
+    shared_incident = report(tur, planner, "Shared incident", ["IRQ"], clock)
+    report(tur, planner, "Incident for JOR", ["JOR"], clock)
+
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    [copy] = irq.operations.list_visible(irq_watch)
+    assert copy.plan.name == "Operation SILVER FORD" and copy.plan.marking.originator == "TUR"
+    assert copy.status == OperationStatus.PROPOSED and copy.version == 1
+    assert [v["version"] for v in irq.operations.versions(irq_watch, copy.id)] == [1]
+    assert [i.report.title for i in irq.incidents.visible(irq_watch)] == ["Shared incident"]
+
+    # Only TUR's node changes TUR's operation and incident, even for IRQ's own people.
+    with pytest.raises(Forbidden):
+        irq.operations.propose(irq_general, copy.id)
+    with pytest.raises(Forbidden):
+        irq.operations.cancel(irq_general, copy.id, "not ours to cancel")
+    [irq_incident] = irq.incidents.visible(irq_watch)
+    with pytest.raises(Forbidden):
+        irq.incidents.acknowledge(irq_watch, int(irq_incident.id or 0))
+
+    # IRQ's commander approves on IRQ's node; the approval reaches TUR's node signed by IRQ's node key.
+    irq.operations.decide(irq_general, copy.id, version=1, decision=Decision.APPROVED)
+    tur.federation_feed.pull(peer_of(tur, "irq-node"))
+    on_tur = tur.operations.get(planner, joint.id)
+    assert [(a.nation, a.version, a.decision) for a in on_tur.approvals] == [("IRQ", 1, Decision.APPROVED)]
+    with tur.db.read() as conn:
+        [(signer, statement, signature)] = feed_store.signed_statements(conn, joint.id)
+    assert signer == irq.node.node_id
+    irq.node.key().public_key().verify(feed.decode_signature(signature), statement.encode("utf-8"))
+
+    # TUR's commander approves: TUR's node makes it approved, and that comes back to IRQ's copy.
+    tur.operations.decide(general, joint.id, version=1, decision=Decision.APPROVED)
+    assert tur.operations.get(planner, joint.id).operation.status == OperationStatus.APPROVED
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    back = irq.operations.get(irq_watch, copy.id)
+    assert back.operation.status == OperationStatus.APPROVED
+    assert sorted(a.nation for a in back.approvals) == ["IRQ", "TUR"]
+
+    # A page applied twice changes nothing: rewind IRQ's position to the start and pull again.
+    with irq.db.write() as tx:
+        feed_store.save_feed_position(tx.conn, peer_of(irq, "tur-node").id, 0)
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    assert [o.id for o in irq.operations.list_visible(irq_watch)] == [copy.id]
+    assert len(irq.incidents.visible(irq_watch)) == 1
+    assert len(irq.operations.get(irq_watch, copy.id).approvals) == 2
+
+    # TUR narrows the incident to JOR: IRQ's copy goes, history included.
+    tur.incidents.edit(planner, shared_incident, {"partners": ["JOR"], "marking": {
+        "level": "RESTRICTED", "originator": "TUR", "releasable_to": ["JOR"], "tlp": "AMBER"}})
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    assert irq.incidents.visible(irq_watch) == []
+    with pytest.raises(NotFound):
+        irq.incidents.get(irq_watch, int(irq_incident.id or 0))
