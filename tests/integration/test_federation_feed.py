@@ -21,6 +21,8 @@ from concord.domain import federation as rules
 from concord.domain import federation_feed as feed
 from concord.domain.errors import Forbidden, NotFound
 from concord.domain.federation import Peer
+from concord.domain.markings import Marking
+from concord.domain.operation_codec import plan_from_dict, plan_to_dict
 from concord.domain.operation_lifecycle import Decision
 from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor, Role
@@ -156,3 +158,74 @@ def test_operations_and_incidents_cross_with_signed_approvals_and_leave_when_nar
     assert irq.incidents.visible(irq_watch) == []
     with pytest.raises(NotFound):
         irq.incidents.get(irq_watch, int(irq_incident.id or 0))
+
+    # TUR takes the operation back to itself (a new version for TUR only): IRQ's copy goes too.
+    tur.operations.update(planner, joint.id, plan_of(planner, national_body(clock.now())))
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    assert irq.operations.list_visible(irq_watch) == []
+    with pytest.raises(NotFound):
+        irq.operations.get(irq_watch, copy.id)
+    with irq.db.read() as conn:
+        assert feed_store.local_copy(conn, tur.node.node_id, "operation", str(joint.id)) is None
+
+
+def test_the_sender_sends_only_what_the_peer_may_see(nodes: tuple[Centre, Centre], clock: FixedClock) -> None:
+    tur, _ = nodes
+    planner = someone(tur, "TUR", Role.COMMANDER)
+    joint = tur.operations.create(planner, plan_of(planner, operation_body(clock.now()))).operation
+    hidden = tur.operations.create(planner, plan_of(planner, national_body(clock.now()))).operation
+    secret = tur.operations.create(planner, plan_of(planner, operation_body(
+        clock.now(), name="Operation ABOVE THE LINK", marking={"level": "SECRET", "releasable_to": ["IRQ"]}))).operation
+    shared_incident = report(tur, planner, "Shared incident", ["IRQ"], clock)
+    report(tur, planner, "Incident for JOR", ["JOR"], clock)
+    with tur.db.write() as tx:  # IRQ's node is agreed at RESTRICTED here: SECRET stays home
+        tx.conn.execute(peer_store.peers.update().values(level=2))
+    page = tur.federation_feed.serve(rules.actor_of(peer_of(tur, "irq-node")), 0, 500)
+    sent = {(e["kind"], e["id"]) for e in page["entries"]}
+    assert sent == {("operation", str(joint.id)), ("incident", str(shared_incident))}
+    assert str(hidden.id) != str(secret.id) and "ABOVE THE LINK" not in str(page) and "JOR" not in str(page)
+    # Resuming after the page's position yields nothing more, and an absent item is never named.
+    assert tur.federation_feed.serve(rules.actor_of(peer_of(tur, "irq-node")), page["next"], 500)["entries"] == []
+
+
+def entry(peer: Peer, **changes: Any) -> dict[str, Any]:
+    """An operation entry as TUR's node would send it, changed by `changes`."""
+    body = operation_body(FixedClock().now())
+    marking = changes.pop("marking", Marking.build("RESTRICTED", peer.nation, ["IRQ"]))
+    plan = OperationIn.model_validate(body).to_plan(Actor(1, "x", "x", peer.nation, marking.level,
+                                                         frozenset({Role.COMMANDER})))
+    plan_dict = plan_to_dict(plan) | changes.pop("plan", {})
+    plan_from_dict(plan_dict, marking)
+    stamp = feed.stamp(FixedClock().now())
+    return {"kind": "operation", "op": "put", "id": changes.pop("id", "1"), "status": "proposed", "version": 1,
+            "plan": plan_dict, "marking": marking.to_dict(), "created_at": stamp, "updated_at": stamp,
+            "versions": [], **changes}
+
+
+def test_the_receiver_refuses_what_the_peer_could_not_release_here_and_records_it(
+        nodes: tuple[Centre, Centre]) -> None:
+    _, irq = nodes
+    tur_node = peer_of(irq, "tur-node")
+    irq_watch = someone(irq, "IRQ", Role.WATCH_OFFICER)
+    refused = [
+        entry(tur_node, id="10", marking=Marking.build("RESTRICTED", "TUR", [])),  # TUR's eyes only
+        entry(tur_node, id="11", marking=Marking.build("RESTRICTED", "JOR", ["IRQ", "TUR"])),  # JOR's, relayed
+        entry(tur_node, id="12", marking=Marking.build("RESTRICTED", "TUR", ["IRQ"], "RED")),  # TLP:RED
+        entry(tur_node, id="13", plan={"lead_nation": "JOR"}),  # led by another nation
+    ]
+    accepted = entry(tur_node, id="14")
+    assert irq.federation_feed._apply(tur_node, 0, 7, [*refused, accepted]) == 1
+    [copy] = irq.operations.list_visible(irq_watch)
+    assert copy.plan.marking.originator == "TUR"
+    with irq.db.read() as conn:
+        _, link = next((p, lk) for p, lk in peer_store.list_peers(conn) if p.name == "tur-node")
+        assert feed_store.local_copy(conn, tur_node.node_id, "operation", "14") == copy.id
+        assert feed_store.feed_position(conn, tur_node.id) == (True, 7)
+    assert link["refused"] == 4 and "not by the peer's nation" in str(link["last_refusal"])
+    # A decision for another nation, or not signed by the peer's key, is refused too.
+    forged = {"kind": "decisions", "operation": {"node": tur_node.node_id, "id": "14"}, "nation": "TUR",
+              "decisions": [{"statement": {"nation": "TUR", "operation": {"node": tur_node.node_id, "id": "14"},
+                                           "version": 1, "signer": tur_node.node_id, "decision": "approved"},
+                             "signature": feed.encode_signature(irq.node.key().sign(b"not the statement"))}]}
+    assert irq.federation_feed._apply(tur_node, 7, 8, [forged]) == 0
+    assert irq.operations.get(irq_watch, copy.id).approvals == []
