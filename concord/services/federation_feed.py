@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from concord.clock import Clock
 from concord.domain import federation as rules
 from concord.domain import federation_feed as feed
-from concord.domain.errors import Invalid, Unauthenticated
+from concord.domain.errors import Invalid, StateConflict, Unauthenticated
 from concord.domain.federation import Peer
 from concord.domain.markings import Level, Marking, Reader, Tlp
 from concord.domain.operation_codec import plan_from_dict, plan_to_dict
@@ -74,6 +74,9 @@ class FederationFeedService:
                 raise Unauthenticated("no peer node holds this key")
             reader = rules.reader_of(peer)
             head = latest_event_id(tx.conn)
+            if after > head:  # a log that went back (restored from a backup): never answer "nothing new"
+                raise StateConflict(f"position {after} is beyond this node's log ({head}): was it restored?",
+                                    field="after")
             touched = store.window(tx.conn, reader, peer.id, after, head, limit, feed.ITEM_TYPES)
             last: dict[tuple[str, str], int] = {}
             for t in touched:  # one entry per item, at its last event in the window (entries are states)
@@ -84,7 +87,7 @@ class FederationFeedService:
                 entries += self._entries(tx, peer, reader, item_type, int(item_id), position)
             more = len(touched) >= limit
         return {"feed": feed.FEED_VERSION, "node": self.federation.identity.node_id, "nation": self.nation,
-                "after": after, "next": touched[-1].position if more else max(head, after), "more": more,
+                "after": after, "next": touched[-1].position if more else head, "more": more,
                 "entries": entries}
 
     def _entries(self, tx: Tx, peer: Peer, reader: Reader, item_type: str, item_id: int,

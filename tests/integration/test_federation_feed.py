@@ -19,7 +19,7 @@ from concord.centre import Centre
 from concord.clock import iso
 from concord.domain import federation as rules
 from concord.domain import federation_feed as feed
-from concord.domain.errors import Forbidden, NotFound
+from concord.domain.errors import Forbidden, NotFound, StateConflict
 from concord.domain.federation import Peer
 from concord.domain.markings import Marking
 from concord.domain.operation_codec import plan_from_dict, plan_to_dict
@@ -186,6 +186,9 @@ def test_the_sender_sends_only_what_the_peer_may_see(nodes: tuple[Centre, Centre
     assert str(hidden.id) != str(secret.id) and "ABOVE THE LINK" not in str(page) and "JOR" not in str(page)
     # Resuming after the page's position yields nothing more, and an absent item is never named.
     assert tur.federation_feed.serve(rules.actor_of(peer_of(tur, "irq-node")), page["next"], 500)["entries"] == []
+    # A position beyond the log (the sender was restored from a backup) is an error, never "nothing new".
+    with pytest.raises(StateConflict):
+        tur.federation_feed.serve(rules.actor_of(peer_of(tur, "irq-node")), page["next"] + 1, 500)
 
 
 def entry(peer: Peer, **changes: Any) -> dict[str, Any]:
