@@ -33,6 +33,7 @@ from concord.domain import federation as rules
 from concord.domain import federation_feed as feed
 from concord.domain.errors import Invalid, StateConflict, Unauthenticated
 from concord.domain.federation import Peer
+from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp
 from concord.domain.operation_codec import plan_from_dict, plan_to_dict
 from concord.domain.operation_lifecycle import Approval, status_after_decisions
@@ -82,9 +83,16 @@ class FederationFeedService:
             for t in touched:  # one entry per item, at its last event in the window (entries are states)
                 last.pop((t.item_type, t.item_id), None)
                 last[(t.item_type, t.item_id)] = t.position
+            # Incidents are the many small items: read a page's in two queries, not two per incident.
+            incident_ids = [int(i) for t, i in last if t == "incident"]
+            incidents = incident_store.visible_incidents(tx.conn, reader, incident_ids) if incident_ids else {}
+            timelines = incident_store.timelines_of(tx.conn, list(incidents)) if incidents else {}
             entries: list[dict[str, Any]] = []
             for (item_type, item_id), position in last.items():
-                entries += self._entries(tx, peer, reader, item_type, int(item_id), position)
+                if item_type == "incident":
+                    entries += self._incident_entries(tx, peer, int(item_id), position, incidents, timelines)
+                else:
+                    entries += self._entries(tx, peer, reader, item_type, int(item_id), position)
             more = len(touched) >= limit
         return {"feed": feed.FEED_VERSION, "node": self.federation.identity.node_id, "nation": self.nation,
                 "after": after, "next": touched[-1].position if more else head, "more": more,
@@ -107,15 +115,21 @@ class FederationFeedService:
                 decisions = self._decisions(tx, row.operation, origin)
                 if decisions is not None:
                     out.append({**decisions, "position": position})
-        elif item_type == "incident" and origin is None:
-            incident = incident_store.visible_incident(conn, reader, item_id)
-            if incident is not None and incident.reporter == self.nation:
-                out.append({"kind": "incident", "op": "put", "id": str(item_id), "position": position,
-                            **feed.incident_entry(incident, incident_store.timeline_of(conn, item_id))})
-                store.mark_sent(conn, peer.id, item_type, item_id)
-            elif store.take_back(conn, peer.id, item_type, item_id):
-                out.append({"kind": "incident", "op": "remove", "id": str(item_id), "position": position})
         return out
+
+    def _incident_entries(self, tx: Tx, peer: Peer, item_id: int, position: int, visible: Mapping[int, Incident],
+                          timelines: Mapping[int, list[TimelineEntry]]) -> list[dict[str, Any]]:
+        """`visible`: the page's incidents the peer may see (read through `visible_to`)."""
+        if store.origin_of(tx.conn, "incident", item_id) is not None:
+            return []  # a copy: its originator's node sends it
+        incident = visible.get(item_id)
+        if incident is not None and incident.reporter == self.nation:
+            store.mark_sent(tx.conn, peer.id, "incident", item_id)
+            return [{"kind": "incident", "op": "put", "id": str(item_id), "position": position,
+                     **feed.incident_entry(incident, timelines.get(item_id, []))}]
+        if store.take_back(tx.conn, peer.id, "incident", item_id):
+            return [{"kind": "incident", "op": "remove", "id": str(item_id), "position": position}]
+        return []
 
     def _operation_entry(self, tx: Tx, op: Operation, created_at: datetime, position: int) -> dict[str, Any]:
         versions = operation_store.versions_of(tx.conn, op.id)

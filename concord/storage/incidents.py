@@ -232,9 +232,21 @@ def timeline_of(conn: Connection, incident_id: int) -> list[TimelineEntry]:
             for r in conn.execute(query)]
 
 
-def visible_incident(conn: Connection, reader: Reader, incident_id: int) -> Incident | None:
-    row = conn.execute(select(incidents).where(incidents.c.id == incident_id, visible_to(incidents, reader))).first()
-    return _incident(row._mapping) if row else None
+def visible_incidents(conn: Connection, reader: Reader, incident_ids: list[int]) -> dict[int, Incident]:
+    """Those of `incident_ids` the reader may see, by id, with their timelines (two queries for a page)."""
+    rows = conn.execute(select(incidents).where(incidents.c.id.in_(incident_ids), visible_to(incidents, reader)))
+    return {int(r.id): _incident(r._mapping) for r in rows}
+
+
+def timelines_of(conn: Connection, incident_ids: list[int]) -> dict[int, list[TimelineEntry]]:
+    """Unfiltered: the caller has already decided who may see these incidents."""
+    found: dict[int, list[TimelineEntry]] = {i: [] for i in incident_ids}
+    query = select(incident_timeline).where(incident_timeline.c.incident_id.in_(incident_ids)).order_by(
+        incident_timeline.c.id)
+    for r in conn.execute(query):
+        found[int(r.incident_id)].append(TimelineEntry(utc(r.at), r.nation, r.person_id, TimelineKind(r.kind), r.text,
+                                                       dict(r.details)))
+    return found
 
 
 def overwrite_incident(conn: Connection, incident: Incident) -> None:
