@@ -78,7 +78,7 @@ class FederationFeedService:
             if after > head:  # a log that went back (restored from a backup): never answer "nothing new"
                 raise StateConflict(f"position {after} is beyond this node's log ({head}): was it restored?",
                                     field="after")
-            touched = store.window(tx.conn, reader, peer.id, after, head, limit, feed.ITEM_TYPES)
+            touched = store.window(tx.conn, reader, peer.node_id, after, head, limit, feed.ITEM_TYPES)
             last: dict[tuple[str, str], int] = {}
             for t in touched:  # one entry per item, at its last event in the window (entries are states)
                 last.pop((t.item_type, t.item_id), None)
@@ -108,8 +108,8 @@ class FederationFeedService:
             if origin is None:
                 if row is not None and row.operation.plan.marking.originator == self.nation:
                     out.append(self._operation_entry(tx, row.operation, row.created_at, position))
-                    store.mark_sent(conn, peer.id, item_type, item_id)
-                elif store.take_back(conn, peer.id, item_type, item_id):
+                    store.mark_sent(conn, peer.node_id, item_type, item_id)
+                elif store.take_back(conn, peer.node_id, item_type, item_id):
                     out.append({"kind": "operation", "op": "remove", "id": str(item_id), "position": position})
             if row is not None:
                 decisions = self._decisions(tx, row.operation, origin)
@@ -124,10 +124,10 @@ class FederationFeedService:
             return []  # a copy: its originator's node sends it
         incident = visible.get(item_id)
         if incident is not None and incident.reporter == self.nation:
-            store.mark_sent(tx.conn, peer.id, "incident", item_id)
+            store.mark_sent(tx.conn, peer.node_id, "incident", item_id)
             return [{"kind": "incident", "op": "put", "id": str(item_id), "position": position,
                      **feed.incident_entry(incident, timelines.get(item_id, []))}]
-        if store.take_back(tx.conn, peer.id, "incident", item_id):
+        if store.take_back(tx.conn, peer.node_id, "incident", item_id):
             return [{"kind": "incident", "op": "remove", "id": str(item_id), "position": position}]
         return []
 

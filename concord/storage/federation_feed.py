@@ -17,7 +17,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
-    ForeignKey,
     String,
     Table,
     Text,
@@ -38,9 +37,11 @@ from concord.storage.federation import peer_items, peers
 from concord.storage.policy import visible_to
 from concord.storage.schema import TS, BigId, metadata
 
+# Keyed by the peer's node id, not its row: a peer removed and added again (the same node key) is still
+# owed the removal of what it was sent before.
 feed_sent = Table(
     "feed_sent", metadata,
-    Column("peer_id", BigId, ForeignKey("peers.id", ondelete="CASCADE"), primary_key=True),
+    Column("node_id", String(32), primary_key=True),
     Column("item_type", String(40), primary_key=True),
     Column("item_id", String(160), primary_key=True),
 )
@@ -68,12 +69,12 @@ class Touched:
 
 
 # --- the sending side ----------------------------------------------------------------------------
-def window(conn: Connection, reader: Reader, peer_id: int, after: int, head: int, limit: int,
+def window(conn: Connection, reader: Reader, node_id: str, after: int, head: int, limit: int,
            item_types: tuple[str, ...]) -> list[Touched]:
     """Events in (after, head] of `item_types` that the peer may see, or that are about an item sent
     to it before, in position order (at most `limit`). Positions up to `head` never change (the log's
     order is gap-free, storage/event_order.py), so a window is the same whenever it is read."""
-    was_sent = exists().where(feed_sent.c.peer_id == peer_id, feed_sent.c.item_type == events.c.item_type,
+    was_sent = exists().where(feed_sent.c.node_id == node_id, feed_sent.c.item_type == events.c.item_type,
                               feed_sent.c.item_id == events.c.item_id)
     rows = conn.execute(
         select(events.c.position, events.c.item_type, events.c.item_id)
@@ -83,15 +84,15 @@ def window(conn: Connection, reader: Reader, peer_id: int, after: int, head: int
     return [Touched(int(r.position), str(r.item_type), str(r.item_id)) for r in rows]
 
 
-def mark_sent(conn: Connection, peer_id: int, item_type: str, item_id: int | str) -> None:
+def mark_sent(conn: Connection, node_id: str, item_type: str, item_id: int | str) -> None:
     conn.execute(insert_or_ignore(conn.dialect.name, feed_sent).values(
-        peer_id=peer_id, item_type=item_type, item_id=str(item_id)))
+        node_id=node_id, item_type=item_type, item_id=str(item_id)))
 
 
-def take_back(conn: Connection, peer_id: int, item_type: str, item_id: int | str) -> bool:
-    """Forget that the item was sent to the peer; True when it had been (so a removal is owed)."""
+def take_back(conn: Connection, node_id: str, item_type: str, item_id: int | str) -> bool:
+    """Forget that the item was sent to the peer node; True when it had been (so a removal is owed)."""
     return conn.execute(delete(feed_sent).where(
-        feed_sent.c.peer_id == peer_id, feed_sent.c.item_type == item_type,
+        feed_sent.c.node_id == node_id, feed_sent.c.item_type == item_type,
         feed_sent.c.item_id == str(item_id))).rowcount > 0
 
 

@@ -232,3 +232,20 @@ def test_the_receiver_refuses_what_the_peer_could_not_release_here_and_records_i
                              "signature": feed.encode_signature(irq.node.key().sign(b"not the statement"))}]}
     assert irq.federation_feed._apply(tur_node, 7, 8, [forged]) == 0
     assert irq.operations.get(irq_watch, copy.id).approvals == []
+
+
+def test_a_peer_removed_and_added_again_is_still_owed_the_removals(
+        nodes: tuple[Centre, Centre], clock: FixedClock) -> None:
+    tur, irq = nodes
+    planner, tur_admin = someone(tur, "TUR", Role.COMMANDER), someone(tur, "TUR", Role.ADMINISTRATOR)
+    irq_watch = someone(irq, "IRQ", Role.WATCH_OFFICER)
+    shared = report(tur, planner, "Shared incident", ["IRQ"], clock)
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    assert len(irq.incidents.visible(irq_watch)) == 1
+    tur.federation.remove_peer(tur_admin, "irq-node")
+    tur.federation.add_peer(tur_admin, name="irq-node", nation="IRQ", url=NOWHERE, key=irq.federation.public_key(),
+                            level="SECRET")
+    tur.incidents.edit(planner, shared, {"partners": ["JOR"], "marking": {
+        "level": "RESTRICTED", "originator": "TUR", "releasable_to": ["JOR"], "tlp": "AMBER"}})
+    irq.federation_feed.pull(peer_of(irq, "tur-node"))
+    assert irq.incidents.visible(irq_watch) == []

@@ -3,7 +3,7 @@
 - `peers.feed_position`: the position of the peer's event log this node has applied up to (saved in
   the transaction that applied the page, so a restart resumes exactly after it).
 - `peer_items.origin_id`: the item's id on its originator's node, so a second receipt finds the copy.
-- `feed_sent`: which of this node's items it has sent to which peer, so that a narrowed or withdrawn
+- `feed_sent`: which of this node's items it has sent to which peer node (by node id), so that a narrowed or withdrawn
   item is removed there (and an item never sent is never named to it).
 - `signed_approvals`: each approval a peer node carried here, with its node's signature.
 
@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.create_index("ix_peer_items_origin", "peer_items", ["origin_node", "item_type", "origin_id"], unique=True)
     op.create_table(
         "feed_sent",
-        sa.Column("peer_id", BigId, sa.ForeignKey("peers.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("node_id", sa.String(32), primary_key=True),
         sa.Column("item_type", sa.String(40), primary_key=True),
         sa.Column("item_id", sa.String(160), primary_key=True),
     )
