@@ -103,7 +103,8 @@ def test_feed_between_two_processes_survives_sigkill_of_either_side(
             op_id = created.json()["id"]
             assert tur_general.post(f"/api/operations/{op_id}/propose").status_code == 200
             with irq.api("irq.general") as irq_general:
-                until("the operation reached IRQ", lambda: len(operations(irq_general)) == 1)
+                until("the proposed operation reached IRQ",
+                      lambda: [o["status"] for o in operations(irq_general)] == ["proposed"])
                 [copy] = operations(irq_general)
                 assert copy["marking"]["originator"] == "TUR" and copy["status"] == "proposed"
                 # IRQ cannot change it; IRQ's commander approves it on IRQ's node.
