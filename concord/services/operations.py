@@ -212,6 +212,10 @@ class OperationService:
             approver = approver_of(actor)
             reason = check_decision(op, approver, version, decision, reason)
             require_decider(actor, op.plan.participants, Deciding.APPROVAL, action="deciding for a nation")
+            if federation_store.has_node_for(tx.conn, actor.nation):
+                # That nation decides on its own node, which carries the decision here signed (docs/federation.md).
+                raise Forbidden(f"{actor.nation} decides on its own node; the decision comes here from there",
+                                field="nation")
             now = self.clock.now()
             if decision == Decision.APPROVED:
                 blocking = self._blocking(tx.conn, op)

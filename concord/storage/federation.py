@@ -172,3 +172,8 @@ def forget_items(conn: Connection, item_type: str, item_ids: list[int]) -> None:
     if item_ids:
         conn.execute(delete(peer_items).where(peer_items.c.item_type == item_type,
                                               peer_items.c.item_id.in_(item_ids)))
+
+
+def has_node_for(conn: Connection, nation: str) -> bool:
+    """Whether a peer node speaks for `nation` (its decisions are then given there, and carried here)."""
+    return conn.execute(select(peers.c.id).where(peers.c.nation == nation).limit(1)).first() is not None

@@ -121,6 +121,9 @@ def test_operations_and_incidents_cross_with_signed_approvals_and_leave_when_nar
         irq.operations.propose(irq_general, copy.id)
     with pytest.raises(Forbidden):
         irq.operations.cancel(irq_general, copy.id, "not ours to cancel")
+    tur_on_irq = someone(irq, "TUR", Role.COMMANDER)  # not even a TUR account on IRQ's node
+    with pytest.raises(Forbidden):
+        irq.operations.cancel(tur_on_irq, copy.id, "changed on the wrong node")
     [irq_incident] = irq.incidents.visible(irq_watch)
     with pytest.raises(Forbidden):
         irq.incidents.acknowledge(irq_watch, int(irq_incident.id or 0))
@@ -249,3 +252,14 @@ def test_a_peer_removed_and_added_again_is_still_owed_the_removals(
         "level": "RESTRICTED", "originator": "TUR", "releasable_to": ["JOR"], "tlp": "AMBER"}})
     irq.federation_feed.pull(peer_of(irq, "tur-node"))
     assert irq.incidents.visible(irq_watch) == []
+
+
+def test_a_nation_with_its_own_node_decides_there_only(nodes: tuple[Centre, Centre], clock: FixedClock) -> None:
+    tur, _ = nodes
+    planner = someone(tur, "TUR", Role.COMMANDER)
+    joint = tur.operations.create(planner, plan_of(planner, operation_body(clock.now()))).operation
+    tur.operations.propose(planner, joint.id)
+    # An IRQ commander's account on TUR's node: IRQ's node speaks for IRQ, so IRQ's decisions come from there.
+    with pytest.raises(Forbidden):
+        tur.operations.decide(someone(tur, "IRQ", Role.COMMANDER), joint.id, version=1, decision=Decision.APPROVED)
+    assert tur.operations.get(planner, joint.id).approvals == []
