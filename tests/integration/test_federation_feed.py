@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from concord.api.operations import OperationIn
 from concord.centre import Centre
@@ -21,13 +23,17 @@ from concord.domain import federation as rules
 from concord.domain import federation_feed as feed
 from concord.domain.errors import Forbidden, NotFound, StateConflict
 from concord.domain.federation import Peer
-from concord.domain.markings import Marking
+from concord.domain.incident_facts import Counts, Location
+from concord.domain.incidents import Incident, IncidentReport, IncidentStatus
+from concord.domain.markings import Caveat, Level, Marking, Reader, Tlp, can_see
 from concord.domain.operation_codec import plan_from_dict, plan_to_dict
 from concord.domain.operation_lifecycle import Decision
 from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor, Role
 from concord.storage import federation as peer_store
 from concord.storage import federation_feed as feed_store
+from concord.storage import incidents as incident_store
+from concord.storage.events import append_event
 from tests.conftest import FixedClock, fast_settings
 from tests.factories import person
 from tests.integration.ops_helpers import national_body, operation_body
@@ -263,3 +269,42 @@ def test_a_nation_with_its_own_node_decides_there_only(nodes: tuple[Centre, Cent
     with pytest.raises(Forbidden):
         tur.operations.decide(someone(tur, "IRQ", Role.COMMANDER), joint.id, version=1, decision=Decision.APPROVED)
     assert tur.operations.get(planner, joint.id).approvals == []
+
+
+def test_nothing_crosses_that_the_policy_denies_on_either_check(nodes: tuple[Centre, Centre]) -> None:
+    """Over generated markings and agreed levels: the sender sends an incident exactly when the policy
+    releases it to IRQ at that level, and the receiver, fed it whatever the sender decided (a sender
+    without its check), accepts it exactly then too."""
+    tur, irq = nodes
+    asking = peer_of(tur, "irq-node")
+    positions = {"sent": 0, "applied": 0}
+    serial = iter(range(1_000_000))
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(level=st.sampled_from(Level), releasable=st.sets(st.sampled_from(["IRQ", "JOR"])),
+           tlp=st.sampled_from(Tlp), orcon=st.booleans(), agreed=st.sampled_from(Level))
+    def check(level: Level, releasable: set[str], tlp: Tlp, orcon: bool, agreed: Level) -> None:
+        marking = Marking.build(level, "TUR", releasable, tlp, [Caveat.ORCON] if orcon else [])
+        for centre in (tur, irq):
+            with centre.db.write() as tx:
+                tx.conn.execute(peer_store.peers.update().values(level=int(agreed)))
+        now = FixedClock().now()
+        report = IncidentReport("other", f"generated {next(serial)}", "", Location.parse(
+            {"type": "Point", "coordinates": [44.0, 37.1]}), now, None, Counts(), marking, frozenset({"IRQ"}))
+        with tur.db.write() as tx:
+            incident_id = incident_store.add_incident(tx.conn, Incident(None, "TUR", report, IncidentStatus.REPORTED,
+                                                                        now, now))
+            append_event(tx, at=now, kind="incident.reported", item_type="incident", item_id=incident_id,
+                         marking=marking, actor_id=None, actor_nation="TUR", payload={})
+        releasable_here = can_see(Reader(None, "IRQ", agreed), marking)
+        page = tur.federation_feed.serve(rules.actor_of(asking), positions["sent"], 500)
+        positions["sent"] = page["next"]
+        assert ({int(e["id"]) for e in page["entries"]} == {incident_id}) == releasable_here, marking
+        stored = Incident(incident_id, "TUR", report, IncidentStatus.REPORTED, now, now)
+        offered = {"kind": "incident", "op": "put", "id": str(incident_id), **feed.incident_entry(stored, [])}
+        applied = positions["applied"]
+        accepted = irq.federation_feed._apply(peer_of(irq, "tur-node"), applied, applied + 1, [offered])
+        positions["applied"] += 1
+        assert (accepted == 1) == releasable_here, marking
+
+    check()
