@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
-from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Conflict, Override, blocks, check_override
+from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Coarse, Conflict, Override, blocks, check_override
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.geo import to_geojson
@@ -334,10 +334,12 @@ class OperationService:
             visible = conflict_store.visible_keys(conn, actor.reader, [o.key for o in overlaps])
             out: list[dict[str, Any]] = []
             for o in overlaps:
+                # A hidden side is told only coarsely (see `Coarse`): a saved plan can probe too.
+                where = o if o.key in visible else Coarse.of(o.geometry, o.starts_at, o.ends_at)
                 item: dict[str, Any] = {
-                    "overlap": to_geojson(o.geometry), "area_m2": round(o.area_m2, 1),
-                    "starts_at": iso(o.starts_at) if o.starts_at else None,
-                    "ends_at": iso(o.ends_at) if o.ends_at else None,
+                    "overlap": to_geojson(where.geometry), "area_m2": round(where.area_m2, 1),
+                    "starts_at": iso(where.starts_at) if where.starts_at else None,
+                    "ends_at": iso(where.ends_at) if where.ends_at else None,
                 }
                 if o.key in visible:
                     item |= {"item": o.key, "name": conflict_store.side_name(conn, o.key), "restricted": False}
