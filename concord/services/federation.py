@@ -324,7 +324,7 @@ class FederationService:
         response = self._http.send(prepared, timeout=self.timeout_seconds, allow_redirects=False)
         if response.status_code != 200:
             raise PeerUnavailable(f"{peer.name} answered {response.status_code} to GET {path}: "
-                                  f"{response.text[:300]}")
+                                  f"{response.text[:300]}", status=response.status_code)
         verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=PeerKey(peer))
         try:
             verifier.verify(response, max_age=MAX_AGE, expect_tag=rules.SIGNATURE_TAG,
@@ -463,6 +463,10 @@ class FederationService:
 
 class PeerUnavailable(RuntimeError):
     """A peer did not answer as a Concord node should (down, refusing us, or not speaking TAXII)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status it answered with, if it answered
 
 
 @functools.lru_cache(maxsize=8)

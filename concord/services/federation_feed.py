@@ -172,8 +172,13 @@ class FederationFeedService:
                 held, position = store.feed_position(conn, peer.id)
             if not held:
                 return applied  # removed meanwhile: cut at once
-            response = self.federation.get_signed(peer, FEED_PATH, {"after": str(position),
-                                                                     "limit": str(self.page_size)}, accept=JSON)
+            try:
+                response = self.federation.get_signed(peer, FEED_PATH, {"after": str(position),
+                                                                         "limit": str(self.page_size)}, accept=JSON)
+            except PeerUnavailable as exc:
+                if exc.status == 404:  # a TAXII-only peer (another platform in a node's place): no feed
+                    return applied
+                raise
             page = response.json()
             if not isinstance(page, dict) or page.get("feed") != feed.FEED_VERSION or page.get("node") != peer.node_id:
                 raise PeerUnavailable(f"{peer.name} does not serve a feed this node reads")

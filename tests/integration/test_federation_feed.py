@@ -30,6 +30,7 @@ from concord.domain.operation_codec import plan_from_dict, plan_to_dict
 from concord.domain.operation_lifecycle import Decision
 from concord.domain.operations import OperationStatus
 from concord.domain.people import Actor, Role
+from concord.services.federation import PeerUnavailable
 from concord.storage import federation as peer_store
 from concord.storage import federation_feed as feed_store
 from concord.storage import incidents as incident_store
@@ -308,3 +309,18 @@ def test_nothing_crosses_that_the_policy_denies_on_either_check(nodes: tuple[Cen
         assert (accepted == 1) == releasable_here, marking
 
     check()
+
+
+def test_a_peer_that_serves_no_feed_is_a_taxii_only_peer_not_a_failure(nodes: tuple[Centre, Centre]) -> None:
+    _, irq = nodes
+
+    def no_feed(peer: Peer, path: str, params: Mapping[str, str], *, accept: str) -> _Answer:
+        raise PeerUnavailable(f"{peer.name} answered 404 to GET {path}", status=404)
+    irq.federation.get_signed = no_feed  # type: ignore[method-assign]
+    assert irq.federation_feed.pull(peer_of(irq, "tur-node")) == 0
+
+    def down(peer: Peer, path: str, params: Mapping[str, str], *, accept: str) -> _Answer:
+        raise PeerUnavailable(f"{peer.name} answered 502 to GET {path}", status=502)
+    irq.federation.get_signed = down  # type: ignore[method-assign]
+    with pytest.raises(PeerUnavailable):
+        irq.federation_feed.pull(peer_of(irq, "tur-node"))
