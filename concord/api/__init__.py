@@ -36,6 +36,7 @@ ROUTER_MODULES: list[str] = [
     "intel",
     "federation",
     "map_data",
+    "federation_feed",
 ]
 
 
