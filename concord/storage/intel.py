@@ -6,9 +6,9 @@ Its marking — derived from its STIX markings or set by its originator — gove
 it, so narrowing release hides old versions too. A *version* is one `modified` of the object,
 stored as the exact text that was sent, with the time it was added.
 
-Ordering: versions are served in (date_added, id) order. Writers take `Lock.INTEL_WRITE` (PostgreSQL; an
-SQLite writer holds the database lock already) before reading the clock, so a version committed
-later never sorts before one a reader has already paged past.
+Ordering: versions are served in (date_added, id) order, and a version's date_added is given so that
+one committed later never sorts before one a reader has already paged past (`storage.intel_order`).
+Writers lock only the objects they write (`lock_objects`), never the whole centre.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
-    func,
     insert,
     select,
     text,
@@ -42,7 +41,7 @@ from sqlalchemy import (
 )
 
 from concord.domain.markings import Marking
-from concord.storage.dialect import Lock, hold, ids_of_insert, insert_or_ignore, is_postgresql, many, one_of
+from concord.storage.dialect import Lock, hold_keys, ids_of_insert, insert_or_ignore, is_postgresql, many, one_of
 from concord.storage.policy import marking_from_row, marking_values
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -139,9 +138,11 @@ class NewVersion:
     raw: str
 
 
-def lock_for_writing(conn: Connection) -> None:
-    """Serialise intel writers until commit (PostgreSQL; SQLite writers are serialised already)."""
-    hold(conn, Lock.INTEL_WRITE)
+def lock_objects(conn: Connection, originator: str, stix_ids: Iterable[str]) -> None:
+    """Lock the originator's objects with these ids until commit: two writers of one object take
+    turns (the second reads what the first wrote: no lost version, no duplicate object), writers of
+    different objects never wait for each other. (PostgreSQL; an SQLite writer holds the database.)"""
+    hold_keys(conn, Lock.INTEL_OBJECT, (f"{originator} {stix_id}" for stix_id in stix_ids))
 
 
 def paging_key(conn: Connection) -> bytes:
@@ -407,9 +408,3 @@ def delete_versions(conn: Connection, object_id: int, versions: Sequence[str] | 
         )
         conn.execute(update(intel_objects).where(intel_objects.c.id == object_id).values(latest_version=remaining))
     return int(deleted)
-
-
-def latest_date_added(conn: Connection) -> str | None:
-    """The date-added key of the newest version stored (None for an empty store)."""
-    newest: str | None = conn.execute(select(func.max(intel_versions.c.date_added))).scalar()
-    return newest
