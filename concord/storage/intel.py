@@ -41,7 +41,16 @@ from sqlalchemy import (
 )
 
 from concord.domain.markings import Marking
-from concord.storage.dialect import Lock, hold_keys, ids_of_insert, insert_or_ignore, is_postgresql, many, one_of
+from concord.storage.dialect import (
+    POSTGRESQL,
+    Lock,
+    hold_keys,
+    ids_of_insert,
+    insert_or_ignore,
+    is_postgresql,
+    many,
+    one_of,
+)
 from concord.storage.policy import marking_from_row, marking_values
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -189,6 +198,15 @@ def existing_versions(conn: Connection, object_ids: Sequence[int]) -> set[tuple[
 
 
 # Lookups by many values, built once per dialect (SQLAlchemy then reuses their compiled form).
+#
+# PostgreSQL looks each value up on its own, through a LATERAL subquery the planner cannot flatten
+# (LIMIT / OFFSET 0), so the key's index is the only plan. Written `stix_id = ANY(:ids)`, the
+# generic plan of the prepared statement, or statistics from when the table was small, walked the
+# originator's whole feed on every lookup, and ingest slowed as the store filled (issue 24).
+_PG_OBJECTS = ("FROM unnest(CAST(:ids AS varchar[])) AS wanted(stix_id) CROSS JOIN LATERAL ("
+               "SELECT * FROM intel_objects WHERE m_originator = :originator AND stix_id = wanted.stix_id LIMIT 1) o")
+
+
 def _originators(dialect: str) -> Any:
     o = intel_objects.c
     return and_(o.m_originator == bindparam("originator"), one_of(dialect, o.stix_id, "ids"))
@@ -196,16 +214,23 @@ def _originators(dialect: str) -> Any:
 
 @cache
 def _objects_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text(f"SELECT o.* {_PG_OBJECTS}").columns(*intel_objects.c)
     return select(intel_objects).where(_originators(dialect))
 
 
 @cache
 def _ids_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text(f"SELECT o.stix_id, o.id {_PG_OBJECTS}")
     return select(intel_objects.c.stix_id, intel_objects.c.id).where(_originators(dialect))
 
 
 @cache
 def _versions_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text("SELECT v.object_id, v.version FROM unnest(CAST(:ids AS bigint[])) AS wanted(id) CROSS JOIN "
+                    "LATERAL (SELECT object_id, version FROM intel_versions WHERE object_id = wanted.id OFFSET 0) v")
     v = intel_versions.c
     return select(v.object_id, v.version).where(one_of(dialect, v.object_id, "ids"))
 
@@ -278,6 +303,13 @@ def executemany(
     """
     if not rows:
         return
+    if is_postgresql(conn):
+        # One statement over one array per column: PostgreSQL plans and runs one INSERT for the whole
+        # batch, where an executemany (pipelined) runs a thousand, each costing the server its own trip
+        # through the executor.
+        conn.exec_driver_sql(_unnest_insert(conn.dialect, table, tuple(columns), skip_existing),
+                             tuple(list(column) for column in zip(*rows, strict=True)))
+        return
     compiled = _insert_statement(conn.dialect, table, tuple(columns), skip_existing)
     if compiled.positiontup is not None:  # qmark / format: positional
         order = [columns.index(name) for name in compiled.positiontup]
@@ -290,6 +322,14 @@ def executemany(
 
 
 _COMPILED: dict[tuple[str, str, tuple[str, ...], bool], Any] = {}
+
+
+@cache
+def _unnest_insert(dialect: Any, table: Table, columns: tuple[str, ...], skip_existing: bool) -> str:
+    """INSERT INTO table (columns) SELECT * FROM unnest(%s::type[], …): the rows as column arrays."""
+    arrays = ", ".join(f"CAST(%s AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns)
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the Table, never input)
+    return statement + (" ON CONFLICT DO NOTHING" if skip_existing else "")
 
 
 def _insert_statement(dialect: Any, table: Table, columns: tuple[str, ...], skip_existing: bool) -> Any:
