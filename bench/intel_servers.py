@@ -172,18 +172,19 @@ def prepare_centre(directory: Path, database_url: str | None = None) -> Any:
 
 
 @contextlib.contextmanager
-def concord_server(directory: Path | None = None) -> Iterator[Server]:
-    """`concord serve` (uvicorn, one process) on loopback over a SQLite file."""
+def concord_server(directory: Path | None = None, database_url: str | None = None) -> Iterator[Server]:
+    """`concord serve` (uvicorn, one process) on loopback over a SQLite file, or over `database_url`
+    (a throwaway PostgreSQL database) when given."""
     from concord.domain.intel import collection_id
 
     with contextlib.ExitStack() as stack:
         if directory is None:
             directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-concord-")))
-            prepare_centre(directory).close()
+            prepare_centre(directory, database_url).close()
         port = free_port()
         env = {
             **os.environ,
-            "CONCORD_DATABASE_URL": f"sqlite:///{directory}/concord.db",
+            "CONCORD_DATABASE_URL": database_url or f"sqlite:///{directory}/concord.db",
             "CONCORD_DATA_DIR": str(directory / "data"),
             "CONCORD_LOG_JSON": "false",
             "PYTHONWARNINGS": "ignore",
@@ -212,8 +213,17 @@ def concord_server(directory: Path | None = None) -> Iterator[Server]:
             wait_until_up(f"{base}/taxii2/", (BENCH_USER, BENCH_PASSWORD), process)
             yield Server(
                 base, f"{base}/taxii2/concord/collections/{collection_id('TUR')}/", BENCH_USER, BENCH_PASSWORD, process,
-                directory / "concord.db",
+                None if database_url else directory / "concord.db",
             )
         finally:
             process.terminate()
             process.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def concord_postgres_server() -> Iterator[Server]:
+    """`concord_server` over a fresh PostgreSQL database on the local server, dropped afterwards."""
+    from bench.harness import throwaway_postgres
+
+    with throwaway_postgres() as url, concord_server(database_url=url) as server:
+        yield server

@@ -9,28 +9,25 @@ value, so neither is sent back.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from concord.domain import intel as rules
 from concord.domain.errors import Invalid
-from concord.domain.observables import Kind, Observable, digests, extract
 from concord.domain.stix import Category, RawItem, Rejection, StixObject, parse_object, reject
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A valid object with what ingest derives from it (its title, search text, links and values)."""
+    """A valid object with what ingest derives from it (its title, search text and links). Its
+    observable values are not among them: the indexer derives those after commit (services/intel_index.py)."""
 
     obj: StixObject
     title: str
     search_text: str
     source_ref: str | None
     target_ref: str | None
-    #: Each observable value with its digest (the correlation index's key), computed here too.
-    observables: Mapping[Observable, int]
 
 
 Outcome = Prepared | Rejection
@@ -43,7 +40,7 @@ def prepare_one(item: RawItem) -> Outcome:
         return reject(item, error)
     data = obj.data
     source, target = rules.linked_refs(data)
-    return Prepared(obj, rules.title_of(data), rules.search_text_of(data), source, target, digests(extract(data)))
+    return Prepared(obj, rules.title_of(data), rules.search_text_of(data), source, target)
 
 
 def prepare(items: Sequence[RawItem]) -> list[Outcome]:
@@ -68,7 +65,7 @@ def to_wire(outcome: Outcome) -> Wire:
     return (
         True, o.id, o.type, o.category.value, o.version, o.created, o.modified, o.revoked, o.created_by_ref,
         o.marking_refs, o.version_key, outcome.title, outcome.search_text, outcome.source_ref,
-        outcome.target_ref, tuple((v.kind.value, v.value, d) for v, d in outcome.observables.items()),
+        outcome.target_ref,
     )
 
 
@@ -77,14 +74,11 @@ def from_wire(wire: Wire, item: RawItem) -> Outcome:
     if not wire[0]:
         return Rejection(wire[1], wire[2], wire[3], wire[4])
     (_ok, obj_id, obj_type, category, version, created, modified, revoked, created_by, marking_refs, version_key,
-     title, search_text, source, target, values) = wire
+     title, search_text, source, target) = wire
     obj = StixObject(obj_id, obj_type, _CATEGORIES[category], "2.1", version, created, modified, revoked, created_by,
                      marking_refs, item.value, item.text, version_key)
-    return Prepared(obj, title, search_text, source, target,
-                    {Observable(_KINDS[kind], value): d for kind, value, d in values} if values else _NONE)
+    return Prepared(obj, title, search_text, source, target)
 
 
 # Enum lookups by value through a dict: calling the Enum class costs several times as much.
 _CATEGORIES = {c.value: c for c in Category}
-_KINDS = {k.value: k for k in Kind}
-_NONE: Mapping[Observable, int] = MappingProxyType({})

@@ -10,6 +10,7 @@ are not in it: the indexer fills them from the `intel.published` events, which n
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,13 @@ from concord.services import validation_pool
 from concord.services.intel_correlation import forget
 from concord.storage import federation as federation_store
 from concord.storage import intel as store
+from concord.storage import intel_order
 from concord.storage import intel_read as read_store
 from concord.storage.db import Database, Tx
 from concord.storage.events import append_event, narrow_history
 from concord.storage.intel_index import ranges
+
+log = logging.getLogger(__name__)
 
 #: Item types of events that name intelligence objects in their payload (batches, correlations).
 INTEL_HISTORY = ("intel_objects", "intel_correlation")
@@ -126,11 +130,17 @@ class IntelService:
         Big batches are validated a chunk at a time in a second process while the chunk before is
         written here (services/validation_pool.py); the outcome is the same as in one pass.
         """
-        store.lock_for_writing(tx.conn)
+        # Only the objects written are locked: unrelated writers run side by side (storage/intel_order.py
+        # gives their versions a date_added after commit, in the order readers may page them).
+        store.lock_objects(tx.conn, actor.nation, _ids_in(items))
         now = self.clock.now()
+        added = intel_order.first_date_added(tx.conn, now)
+        if added is None and self._order_committed not in tx.after_commit:
+            tx.after_commit.append(self._order_committed)
         batch = _Batch(
             result=IngestResult(str(uuid.uuid4()), render_timestamp(date_added_key(now))),
-            added=self._date_added(tx, now),
+            added=added,
+            now=date_added_key(now),
             partners=frozenset(self.partners()),
             # Definitions sent in the batch govern objects in every chunk, before or after them.
             known=[*known, *_definitions_in(items)],
@@ -155,7 +165,8 @@ class IntelService:
         return batch.result
 
     def _ingest_chunk(self, tx: Tx, actor: Actor, outcomes: Sequence[Outcome], batch: _Batch) -> None:
-        result, added = batch.result, batch.added
+        # The version of an object without versions (most SCOs) is when it was added (TAXII 2.1 §3.1).
+        result, added = batch.result, batch.added or batch.now
         valid: list[Prepared] = []
         for outcome in outcomes:
             if isinstance(outcome, Rejection):
@@ -214,7 +225,8 @@ class IntelService:
         added_of = [batch.next_added() for _ in versions]
         first_added: dict[str, str] = {}
         for (stix_id, _type, _version, _raw), when in zip(versions, added_of, strict=True):
-            first_added.setdefault(stix_id, when)
+            # Unordered versions (PostgreSQL) do not know theirs yet: the object says when it was written.
+            first_added.setdefault(stix_id, when or batch.now)
         new_rows = []
         for stix_id, state in pending.items():
             prepared = state.prepared
@@ -222,7 +234,7 @@ class IntelService:
                 new_rows.append({
                     "stix_id": stix_id, "stix_type": prepared.obj.type, "revoked": prepared.obj.revoked,
                     "version": state.latest, "title": prepared.title, "search_text": prepared.search_text,
-                    "person_id": actor.person_id, "date_added": first_added.get(stix_id, batch.added),
+                    "person_id": actor.person_id, "date_added": first_added.get(stix_id, batch.now),
                     "marking": state.marking,
                     "source_ref": prepared.source_ref, "target_ref": prepared.target_ref,
                 })
@@ -247,14 +259,13 @@ class IntelService:
             store.NewVersion(ids[stix_id], stix_id, stix_type, actor.nation, version, when, raw)
             for (stix_id, stix_type, version, raw), when in zip(versions, added_of, strict=True)], latest, superseded)
 
-    def _date_added(self, tx: Tx, now: datetime) -> str:
-        """Strictly later than anything stored (a clock that steps back never reorders the feed)."""
-        newest = store.latest_date_added(tx.conn)
-        candidate = date_added_key(now)
-        if newest is not None and candidate <= newest:
-            moment = datetime.strptime(newest[:26], "%Y-%m-%dT%H:%M:%S.%f") + timedelta(microseconds=1)
-            candidate = date_added_key(moment)
-        return candidate
+    def _order_committed(self) -> None:
+        """After commit (PostgreSQL): give the versions written their date_added before answering, so
+        `complete` means listed. If ordering fails, the next round anyone runs orders them."""
+        try:
+            intel_order.order_committed(self.db.engine, self.clock.now())
+        except Exception:
+            log.exception("intel versions committed but not ordered; the next ordering round will")
 
     def _definitions(
         self, tx: Tx, objects: Sequence[StixObject], known: Sequence[Mapping[str, Any]]
@@ -422,13 +433,17 @@ class _Batch:
     """What one ingest carries from chunk to chunk."""
 
     result: IngestResult
-    added: str  # the batch's first date_added (timestamp key); each version gets its own, after it
+    #: The batch's first date_added (timestamp key); each version gets its own, after it. None when
+    #: versions are ordered after commit (storage/intel_order.py): they are written UNORDERED.
+    added: str | None
+    now: str  # when the batch was written (timestamp key)
     partners: frozenset[str]
     known: list[Mapping[str, Any]]
     derived: dict[tuple[str, ...], Marking | Invalid] = field(default_factory=dict)
     # For the intel.published events: by marking, STIX id → object id, in order, each once.
     published: dict[Marking, dict[str, int]] = field(default_factory=dict)
     versions_added: int = 0
+    _start: datetime | None = None
 
     def next_added(self) -> str:
         """A date_added for the next version stored: one microsecond after the one before.
@@ -437,10 +452,19 @@ class _Batch:
         last date_added it saw (X-TAXII-Date-Added-Last) never skips the rest of an envelope whose
         page ended inside it: no two versions share a date_added (TAXII 2.1 §3.4.2).
         """
-        moment = datetime.strptime(self.added[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
-        key = date_added_key(moment + timedelta(microseconds=self.versions_added))
+        if self.added is None:
+            return intel_order.UNORDERED
+        if self._start is None:  # parsed once a batch, not once a version
+            self._start = datetime.strptime(self.added[:26], "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+        key = date_added_key(self._start + timedelta(microseconds=self.versions_added))
         self.versions_added += 1
         return key
+
+
+def _ids_in(items: Sequence[RawItem]) -> list[str]:
+    """The STIX ids `items` name (valid or not: locking one more object costs nothing)."""
+    return [stix_id for item in items
+            if isinstance(item.value, Mapping) and isinstance(stix_id := item.value.get("id"), str)]
 
 
 def _definitions_in(items: Sequence[RawItem]) -> list[Mapping[str, Any]]:

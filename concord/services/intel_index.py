@@ -33,6 +33,7 @@ from concord.storage import intel_index as store
 from concord.storage.db import Database, Tx
 from concord.storage.events import latest_event_id
 from concord.storage.follower_positions import load_position
+from concord.storage.intel_order import order_pending
 from concord.storage.intel_search import index_text
 
 NAME = "intel-index"
@@ -113,6 +114,10 @@ class IntelIndexer:
             top = latest_event_id(conn)
         if not pending and top - saved < IDLE_SAVE_EVENTS:
             return Progress(max(saved, top))
+        if pending:
+            # A publication whose writer died between its commit and ordering its versions would stay
+            # out of TAXII listings until the next ingest: order it now (storage/intel_order.py).
+            order_pending(self.db.engine, self.clock.now())
         return self._run_batch(latest)
 
     def _run_batch(self, latest: int) -> Progress:

@@ -49,8 +49,12 @@ class Lock(IntEnum):
     EVENT_ORDER = 7_340_006
     #: Numbering audit leaves into the tree: the one sequencer at a time (`storage.audit_queue`).
     AUDIT_APPEND = 7_340_002
-    #: Intel writes, until commit, so `date_added` order is commit order (`storage.intel`).
-    INTEL_WRITE = 7_340_003
+    #: Giving committed intel versions their `date_added`, one ordering round at a time
+    #: (`storage.intel_order`). (7_340_003 was the lock every intel write held until commit; it is no
+    #: longer taken.)
+    INTEL_ORDER = 7_340_011
+    #: One intel object, keyed by its originator and STIX id: writers of the same object, until commit.
+    INTEL_OBJECT = 7_340_010
     #: Conflict-writing deconfliction checks: shared by checks that lock cells, exclusive for one
     #: whose zone is too wide for cells (`storage.conflicts.serialise_checks`).
     DECONFLICTION = 7_340_005
@@ -104,8 +108,9 @@ def hold_keys(conn: Connection, lock: Lock, keys: Iterable[str | int]) -> None:
     """Take `lock` for each of `keys`, in one order every writer shares (no deadlock between two)."""
     if not is_postgresql(conn):
         return
-    for sub in sorted({_int4(k) for k in keys}):
-        conn.execute(_HOLD_KEYED, {"k": int(lock), "sub": sub})
+    subs = sorted({_int4(k) for k in keys})
+    if subs:  # one round trip for a thousand keys (an envelope's objects), taken in the sorted order
+        conn.execute(_HOLD_KEYS, {"k": int(lock), "subs": subs})
 
 
 _HOLD = text("SELECT pg_advisory_xact_lock(:k)")
@@ -113,6 +118,9 @@ _HOLD_SHARED = text("SELECT pg_advisory_xact_lock_shared(:k)")
 _TRY_HOLD = text("SELECT pg_try_advisory_xact_lock(:k)")
 # The first key is the lock's number folded into 32 bits (all `Lock` values fit); the second the item.
 _HOLD_KEYED = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), CAST(:sub AS integer))")
+# WITH ORDINALITY and ORDER BY: the locks are taken in the array's (sorted) order, row by row.
+_HOLD_KEYS = text("SELECT count(pg_advisory_xact_lock(CAST(:k AS integer), sub)) FROM ("
+                  "SELECT sub FROM unnest(CAST(:subs AS integer[])) WITH ORDINALITY AS s(sub, n) ORDER BY n) ordered")
 
 
 def _int4(key: str | int) -> int:

@@ -6,9 +6,9 @@ Its marking — derived from its STIX markings or set by its originator — gove
 it, so narrowing release hides old versions too. A *version* is one `modified` of the object,
 stored as the exact text that was sent, with the time it was added.
 
-Ordering: versions are served in (date_added, id) order. Writers take `Lock.INTEL_WRITE` (PostgreSQL; an
-SQLite writer holds the database lock already) before reading the clock, so a version committed
-later never sorts before one a reader has already paged past.
+Ordering: versions are served in (date_added, id) order, and a version's date_added is given so that
+one committed later never sorts before one a reader has already paged past (`storage.intel_order`).
+Writers lock only the objects they write (`lock_objects`), never the whole centre.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
-    func,
     insert,
     select,
     text,
@@ -42,7 +41,16 @@ from sqlalchemy import (
 )
 
 from concord.domain.markings import Marking
-from concord.storage.dialect import Lock, hold, ids_of_insert, insert_or_ignore, is_postgresql, many, one_of
+from concord.storage.dialect import (
+    POSTGRESQL,
+    Lock,
+    hold_keys,
+    ids_of_insert,
+    insert_or_ignore,
+    is_postgresql,
+    many,
+    one_of,
+)
 from concord.storage.policy import marking_from_row, marking_values
 from concord.storage.schema import BigId, marking_columns, metadata
 
@@ -139,9 +147,11 @@ class NewVersion:
     raw: str
 
 
-def lock_for_writing(conn: Connection) -> None:
-    """Serialise intel writers until commit (PostgreSQL; SQLite writers are serialised already)."""
-    hold(conn, Lock.INTEL_WRITE)
+def lock_objects(conn: Connection, originator: str, stix_ids: Iterable[str]) -> None:
+    """Lock the originator's objects with these ids until commit: two writers of one object take
+    turns (the second reads what the first wrote: no lost version, no duplicate object), writers of
+    different objects never wait for each other. (PostgreSQL; an SQLite writer holds the database.)"""
+    hold_keys(conn, Lock.INTEL_OBJECT, (f"{originator} {stix_id}" for stix_id in stix_ids))
 
 
 def paging_key(conn: Connection) -> bytes:
@@ -188,6 +198,15 @@ def existing_versions(conn: Connection, object_ids: Sequence[int]) -> set[tuple[
 
 
 # Lookups by many values, built once per dialect (SQLAlchemy then reuses their compiled form).
+#
+# PostgreSQL looks each value up on its own, through a LATERAL subquery the planner cannot flatten
+# (LIMIT / OFFSET 0), so the key's index is the only plan. Written `stix_id = ANY(:ids)`, the
+# generic plan of the prepared statement, or statistics from when the table was small, walked the
+# originator's whole feed on every lookup, and ingest slowed as the store filled (issue 24).
+_PG_OBJECTS = ("FROM unnest(CAST(:ids AS varchar[])) AS wanted(stix_id) CROSS JOIN LATERAL ("
+               "SELECT * FROM intel_objects WHERE m_originator = :originator AND stix_id = wanted.stix_id LIMIT 1) o")
+
+
 def _originators(dialect: str) -> Any:
     o = intel_objects.c
     return and_(o.m_originator == bindparam("originator"), one_of(dialect, o.stix_id, "ids"))
@@ -195,16 +214,23 @@ def _originators(dialect: str) -> Any:
 
 @cache
 def _objects_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text(f"SELECT o.* {_PG_OBJECTS}").columns(*intel_objects.c)
     return select(intel_objects).where(_originators(dialect))
 
 
 @cache
 def _ids_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text(f"SELECT o.stix_id, o.id {_PG_OBJECTS}")
     return select(intel_objects.c.stix_id, intel_objects.c.id).where(_originators(dialect))
 
 
 @cache
 def _versions_query(dialect: str) -> Any:
+    if dialect == POSTGRESQL:
+        return text("SELECT v.object_id, v.version FROM unnest(CAST(:ids AS bigint[])) AS wanted(id) CROSS JOIN "
+                    "LATERAL (SELECT object_id, version FROM intel_versions WHERE object_id = wanted.id OFFSET 0) v")
     v = intel_versions.c
     return select(v.object_id, v.version).where(one_of(dialect, v.object_id, "ids"))
 
@@ -277,6 +303,13 @@ def executemany(
     """
     if not rows:
         return
+    if is_postgresql(conn):
+        # One statement over one array per column: PostgreSQL plans and runs one INSERT for the whole
+        # batch, where an executemany (pipelined) runs a thousand, each costing the server its own trip
+        # through the executor.
+        conn.exec_driver_sql(_unnest_insert(conn.dialect, table, tuple(columns), skip_existing),
+                             tuple(list(column) for column in zip(*rows, strict=True)))
+        return
     compiled = _insert_statement(conn.dialect, table, tuple(columns), skip_existing)
     if compiled.positiontup is not None:  # qmark / format: positional
         order = [columns.index(name) for name in compiled.positiontup]
@@ -289,6 +322,14 @@ def executemany(
 
 
 _COMPILED: dict[tuple[str, str, tuple[str, ...], bool], Any] = {}
+
+
+@cache
+def _unnest_insert(dialect: Any, table: Table, columns: tuple[str, ...], skip_existing: bool) -> str:
+    """INSERT INTO table (columns) SELECT * FROM unnest(%s::type[], …): the rows as column arrays."""
+    arrays = ", ".join(f"CAST(%s AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns)
+    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"  # noqa: S608 (names from the Table, never input)
+    return statement + (" ON CONFLICT DO NOTHING" if skip_existing else "")
 
 
 def _insert_statement(dialect: Any, table: Table, columns: tuple[str, ...], skip_existing: bool) -> Any:
@@ -407,9 +448,3 @@ def delete_versions(conn: Connection, object_id: int, versions: Sequence[str] | 
         )
         conn.execute(update(intel_objects).where(intel_objects.c.id == object_id).values(latest_version=remaining))
     return int(deleted)
-
-
-def latest_date_added(conn: Connection) -> str | None:
-    """The date-added key of the newest version stored (None for an empty store)."""
-    newest: str | None = conn.execute(select(func.max(intel_versions.c.date_added))).scalar()
-    return newest

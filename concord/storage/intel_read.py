@@ -16,6 +16,7 @@ from sqlalchemy.sql import alias
 from concord.domain.intel_query import Cursor, ObjectQuery
 from concord.domain.markings import Marking, Reader
 from concord.storage.intel import intel_objects, intel_versions
+from concord.storage.intel_order import UNORDERED
 from concord.storage.intel_search import matching
 from concord.storage.policy import marking_from_row, visible_to
 
@@ -98,6 +99,10 @@ def _taxii_select(
         # parameters) kept only the originator prefix and scanned every earlier row, page after page.
         cursor = tuple_(literal(query.after.date_added, v.c.date_added.type), literal(query.after.row_id, v.c.id.type))
         stmt = stmt.where(tuple_(v.c.date_added, v.c.id) > cursor)
+    if query.added_after is None and query.after is None:
+        # Versions not yet ordered (storage/intel_order.py) sort below every key and are never served:
+        # they will appear above whatever a reader has paged past. (A cursor or added_after excludes them.)
+        stmt = stmt.where(v.c.date_added > UNORDERED)
     stmt = stmt.where(_version_filter(query))
     if stix_id is None and query.ids is None:
         return stmt.order_by(v.c.date_added, v.c.id).limit(query.limit + 1)

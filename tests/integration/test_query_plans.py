@@ -10,6 +10,7 @@ leave it.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from psycopg import sql
 from sqlalchemy import Connection, event
 
 from concord.domain.intel_query import ObjectQuery, VersionMatch
 from concord.domain.markings import Level, Reader
+from concord.storage import intel as intel_store
 from concord.storage import intel_read
 from concord.storage.db import Database
 from concord.storage.intel import intel_objects, intel_versions
@@ -113,6 +116,14 @@ HOT_READS: list[tuple[str, Callable[[Connection], object], str | tuple[str, ...]
      "ix_intel_objects_stix_id"),
     ("REST versions of an object", lambda c: intel_read.versions_of(c, READER, 3001),
      ("uq_intel_versions_object_version", "sqlite_autoindex_intel_versions_1")),
+    # Ingest's lookups of what the writer already holds: their cost must not grow with the store either.
+    ("ingest: the writer's objects by STIX id",
+     lambda c: intel_store.objects_by_stix_id(c, "TUR", [stix_id(n) for n in (10, 3000, 4000)]),
+     ("uq_intel_objects_originator_stix_id", "ix_intel_objects_stix_id", "sqlite_autoindex_intel_objects_1")),
+    ("ingest: storage ids by STIX id", lambda c: intel_store.ids_by_stix_id(c, "TUR", [stix_id(3000)]),
+     ("uq_intel_objects_originator_stix_id", "ix_intel_objects_stix_id", "sqlite_autoindex_intel_objects_1")),
+    ("ingest: versions held", lambda c: intel_store.existing_versions(c, [10, 3001]),
+     ("uq_intel_versions_object_version", "sqlite_autoindex_intel_versions_1")),
 ]
 
 
@@ -159,3 +170,41 @@ def test_hot_read_seeks_its_index(
     seeded: Database, name: str, read: Callable[[Connection], object], index: str | tuple[str, ...]
 ) -> None:
     assert_seeks(seeded, name, read, index)
+
+
+def test_ingest_lookups_seek_by_id_on_postgresql_with_stale_statistics_and_a_generic_plan() -> None:
+    """The statistics of a store that filled since it was last analysed (a new centre taking its first
+    envelopes) and the value-blind plan the driver settles on once it prepares a statement: written
+    `stix_id = ANY(:ids)`, the lookup walked the originator's whole feed (20 ms at 50k, growing)."""
+    with throwaway_postgres() as url:
+        db = Database(url)
+        upgrade(db)
+        fill = ("INSERT INTO intel_objects (stix_id, stix_type, revoked, latest_version, latest_modified, title, "
+                "search_text, first_added, m_level, m_originator, m_releasable_to, m_tlp, m_caveats) "
+                "SELECT 'indicator--' || g, 'indicator', false, 'v', 'v', 't', 's', 'd', 0, 'TUR', '|TUR|', "
+                "'CLEAR', '' FROM generate_series(CAST(%s AS integer), CAST(%s AS integer)) AS g")
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql(fill, (1, 4))
+            conn.exec_driver_sql("ANALYZE intel_objects")
+            conn.exec_driver_sql(fill, (5, 50_000))
+        wanted = ["indicator--7", "indicator--40000"]
+        with db.engine.connect() as conn, captured(db) as sent:
+            assert set(intel_store.objects_by_stix_id(conn, "TUR", wanted)) == set(wanted)
+            assert set(intel_store.ids_by_stix_id(conn, "TUR", wanted)) == set(wanted)
+        with db.engine.connect() as conn:
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            driver.execute("SET plan_cache_mode = force_generic_plan")
+            for number, (statement, parameters) in enumerate(sent):
+                # A prepared statement, as the driver makes of one it has run a few times, explained
+                # with the plan it is forced to keep for any values.
+                names = list(dict.fromkeys(re.findall(r"%\((\w+)\)s", statement)))
+                for place, name in enumerate(names, 1):
+                    statement = statement.replace(f"%({name})s", f"${place}")
+                driver.execute(f"PREPARE lookup{number} AS {statement}")
+                values = sql.SQL(", ").join(sql.Literal(parameters[name]) for name in names)
+                rows = driver.execute(sql.SQL("EXPLAIN EXECUTE {}({})").format(
+                    sql.Identifier(f"lookup{number}"), values)).fetchall()
+                shown = "\n".join(str(row[0]) for row in rows)
+                assert re.search(r"Index Cond: \(\(stix_id\)::text = ", shown), shown
+        db.dispose()

@@ -95,7 +95,7 @@ def test_a_keyed_lock_excludes_only_writers_of_the_same_key(postgres_database: s
     try:
         assert not _takes(db, Lock.DECONFLICTION, "cell:8:1234")
         assert _takes(db, Lock.DECONFLICTION, "cell:8:1235")
-        assert _takes(db, Lock.INTEL_WRITE, "cell:8:1234")  # another lock, the same key
+        assert _takes(db, Lock.INTEL_OBJECT, "cell:8:1234")  # another lock, the same key
         assert _takes(db, Lock.DECONFLICTION, None)  # the whole-centre key space is separate
     finally:
         release.set()
