@@ -27,6 +27,7 @@ from concord.services.conflicts import ConflictService
 from concord.services.deconfliction import DeconflictionService
 from concord.services.duty import DutyService
 from concord.services.federation import FederationService, NodeIdentity
+from concord.services.federation_feed import FederationFeedService
 from concord.services.feed import EventFeed
 from concord.services.follow import Followers
 from concord.services.identity import CentreIdentity, IdentityMismatch
@@ -152,8 +153,10 @@ class Centre:
         self.node = NodeIdentity(settings.data_dir / "keys", hostnames=(settings.host, "localhost"))
         self.federation = FederationService(self.db, self.clock, self.node, self.intel, partners,
                                             nation=settings.node_nation, page_size=settings.federation_page_size)
+        self.federation_feed = FederationFeedService(self.db, self.clock, self.federation, nation=settings.node_nation,
+                                           page_size=settings.federation_page_size)
         self.background.append(("federation-pull", self.federation.follower(
-            self.bus, self.followers, settings.federation_poll_seconds).run))
+            self.bus, self.followers, settings.federation_poll_seconds, also=self.federation_feed.pull).run))
 
     def migrate(self) -> None:
         migrate.upgrade(self.db)

@@ -35,6 +35,7 @@ ROUTER_MODULES: list[str] = [
     "tracks",
     "intel",
     "federation",
+    "federation_feed",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Path
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field
 from concord.api.deps import ActorDep, CentreDep
 from concord.api.read_audit import api_router
 from concord.clock import iso
+from concord.domain.peer_links import LinkState, link_status
 from concord.services.federation import PeerView
 
 router = api_router(prefix="/api", tags=["federation"])
@@ -47,17 +49,25 @@ class PeerOut(BaseModel):
     refused: int
     last_refusal: str | None
     last_error: str | None = Field(description="why the last pull failed (cleared by a good one)")
+    failed_at: str | None = Field(description="when a pull from the peer last failed")
+    state: LinkState = Field(description="pending (not pulled yet), awaiting_consent (the peer has not added this "
+                             "node, or removed it), up (the last pull completed) or failing")
+    behind_seconds: float | None = Field(description="seconds since the last complete pull: how far behind the "
+                                         "peer this node may be (null before the first)")
 
     @classmethod
-    def of(cls, view: PeerView) -> PeerOut:
+    def of(cls, view: PeerView, now: datetime) -> PeerOut:
         p, link = view.peer, view.link
-        pulled = link.get("pulled_at")
-        return cls(name=p.name, nation=p.nation, url=p.url, node_id=p.node_id, fingerprint=p.fingerprint,
+        pulled, failed, error = link.get("pulled_at"), link.get("failed_at"), _text(link.get("last_error"))
+        status = link_status(pulled_at=pulled if isinstance(pulled, datetime) else None, last_error=error, now=now)
+        return cls(state=status.state, behind_seconds=status.behind_seconds,
+                   failed_at=iso(failed) if isinstance(failed, datetime) else None,
+                   name=p.name, nation=p.nation, url=p.url, node_id=p.node_id, fingerprint=p.fingerprint,
                    level=p.level.name, added_at=iso(p.added_at), pulled_until=_text(link.get("pulled_until")),
-                   pulled_at=iso(pulled) if pulled is not None else None,  # type: ignore[arg-type]
+                   pulled_at=iso(pulled) if isinstance(pulled, datetime) else None,
                    received=int(link.get("received") or 0),  # type: ignore[call-overload]
                    refused=int(link.get("refused") or 0),  # type: ignore[call-overload]
-                   last_refusal=_text(link.get("last_refusal")), last_error=_text(link.get("last_error")))
+                   last_refusal=_text(link.get("last_refusal")), last_error=error)
 
 
 def _text(value: object) -> str | None:
@@ -75,7 +85,8 @@ def node(actor: ActorDep, centre: CentreDep) -> NodeOut:
 
 @router.get("/peers", response_model=list[PeerOut], summary="Peer nodes and their links (administrators)")
 def peers(actor: ActorDep, centre: CentreDep) -> list[PeerOut]:
-    return [PeerOut.of(v) for v in centre.federation.peers(actor)]
+    now = centre.clock.now()
+    return [PeerOut.of(v, now) for v in centre.federation.peers(actor)]
 
 
 @router.post("/peers", response_model=PeerOut, status_code=201,
@@ -83,7 +94,7 @@ def peers(actor: ActorDep, centre: CentreDep) -> list[PeerOut]:
 def add_peer(body: PeerIn, actor: ActorDep, centre: CentreDep) -> PeerOut:
     centre.federation.add_peer(actor, name=body.name, nation=body.nation, url=body.url, key=body.key,
                                level=body.level)
-    return next(PeerOut.of(v) for v in centre.federation.peers(actor) if v.peer.name == body.name)
+    return next(PeerOut.of(v, centre.clock.now()) for v in centre.federation.peers(actor) if v.peer.name == body.name)
 
 
 @router.delete("/peers/{name}", status_code=204, summary="Remove a peer node: it is cut at once")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from concord.cli.centre import actor_for, open_centre
 from concord.cli.errors import run_safely
+from concord.domain.peer_links import link_status
 
 node_app = typer.Typer(help="This node's identity (federation).", no_args_is_help=True)
 peer_app = typer.Typer(help="Peer nodes, added by mutual consent (federation).", no_args_is_help=True)
@@ -58,16 +60,21 @@ def peer_list(as_user: AsAdmin) -> None:
     """Peer nodes and the state of each link."""
     centre = open_centre()
     views = centre.federation.peers(actor_for(centre, as_user))
+    now = centre.clock.now()
     centre.close()
     table = Table(title="Peer nodes")
-    for column in ("name", "nation", "url", "level", "fingerprint", "pulled until", "received", "refused",
-                   "last error"):
+    for column in ("name", "nation", "url", "level", "fingerprint", "link", "behind", "pulled until", "received",
+                   "refused", "last error"):
         table.add_column(column)
     for v in views:
         link = v.link
+        pulled, error = link["pulled_at"], link["last_error"]
+        status = link_status(pulled_at=pulled if isinstance(pulled, datetime) else None,
+                             last_error=str(error) if error else None, now=now)
+        behind = "-" if status.behind_seconds is None else f"{status.behind_seconds:.0f} s"
         table.add_row(v.peer.name, v.peer.nation, v.peer.url, v.peer.level.name, v.peer.fingerprint,
-                      str(link["pulled_until"] or "-"), str(link["received"]), str(link["refused"]),
-                      str(link["last_error"] or ""))
+                      status.state.value, behind, str(link["pulled_until"] or "-"), str(link["received"]),
+                      str(link["refused"]), str(error or ""))
     console.print(table)
 
 

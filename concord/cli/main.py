@@ -157,8 +157,19 @@ def demo(
     host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="listen port")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="load the scenario and exit")] = False,
+    federated: Annotated[bool, typer.Option(
+        "--federated", help="three national nodes (TUR, IRQ, JOR) on ports PORT, PORT+1 and PORT+2, each with "
+        "its own database under var/federated/, peered by consent")] = False,
 ) -> None:
     """Initialise a centre with a clearly fictional scenario and serve it."""
+    if federated:
+        from concord.cli import demo_federated
+
+        ports = [port + i for i in range(3)]
+        if no_serve:
+            demo_federated.prepare(Path("var/federated"), host, ports)
+            return
+        raise typer.Exit(demo_federated.run(Path("var/federated"), host, ports))
     from concord.demo.scenario import load_scenario
 
     os.environ.setdefault("CONCORD_DATABASE_URL", "sqlite:///var/demo.db")

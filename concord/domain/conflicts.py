@@ -16,20 +16,25 @@ clears a conflict for another.
 Across markings: a reader who may see one side but not the other is told only what
 `ConflictWarning` holds — where and how large the overlap is, when, that it is another nation's
 restricted activity and whom at the centre to contact. Not the other side's key, name, kind,
-nation, marking, altitude or distance.
+nation, marking, altitude or distance. "Where" and "when" are coarse (`Coarse`): the grid cells the
+overlap touches and the whole hours it spans, so a planner who saves plans to probe with cannot
+trace the hidden item's outline or window from the warnings.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from concord.domain.errors import Forbidden, Invalid, StateConflict
-from concord.domain.geo import to_geojson
+from concord.domain.geo import area_m2, to_geojson
 from concord.domain.operation_lifecycle import Approver, check_justification
 from concord.domain.operations import Operation
 
@@ -179,18 +184,79 @@ class ConflictWarning:
         }
 
 
+#: A warning's "where": cells of this many degrees (about 5.5 km north–south), enough to steer a plan
+#: clear of the area and call the centre, too coarse to trace an outline.
+WARNING_CELL_DEGREES = 0.05
+#: More cells than this (an overlap some 500 km across) and the warning gives the cells' bounding box.
+_MAX_WARNING_CELLS = 40_000
+
+
+@dataclass(frozen=True, slots=True)
+class Coarse:
+    """Where and when an overlap is, as a warning may tell it: the grid cells it touches and the whole
+    hours it spans."""
+
+    geometry: BaseGeometry
+    area_m2: float
+    starts_at: datetime | None
+    ends_at: datetime | None
+
+    @classmethod
+    def of(cls, overlap: BaseGeometry, starts_at: datetime | None, ends_at: datetime | None) -> Coarse:
+        cells = _cells(overlap)
+        return cls(cells, area_m2(cells) if cells.area > 0 else 0.0, _hour_floor(starts_at), _hour_ceil(ends_at))
+
+
+def _cells(geometry: BaseGeometry) -> BaseGeometry:
+    if geometry.is_empty:
+        return geometry
+    d = WARNING_CELL_DEGREES
+    minx, miny, maxx, maxy = geometry.bounds
+    x0, y0 = math.floor(minx / d), math.floor(miny / d)
+    xs = np.arange(x0, math.floor(maxx / d) + 1)
+    ys = np.arange(y0, math.floor(maxy / d) + 1)
+    def edge(i: Any) -> Any:
+        # Rounded to whole decimals: neighbours share edges exactly and merge into one shape.
+        return np.round(i * d, 6)
+
+    if len(xs) * len(ys) > _MAX_WARNING_CELLS:
+        return shapely.box(edge(xs[0]), edge(ys[0]), edge(xs[-1] + 1), edge(ys[-1] + 1))
+    gx, gy = (g.ravel() for g in np.meshgrid(xs, ys))
+    boxes = shapely.box(edge(gx), edge(gy), edge(gx + 1), edge(gy + 1))
+    touched = boxes[shapely.intersects(boxes, geometry)]
+    return shapely.union_all(touched).simplify(0).normalize()  # simplify(0): no in-line corners
+
+
+def _hour_floor(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return _utc(moment).replace(minute=0, second=0, microsecond=0)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)  # stored times are UTC
+
+
+def _hour_ceil(moment: datetime | None) -> datetime | None:
+    floor = _hour_floor(moment)
+    if moment is None or floor is None:
+        return None
+    return floor if floor == moment else floor + timedelta(hours=1)
+
+
 def warning_for(conflict: Conflict, visible_key: str, contact: str) -> ConflictWarning:
     """The restricted view of `conflict` for a reader who may see `visible_key` only."""
     if not conflict.involves(visible_key):
         raise ValueError("the visible side must be one of the conflict's sides")
+    coarse = Coarse.of(conflict.overlap, conflict.starts_at, conflict.ends_at)
     return ConflictWarning(
         conflict.id,
         conflict.status,
         visible_key,
-        to_geojson(conflict.overlap),
-        conflict.area_m2,
-        conflict.starts_at,
-        conflict.ends_at,
+        to_geojson(coarse.geometry),
+        coarse.area_m2,
+        coarse.starts_at,
+        coarse.ends_at,
         RESTRICTED_OTHER_SIDE,
         contact,
     )

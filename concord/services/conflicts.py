@@ -39,9 +39,10 @@ class ConflictService:
         c = view.conflict
         if not (view.a_visible and view.b_visible):
             visible = c.a_key if view.a_visible else c.b_key
-            warning = warning_for(c, visible, self.contact).to_dict()
-            warning["starts_at"], warning["ends_at"] = _time(c.starts_at), _time(c.ends_at)
-            return warning
+            warning = warning_for(c, visible, self.contact)
+            out = warning.to_dict()
+            out["starts_at"], out["ends_at"] = _time(warning.starts_at), _time(warning.ends_at)
+            return out
         return {
             "conflict_id": c.id,
             "status": c.status.value,

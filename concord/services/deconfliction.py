@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 
 from concord.bus.base import EventBus
 from concord.clock import Clock, iso
-from concord.domain.conflicts import ConflictStatus
+from concord.domain.conflicts import Coarse, ConflictStatus
 from concord.domain.deconfliction import DeconflictionEngine, Footprint, Overlap, zone_cells
 from concord.domain.geo import to_geojson
 from concord.domain.people import Actor
@@ -187,6 +187,9 @@ class DeconflictionService:
         now: datetime,
         actor: Actor | None,
     ) -> None:
+        # The event is marked like `side`, so a reader who may not see the other side can read it:
+        # it says where and when only as coarsely as a warning does; the conflict itself has the rest.
+        where = Coarse.of(overlap.geometry, overlap.starts_at, overlap.ends_at)
         for side in (a_key, b_key):
             append_event(
                 tx,
@@ -201,9 +204,9 @@ class DeconflictionService:
                     "conflict_id": conflict_id,
                     "status": status.value,
                     "your_item": side,
-                    "overlap": to_geojson(overlap.geometry),
-                    "area_m2": round(overlap.area_m2, 1),
-                    "starts_at": iso(overlap.starts_at) if overlap.starts_at else None,
-                    "ends_at": iso(overlap.ends_at) if overlap.ends_at else None,
+                    "overlap": to_geojson(where.geometry),
+                    "area_m2": round(where.area_m2, 1),
+                    "starts_at": iso(where.starts_at) if where.starts_at else None,
+                    "ends_at": iso(where.ends_at) if where.ends_at else None,
                 },
             )

@@ -314,12 +314,17 @@ class FederationService:
 
     # --- the receiving side: pulling ------------------------------------------------------------
     def _get(self, peer: Peer, path: str, params: Mapping[str, str]) -> requests.Response:
+        return self.get_signed(peer, path, params, accept=TAXII)
+
+    def get_signed(self, peer: Peer, path: str, params: Mapping[str, str], *, accept: str) -> requests.Response:
+        """GET `path` from `peer`, signed with this node's key; the answer only if it is a 200 signed by
+        the peer's node key (PeerUnavailable otherwise)."""
         url = f"{peer.url}{path}" + (f"?{urlencode(params)}" if params else "")
-        prepared = self.signed(requests.Request("GET", url, headers={"Accept": TAXII}).prepare())
+        prepared = self.signed(requests.Request("GET", url, headers={"Accept": accept}).prepare())
         response = self._http.send(prepared, timeout=self.timeout_seconds, allow_redirects=False)
         if response.status_code != 200:
             raise PeerUnavailable(f"{peer.name} answered {response.status_code} to GET {path}: "
-                                  f"{response.text[:300]}")
+                                  f"{response.text[:300]}", status=response.status_code)
         verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=PeerKey(peer))
         try:
             verifier.verify(response, max_age=MAX_AGE, expect_tag=rules.SIGNATURE_TAG,
@@ -425,7 +430,7 @@ class FederationService:
         if gone:
             log.info("removed %d object(s) that peer %s no longer releases here", len(gone), peer.name)
 
-    def pull_all(self) -> int:
+    def pull_all(self, also: Callable[[Peer], int] | None = None) -> int:
         """One round over every peer. A peer that fails is recorded on its link (`/api/peers`, `/metrics`)
         and the others go on; a link that is down does not make this node unready (`/readyz` reports
         this node's own failures: a round that cannot read or write its database fails the follower)."""
@@ -435,6 +440,8 @@ class FederationService:
         for peer in peers:
             try:
                 total += self.pull(peer)
+                if also is not None:  # the event-log feed (services/federation_feed.py)
+                    total += also(peer)
             except Exception as exc:  # a peer down or misbehaving must not stop the others
                 reason = f"{type(exc).__name__}: {exc}"
                 log.warning("pull from peer %s failed: %s", peer.name, reason)
@@ -442,10 +449,12 @@ class FederationService:
                     store.save_failure(tx.conn, peer.id, reason, self.clock.now())
         return total
 
-    def follower(self, bus: EventBus, followers: Followers, poll_seconds: float) -> Follower:
-        """The supervised puller: a round every `poll_seconds` (its lag per peer is in /metrics)."""
+    def follower(self, bus: EventBus, followers: Followers, poll_seconds: float,
+                 also: Callable[[Peer], int] | None = None) -> Follower:
+        """The supervised puller: a round every `poll_seconds` (its lag per peer is in /metrics); `also`
+        pulls each peer's event-log feed after its intelligence."""
         async def step(_position: int, latest: int) -> Progress:
-            await asyncio.to_thread(self.pull_all)
+            await asyncio.to_thread(self.pull_all, also)
             return Progress(latest)
 
         return followers.follow("federation-pull", bus, step, start=lambda: 0, poll_seconds=poll_seconds,
@@ -454,6 +463,10 @@ class FederationService:
 
 class PeerUnavailable(RuntimeError):
     """A peer did not answer as a Concord node should (down, refusing us, or not speaking TAXII)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status it answered with, if it answered
 
 
 @functools.lru_cache(maxsize=8)

@@ -11,13 +11,14 @@ from typing import Any
 from concord.clock import Clock
 from concord.domain import incidents as rules
 from concord.domain.channels import MAX_NAME_CHARS, ChannelKind, new_channel
-from concord.domain.errors import Invalid
+from concord.domain.errors import Forbidden, Invalid
 from concord.domain.incident_facts import CategoryVocabulary
 from concord.domain.incidents import Incident, TimelineEntry
 from concord.domain.markings import Level, Marking, Reader, Tlp, can_see
 from concord.domain.ownership import Kind, require_owner
 from concord.domain.people import Actor, Role
 from concord.services.channels import ChannelService
+from concord.storage import federation as federation_store
 from concord.storage import incidents as store
 from concord.storage import nations as nation_store
 from concord.storage import people as people_store
@@ -182,6 +183,10 @@ class IncidentService:
         actor.require(*INCIDENT_ROLES, action=action)
         with self.db.write() as tx:
             before = store.get_incident(tx.conn, actor.reader, incident_id)
+            if federation_store.origin_node(tx.conn, "incident", incident_id) is not None:
+                # A copy received from a peer node changes only on its originator's node (docs/federation.md).
+                raise Forbidden(f"this incident came from {before.reporter}'s node: {action} there",
+                                field="incident_id")
             after, entry = change(before, store.vocabulary(tx.conn))
             if check_partners:
                 self._check_partners_known(tx, after.report.partners)

@@ -14,7 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
 from concord.clock import Clock, iso
-from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Conflict, Override, blocks, check_override
+from concord.domain.conflicts import RESTRICTED_OTHER_SIDE, Coarse, Conflict, Override, blocks, check_override
 from concord.domain.deconfliction import Footprint
 from concord.domain.errors import ConcordError, Forbidden, Invalid, NotFound, StateConflict
 from concord.domain.geo import to_geojson
@@ -49,6 +49,7 @@ from concord.domain.people import Actor, Role
 from concord.domain.sync_matrix import sync_matrix, sync_matrix_csv
 from concord.services.deconfliction import DeconflictionService
 from concord.storage import conflicts as conflict_store
+from concord.storage import federation as federation_store
 from concord.storage import nations as nation_store
 from concord.storage import operations as store
 from concord.storage.db import Database, Tx
@@ -85,6 +86,13 @@ class OperationService:
         if row is None:
             raise NotFound(f"no operation {operation_id}", field="operation_id")
         return row.operation
+
+    @staticmethod
+    def _require_home(tx: Tx, op: Operation, action: str) -> None:
+        """A copy received from a peer node is changed only on its originator's node (docs/federation.md)."""
+        if federation_store.origin_node(tx.conn, "operation", op.id) is not None:
+            raise Forbidden(f"this operation came from {op.plan.lead_nation}'s node: {action} there",
+                            field="operation_id")
 
     def _event(self, tx: Tx, actor: Actor, op: Operation, kind: str, **payload: Any) -> None:
         append_event(tx, at=self.clock.now(), kind=kind, item_type="operation", item_id=op.id,
@@ -127,6 +135,7 @@ class OperationService:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="change it")
+            self._require_home(tx, op, "change it")
             plan = check_plan(plan, [n.code for n in nation_store.list_nations(tx.conn)])
             revision = revise(op, plan, actor.nation)
             now = self.clock.now()
@@ -153,6 +162,7 @@ class OperationService:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action="propose it")
+            self._require_home(tx, op, "propose it")
             check_transition(op, S.PROPOSED)
             now = self.clock.now()
             store.set_status(tx.conn, op.id, S.PROPOSED, now)
@@ -166,6 +176,7 @@ class OperationService:
         """The task's owner nation (or the lead nation) reports progress; not a new version."""
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
+            self._require_home(tx, op, "report on its tasks")
             if not 0 <= index < len(op.plan.tasks):
                 raise NotFound(f"no task {index} in operation {operation_id}", field="index")
             task = op.plan.tasks[index]
@@ -201,6 +212,10 @@ class OperationService:
             approver = approver_of(actor)
             reason = check_decision(op, approver, version, decision, reason)
             require_decider(actor, op.plan.participants, Deciding.APPROVAL, action="deciding for a nation")
+            if federation_store.has_node_for(tx.conn, actor.nation):
+                # That nation decides on its own node, which carries the decision here signed (docs/federation.md).
+                raise Forbidden(f"{actor.nation} decides on its own node; the decision comes here from there",
+                                field="nation")
             now = self.clock.now()
             if decision == Decision.APPROVED:
                 blocking = self._blocking(tx.conn, op)
@@ -228,7 +243,8 @@ class OperationService:
         self._event(tx, actor, op, f"operation.{decision.value}_by_nation", nation=actor.nation,
                     reason=reason)
         status = status_after_decisions(op, store.approvals_of(tx.conn, op.id))
-        if status != op.status:
+        if status != op.status and federation_store.origin_node(tx.conn, "operation", op.id) is None:
+            # A copy's status is its originator node's to change: it follows there, and comes back.
             store.set_status(tx.conn, op.id, status, now)
             op = Operation(op.id, op.plan, status, op.version, op.created_by, now)
             self._event(tx, actor, op, f"operation.{status.value}")
@@ -261,6 +277,7 @@ class OperationService:
         with self.db.write() as tx:
             op = self._load(tx, actor, operation_id)
             require_owner(actor, op.plan.lead_nation, Kind.OPERATION, action=f"{action} it")
+            self._require_home(tx, op, f"{action} it")
             check_transition(op, target)
             if target == S.CANCELLED:
                 reason = check_reason(reason)
@@ -317,10 +334,12 @@ class OperationService:
             visible = conflict_store.visible_keys(conn, actor.reader, [o.key for o in overlaps])
             out: list[dict[str, Any]] = []
             for o in overlaps:
+                # A hidden side is told only coarsely (see `Coarse`): a saved plan can probe too.
+                where = o if o.key in visible else Coarse.of(o.geometry, o.starts_at, o.ends_at)
                 item: dict[str, Any] = {
-                    "overlap": to_geojson(o.geometry), "area_m2": round(o.area_m2, 1),
-                    "starts_at": iso(o.starts_at) if o.starts_at else None,
-                    "ends_at": iso(o.ends_at) if o.ends_at else None,
+                    "overlap": to_geojson(where.geometry), "area_m2": round(where.area_m2, 1),
+                    "starts_at": iso(where.starts_at) if where.starts_at else None,
+                    "ends_at": iso(where.ends_at) if where.ends_at else None,
                 }
                 if o.key in visible:
                     item |= {"item": o.key, "name": conflict_store.side_name(conn, o.key), "restricted": False}

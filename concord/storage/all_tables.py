@@ -15,6 +15,7 @@ import concord.storage.conflicts
 import concord.storage.duty
 import concord.storage.events
 import concord.storage.federation
+import concord.storage.federation_feed
 import concord.storage.follower_positions
 import concord.storage.incidents
 import concord.storage.intel

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     ForeignKey,
+    Index,
     LargeBinary,
     SmallInteger,
     String,
@@ -53,6 +54,8 @@ peers = Table(
     Column("last_refusal", Text, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("failed_at", TS, nullable=True),
+    # The event-log feed (storage/federation_feed.py): the peer's position applied here up to.
+    Column("feed_position", BigInteger, nullable=True),
 )
 
 peer_items = Table(
@@ -62,6 +65,9 @@ peer_items = Table(
     Column("peer_id", BigId, ForeignKey("peers.id", ondelete="SET NULL"), nullable=True, index=True),
     Column("origin_node", String(32), nullable=False),
     Column("received_at", TS, nullable=False),
+    # The item's id on its originator's node (items received over the event-log feed).
+    Column("origin_id", String(160), nullable=True),
+    Index("ix_peer_items_origin", "origin_node", "item_type", "origin_id", unique=True),
 )
 
 
@@ -166,3 +172,8 @@ def forget_items(conn: Connection, item_type: str, item_ids: list[int]) -> None:
     if item_ids:
         conn.execute(delete(peer_items).where(peer_items.c.item_type == item_type,
                                               peer_items.c.item_id.in_(item_ids)))
+
+
+def has_node_for(conn: Connection, nation: str) -> bool:
+    """Whether a peer node speaks for `nation` (its decisions are then given there, and carried here)."""
+    return conn.execute(select(peers.c.id).where(peers.c.nation == nation).limit(1)).first() is not None

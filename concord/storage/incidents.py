@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     exists,
     insert,
     select,
@@ -201,3 +202,53 @@ def add_category(conn: Connection, code: str, labels: Mapping[str, str], nation:
     added = conn.execute(insert_or_ignore(conn.dialect.name, incident_categories).values(
         code=code, labels=dict(labels), added_by=nation, added_at=at).returning(incident_categories.c.code)).first()
     return added is not None
+
+
+def delete_incident(conn: Connection, incident_id: int) -> None:
+    """Remove an incident and its timeline: only a copy whose originator's node no longer releases it here
+    (services/federation_feed.py)."""
+    conn.execute(delete(incident_timeline).where(incident_timeline.c.incident_id == incident_id))
+    conn.execute(delete(incidents).where(incidents.c.id == incident_id))
+
+
+def replace_timeline(conn: Connection, incident_id: int, entries: list[TimelineEntry]) -> None:
+    """Make the incident's timeline exactly `entries` (a copy of what its originator's node holds)."""
+    conn.execute(delete(incident_timeline).where(incident_timeline.c.incident_id == incident_id))
+    for entry in entries:
+        add_timeline_entry(conn, incident_id, entry)
+
+
+def get_any(conn: Connection, incident_id: int) -> Incident | None:
+    """Unfiltered: for the federation feed's own checks, never returned to a caller."""
+    row = conn.execute(select(incidents).where(incidents.c.id == incident_id)).first()
+    return _incident(row._mapping) if row else None
+
+
+def timeline_of(conn: Connection, incident_id: int) -> list[TimelineEntry]:
+    """Unfiltered: the caller has already decided who may see the incident."""
+    query = select(incident_timeline).where(incident_timeline.c.incident_id == incident_id).order_by(
+        incident_timeline.c.id)
+    return [TimelineEntry(utc(r.at), r.nation, r.person_id, TimelineKind(r.kind), r.text, dict(r.details))
+            for r in conn.execute(query)]
+
+
+def visible_incidents(conn: Connection, reader: Reader, incident_ids: list[int]) -> dict[int, Incident]:
+    """Those of `incident_ids` the reader may see, by id, with their timelines (two queries for a page)."""
+    rows = conn.execute(select(incidents).where(incidents.c.id.in_(incident_ids), visible_to(incidents, reader)))
+    return {int(r.id): _incident(r._mapping) for r in rows}
+
+
+def timelines_of(conn: Connection, incident_ids: list[int]) -> dict[int, list[TimelineEntry]]:
+    """Unfiltered: the caller has already decided who may see these incidents."""
+    found: dict[int, list[TimelineEntry]] = {i: [] for i in incident_ids}
+    query = select(incident_timeline).where(incident_timeline.c.incident_id.in_(incident_ids)).order_by(
+        incident_timeline.c.id)
+    for r in conn.execute(query):
+        found[int(r.incident_id)].append(TimelineEntry(utc(r.at), r.nation, r.person_id, TimelineKind(r.kind), r.text,
+                                                       dict(r.details)))
+    return found
+
+
+def overwrite_incident(conn: Connection, incident: Incident) -> None:
+    """Write a copy's state as its originator's node holds it (no local edit races a copy: none is allowed)."""
+    conn.execute(update(incidents).where(incidents.c.id == incident.id).values(**_values(incident)))

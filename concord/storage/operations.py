@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    delete,
     insert,
     select,
     update,
@@ -204,3 +205,25 @@ def approvals_of(conn: Connection, operation_id: int) -> list[Approval]:
         .order_by(operation_approvals.c.at, operation_approvals.c.id)
     )
     return [Approval(r.nation, r.person_id, r.version, Decision(r.decision), r.reason, utc(r.at)) for r in rows]
+
+
+def delete_operation(conn: Connection, operation_id: int) -> None:
+    """Remove an operation with its versions and decisions: only a copy whose originator's node no longer
+    releases it here (services/federation_feed.py); operations made here are cancelled, never deleted."""
+    conn.execute(delete(operation_approvals).where(operation_approvals.c.operation_id == operation_id))
+    conn.execute(delete(operation_versions).where(operation_versions.c.operation_id == operation_id))
+    conn.execute(delete(operations).where(operations.c.id == operation_id))
+
+
+def replace_approvals(conn: Connection, operation_id: int, nation: str, approvals: list[Approval]) -> bool:
+    """Make `nation`'s decisions on the operation exactly `approvals` (a copy of what its node holds);
+    True when that changed anything."""
+    held = [a for a in approvals_of(conn, operation_id) if a.nation == nation]
+    if [(a.version, a.decision, a.reason, a.at) for a in held] == \
+            [(a.version, a.decision, a.reason, a.at) for a in approvals]:
+        return False
+    conn.execute(delete(operation_approvals).where(operation_approvals.c.operation_id == operation_id,
+                                                   operation_approvals.c.nation == nation))
+    for approval in approvals:
+        add_approval(conn, operation_id, approval)
+    return True

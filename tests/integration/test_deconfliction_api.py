@@ -151,9 +151,14 @@ def test_warnings_across_markings_leak_nothing(centre: Centre, client: TestClien
     assert set(warning) == {"conflict_id", "status", "your_item", "overlap", "area_m2", "starts_at", "ends_at",
                             "other_side", "contact", "restricted"}
     assert s.irq_watch.get(f"/api/operations/{secret['id']}").status_code == 404
-    # Iraq was informed (not asked) through the event log, on its own item.
+    # Where and when only coarsely: whole grid cells and whole hours, so no outline can be traced.
+    corners = [c for ring in warning["overlap"]["coordinates"] for c in ring]
+    assert all(round(v * 20, 6).is_integer() for corner in corners for v in corner)
+    assert warning["starts_at"].endswith(":00:00.000Z") and warning["ends_at"].endswith(":00:00.000Z")
+    # Iraq was informed (not asked) through the event log, on its own item, as coarsely.
     informed = [e for e in s.irq_watch.get("/api/events").json() if e["kind"] == "conflict.detected"]
     assert [e["payload"]["your_item"] for e in informed] == [warning["your_item"]]
+    assert informed[0]["payload"]["overlap"] == warning["overlap"]
     # Iraq may acknowledge the warning; the Turkish side sees its own warning about the Iraqi activity.
     ack = s.irq_watch.post(f"/api/conflicts/{warning['conflict_id']}/acknowledge", json={"note": "Holding north"})
     assert ack.status_code == 200 and ack.json()["restricted"] is True and "steps" not in ack.json()

@@ -57,6 +57,7 @@ def test_node_show_and_peers_by_mutual_consent(env: Path) -> None:
     assert code != 0 and "TUR's administrators" in out
     code, out = run("peer", "list", "--as", "tur.admin")
     assert code == 0 and "irq-node" in out and "RESTRICTED" in out
+    assert "pending" in out  # the link as the puller left it: added here, never pulled yet
     assert run("peer", "remove", "irq-node", "--as", "tur.admin")[0] == 0
     assert "irq-node" not in run("peer", "list", "--as", "tur.admin")[1]
 

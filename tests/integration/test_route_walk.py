@@ -40,6 +40,7 @@ CREATE = "create"  # creates an item of the caller's own nation
 ACCOUNT = "account"  # the caller's own session and account
 ADMIN = "admin"  # people and appointments: administrators of their own nation only
 PUBLIC = "public"  # unauthenticated: health and published releases
+PEER = "peer"  # peer nodes only (a request signed by a node key an administrator added)
 
 POLICY: dict[str, str] = {
     "GET /healthz": PUBLIC, "GET /readyz": PUBLIC, "GET /public/": PUBLIC, "GET /public/releases.json": PUBLIC,
@@ -119,6 +120,9 @@ POLICY: dict[str, str] = {
     f"GET {ROOT}collections/{{collection_id}}/objects/{{object_id}}/": READ,
     f"DELETE {ROOT}collections/{{collection_id}}/objects/{{object_id}}/": OWNER,
     f"GET {ROOT}collections/{{collection_id}}/objects/{{object_id}}/versions/": READ,
+    # The node-to-node feed: peer nodes only, by their signed requests (a person's session gets 401;
+    # tests/integration/test_federation_feed*.py)
+    "GET /federation/v1/feed": PEER,
     # The live feed (replay and push through the policy; walked in test_route_walk_websocket)
     "WEBSOCKET /api/ws": READ,
 }

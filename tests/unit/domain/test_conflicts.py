@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import shapely
 
 from concord.domain.conflicts import (
     RESTRICTED_OTHER_SIDE,
+    WARNING_CELL_DEGREES,
+    Coarse,
     Concern,
     Conflict,
     ConflictStatus,
@@ -126,3 +129,34 @@ def test_the_warning_says_where_when_and_whom_to_call_and_nothing_else() -> None
     assert "operation:2" not in json.dumps(warning, default=str)
     with pytest.raises(ValueError):
         warning_for(secret, "operation:99", "desk")
+
+
+def test_a_warning_tells_where_by_grid_cell_and_when_by_the_hour() -> None:
+    exact = replace(conflict(), starts_at=datetime(2026, 12, 7, 9, 17, tzinfo=UTC),
+                    ends_at=datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
+    warning = warning_for(exact, "operation:1", "desk")
+    cells = shapely.geometry.shape(warning.overlap)
+    # Every cell is whole: its corners are multiples of the cell size; the overlap is inside the cells.
+    d = WARNING_CELL_DEGREES
+    for x, y in shapely.get_coordinates(cells):
+        assert round(x / d, 6).is_integer() and round(y / d, 6).is_integer()
+    assert cells.covers(exact.overlap) and cells.area > exact.overlap.area
+    assert warning.area_m2 > exact.area_m2
+    assert (warning.starts_at, warning.ends_at) == (datetime(2026, 12, 7, 9, tzinfo=UTC),
+                                                    datetime(2026, 12, 7, 11, tzinfo=UTC))
+
+
+def test_probing_with_different_shapes_inside_one_cell_learns_the_same_answer() -> None:
+    """Two hidden items of different outline and window within the same cells and hours answer alike:
+    the warnings cannot trace an outline or a minute."""
+    inside = shapely.box(43.101, 36.101, 43.149, 36.149)
+    small = shapely.box(43.12, 36.12, 43.13, 36.13)
+    t = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    a = Coarse.of(inside, t + timedelta(minutes=5), t + timedelta(minutes=50))
+    b = Coarse.of(small, t + timedelta(minutes=30), t + timedelta(minutes=31))
+    assert a == b
+    assert a.geometry.equals(shapely.box(43.1, 36.1, 43.15, 36.15))
+    # An overlap astride a cell edge gives both cells, joined into one shape.
+    astride = Coarse.of(shapely.box(43.14, 36.12, 43.16, 36.13), None, None)
+    assert astride.geometry.equals(shapely.box(43.1, 36.1, 43.2, 36.15))
+    assert (astride.starts_at, astride.ends_at) == (None, None)

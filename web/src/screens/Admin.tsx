@@ -12,6 +12,7 @@ import { navigate, route } from "../router";
 import { ChannelsAdmin } from "./admin/ChannelsAdmin";
 import { IncidentsAdmin } from "./admin/IncidentsAdmin";
 import { NationsAdmin } from "./admin/Nations";
+import { PeersAdmin } from "./admin/Peers";
 import { SitesAdmin } from "./admin/SitesAdmin";
 import { LEVELS, levelLabel } from "../markings";
 import { type Appointment, hasRole, me, type Me } from "../session";
@@ -379,7 +380,13 @@ const SECTIONS: readonly [string, string][] = [
   ["channels", tk("admin.tab.channels")],
   ["nations", tk("admin.tab.nations")],
   ["incidents", tk("admin.tab.incidents")],
+  ["peers", tk("admin.tab.peers")],
 ];
+
+/** Whether a section is offered to the reader: peer nodes are for administrators, on a server that has them. */
+function offered(id: string): boolean {
+  return id !== "peers" || (hasRole("administrator") && offers("/api/peers"));
+}
 
 /** Administration, one section per subject (/admin/sites, …); each offers only what the reader's roles
  * allow, and the server decides again (domain/policy.py, domain/ownership.py). */
@@ -389,7 +396,7 @@ export function Admin() {
     <main class="page admin" data-testid="admin">
       <h1>{t("nav.admin")}</h1>
       <div class="tabs" role="tablist">
-        {SECTIONS.map(([id, label]) => (
+        {SECTIONS.filter(([id]) => offered(id)).map(([id, label]) => (
           <button key={id} role="tab" aria-selected={section === id} class={section === id ? "active" : ""}
             data-testid={`admin-tab-${id}`} onClick={() => navigate(id === "people" ? "/admin" : `/admin/${id}`)}>
             {t(label)}
@@ -400,6 +407,7 @@ export function Admin() {
         : section === "channels" ? <ChannelsAdmin />
         : section === "nations" ? <NationsAdmin />
         : section === "incidents" ? <IncidentsAdmin />
+        : section === "peers" ? <PeersAdmin />
         : <PeopleAdmin />}
     </main>
   );
