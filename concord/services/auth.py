@@ -128,11 +128,12 @@ class AuthService:
             raise Unauthenticated("sign in first")
         now = self.clock.now()
         with self.db.read() as conn:
-            session = store.find_session(conn, _digest(token))
-            if session is None or session.revoked_at is not None or session.expires_at <= now:
+            found = store.find_session_holder(conn, _digest(token))
+            if found is None:
                 raise Unauthenticated("the session has ended; sign in again")
-            row = people_store.get_person(conn, session.person_id)
-            if row is None or row.disabled or row.credential_epoch != session.credential_epoch:
+            session, row = found
+            if (session.revoked_at is not None or session.expires_at <= now or row.disabled
+                    or row.credential_epoch != session.credential_epoch):
                 raise Unauthenticated("the session has ended; sign in again")
             return Authenticated(self._actor(conn, row), session.id, session.csrf_hash)
 

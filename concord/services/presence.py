@@ -34,8 +34,7 @@ class PresenceService:
         with self.db.write() as tx:
             for (person_id, channel_id), message_id in sorted(recording.deliveries.items()):
                 receipt_store.advance_marker(tx.conn, person_id, channel_id, delivered=message_id, at=now)
-            for connection_id in sorted(recording.closed):
-                store.disconnected(tx.conn, connection_id)
+            store.disconnected(tx.conn, sorted(recording.closed))
             for connection_id, person_id in sorted(recording.opened.items()):
                 store.connected(tx.conn, connection_id, person_id, now)
             store.seen(tx.conn, sorted(recording.seen - recording.opened.keys()), now)

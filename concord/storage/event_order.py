@@ -75,10 +75,13 @@ def order_pending(engine: Engine) -> tuple[int, int]:  # one round, outside any 
             return _order(conn)
 
 
-def _order(conn: Connection) -> tuple[int, int]:
+def _order(conn: Connection, before_snapshot: Callable[[], None] | None = None) -> tuple[int, int]:
     """Under the ordering lock, give every unordered committed event the next positions; returns how
-    many were ordered and the highest position given so far."""
+    many were ordered and the highest position given so far. `before_snapshot` runs once the lock is
+    held, just before the statement whose snapshot decides which events this round orders."""
     hold(conn, Lock.EVENT_ORDER)
+    if before_snapshot is not None:
+        before_snapshot()
     # READ COMMITTED: this statement's snapshot is taken after the lock was granted, so it sees the
     # positions the previous holder committed and every event committed before now.
     given = [int(p) for p in conn.execute(_ORDER_COMMITTED).scalars()]
@@ -88,9 +91,12 @@ def _order(conn: Connection) -> tuple[int, int]:
 class Sequencer:
     """The ordering of one process's writes on PostgreSQL, in one thread with its own connection.
 
-    A writer that committed events calls `wait_ordered()`: it wakes the thread and waits until an
-    ordering round that *started after its commit* has finished (that round's snapshot holds the
-    writer's events, so they have positions). One round serves every writer that committed before it,
+    A writer that committed events calls `wait_ordered()`: it waits until an ordering round whose
+    snapshot was taken after its commit has finished (that round's snapshot holds the writer's events,
+    so they have positions). A round *seals* (`_sealed`) just before it sends the statement that takes
+    its snapshot, so a writer whose commit returned before the seal rides on that round, even one
+    already waiting for the lock behind another process's round; a writer that finds the current
+    round sealed asks for the next. One round serves every writer that committed before its seal,
     so under load a single ordering commit covers many writes, and writers' own commits are never
     held up by it. Every `SWEEP_SECONDS` the thread also orders what nobody asked for (events whose
     writer died after commit). Sequencers of several processes share `Lock.EVENT_ORDER`: each round
@@ -103,6 +109,7 @@ class Sequencer:
         self.on_swept = on_swept
         self._changed = threading.Condition()
         self._started = 0  # rounds started
+        self._sealed = 0  # rounds that took (or are taking) their snapshot: too late to ride on
         self._finished = 0  # rounds finished (in order: one thread runs them)
         self._top = 0  # the highest position the last round saw
         self._asked = False
@@ -118,9 +125,11 @@ class Sequencer:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="concord-event-order", daemon=True)
                 self._thread.start()
-            target = self._started + 1
-            self._asked = True
-            self._changed.notify_all()
+            # The first round not sealed yet: its snapshot will be taken after this commit returned.
+            target = self._sealed + 1
+            if target > self._started:  # no such round running: ask for one
+                self._asked = True
+                self._changed.notify_all()
             while self._finished < target:
                 left = deadline - time.monotonic()
                 if left <= 0 or self._closed:
@@ -149,9 +158,14 @@ class Sequencer:
                 self._started += 1
                 number = self._started
             top = self._top
+
+            def seal(number: int = number) -> None:
+                with self._changed:
+                    self._sealed = number
+
             try:
                 conn = conn or self.engine.connect()
-                ordered, top = _round(conn, swept=not asked)
+                ordered, top = _round(conn, swept=not asked, before_snapshot=seal)
             except Exception:
                 log.exception("ordering committed events failed; retrying")
                 if conn is not None:
@@ -160,7 +174,9 @@ class Sequencer:
                     conn = None
                 with self._changed:
                     self._started -= 1  # not a round: writers waiting for it wait for the next
-                    self._asked = self._asked or asked
+                    self._sealed = min(self._sealed, self._started)
+                    # Writers that rode on it wait for the next, which must run even if nobody asks again.
+                    self._asked = True
                 time.sleep(0.1)
                 continue
             with self._changed:
@@ -177,12 +193,15 @@ class Sequencer:
             conn.close()
 
 
-def _round(conn: Connection, *, swept: bool) -> tuple[int, int]:
+def _round(conn: Connection, *, swept: bool, before_snapshot: Callable[[], None] | None = None) -> tuple[int, int]:
     """One ordering round on `conn`; returns how many events it ordered and the top position. A
-    sweep (nobody asked) first checks, without the lock, that anything is unordered at all."""
+    sweep (nobody asked) first checks, without the lock, that anything is unordered at all; that
+    check's snapshot decides too, so the round seals before it."""
     if swept:
+        if before_snapshot is not None:
+            before_snapshot()
         with conn.begin():
             if not conn.execute(_ANY_PENDING).scalar_one():
                 return 0, int(conn.execute(_TOP).scalar_one())
     with conn.begin():
-        return _order(conn)
+        return _order(conn, before_snapshot)

@@ -74,7 +74,7 @@ class PersonRow:
     totp_last_step: int | None = None
 
 
-def _person(row: Any) -> PersonRow:
+def person_from_row(row: Any) -> PersonRow:
     return PersonRow(row.id, row.username, row.display_name, row.nation, Level(row.clearance),
                      row.password_hash, row.totp_secret, row.disabled, row.language, utc(row.created_at),
                      row.credential_epoch, row.totp_last_step)
@@ -98,19 +98,19 @@ def add_person(conn: Connection, *, username: str, display_name: str, nation: st
 
 def get_person(conn: Connection, person_id: int) -> PersonRow | None:
     row = conn.execute(select(people).where(people.c.id == person_id)).first()
-    return _person(row) if row else None
+    return person_from_row(row) if row else None
 
 
 def find_person(conn: Connection, username: str) -> PersonRow | None:
     row = conn.execute(select(people).where(people.c.username == username)).first()
-    return _person(row) if row else None
+    return person_from_row(row) if row else None
 
 
 def list_people(conn: Connection, nation: str | None = None) -> list[PersonRow]:
     query = select(people).order_by(people.c.nation, people.c.username)
     if nation:
         query = query.where(people.c.nation == nation)
-    return [_person(r) for r in conn.execute(query)]
+    return [person_from_row(r) for r in conn.execute(query)]
 
 
 def update_person(conn: Connection, person_id: int, **values: Any) -> None:

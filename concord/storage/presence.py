@@ -37,8 +37,10 @@ def seen(conn: Connection, connection_ids: list[str], at: datetime) -> None:
         conn.execute(update(presence).where(presence.c.connection_id.in_(connection_ids)).values(seen_at=at))
 
 
-def disconnected(conn: Connection, connection_id: str) -> None:
-    conn.execute(delete(presence).where(presence.c.connection_id == connection_id))
+def disconnected(conn: Connection, connection_ids: list[str]) -> None:
+    """Forget closed connections, in one statement (a reconnect storm closes hundreds at once)."""
+    if connection_ids:
+        conn.execute(delete(presence).where(presence.c.connection_id.in_(connection_ids)))
 
 
 def online(conn: Connection, since: datetime, person_ids: list[int] | None = None) -> list[Online]:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    bindparam,
     func,
     insert,
     select,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 )
 
 from concord.clock import utc
+from concord.storage.people import PersonRow, people, person_from_row
 from concord.storage.schema import TS, BigId, metadata
 
 sessions = Table(
@@ -68,12 +70,23 @@ def add_session(conn: Connection, *, token_hash: str, csrf_hash: str, person_id:
     ).returning(sessions.c.id)).scalar_one())
 
 
-def find_session(conn: Connection, token_hash: str) -> SessionRow | None:
-    row = conn.execute(select(sessions).where(sessions.c.token_hash == token_hash)).first()
+# Built once: the session and its person in one statement (authentication runs on every request).
+_SESSION_HOLDER = (
+    select(sessions.c.id.label("session_id"), sessions.c.csrf_hash, sessions.c.expires_at, sessions.c.revoked_at,
+           sessions.c.credential_epoch.label("session_epoch"), people)
+    .join(people, people.c.id == sessions.c.person_id)
+    .where(sessions.c.token_hash == bindparam("token_hash"))
+)
+
+
+def find_session_holder(conn: Connection, token_hash: str) -> tuple[SessionRow, PersonRow] | None:
+    """The session with this token hash and the person it belongs to, read together."""
+    row = conn.execute(_SESSION_HOLDER, {"token_hash": token_hash}).first()
     if row is None:
         return None
-    return SessionRow(row.id, row.person_id, row.csrf_hash, utc(row.expires_at),
-                      utc(row.revoked_at) if row.revoked_at else None, row.credential_epoch)
+    session = SessionRow(row.session_id, row.id, row.csrf_hash, utc(row.expires_at),
+                         utc(row.revoked_at) if row.revoked_at else None, row.session_epoch)
+    return session, person_from_row(row)
 
 
 def revoke_session(conn: Connection, session_id: int, at: datetime) -> None:

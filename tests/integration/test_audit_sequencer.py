@@ -127,3 +127,47 @@ def test_two_sequencers_at_once_integrate_each_leaf_once(centre: Centre) -> None
     assert sum(done) == 250
     assert _counts(centre) == (250, 250, 0)
     _tree_is_whole(centre, 250)
+
+
+def test_the_sequencer_loop_asks_nothing_of_a_store_where_nothing_is_queued(tmp_path: Path) -> None:
+    """On SQLite writers append to the tree themselves: the loop must not poll the queue (it read it
+    five times a second on the embedded default, for nothing)."""
+    import asyncio
+
+    from sqlalchemy import event
+
+    sqlite = Centre(fast_settings(f"sqlite:///{tmp_path / 'c.db'}", tmp_path / "data"), clock=FixedClock())
+    sqlite.migrate()
+    statements: list[str] = []
+    event.listen(sqlite.db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def run_a_while() -> None:
+        loop = asyncio.create_task(sqlite.audit.run_sequencer())
+        await asyncio.sleep(0.7)
+        loop.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await loop
+
+    try:
+        asyncio.run(run_a_while())
+    finally:
+        sqlite.db.dispose()
+    assert statements == []
+
+
+def test_the_sequencer_loop_integrates_on_postgresql(centre: Centre) -> None:
+    import asyncio
+
+    _write(centre, 5)
+    assert _counts(centre)[2] == 5
+
+    async def run_a_while() -> None:
+        loop = asyncio.create_task(centre.audit.run_sequencer())
+        for _ in range(50):
+            await asyncio.sleep(0.1)
+            if _counts(centre)[2] == 0:
+                break
+        loop.cancel()
+
+    asyncio.run(run_a_while())
+    assert _counts(centre) == (5, 5, 0)

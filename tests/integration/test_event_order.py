@@ -166,3 +166,38 @@ def test_events_a_dead_writer_left_are_announced_once_the_sweep_orders_them(db: 
         assert time.monotonic() < deadline, "the swept event was never announced"
         time.sleep(0.05)
     assert published == [1, 2]  # the sweep announced it: subscribers need not wait for their poll
+
+
+def test_a_write_returns_only_once_its_events_have_positions_and_announces_them(db: Database) -> None:
+    """Writers ride on an ordering round that has not taken its snapshot yet (and ask for the next one
+    otherwise): whichever, when `write` returns its events are ordered, and the position it announces
+    covers them. Many writers at once, so commits land before, during and after each round's seal."""
+    announced = threading.local()
+    db.on_commit(lambda top: setattr(announced, "top", top))
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def write(number: int) -> None:
+        n = 0
+        while not stop.is_set():
+            key = f"r{number}-{n}"
+            n += 1
+            announced.top = 0
+            with db.write() as tx:
+                _append(tx, key)
+            with db.read() as conn:
+                position = conn.execute(text("SELECT position FROM events WHERE item_id = :k"), {"k": key}).scalar()
+            if position is None or announced.top < position:
+                failures.append(f"{key}: position {position} once written, announced {announced.top}")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    time.sleep(5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    with db.read() as conn:
+        written = conn.execute(text("SELECT count(*) FROM events")).scalar_one()
+    assert written > 100
+    assert failures == []

@@ -148,6 +148,9 @@ class FanOut:
             # its session before anything else is sent.
             for member in [m for m in self.members if m.person_id in ended]:
                 self._demote(member, before, [])
+        if len(batch) == 1 and batch[0].recipient is None:
+            self._publish_one(batch[0], before)
+            return
         high_water = self.high_water
         last = len(batch) - 1
         for member, writer in list(self.members.items()):
@@ -174,6 +177,24 @@ class FanOut:
             held = [event_id for segment in batch[:written + 1] if segment.recipient in (None, person)
                     for event_id, _ in segment.ids if event_id > cursor]
             self._demote(member, cursor, held)
+
+    def _publish_one(self, segment: Segment, before: int) -> None:
+        """`publish` of the usual batch, one segment for everyone (one new event at a time while
+        the server keeps up): the same steps for each member without the per-segment bookkeeping,
+        which at a thousand members cost about as much as the write itself."""
+        data, deliveries, reached, high_water = segment.data, segment.deliveries, segment.cursor, self.high_water
+        for member, writer in list(self.members.items()):
+            cursor = before
+            try:
+                if writer.write_frames(data):
+                    if deliveries:
+                        member.written(deliveries)
+                    cursor = reached  # the segment's last frame carries the head: nothing is held
+                    if writer.write_buffer_size() <= high_water:
+                        continue  # still caught up
+            except Exception:
+                log.exception("shared WebSocket fan-out write failed; the session falls back to its own queue")
+            self._demote(member, cursor, [])
 
     def _demote(self, member: Member, cursor: int, held: Sequence[int]) -> None:
         self.members.pop(member, None)

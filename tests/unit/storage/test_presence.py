@@ -26,6 +26,6 @@ def test_online_counts_fresh_connections_only(centre: Centre, clock: FixedClock)
         assert presence.online_nations(conn, since) == {tur: "TUR"}
         assert presence.online(conn, since, [irq]) == []
     with centre.db.write() as tx:
-        presence.disconnected(tx.conn, "tur-1")
+        presence.disconnected(tx.conn, ["tur-1"])
     with centre.db.read() as conn:
         assert [o.connections for o in presence.online(conn, since)] == [1]

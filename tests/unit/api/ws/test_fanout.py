@@ -191,3 +191,20 @@ def test_a_burst_larger_than_the_queue_and_a_closing_connection_fall_back() -> N
         await close_all()
 
     asyncio.run(run())
+
+
+def test_one_new_event_left_above_the_high_water_mark_demotes_at_the_head_with_it_written() -> None:
+    async def run() -> None:
+        fanout = FanOut(100, high_water=1024)
+        slow, quick = Member(1), Member(2)
+        (ws, ps), (wq, pq) = await connection(small=True), await connection()
+        fanout.add(slow, ws)
+        fanout.add(quick, wq)
+        fanout.publish([entry(7, size=200_000, delivery=(3, 30))], 6, 7)
+        # Written whole, but still waiting in the buffer: behind from now on, at the head, nothing held.
+        assert slow.demoted == [(7, [])] and slow.written_messages == [(7, 3, 30)]
+        assert quick.demoted == [] and len(fanout) == 1
+        assert ids(await received(ws, ps)) == [7] and ids(await received(wq, pq)) == [7]
+        await close_all()
+
+    asyncio.run(run())
