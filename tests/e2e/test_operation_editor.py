@@ -47,6 +47,11 @@ def open_editor_and_draw(o: Officer) -> None:
     for dx, dy in ((-40, -40), (40, -40), (40, 40), (-40, 40)):
         o.page.mouse.click(x + dx, y + dy)
     o.page.keyboard.press("Enter")
+    # The square is drawn (in the area colour) and checked: the list, "no overlaps" or an error.
+    expect(editor_map.locator('path[stroke="#ffd33d"]')).to_have_count(1)
+    checked = o.page.get_by_test_id("draft-overlaps").locator(
+        "[data-testid=draft-overlaps-count], [data-testid=draft-overlaps-none], [role=alert]")
+    expect(checked.first).to_be_visible(timeout=20000)
 
 
 def overlap_names(o: Officer) -> list[str]:
