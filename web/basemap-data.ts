@@ -58,8 +58,8 @@ function countryTopology(code: string): Topology {
   return JSON.parse(readFileSync(join(datamapsFolder(), `${code}.topo.json`), "utf8")) as Topology;
 }
 
-function bbox(topo: Topology): [number, number, number, number] {
-  const all = feature(topo, Object.values(topo.objects)[0] as GeometryCollection) as FeatureCollection;
+/** West, south, east, north of a GeoJSON geometry's coordinates (w > e when it has none). */
+function extent(geometry: Geometry): [number, number, number, number] {
   let [w, s, e, n] = [180, 90, -180, -90];
   const visit = (c: unknown): void => {
     if (typeof (c as number[])[0] === "number") {
@@ -70,7 +70,17 @@ function bbox(topo: Topology): [number, number, number, number] {
       n = Math.max(n, y);
     } else (c as unknown[]).forEach(visit);
   };
-  for (const f of all.features) visit((f.geometry as Geometry & { coordinates: unknown }).coordinates);
+  visit((geometry as Geometry & { coordinates: unknown }).coordinates);
+  return [w, s, e, n];
+}
+
+function bbox(topo: Topology): [number, number, number, number] {
+  const all = feature(topo, Object.values(topo.objects)[0] as GeometryCollection) as FeatureCollection;
+  let [w, s, e, n] = [180, 90, -180, -90];
+  for (const f of all.features) {
+    const [fw, fs, fe, fn] = extent(f.geometry);
+    [w, s, e, n] = [Math.min(w, fw), Math.min(s, fs), Math.max(e, fe), Math.max(n, fn)];
+  }
   return [round(w), round(s), round(e), round(n)];
 }
 
@@ -127,17 +137,7 @@ function cells(topo: Topology): number[] {
   const provinces = feature(topo, Object.values(topo.objects)[0] as GeometryCollection) as FeatureCollection;
   const found = new Set<number>();
   for (const f of provinces.features) {
-    let [w, s, e, n] = [180, 90, -180, -90];
-    const visit = (c: unknown): void => {
-      if (typeof (c as number[])[0] === "number") {
-        const [x, y] = c as [number, number];
-        w = Math.min(w, x);
-        e = Math.max(e, x);
-        s = Math.min(s, y);
-        n = Math.max(n, y);
-      } else (c as unknown[]).forEach(visit);
-    };
-    visit((f.geometry as Geometry & { coordinates: unknown }).coordinates);
+    const [w, s, e, n] = extent(f.geometry);
     if (w > e) continue;
     const cell = (v: number, lo: number, max: number) => Math.min(max, Math.max(0, Math.floor((v - lo) / 10)));
     for (let x = cell(w, -180, 35); x <= cell(e, -180, 35); x++)
