@@ -249,12 +249,7 @@ function Directory() {
   ];
   return (
     <>
-      <div class="toolbar">
-        <label>
-          {t("admin.filter")}
-          <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
-      </div>
+      <FilterBar value={filter} onInput={setFilter} />
       <ErrorText error={error} />
       <SortableTable rows={rows} columns={columns} rowKey={(p) => p.id} testId="directory" empty={t("admin.nobody")} />
     </>
@@ -396,12 +391,7 @@ function PeopleAdmin() {
       )}
       <PendingRequests version={requestsVersion}
         onSettled={(pw) => (pw && setSecret(pw), void load())} />
-      <div class="toolbar">
-        <label>
-          {t("admin.filter")}
-          <input type="search" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
-        </label>
-      </div>
+      <FilterBar value={filter} onInput={setFilter} />
       <ErrorText error={error} />
       {devicesOf && offers("/api/people/{person_id}/tak-devices") && (
         <TakDevices key={devicesOf.id} person={devicesOf} onClose={() => setDevicesOf(null)} />
@@ -452,5 +442,17 @@ export function Admin() {
         : section === "peers" ? <PeersAdmin />
         : <PeopleAdmin />}
     </main>
+  );
+}
+
+/** The people lists' filter box. */
+function FilterBar({ value, onInput }: { value: string; onInput: (value: string) => void }) {
+  return (
+    <div class="toolbar">
+      <label>
+        {t("admin.filter")}
+        <input type="search" value={value} onInput={(e) => onInput(e.currentTarget.value)} />
+      </label>
+    </div>
   );
 }
