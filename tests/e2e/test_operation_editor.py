@@ -39,6 +39,9 @@ def open_editor_and_draw(o: Officer) -> None:
            ).to_contain_text(re.compile(r"\([1-9١-٩]"))
     editor_map = o.page.get_by_test_id("editor-map")
     expect(editor_map.locator("path.leaflet-interactive").first).to_be_visible()
+    # Let the page settle before measuring where to click: the sign-in's alert scan may still be
+    # reading, and a FLASH banner it raises pushes the map down (the clicks would land elsewhere).
+    o.page.wait_for_load_state("networkidle")
     # A square of 80 px around the map's centre (36.5°N 43.5°E at zoom 6): about 1.8° a side.
     box = editor_map.bounding_box()
     assert box is not None
