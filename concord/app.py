@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, centre: Centre | None = None
     for router in routers():
         app.include_router(router, responses=errors.ERROR_RESPONSES)
     app.include_router(taxii_server.router)  # TAXII 2.1 renders its own errors (§3.6.1)
-    mount_web(app)
+    mount_web(app, tile_origins=the_centre.map_data.tile_origins)
     app.add_middleware(InputLimits)
     app.add_middleware(RequestContext, metrics=app.state.metrics, log_access=settings.log_access)
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -108,8 +109,10 @@ def _security_headers(request: Request, tile_origins: list[str] | None = None) -
     }
 
 
-def mount_web(app: FastAPI, dist: Path | None = None) -> None:
-    """Serve the interface built in `dist` (default `concord/web/dist`) at `/`."""
+def mount_web(app: FastAPI, dist: Path | None = None, *,
+              tile_origins: Callable[[], Sequence[str]] = lambda: ()) -> None:
+    """Serve the interface built in `dist` (default `concord/web/dist`) at `/`; the page may load
+    images from `tile_origins()` (the centre's own tile servers) besides itself."""
     root = (dist or DIST).resolve()
     index = root / "index.html"
 
@@ -135,8 +138,9 @@ def mount_web(app: FastAPI, dist: Path | None = None) -> None:
                     status_code=404,
                 )
         # The page itself may load images from the centre's own tile servers (its policy governs them).
-        origins = await run_in_threadpool(request.app.state.centre.map_data.tile_origins)
-        return FileResponse(index, headers={**_security_headers(request, origins), "Cache-Control": REVALIDATE})
+        origins = await run_in_threadpool(tile_origins)
+        return FileResponse(index, headers={**_security_headers(request, list(origins)),
+                                            "Cache-Control": REVALIDATE})
 
     app.router.routes.append(
         _InterfaceRoute("/{path:path}", interface, methods=["GET", "HEAD"], include_in_schema=False)

@@ -155,7 +155,7 @@ class AuditService:
         sequencer's lock does it, and another takes over when that process dies. On a store where
         writers append to the tree themselves (SQLite) nothing is ever queued: the loop waits for
         cancellation instead of asking five times a second."""
-        if not audit_queue.queues(self.db.dialect):
+        if not audit_queue.queues(self.db):
             await asyncio.Event().wait()
         while True:
             await asyncio.to_thread(self.integrate, wait=False)

@@ -28,6 +28,7 @@ from sqlalchemy import BigInteger, Column, Connection, Table, delete, func, inse
 
 from concord.domain.audit import AuditEntry
 from concord.storage.audit import ENTRY_FIELDS, NewEntry, TreeHead, append_entries, leaf_columns
+from concord.storage.db import Database
 from concord.storage.dialect import POSTGRESQL, Lock, hold, is_postgresql, many, name, one_of, try_hold
 from concord.storage.policy import marking_from_row, marking_values
 from concord.storage.schema import BigId, marking_columns, metadata
@@ -62,10 +63,10 @@ def record(conn: Connection, entries: Sequence[NewEntry], cached: TreeHead | Non
     return cached
 
 
-def queues(dialect: str) -> bool:
+def queues(db: Database) -> bool:
     """Whether writers on this store queue their leaves for a sequencer (PostgreSQL) rather than
     appending them to the tree themselves (SQLite): a sequencer loop has work only when they do."""
-    return dialect == POSTGRESQL
+    return db.dialect == POSTGRESQL
 
 
 def waiting(conn: Connection) -> bool:

@@ -59,8 +59,21 @@ class Node:
                "CONCORD_ESCALATION_SECONDS": "0", "CONCORD_LOG_JSON": "false", "PYTHONWARNINGS": "ignore",
                "CONCORD_ARGON2_TIME_COST": "1", "CONCORD_ARGON2_MEMORY_KIB": "8192",
                "CONCORD_COT__LISTEN": "false", "CONCORD_INTEL_VALIDATION_WORKER": "false"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(self.port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # The log goes to a file: a pipe nobody reads fills up (64 KB) and blocks the server's logging.
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "-m", "concord", "serve", "--port", str(self.port)],
+                                         env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "serve.log"
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the node's log, for a failing test's message."""
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.proc is None:
@@ -71,13 +84,15 @@ class Node:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(5)
-        if self.proc.stderr:
-            self.proc.stderr.close()
         self.proc = None
+        print(f"--- the end of {self.nation}'s node log ---\n{self.log_tail()}")  # shown if the test failed
 
     def api(self, username: str) -> httpx.Client:
         token = sign_in(self.address, username, PASSWORD)
-        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=15)
+        # No idle connection is reused: the server may close one just as a request goes out on it
+        # ("Server disconnected without sending a response" after a long wait between calls).
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=15,
+                            limits=httpx.Limits(max_keepalive_connections=0))
 
 
 def make_node(nation: str, database_url: str, data_dir: Path) -> Node:
