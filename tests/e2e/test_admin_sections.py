@@ -183,3 +183,19 @@ def test_every_admin_section_fits(officer: OpenOfficer, language: str, width: in
         if width in (1024, 1920):
             o.screenshot(f"admin-{section}-{language}-{width}")
     o.assert_no_console_errors()
+
+
+@pytest.mark.parametrize(("who", "language"), [("tur.admin", "en"), ("irq.admin", "ar")])
+def test_the_people_tab_fits_a_1024_screen_with_its_new_account_form(officer: OpenOfficer, who: str,
+                                                                     language: str) -> None:
+    o = officer(who)
+    o.page.set_viewport_size({"width": 1024, "height": 900})
+    o.sign_in(language=language)
+    o.go("/admin")
+    create = o.page.locator(".admin-layout form button[type=submit]")
+    expect(create).to_be_visible()
+    o.page.wait_for_load_state("networkidle")
+    scroll = o.page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= 1024, f"/admin overflows 1024 px in {language}: {scroll}"
+    box = create.bounding_box()
+    assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= 1024
