@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,35 +188,46 @@ class Officer:
                                  + "\nHTTP refusals:\n" + "\n".join(self.refusals))
 
 
+def open_officer(browser: Browser, username: str, base: str, *, viewport: dict[str, int] | None = None,
+                 expected: Callable[[str], bool] = lambda text: False) -> Officer:
+    """A fresh browser context for `username` on the centre at `base`, recording console errors
+    (except those `expected` accepts), uncaught exceptions and HTTP refusals."""
+    context = browser.new_context(viewport=viewport or VIEWPORT, locale="en-GB", timezone_id="Europe/Istanbul")
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    o = Officer(username, context, page, base)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error" and not expected(message.text):
+            o.errors.append(f"{message.type}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("response", lambda r: o.refusals.append(f"{r.status} {r.request.method} {r.url}")
+            if r.status >= 400 else None)
+    page.on("pageerror", lambda e: o.errors.append(f"uncaught: {e}"))
+    return o
+
+
+def close_officers(opened: list[Officer]) -> None:
+    """Close every context, then fail on any console error one of them recorded."""
+    for o in opened:
+        o.context.close()
+    for o in opened:
+        o.assert_no_console_errors()
+
+
 @pytest.fixture
 def officer(browser: Browser, server: Server) -> Iterator[object]:
     """`officer("tur.watch")` opens a fresh browser context for that demo account."""
     opened: list[Officer] = []
 
     def open_for(username: str) -> Officer:
-        context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/Istanbul")
-        context.set_default_timeout(WAIT_MS)
-        page = context.new_page()
-        o = Officer(username, context, page, server.url)
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type != "error":
-                return
-            # Before the realtime feature is installed the server has no /api/ws: the client's
-            # reconnect attempts are expected then, and only then.
-            if not server.realtime and "/api/ws" in message.text:
-                return
-            o.errors.append(f"{message.type}: {message.text}")
-
-        page.on("console", on_console)
-        page.on("response", lambda r: o.refusals.append(f"{r.status} {r.request.method} {r.url}")
-                if r.status >= 400 else None)
-        page.on("pageerror", lambda e: o.errors.append(f"uncaught: {e}"))
+        # Before the realtime feature is installed the server has no /api/ws: the client's
+        # reconnect attempts are expected then, and only then.
+        o = open_officer(browser, username, server.url,
+                         expected=lambda text: not server.realtime and "/api/ws" in text)
         opened.append(o)
         return o
 
     yield open_for
-    for o in opened:
-        o.context.close()
-    for o in opened:
-        o.assert_no_console_errors()
+    close_officers(opened)

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import WAIT_MS, Officer
+from tests.e2e.conftest import Officer, close_officers
+from tests.e2e.conftest import open_officer as open_browser_officer
 from tests.integration.test_demo_federated import PASSWORD, client, federated_demo
 
 pytestmark = pytest.mark.e2e
@@ -30,26 +31,12 @@ def open_officer(browser: Browser) -> Iterator[object]:
     opened: list[Officer] = []
 
     def open_for(base: str, username: str, width: int = 1440) -> Officer:
-        context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB",
-                                      timezone_id="Europe/Istanbul")
-        context.set_default_timeout(WAIT_MS)
-        page = context.new_page()
-        o = Officer(username, context, page, base)
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                o.errors.append(f"{message.type}: {message.text}")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda e: o.errors.append(f"uncaught: {e}"))
+        o = open_browser_officer(browser, username, base, viewport={"width": width, "height": 900})
         opened.append(o)
         return o
 
     yield open_for
-    for o in opened:
-        o.context.close()
-    for o in opened:
-        o.assert_no_console_errors()
+    close_officers(opened)
 
 
 def node_of(url: str, nation: str) -> dict[str, str]:
