@@ -36,7 +36,8 @@ class _Answer:
         return self.body
 
 
-def _node(directory: Path, nation: str) -> Centre:
+def node_centre(directory: Path, nation: str) -> Centre:
+    """A fresh SQLite node of `nation` in `directory`, migrated, knowing TUR and IRQ."""
     centre = Centre(Settings(database_url=f"sqlite:///{directory / nation}.db", data_dir=directory / nation,
                              node_nation=nation, argon2_time_cost=1, argon2_memory_kib=8192, log_json=False))
     centre.migrate()
@@ -55,7 +56,7 @@ def _report(centre: Centre, actor: Any, title: str, partner: str) -> None:
 def run(quick: bool) -> list[Row]:
     count = 300 if quick else 2000
     with tempfile.TemporaryDirectory() as tmp:
-        tur, irq = _node(Path(tmp), "TUR"), _node(Path(tmp), "IRQ")
+        tur, irq = node_centre(Path(tmp), "TUR"), node_centre(Path(tmp), "IRQ")
         try:
             for own, other, name in ((tur, irq, "irq-node"), (irq, tur, "tur-node")):
                 admin = own.people.actor(person(own, own.settings.node_nation or "", (Role.ADMINISTRATOR,))[0])

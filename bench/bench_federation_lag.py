@@ -23,22 +23,18 @@ from pathlib import Path
 
 import httpx
 
+from bench.bench_federation_feed import node_centre
 from bench.harness import Row, free_port, percentile
 from concord.centre import Centre
 from concord.clock import iso
 from concord.domain.people import Role
-from concord.settings import Settings
 from tests.factories import PASSWORD, person
 
 POLL_SECONDS = 0.1
 
 
 def _prepare(directory: Path, nation: str) -> Centre:
-    centre = Centre(Settings(database_url=f"sqlite:///{directory / nation}.db", data_dir=directory / nation,
-                             node_nation=nation, argon2_time_cost=1, argon2_memory_kib=8192, log_json=False))
-    centre.migrate()
-    centre.nations.add("TUR", "Türkiye")
-    centre.nations.add("IRQ", "Iraq")
+    centre = node_centre(directory, nation)
     person(centre, nation, (Role.ADMINISTRATOR,), username=f"{nation.lower()}.admin")
     person(centre, nation, (Role.WATCH_OFFICER,), username=f"{nation.lower()}.watch")
     return centre
